@@ -1,0 +1,411 @@
+"""Where a network runs: one small class per Brian2 device, registered by name.
+
+Every backend answers :meth:`Backend.availability` (usable here, or the one thing missing and how to get it)
+and opens a :class:`Session`: a context in which Brian2's device and preferences are set for one run, and
+which puts them back afterwards. Brian2 keeps its device as global state; simnet confines it to the session so
+callers pass a backend explicitly and several runs in one process do not interfere. Standalone backends build
+each run in a fresh directory, so runs in one process or in parallel never share a project.
+
+=========  =====================================================================================
+runtime    Brian2 runtime mode (code generated to Cython or numpy and run from Python)
+cpp        Brian2 C++ standalone, OpenMP threads
+cuda       brian2cuda's cuda_standalone on an NVIDIA GPU
+genn       Brian2GeNN on an NVIDIA GPU; ``genn-cpu`` is GeNN's single-threaded CPU backend
+auto       the fastest of these that is usable here: a GPU backend when one works, else ``cpp``
+=========  =====================================================================================
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Optional
+
+import brian2
+import numpy as np
+
+from simnet.cost import timing
+from simnet.errors import UsageError
+
+PRECISIONS = {"single": np.float32, "double": np.float64}
+
+# brian2cuda's makefile asks for C++11; the Thrust/CUB headers of CUDA 13 need C++17, and nvcc honours the
+# last -std flag it is given (shared/reference/gpu_stack.md).
+CUDA13_NVCC_ARGS = ["-w", "-use_fast_math", "-std=c++17"]
+CUDA13_GCC_ARGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Per-run backend settings."""
+
+    precision: str = "double"
+    #: OpenMP threads for ``cpp`` (None: every logical CPU of this machine).
+    threads: Optional[int] = None
+    #: Where fresh build directories are made (None: the system's temporary directory).
+    build_root: Optional[Path] = None
+    keep_build: bool = False
+    #: Print Brian2's progress reports (to stderr) during the simulation loop.
+    progress: bool = True
+    report_period_s: float = 10.0
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise UsageError(f"unknown precision {self.precision!r}; choose single or double")
+        if self.threads is not None and self.threads < 1:
+            raise UsageError(f"--threads must be at least 1, got {self.threads}")
+
+    @property
+    def float_dtype(self):
+        return PRECISIONS[self.precision]
+
+
+@dataclass(frozen=True)
+class Availability:
+    usable: bool
+    #: Empty when usable; otherwise one line saying what is missing and how to get it.
+    reason: str = ""
+
+
+def _package_version(name: str) -> Optional[str]:
+    try:
+        from importlib.metadata import version
+
+        return version(name)
+    except Exception:  # not installed, or no metadata
+        return None
+
+
+def _nvidia_gpus() -> list[str]:
+    """GPU names reported by nvidia-smi (empty when there is no driver or no GPU)."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.stdout.splitlines() if line.strip()] if out.returncode == 0 else []
+
+
+def _nvcc() -> Optional[str]:
+    cuda_path = os.environ.get("CUDA_PATH")
+    if cuda_path and Path(cuda_path, "bin", "nvcc").exists():
+        return str(Path(cuda_path, "bin", "nvcc"))
+    return shutil.which("nvcc")
+
+
+class Session(ABC):
+    """One run's use of a backend: marks phase boundaries and runs the network."""
+
+    def __init__(self, settings: RunSettings):
+        self.settings = settings
+        self.timings: dict[str, float] = {}
+        self.notes: list[str] = []
+
+    @abstractmethod
+    def mark(self, name: str) -> None:
+        """Mark a phase boundary at this point of the run."""
+
+    @abstractmethod
+    def simulate(self, net: brian2.Network, duration, pre_run) -> None:
+        """Run ``pre_run`` (excluded from the loop time) then ``duration`` of biological time."""
+
+    def _report(self):
+        return "stderr" if self.settings.progress else None
+
+
+class Backend(ABC):
+    """A Brian2 device simnet can run on."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    uses_gpu: ClassVar[bool] = False
+    #: Standalone devices record the calls and run them later in a generated program.
+    standalone: ClassVar[bool] = True
+
+    @abstractmethod
+    def availability(self) -> Availability:
+        """Whether this backend can run here."""
+
+    @abstractmethod
+    def _open(self, settings: RunSettings) -> Session:
+        """Set Brian2's device and preferences for one run."""
+
+    def package_versions(self) -> dict[str, Optional[str]]:
+        return {"brian2": brian2.__version__}
+
+    def describe(self, settings: RunSettings) -> dict:
+        """The settings a run record stores for this backend."""
+        return {"name": self.name, "precision": settings.precision, "threads": self.threads_used(settings)}
+
+    def threads_used(self, settings: RunSettings) -> Optional[int]:
+        return None
+
+    def session(self, settings: RunSettings) -> "_SessionContext":
+        """Context manager yielding a :class:`Session`; raises :class:`UsageError` when not usable."""
+        available = self.availability()
+        if not available.usable:
+            raise UsageError(available.reason)
+        return _SessionContext(self, settings)
+
+
+class _SessionContext:
+    def __init__(self, backend: Backend, settings: RunSettings):
+        self.backend, self.settings = backend, settings
+
+    def __enter__(self) -> Session:
+        _restore_brian_defaults()
+        brian2.prefs.core.default_float_dtype = self.settings.float_dtype
+        self.session = self.backend._open(self.settings)
+        return self.session
+
+    def __exit__(self, *exc_info):
+        close = getattr(self.session, "close", None)
+        if close is not None:
+            close()
+        _restore_brian_defaults()
+        return False
+
+
+def _restore_brian_defaults():
+    """Leave Brian2 as a fresh import would: runtime device, default preferences and clock."""
+    if brian2.get_device().__class__.__name__ != "RuntimeDevice":
+        brian2.device.reinit()
+        brian2.set_device("runtime")
+    brian2.prefs.reset_to_defaults()
+    brian2.defaultclock.dt = 0.1 * brian2.ms
+
+
+class RuntimeSession(Session):
+    def __init__(self, settings: RunSettings, target: str):
+        super().__init__(settings)
+        brian2.prefs.codegen.target = target
+        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete.
+        brian2.prefs.core.stop_on_keyboard_interrupt = False
+        self.clock = timing.PythonMarks()
+
+    def mark(self, name: str) -> None:
+        self.clock.mark(name)
+
+    def simulate(self, net, duration, pre_run) -> None:
+        run_kwargs = {"namespace": {}}
+        generation_s = 0.0
+        pre_run_loop_s = None
+        if pre_run is not None and float(pre_run) > 0:
+            started = time.perf_counter()
+            net.run(pre_run, **run_kwargs)
+            pre_run_loop_s = brian2.device._last_run_time
+            generation_s += time.perf_counter() - started - pre_run_loop_s
+        self.mark(timing.LOOP_START)
+        started = time.perf_counter()
+        net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
+                **run_kwargs)
+        wall = time.perf_counter() - started
+        self.mark(timing.LOOP_END)
+        _check_completed()
+        # Runtime mode generates (and, for Cython, compiles) code inside each run call before its loop starts;
+        # Brian2 times the loop itself (device._last_run_time).
+        loop_s = brian2.device._last_run_time
+        generation_s += wall - loop_s
+        self.timings.update(timing.phase_durations(self.clock.marks))
+        self.timings.pop("pre_run_s", None)
+        if pre_run_loop_s is not None:
+            self.timings["pre_run_s"] = pre_run_loop_s
+        self.timings["simulation_loop_s"] = loop_s
+        self.timings["code_generation_s"] = generation_s
+        self.notes.append("runtime mode: code generation and Cython compilation happen inside each run call; "
+                          "both are in code_generation_s")
+
+
+class RuntimeBackend(Backend):
+    name = "runtime"
+    summary = "Brian2 runtime mode (Cython if a compiler works, else numpy)"
+    standalone = False
+
+    def __init__(self, target: str = "auto"):
+        self.target = target
+
+    def availability(self) -> Availability:
+        return Availability(True)
+
+    def describe(self, settings):
+        return {**super().describe(settings), "codegen_target": self.target}
+
+    def _open(self, settings):
+        return RuntimeSession(settings, self.target)
+
+
+class StandaloneSession(Session):
+    """A run on a Brian2 standalone device: calls are recorded, then built, compiled and run at the end."""
+
+    def __init__(self, settings: RunSettings, device_name: str, build_args: dict):
+        super().__init__(settings)
+        root = settings.build_root or Path(tempfile.gettempdir())
+        Path(root).mkdir(parents=True, exist_ok=True)
+        self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+        self.build_args = build_args
+        brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
+        brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
+        brian2.device.insert_code("after_start", timing.standalone_mark_code(timing.PROGRAM_START))
+        brian2.device.insert_code("before_end", timing.standalone_mark_code(timing.PROGRAM_END))
+
+    def mark(self, name: str) -> None:
+        brian2.device.insert_code("main", timing.standalone_mark_code(name))
+
+    def simulate(self, net, duration, pre_run) -> None:
+        if pre_run is not None and float(pre_run) > 0:
+            net.run(pre_run, namespace={})
+        self.mark(timing.LOOP_START)
+        net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
+                namespace={})
+        self.mark(timing.LOOP_END)
+        started = time.perf_counter()
+        brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
+                            **self.build_args)
+        build_wall = time.perf_counter() - started
+        timers = getattr(brian2.device, "timers", {}) or {}
+        compile_s = sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
+        run_binary_s = timers.get("run_binary")
+        if compile_s is not None and run_binary_s is not None:
+            self.timings["code_generation_s"] = build_wall - compile_s - run_binary_s
+            self.timings["compile_s"] = compile_s
+            self.timings["run_binary_s"] = run_binary_s
+        else:
+            self.timings["build_and_run_s"] = build_wall
+            self.notes.append("this device does not report compile and run times separately")
+        marks = timing.read_standalone_marks(self.directory)
+        if not marks:
+            self.notes.append("the generated program wrote no phase marks")
+        self.timings.update(timing.phase_durations(marks))
+        _check_completed()
+
+    def close(self) -> None:
+        if not self.settings.keep_build:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _check_completed():
+    fraction = getattr(brian2.device, "_last_run_completed_fraction", 1.0)
+    if fraction is not None and fraction < 1.0:
+        raise KeyboardInterrupt(f"the simulation stopped at {fraction:.0%} of its duration")
+
+
+class CppBackend(Backend):
+    name = "cpp"
+    summary = "Brian2 C++ standalone with OpenMP"
+
+    def availability(self) -> Availability:
+        compiler = os.environ.get("CXX") or "g++"
+        if shutil.which(compiler.split()[0]) is None and shutil.which("c++") is None:
+            return Availability(False, "backend cpp needs a C++ compiler (g++): install build-essential")
+        return Availability(True)
+
+    def threads_used(self, settings):
+        return settings.threads or os.cpu_count() or 1
+
+    def _open(self, settings):
+        # Brian2 uses no OpenMP at all for 0 threads; one thread runs the same single-threaded code path.
+        threads = self.threads_used(settings)
+        brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
+        return StandaloneSession(settings, "cpp_standalone", {})
+
+
+class CudaBackend(Backend):
+    name = "cuda"
+    summary = "brian2cuda cuda_standalone on an NVIDIA GPU"
+    uses_gpu = True
+
+    def availability(self) -> Availability:
+        if not _nvidia_gpus():
+            return Availability(False, "backend cuda needs an NVIDIA GPU (nvidia-smi reports none)")
+        if _nvcc() is None:
+            return Availability(False, "backend cuda needs the CUDA toolkit: put nvcc on PATH or set CUDA_PATH")
+        if sys.version_info < (3, 12):
+            return Availability(False, "backend cuda needs Python >= 3.12 (brian2cuda 1.0b1 pins brian2 2.10.1)")
+        if importlib.util.find_spec("brian2cuda") is None:
+            return Availability(False, "backend cuda needs brian2cuda: pip install 'simnet[cuda]'")
+        return Availability(True)
+
+    def package_versions(self):
+        return {**super().package_versions(), "brian2cuda": _package_version("brian2cuda")}
+
+    def _open(self, settings):
+        import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
+
+        brian2.prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = list(CUDA13_NVCC_ARGS)
+        brian2.prefs.codegen.cpp.extra_compile_args_gcc = list(CUDA13_GCC_ARGS)
+        return StandaloneSession(settings, "cuda_standalone", {})
+
+
+class GennBackend(Backend):
+    summary = "Brian2GeNN (GeNN 4.x) on an NVIDIA GPU"
+    uses_gpu = True
+
+    def __init__(self, use_gpu: bool = True):
+        self.use_gpu = use_gpu
+        self.name = "genn" if use_gpu else "genn-cpu"
+        if not use_gpu:
+            self.summary = "Brian2GeNN with GeNN's single-threaded CPU backend"
+            self.uses_gpu = False
+
+    def availability(self) -> Availability:
+        if self.use_gpu and not _nvidia_gpus():
+            return Availability(False, f"backend {self.name} needs an NVIDIA GPU (nvidia-smi reports none)")
+        if self.use_gpu and _nvcc() is None:
+            return Availability(False, f"backend {self.name} needs the CUDA toolkit: set CUDA_PATH (nvcc)")
+        if importlib.util.find_spec("brian2genn") is None:
+            return Availability(False, f"backend {self.name} needs Brian2GeNN 1.7 with brian2 2.5.x in its own "
+                                       "environment: pip install 'simnet[genn]' (see README)")
+        if not brian2.__version__.startswith("2.5."):
+            return Availability(False, f"backend {self.name} needs brian2 2.5.x (Brian2GeNN 1.7), "
+                                       f"this environment has {brian2.__version__}")
+        genn_path = os.environ.get("GENN_PATH")
+        if not genn_path or not Path(genn_path).is_dir():
+            return Availability(False, f"backend {self.name} needs a GeNN 4.x source tree: set GENN_PATH to it")
+        return Availability(True)
+
+    def package_versions(self):
+        return {**super().package_versions(), "brian2genn": _package_version("brian2genn")}
+
+    def describe(self, settings):
+        return {**super().describe(settings), "use_gpu": self.use_gpu}
+
+    def _open(self, settings):
+        import brian2genn  # noqa: F401  (registers the genn device)
+
+        return StandaloneSession(settings, "genn", {"use_GPU": self.use_gpu})
+
+
+#: Registry: name -> factory.
+BACKENDS = {
+    "runtime": RuntimeBackend,
+    "cpp": CppBackend,
+    "cuda": CudaBackend,
+    "genn": lambda: GennBackend(use_gpu=True),
+    "genn-cpu": lambda: GennBackend(use_gpu=False),
+}
+
+#: The order ``auto`` tries: fastest first (measured, shared/reference/gpu_stack.md: GeNN and brian2cuda
+#: beat 16 CPU threads by an order of magnitude at 64,000 neurons; GeNN was faster than brian2cuda there).
+AUTO_ORDER = ("genn", "cuda", "cpp")
+
+
+def get_backend(name: str) -> Backend:
+    """The backend registered as ``name``; ``auto`` resolves to the fastest usable one."""
+    if name == "auto":
+        for candidate in AUTO_ORDER:
+            backend = BACKENDS[candidate]()
+            if backend.availability().usable:
+                return backend
+        return BACKENDS["cpp"]()
+    if name not in BACKENDS:
+        raise UsageError(f"unknown backend {name!r}; choose one of {', '.join([*BACKENDS, 'auto'])}")
+    return BACKENDS[name]()

@@ -1,0 +1,265 @@
+"""Memory a simulation occupies: model state per neuron and per synapse, process peak RSS, GPU memory.
+
+:func:`state_bytes` is a static count from the Brian2 variables (dtype x length of every array a group
+owns), so it is exact for what it counts and says what it leaves out. :func:`peak_rss_bytes` and
+:func:`gpu_memory_used_mib` are measurements of the whole process or device, which also hold the
+interpreter, generated code, monitors and allocator slack.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import sys
+from typing import Iterable
+
+import numpy as np
+
+from simnet.cost.hardware import nvidia_smi_query
+
+#: Bytes of one ``std::vector`` header (begin, end, capacity pointers) in 64-bit libstdc++/libc++.
+STD_VECTOR_HEADER_BYTES = 24
+
+KIND_PER_NEURON = "per_neuron"
+KIND_PER_SYNAPSE = "per_synapse"
+KIND_SYNAPSE_PER_NEURON = "per_neuron_of_synapses"
+KIND_SHARED = "shared"
+KIND_OTHER = "other"
+
+
+def _owner_name(var) -> str | None:
+    try:
+        return var.owner.name
+    except (AttributeError, ReferenceError):
+        # The owner is held by weak reference; a collected owner has nothing left to count.
+        return None
+
+
+def _is_standalone(device) -> bool:
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+    return isinstance(device, CPPStandaloneDevice)
+
+
+def _array_bytes(var) -> tuple[int | None, int | None, str]:
+    """(length, bytes, where the size came from) of one Brian2 array variable.
+
+    In runtime mode the variable's ``size`` is kept current (dynamic arrays update it on resize). In
+    standalone mode synapses are created by the compiled program, so a dynamic array's length is only
+    known from the file the program wrote to its results directory at the end of the run; reading the
+    file size avoids loading values that may not fit in memory twice.
+    """
+    itemsize = np.dtype(var.dtype).itemsize
+    from brian2.core.variables import DynamicArrayVariable
+    device = getattr(var, "device", None)
+    if isinstance(var, DynamicArrayVariable) and device is not None and _is_standalone(device):
+        results_dir = getattr(device, "results_dir", None)
+        if getattr(device, "has_been_run", False) and results_dir:
+            path = os.path.join(results_dir, device.get_array_filename(var))
+            if os.path.exists(path):
+                nbytes = os.path.getsize(path)
+                return nbytes // itemsize, nbytes, "standalone results file"
+        return None, None, "not known: a standalone dynamic array before the program has run"
+    size = var.size
+    length = int(np.prod(size)) if isinstance(size, tuple) else int(size)
+    return length, length * itemsize, "declared size"
+
+
+def _owned_arrays(obj) -> list[tuple[str, object, str]]:
+    """(name, variable, index name) of the arrays ``obj`` owns, each once, including pathway delays.
+
+    Aliases (Synapses' ``i`` is the same variable as ``_synaptic_pre``) and references to other groups'
+    variables (``v_post``) are skipped so that nothing is counted twice.
+    """
+    from brian2.core.variables import ArrayVariable
+    seen: set[int] = set()
+    arrays = []
+    sources = [("", obj.variables)]
+    # Synaptic delays live in the pathway's variables (owned by the Synapses object).
+    for pathway in getattr(obj, "_pathways", []):
+        sources.append((pathway.name + ".", pathway.variables))
+    for prefix, variables in sources:
+        for name, var in variables.items():
+            if not isinstance(var, ArrayVariable) or id(var) in seen:
+                continue
+            if _owner_name(var) != obj.name:
+                continue
+            seen.add(id(var))
+            arrays.append((prefix + name if prefix and name == "delay" else name, var,
+                           variables.indices[name]))
+    return arrays
+
+
+def _kind(obj_type: str, var, index: str) -> str:
+    if var.scalar:
+        return KIND_SHARED
+    if obj_type == "NeuronGroup":
+        return KIND_PER_NEURON if index == "_idx" else KIND_OTHER
+    if obj_type == "Synapses":
+        # N_incoming/N_outgoing are indexed by the post/presynaptic neuron, not by synapse.
+        return KIND_PER_SYNAPSE if index == "_idx" else KIND_SYNAPSE_PER_NEURON
+    return KIND_OTHER
+
+
+def _spike_queue_lower_bound(synapses, pathway, n_synapses: int | None) -> dict:
+    """Lower bound on the static memory of a pathway's spike queue, where its implementation is known.
+
+    Brian2's C++ ``CSpikeQueue`` (used by C++ standalone and by the Cython runtime queue) keeps, after
+    ``prepare``: an ``int`` delay per synapse (one when delays are homogeneous), one ``int`` per synapse
+    in a ``std::vector`` per presynaptic neuron, and those vectors' headers. Vector capacity slack and
+    the queued spikes themselves (activity-dependent) are not included, hence a lower bound.
+    """
+    from brian2.devices.device import get_device
+    queue = getattr(pathway, "queue", None)
+    queue_module = type(queue).__module__ if queue is not None else ""
+    device = get_device()
+    if queue_module.endswith("cythonspikequeue"):
+        implementation = "Cython runtime SpikeQueue (wraps CSpikeQueue)"
+    elif type(device).__name__ == "CPPStandaloneDevice":
+        implementation = "C++ standalone CSpikeQueue"
+    else:
+        return {"pathway": pathway.name, "lower_bound_bytes": None,
+                "basis": f"not counted: queue implementation "
+                         f"{queue_module or type(device).__name__} has no known layout"}
+    if n_synapses is None:
+        return {"pathway": pathway.name, "lower_bound_bytes": None,
+                "basis": "not counted: number of synapses not known"}
+    delay_var = pathway.variables["delay"]
+    n_delays = 1 if delay_var.scalar else n_synapses
+    n_sources = len(pathway.source)
+    lower = 4 * n_synapses + 4 * n_delays + STD_VECTOR_HEADER_BYTES * n_sources
+    return {"pathway": pathway.name, "lower_bound_bytes": lower,
+            "basis": (f"estimate (lower bound), {implementation}: 4 B x {n_synapses} synapse indices + "
+                      f"4 B x {n_delays} delays + {STD_VECTOR_HEADER_BYTES} B x {n_sources} per-source "
+                      f"vectors; capacity slack and queued spikes not included")}
+
+
+def state_bytes(objects: Iterable) -> dict:
+    """Bytes of model state held in Brian2 arrays, per neuron, per synapse, by object and by variable.
+
+    Counting rule: every array variable an object owns counts once at ``itemsize x length`` (dtype and
+    size from the Brian2 ``variables``; in standalone mode, dynamic arrays from the results files the run
+    wrote). Per-neuron bytes are the arrays of NeuronGroups indexed by neuron (state variables,
+    ``lastspike``, ``not_refractory``, the index ``i`` and the ``_spikespace`` spike buffer of N+1
+    entries) divided by the neurons; per-synapse bytes are the arrays of Synapses indexed by synapse
+    (synaptic variables, ``_synaptic_pre``/``_synaptic_post`` indices, heterogeneous delays) divided by
+    the synapses. Shared (scalar) variables, Synapses' per-neuron counters and other objects' arrays
+    (monitors) are reported but not folded into those two figures.
+
+    Parameters
+    ----------
+    objects : iterable of Brian2 objects
+        NeuronGroups, Synapses and optionally monitors, after the network was built (runtime) or run
+        (standalone).
+
+    Returns
+    -------
+    dict
+        ``n_neurons``, ``n_synapses``, ``bytes_per_neuron``, ``bytes_per_synapse`` (None when there are
+        none or their size is not known), ``neuron_bytes``, ``synapse_bytes``, ``total_bytes`` (every
+        counted array), ``by_object`` (name -> type, elements, bytes, bytes by kind),
+        ``by_variable`` (list of object, variable, dtype, itemsize, length, bytes, kind, size_from),
+        ``spike_queues`` (lower bounds where the implementation is known) and ``not_counted`` (what
+        this count leaves out).
+    """
+    by_variable = []
+    by_object = {}
+    not_counted = []
+    spike_queues = []
+    n_neurons = 0
+    n_synapses: int | None = 0
+    neuron_bytes = synapse_bytes = total_bytes = 0
+    for obj in objects:
+        obj_type = type(obj).__name__
+        kinds: dict[str, int] = {}
+        obj_n_synapses = None
+        for name, var, index in _owned_arrays(obj):
+            length, nbytes, size_from = _array_bytes(var)
+            kind = _kind(obj_type, var, index)
+            by_variable.append({"object": obj.name, "variable": name, "dtype": np.dtype(var.dtype).name,
+                                "itemsize": np.dtype(var.dtype).itemsize, "length": length,
+                                "bytes": nbytes, "kind": kind, "size_from": size_from})
+            if nbytes is None:
+                not_counted.append(f"{obj.name}.{name}: {size_from}")
+                continue
+            kinds[kind] = kinds.get(kind, 0) + nbytes
+            total_bytes += nbytes
+            if kind == KIND_PER_SYNAPSE and name == "_synaptic_pre":
+                obj_n_synapses = length
+        elements = None
+        if obj_type == "NeuronGroup":
+            elements = len(obj)
+            n_neurons += elements
+            neuron_bytes += kinds.get(KIND_PER_NEURON, 0)
+        elif obj_type == "Synapses":
+            elements = obj_n_synapses
+            if obj_n_synapses is None or n_synapses is None:
+                n_synapses = None
+            else:
+                n_synapses += obj_n_synapses
+            synapse_bytes += kinds.get(KIND_PER_SYNAPSE, 0)
+            for pathway in getattr(obj, "_pathways", []):
+                spike_queues.append(_spike_queue_lower_bound(obj, pathway, obj_n_synapses))
+        by_object[obj.name] = {"type": obj_type, "elements": elements,
+                               "bytes": sum(kinds.values()), "bytes_by_kind": kinds}
+
+    not_counted += [f"{q['pathway']} spike queue: {q['basis']}" for q in spike_queues
+                    if q["lower_bound_bytes"] is None]
+    not_counted += [
+        "spike queue contents and std::vector capacity slack (activity- and allocator-dependent)",
+        "spare capacity of Brian2 dynamic arrays (they over-allocate when growing)",
+        "generated code, compiled binaries, the Python interpreter and Brian2's own objects "
+        "(see peak RSS for the whole process)",
+    ]
+    return {
+        "n_neurons": n_neurons,
+        "n_synapses": n_synapses,
+        "bytes_per_neuron": neuron_bytes / n_neurons if n_neurons else None,
+        "bytes_per_synapse": synapse_bytes / n_synapses if n_synapses else None,
+        "neuron_bytes": neuron_bytes,
+        "synapse_bytes": synapse_bytes,
+        "total_bytes": total_bytes,
+        "by_object": by_object,
+        "by_variable": by_variable,
+        "spike_queues": spike_queues,
+        "spike_queue_lower_bound_bytes": sum(q["lower_bound_bytes"] or 0 for q in spike_queues),
+        "not_counted": not_counted,
+        "method": "itemsize x length of every array each object owns (Brian2 variables; "
+                  "standalone dynamic arrays from their results files)",
+    }
+
+
+def peak_rss_bytes() -> dict:
+    """Peak resident set size of this process and of its largest finished child, in bytes.
+
+    Standalone simulations run as a child process, whose peak shows up under ``children_bytes`` once
+    it has been waited for. ``ru_maxrss`` is in KiB on Linux and in bytes on macOS; both are converted.
+
+    Returns
+    -------
+    dict
+        ``self_bytes``, ``children_bytes`` and ``note``.
+    """
+    scale = 1 if sys.platform == "darwin" else 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return {
+        "self_bytes": int(own),
+        "children_bytes": int(children),
+        "note": "getrusage ru_maxrss (KiB on Linux, converted); children_bytes is the largest single "
+                "waited-for child (RUSAGE_CHILDREN reports a maximum, not a sum)",
+    }
+
+
+def gpu_memory_used_mib(gpu_index: int = 0) -> float | None:
+    """Memory in use on a GPU right now (all processes), in MiB, from ``nvidia-smi``.
+
+    None when ``nvidia-smi`` is absent or fails. A standalone GPU program frees its memory when it
+    exits, so call this while the simulation runs, or use the peak an
+    :class:`~simnet.cost.energy.EnergyMeter` sampled during the loop.
+    """
+    rows = nvidia_smi_query(("memory.used",), gpu_index=gpu_index)
+    if not rows:
+        return None
+    try:
+        return float(rows[0]["memory.used"])
+    except ValueError:
+        return None

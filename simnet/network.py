@@ -1,0 +1,192 @@
+"""ModelSpec -> Brian2 objects, and the activity counts read back from them after a run.
+
+This is the only module that creates Brian2 groups, synapses and monitors. It works the same in runtime and
+standalone modes: the active Brian2 device (set by a :mod:`simnet.backends` session) decides whether the calls
+execute now or are recorded into a generated program. ``mark`` is called between construction steps so the
+session can time them (in standalone mode, inside the generated program).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import brian2
+import numpy as np
+
+from simnet.cost.timing import INIT_END, SYNAPSES_END, SYNAPSES_START
+from simnet.spec import ModelSpec, Projection
+
+
+@dataclass
+class BuiltNetwork:
+    """The Brian2 objects of one model instance."""
+
+    spec: ModelSpec
+    net: brian2.Network
+    groups: dict  # population name -> NeuronGroup
+    views: dict  # population or subpopulation name -> NeuronGroup or Subgroup
+    synapses: dict  # projection name -> Synapses
+    inputs: dict  # background name -> PoissonInput
+    spike_monitors: dict  # population name -> SpikeMonitor
+    rate_monitors: dict  # population or subpopulation name -> PopulationRateMonitor
+
+
+def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[str], None]) -> BuiltNetwork:
+    """Create the Brian2 network described by ``spec`` on the active device.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+    seed : int
+        Seeds Brian2's random numbers (initial values, probabilistic connections; in standalone mode the
+        generated program's generator) and the numpy generator used for fixed-number connectivity.
+    record_spikes : bool
+        Keep every spike time and index; otherwise only per-neuron spike counts are kept.
+    mark : callable
+        Called with a phase name between construction steps.
+    """
+    if spec.dt is not None:
+        brian2.defaultclock.dt = spec.dt
+    brian2.seed(seed)
+    rng = np.random.default_rng(seed)
+
+    groups = {}
+    for pop in spec.populations:
+        groups[pop.name] = brian2.NeuronGroup(
+            pop.size, pop.equations, threshold=pop.threshold, reset=pop.reset,
+            refractory=pop.refractory if pop.refractory is not None else False,
+            method=pop.method, namespace=dict(pop.namespace), name=pop.name,
+        )
+    views = {}
+    for name, (owner, start, stop) in spec.slices().items():
+        views[name] = groups[owner] if name == owner else groups[owner][start:stop]
+
+    synapses = {
+        proj.name: brian2.Synapses(
+            views[proj.source], views[proj.target], model=proj.model, on_pre=proj.on_pre,
+            on_post=proj.on_post, namespace=dict(proj.namespace), method=proj.method, name=proj.name,
+        )
+        for proj in spec.projections
+    }
+    inputs = {
+        bg.name: brian2.PoissonInput(views[bg.target], bg.target_var, bg.inputs_per_neuron, bg.rate, bg.weight)
+        for bg in spec.inputs
+    }
+
+    mark(SYNAPSES_START)
+    per_synapse_values = {proj.name: _connect(synapses[proj.name], proj, rng) for proj in spec.projections}
+    mark(SYNAPSES_END)
+
+    for pop in spec.populations:
+        for var, value in pop.initial_values.items():
+            setattr(groups[pop.name], var, value)
+    for proj in spec.projections:
+        syn = synapses[proj.name]
+        for var, value in {**proj.initial_values, **per_synapse_values[proj.name]}.items():
+            setattr(syn, var, value)
+        if proj.delay is not None:
+            syn.delay = proj.delay
+    mark(INIT_END)
+
+    spike_monitors = {
+        name: brian2.SpikeMonitor(group, record=record_spikes, name=f"{name}_spikemonitor")
+        for name, group in groups.items()
+    }
+    rate_monitors = {
+        name: brian2.PopulationRateMonitor(view, name=f"{name}_ratemonitor") for name, view in views.items()
+    }
+    net = brian2.Network(
+        *groups.values(), *synapses.values(), *inputs.values(), *spike_monitors.values(),
+        *rate_monitors.values(),
+    )
+    return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors)
+
+
+def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator) -> dict:
+    """Create the synapses of ``proj``; returns per-synapse values still to be assigned."""
+    if proj.probability is not None:
+        syn.connect(p=proj.probability)
+        return {}
+    if proj.total_number is not None:
+        sources = rng.integers(0, len(syn.source), size=proj.total_number)
+        targets = rng.integers(0, len(syn.target), size=proj.total_number)
+        syn.connect(i=sources, j=targets)
+        return {}
+    drawn = dict(proj.arrays(rng))
+    syn.connect(i=np.asarray(drawn.pop("i")), j=np.asarray(drawn.pop("j")))
+    return drawn
+
+
+def activity_counts(built: BuiltNetwork, duration: brian2.Quantity) -> dict:
+    """What the run did: neuron-steps, spikes, synaptic events and synapse-steps, by population and projection.
+
+    Synaptic events are counted exactly from per-neuron spike counts and each neuron's out-degree (pre
+    pathway) or in-degree (post pathway, only where the projection has one). Spikes whose delayed delivery
+    would fall after the end of the run are included, so the count can exceed what was delivered by at most
+    the spikes of the last delay interval.
+    """
+    spec = built.spec
+    n_steps = int(round(float(duration / brian2.defaultclock.dt)))
+    spike_counts = {name: np.asarray(mon.count[:]) for name, mon in built.spike_monitors.items()}
+    slices = spec.slices()
+
+    def counts_of(name: str) -> np.ndarray:
+        owner, start, stop = slices[name]
+        return spike_counts[owner][start:stop]
+
+    populations = {
+        name: {
+            "size": stop - start,
+            "neuron_steps": (stop - start) * n_steps,
+            "spikes": int(counts_of(name).sum()),
+            # a subpopulation names the population it is a slice of; totals add up top-level entries only
+            "part_of": owner if owner != name else "",
+        }
+        for name, (owner, start, stop) in slices.items()
+    }
+    projections = {}
+    for proj in spec.projections:
+        syn = built.synapses[proj.name]
+        pre_index, post_index = np.asarray(syn.i[:]), np.asarray(syn.j[:])
+        source_counts, target_counts = counts_of(proj.source), counts_of(proj.target)
+        out_degree = np.bincount(pre_index, minlength=len(source_counts))
+        in_degree = np.bincount(post_index, minlength=len(target_counts))
+        projections[proj.name] = {
+            "source": proj.source,
+            "target": proj.target,
+            "synapses": int(len(pre_index)),
+            "plastic": bool(proj.plastic),
+            "synaptic_events_pre": int(np.dot(out_degree, source_counts)) if proj.on_pre else 0,
+            "synaptic_events_post": int(np.dot(in_degree, target_counts)) if proj.on_post else 0,
+            "synapse_steps": int(len(pre_index)) * n_steps,
+        }
+    inputs = {}
+    for bg in spec.inputs:
+        _, start, stop = slices[bg.target]
+        # PoissonInput draws a binomial number of events per step without recording it: the expected count.
+        expected = (stop - start) * bg.inputs_per_neuron * float(bg.rate * duration)
+        inputs[bg.name] = {"target": bg.target, "events": int(round(expected)), "events_are_expected_value": True}
+    return {"n_steps": n_steps, "populations": populations, "projections": projections, "inputs": inputs}
+
+
+def spike_trains(built: BuiltNetwork) -> dict:
+    """Recorded spikes per population: ``{name: (times_ms, node_ids)}`` (empty when not recorded)."""
+    trains = {}
+    for name, mon in built.spike_monitors.items():
+        if mon.record:
+            trains[name] = (np.asarray(mon.t[:] / brian2.ms, dtype=np.float64), np.asarray(mon.i[:], dtype=np.uint64))
+    return trains
+
+
+def population_rates(built: BuiltNetwork, bin_width: brian2.Quantity = 1.0 * brian2.ms) -> dict:
+    """Population rates per population/subpopulation, averaged in bins: ``{name: (bin_start_ms, rate_hz)}``."""
+    rates = {}
+    for name, mon in built.rate_monitors.items():
+        rate = np.asarray(mon.rate[:] / brian2.Hz, dtype=np.float64)
+        per_bin = max(1, int(round(float(bin_width / brian2.defaultclock.dt))))
+        n_bins = len(rate) // per_bin
+        binned = rate[: n_bins * per_bin].reshape(n_bins, per_bin).mean(axis=1)
+        starts = np.arange(n_bins) * float(bin_width / brian2.ms)
+        rates[name] = (starts, binned)
+    return rates

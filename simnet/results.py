@@ -1,0 +1,232 @@
+"""RunRecord: everything one run produced and where it came from; the only module that reads or writes result files.
+
+One HDF5 file per run, readable with plain h5py (layout in the README):
+
+``/`` attributes
+    ``simnet_format``, ``model``, ``description``, ``duration_s``, ``dt_s``, ``pre_run_s``
+``/parameters/<name>``
+    attributes ``value`` (float in the SI unit named by ``unit``, or the plain value), ``unit`` ("" if none),
+    ``display`` (as Brian2 prints it)
+``/backend``, ``/provenance``, ``/timings``, ``/counts``, ``/cost``
+    nested groups of attributes; arrays are datasets, lists of records are numbered subgroups, and an
+    unknown value (None) is an empty attribute
+``/spikes/<population>/timestamps`` (ms), ``/spikes/<population>/node_ids``
+    the SONATA spike-report layout, sorted by time
+``/rates/<name>/time_ms``, ``/rates/<name>/rate_hz``
+    population rates in bins
+``/notes``
+    a list of strings: caveats the run recorded about its own figures
+
+Files are written to a temporary name beside the target and renamed into place, so an interrupted write never
+leaves a partial file under the requested name.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import h5py
+import numpy as np
+
+from simnet.errors import UsageError
+
+FORMAT_VERSION = 1
+_LIST_MARKER = "_simnet_list"
+
+
+@dataclass
+class RunRecord:
+    """One run: the model and its parameters, how and where it ran, what it cost, and what it did."""
+
+    model: str
+    description: str
+    parameters: dict[str, dict]
+    backend: dict[str, Any]
+    provenance: dict[str, Any]
+    duration_s: float
+    dt_s: float
+    pre_run_s: float = 0.0
+    timings: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    cost: dict[str, Any] = field(default_factory=dict)
+    #: population -> (timestamps in ms, node ids), sorted by time
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: population or subpopulation -> (bin start in ms, rate in Hz)
+    rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_neurons(self) -> int:
+        pops = self.counts.get("populations", {})
+        return int(sum(v["size"] for v in pops.values() if not v.get("part_of")))
+
+    @property
+    def n_synapses(self) -> int:
+        return int(sum(p["synapses"] for p in self.counts.get("projections", {}).values()))
+
+    @property
+    def n_spikes(self) -> int:
+        pops = self.counts.get("populations", {})
+        return int(sum(v["spikes"] for v in pops.values() if not v.get("part_of")))
+
+
+def check_writable(path: Path, overwrite: bool) -> Path:
+    """Fail early, before any simulation, if a record cannot be written to ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"output path {path} is a directory; give a file name such as {path}/run.h5")
+    if path.exists() and not overwrite:
+        raise UsageError(f"output file {path} already exists; pass --overwrite to replace it")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.exists():
+        try:
+            directory.mkdir(parents=True)
+        except OSError as err:
+            raise UsageError(f"cannot create output directory {directory}: {err.strerror}") from None
+    try:
+        probe = tempfile.NamedTemporaryFile(dir=directory, prefix=".simnet-probe-", delete=True)
+        probe.close()
+    except OSError as err:
+        raise UsageError(f"cannot write to {directory}: {err.strerror}") from None
+    return path
+
+
+def write(record: RunRecord, path: Path, overwrite: bool = False) -> Path:
+    """Write ``record`` to ``path`` atomically (temporary file in the same directory, then rename)."""
+    path = check_writable(Path(path), overwrite)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with h5py.File(tmp_name, "w") as f:
+            _write_record(f, record)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read(path: Path) -> RunRecord:
+    """Read a record written by :func:`write`."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no such results file: {path}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        raise UsageError(f"{path} is not an HDF5 file") from None
+    with f:
+        if "simnet_format" not in f.attrs:
+            raise UsageError(f"{path} is not a simnet results file (no simnet_format attribute)")
+        return _read_record(f)
+
+
+def _write_record(f: h5py.File, record: RunRecord) -> None:
+    f.attrs["simnet_format"] = FORMAT_VERSION
+    for name in ("model", "description", "duration_s", "dt_s", "pre_run_s"):
+        f.attrs[name] = getattr(record, name)
+    for name in ("parameters", "backend", "provenance", "timings", "counts", "cost"):
+        _write_tree(f.create_group(name), getattr(record, name))
+    spikes = f.create_group("spikes")
+    for pop, (times, ids) in record.spikes.items():
+        group = spikes.create_group(pop)
+        group.attrs["sorting"] = "by_time"
+        ts = group.create_dataset("timestamps", data=np.asarray(times, dtype=np.float64), **_compression(times))
+        ts.attrs["units"] = "ms"
+        group.create_dataset("node_ids", data=np.asarray(ids, dtype=np.uint64), **_compression(ids))
+    rates = f.create_group("rates")
+    for name, (t_ms, rate_hz) in record.rates.items():
+        group = rates.create_group(name)
+        group.create_dataset("time_ms", data=np.asarray(t_ms, dtype=np.float64))
+        group.create_dataset("rate_hz", data=np.asarray(rate_hz, dtype=np.float64))
+    f.create_dataset("notes", data=list(record.notes), dtype=h5py.string_dtype())
+
+
+def _read_record(f: h5py.File) -> RunRecord:
+    spikes = {
+        pop: (group["timestamps"][()], group["node_ids"][()]) for pop, group in f["spikes"].items()
+    }
+    rates = {name: (group["time_ms"][()], group["rate_hz"][()]) for name, group in f["rates"].items()}
+    return RunRecord(
+        model=_plain(f.attrs["model"]),
+        description=_plain(f.attrs["description"]),
+        duration_s=_plain(f.attrs["duration_s"]),
+        dt_s=_plain(f.attrs["dt_s"]),
+        pre_run_s=_plain(f.attrs["pre_run_s"]),
+        parameters=_read_tree(f["parameters"]),
+        backend=_read_tree(f["backend"]),
+        provenance=_read_tree(f["provenance"]),
+        timings=_read_tree(f["timings"]),
+        counts=_read_tree(f["counts"]),
+        cost=_read_tree(f["cost"]),
+        spikes=spikes,
+        rates=rates,
+        notes=[str(s) for s in f["notes"].asstr()[()]],
+    )
+
+
+def _compression(data) -> dict:
+    return {"compression": "gzip", "shuffle": True} if np.size(data) > 4096 else {}
+
+
+def _write_tree(group: h5py.Group, tree: dict) -> None:
+    for key, value in tree.items():
+        key = str(key)
+        if isinstance(value, dict):
+            _write_tree(group.create_group(key), value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+            sub = group.create_group(key)
+            sub.attrs[_LIST_MARKER] = True
+            for index, item in enumerate(value):
+                _write_tree(sub.create_group(f"{index:06d}"), item)
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            # (an empty list is stored as an empty list of strings, so it reads back as a list)
+            group.create_dataset(key, data=list(value), dtype=h5py.string_dtype())
+        elif isinstance(value, (list, tuple, np.ndarray)):
+            group.create_dataset(key, data=np.asarray(value), **_compression(value))
+        elif value is None:
+            group.attrs[key] = h5py.Empty("f8")
+        else:
+            group.attrs[key] = value
+
+
+def _read_tree(group: h5py.Group):
+    if group.attrs.get(_LIST_MARKER, False):
+        return [_read_tree(group[name]) for name in sorted(group)]
+    tree: dict[str, Any] = {}
+    for key, value in group.attrs.items():
+        tree[key] = _plain(value)
+    for key, item in group.items():
+        if isinstance(item, h5py.Group):
+            tree[key] = _read_tree(item)
+        elif h5py.check_string_dtype(item.dtype) is not None:
+            tree[key] = [str(s) for s in item.asstr()[()]]
+        else:
+            tree[key] = item[()]
+    return tree
+
+
+def _plain(value):
+    """HDF5 attribute value -> plain Python value (None for an empty attribute)."""
+    if isinstance(value, h5py.Empty):
+        return None
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def parameter_entry(value) -> dict:
+    """A parameter as stored: value in SI units, the SI unit's symbol, and Brian2's display string."""
+    from brian2 import Quantity, get_unit
+
+    if isinstance(value, Quantity):
+        unit = "" if value.is_dimensionless else str(get_unit(value.dim))
+        return {"value": float(np.asarray(value)), "unit": unit, "display": str(value)}
+    if isinstance(value, (bool, int, float, str, np.generic)):
+        return {"value": _plain(value), "unit": "", "display": str(value)}
+    return {"value": repr(value), "unit": "", "display": repr(value)}

@@ -1,0 +1,116 @@
+"""The command line: bad input gets one line and exit status 2, nothing is written; a real run works."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import pytest
+
+SIMNET = [sys.executable, "-m", "simnet"]
+
+
+def simnet(*args, cwd=None, timeout=600):
+    return subprocess.run([*SIMNET, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "nosuchmodel"], "unknown model 'nosuchmodel'"),
+    (["run", "cobahh", "--backend", "nosuch"], "unknown backend 'nosuch'"),
+    (["run", "cobahh", "--frobnicate"], "No such option"),
+    (["run", "cobahh", "--neurons", "0"], "at least 2 neurons"),
+    (["run", "cobahh", "--neurons", "-5"], "at least 2 neurons"),
+    (["run", "cobahh", "--neurons", "many"], "'many' is not a valid integer"),
+    (["run", "cobahh", "--duration", "0s"], "--duration must be positive"),
+    (["run", "cobahh", "--duration", "-1s"], "--duration must be positive"),
+    (["run", "cobahh", "--duration", "5mV"], "is not a time"),
+    (["run", "cobahh", "--duration", "ten"], "is not a time"),
+    (["run", "cobahh", "--mode", "sparse"], "unknown COBAHH mode 'sparse'"),
+    (["run", "cobahh", "--plasticity", "bcm"], "unknown plasticity 'bcm'"),
+    (["run", "cobahh", "--precision", "half"], "unknown precision 'half'"),
+    (["run", "cobahh", "--threads", "0"], "--threads must be at least 1"),
+    (["run", "cobahh", "--backend", "cuda"], "backend cuda needs"),
+    (["run", "cobahh", "--backend", "genn"], "backend genn needs"),
+    (["show", "does-not-exist.h5"], "no such results file"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
+    if "cuda" in args or "genn" in args:
+        from simnet.backends import get_backend
+
+        if get_backend(args[-1]).availability().usable:
+            pytest.skip("the GPU backend is usable on this machine")
+    out = simnet(*args, "--out", str(tmp_path / "r.h5")) if args[0] == "run" else simnet(*args, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "r.h5").exists()
+
+
+def test_existing_output_is_refused_and_untouched(tmp_path):
+    target = tmp_path / "r.h5"
+    target.write_bytes(b"keep me")
+    out = simnet("run", "cobahh", "--neurons", "40", "--out", str(target))
+    assert out.returncode == 2
+    assert "already exists" in out.stderr and "--overwrite" in out.stderr
+    assert target.read_bytes() == b"keep me"
+
+
+def test_unwritable_output_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = simnet("run", "cobahh", "--neurons", "40", "--out", str(blocker / "sub" / "r.h5"))
+    assert out.returncode == 2
+    assert "cannot create output directory" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_backends_reports_gpu_backends_with_reason():
+    out = simnet("backends", "--json")
+    assert out.returncode == 0
+    table = {row["name"]: row for row in json.loads(out.stdout)["backends"]}
+    assert table["cpp"]["usable"] and table["runtime"]["usable"]
+    for name in ("cuda", "genn"):
+        if not table[name]["usable"]:
+            assert table[name]["reason"].startswith(f"backend {name} needs")
+            assert "\n" not in table[name]["reason"]
+
+
+@pytest.mark.slow
+def test_run_writes_record_and_show_reads_it(tmp_path):
+    target = tmp_path / "runs" / "small.h5"
+    out = simnet("run", "cobahh", "--neurons", "200", "--duration", "100ms", "--backend", "cpp",
+                 "--threads", "1", "--precision", "single", "--plasticity", "stdp", "--seed", "3",
+                 "--out", str(target), "--json", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["neurons"] == 200 and summary["backend"] == "cpp" and summary["precision"] == "single"
+    assert summary["synapses"] > 0 and summary["spikes"] > 0
+    for phase in ("compile_s", "synapse_creation_s", "initialisation_s", "simulation_loop_s", "total_s"):
+        assert summary["timings_s"][phase] >= 0
+    assert summary["sim_wall_s_per_bio_s"] == pytest.approx(summary["timings_s"]["simulation_loop_s"] / 0.1)
+    with h5py.File(target, "r") as f:
+        assert f.attrs["model"] == "cobahh"
+        assert f["provenance"].attrs["seed"] == 3
+        assert len(f["spikes/neurons/timestamps"]) == summary["spikes"]
+    shown = simnet("show", str(target), "--json")
+    assert shown.returncode == 0
+    assert json.loads(shown.stdout)["spikes"] == summary["spikes"]
+    assert [p.name for p in target.parent.iterdir()] == ["small.h5"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_no_file(tmp_path):
+    target = tmp_path / "r.h5"
+    proc = subprocess.Popen([*SIMNET, "run", "cobahh", "--neurons", "4000", "--duration", "100s",
+                             "--backend", "cpp", "--threads", "1", "--out", str(target), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,66 @@
+"""network.py: a spec becomes Brian2 objects; activity counts are exact."""
+import brian2
+import numpy as np
+import pytest
+from brian2 import ms
+
+from simnet.backends import RunSettings, RuntimeBackend
+from simnet.simulate import run_model
+from simnet.spec import ModelSpec, Population, Projection
+
+# Every neuron integrates dv/dt = 1/period from v=0 and spikes when v reaches 1 (0.999, clear of rounding):
+# one spike every 100 steps, at 9.9, 19.9, ... 99.9 ms: 10 spikes in 100 ms.
+CLOCKWORK = Population(
+    name="clock", size=10, equations="dv/dt = 1.0/period : 1", threshold="v > 0.999", reset="v = 0.0",
+    method="euler", namespace={"period": 10.0 * ms}, subpopulations={"first": (0, 4), "rest": (4, 10)},
+)
+
+
+def tiny_spec(projections) -> ModelSpec:
+    return ModelSpec(name="clockwork", parameters=None, populations=(CLOCKWORK,), projections=projections,
+                     dt=0.1 * ms, description="test")
+
+
+def run(spec, duration=100 * ms):
+    return run_model(spec, RuntimeBackend("numpy"), RunSettings(progress=False), duration, seed=5,
+                     record_spikes=True)
+
+
+def test_counts_match_hand_arithmetic():
+    # the pathways do some trivial work so that they exist (an empty on_pre creates no pathway)
+    fixed = Projection(name="fixed", source="first", target="rest", model="n_in : 1", on_pre="n_in += 1",
+                       total_number=13)
+    listed = Projection(name="listed", source="clock", target="first", model="n_in : 1\nn_back : 1",
+                        on_pre="n_in += 1", on_post="n_back += 1",
+                        arrays=lambda rng: {"i": np.array([0, 0, 9]), "j": np.array([1, 2, 3])})
+    record = run(tiny_spec((fixed, listed)))
+    pops = record.counts["populations"]
+    spikes_per_neuron = pops["clock"]["spikes"] / 10
+    assert spikes_per_neuron == 10
+    assert pops["first"]["spikes"] == 4 * 10 and pops["rest"]["spikes"] == 6 * 10
+    assert pops["clock"]["neuron_steps"] == 10 * 1000 and pops["first"]["part_of"] == "clock"
+    assert record.n_neurons == 10 and record.n_spikes == 100
+    proj = record.counts["projections"]
+    assert proj["fixed"]["synapses"] == 13
+    assert proj["fixed"]["synaptic_events_pre"] == 13 * 10  # every source neuron spikes 10 times
+    assert proj["fixed"]["synaptic_events_post"] == 0  # no post pathway
+    assert proj["listed"]["synaptic_events_pre"] == 3 * 10
+    assert proj["listed"]["synaptic_events_post"] == 3 * 10
+    assert proj["listed"]["synapse_steps"] == 3 * 1000
+
+
+def test_spikes_are_recorded_by_time():
+    record = run(tiny_spec(()))
+    times, ids = record.spikes["clock"]
+    assert len(times) == 100 and np.all(np.diff(times) >= 0)
+    assert set(ids.tolist()) == set(range(10))
+    t, rate = record.rates["clock"]
+    # 100 spikes / 10 neurons / 0.1 s = 100 Hz on average
+    assert rate.mean() == pytest.approx(100.0, rel=0.02)
+
+
+def test_projection_needs_exactly_one_rule():
+    with pytest.raises(ValueError, match="exactly one"):
+        Projection(name="p", source="a", target="b", on_pre="", probability=0.1, total_number=3)
+    with pytest.raises(ValueError, match="exactly one"):
+        Projection(name="p", source="a", target="b", on_pre="")
