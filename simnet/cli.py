@@ -151,6 +151,16 @@ def backends(as_json):
     _emit(as_json, {"backends": rows, "auto": auto}, "\n".join(text))
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the audit as one JSON document.")
+def reproduce(as_json):
+    """Recompute every quantitative claim of the seed documents and say which hold."""
+    from simnet.documents import format_table, reproduce_all
+
+    reproductions = reproduce_all()
+    _emit(as_json, {"reproductions": [r.to_dict() for r in reproductions]}, format_table(reproductions))
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``simnet`` console script."""
     try:
