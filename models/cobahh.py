@@ -137,6 +137,7 @@ def build_spec(params: Optional[CobahhParams] = None) -> ModelSpec:
         initial_values=INITIAL_VALUES,
         namespace={**namespace, "v_threshold": p.threshold},
         subpopulations={"exc": (0, p.n_excitatory), "inh": (p.n_excitatory, p.n_neurons)},
+        model_type="hodgkin_huxley",
     )
     we, wi = p.weights
     if p.plasticity == "stdp":

@@ -239,6 +239,9 @@ class RuntimeBackend(Backend):
     def describe(self, settings):
         return {**super().describe(settings), "codegen_target": self.target}
 
+    def threads_used(self, settings):
+        return 1  # the Python process runs the loop on one core
+
     def _open(self, settings):
         return RuntimeSession(settings, self.target)
 

@@ -172,9 +172,18 @@ def _compression(data) -> dict:
     return {"compression": "gzip", "shuffle": True} if np.size(data) > 4096 else {}
 
 
+def _escape(key) -> str:
+    # h5py reads "/" in a name as a path separator; keys such as the division operator need escaping
+    return str(key).replace("%", "%25").replace("/", "%2F")
+
+
+def _unescape(name: str) -> str:
+    return name.replace("%2F", "/").replace("%25", "%")
+
+
 def _write_tree(group: h5py.Group, tree: dict) -> None:
     for key, value in tree.items():
-        key = str(key)
+        key = _escape(key)
         if isinstance(value, dict):
             _write_tree(group.create_group(key), value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
@@ -198,8 +207,9 @@ def _read_tree(group: h5py.Group):
         return [_read_tree(group[name]) for name in sorted(group)]
     tree: dict[str, Any] = {}
     for key, value in group.attrs.items():
-        tree[key] = _plain(value)
-    for key, item in group.items():
+        tree[_unescape(key)] = _plain(value)
+    for name, item in group.items():
+        key = _unescape(name)
         if isinstance(item, h5py.Group):
             tree[key] = _read_tree(item)
         elif h5py.check_string_dtype(item.dtype) is not None:

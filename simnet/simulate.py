@@ -20,6 +20,9 @@ import numpy as np
 import simnet
 from simnet import network
 from simnet.backends import Backend, RunSettings
+from simnet.cost import account
+from simnet.cost.energy import EnergyMeter
+from simnet.cost.hardware import describe_machine, peak_throughput
 from simnet.results import RunRecord, parameter_entry
 from simnet.spec import ModelSpec, parameter_items
 
@@ -57,15 +60,21 @@ def run_model(
         Stored in the record's provenance.
     """
     started = time.perf_counter()
+    machine = describe_machine()
+    device_kind = "gpu" if backend.uses_gpu else "cpu"
+    peak = peak_throughput(machine, device_kind, settings.precision, cores_used=backend.threads_used(settings))
+    meter = EnergyMeter(device_kind, peak=peak)
     with backend.session(settings) as session:
         construction_started = time.perf_counter()
         built = network.build(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
         construction_s = time.perf_counter() - construction_started
-        session.simulate(built.net, duration, pre_run)
+        with meter:
+            session.simulate(built.net, duration, pre_run)
         collect_started = time.perf_counter()
         counts = network.activity_counts(built, duration)
         spikes = network.spike_trains(built)
         rates = network.population_rates(built)
+        static = account.static_measurements(built)
         timings = dict(session.timings)
         timings["collect_s"] = time.perf_counter() - collect_started
         notes = list(session.notes)
@@ -74,13 +83,21 @@ def run_model(
         construction_s -= timings.get("synapse_creation_s", 0.0) + timings.get("initialisation_s", 0.0)
     timings["model_construction_s"] = construction_s
     timings["total_s"] = time.perf_counter() - started
+    cost = account.cost_record(
+        static=static, counts=counts, timings=timings, bio_duration_s=float(duration),
+        n_neurons=spec.n_neurons, model_types={p.name: p.model_type for p in spec.populations if p.model_type},
+        peak=peak, energy=meter.energy,
+        energy_span="the whole simulate call" + (
+            " (standalone: code generation, compilation and the program)" if backend.standalone else ""),
+        gpu_memory_peak_mib=meter.gpu_memory_peak_mib,
+    )
 
     return RunRecord(
         model=spec.name,
         description=spec.description,
         parameters={name: parameter_entry(value) for name, value in parameter_items(spec.parameters).items()},
         backend={**backend.describe(settings), "packages": backend.package_versions()},
-        provenance=provenance(seed, command_line),
+        provenance=provenance(seed, command_line, machine),
         duration_s=float(duration),
         dt_s=float(brian2.defaultclock.dt) if spec.dt is None else float(spec.dt),
         pre_run_s=float(pre_run) if pre_run is not None else 0.0,
@@ -88,20 +105,19 @@ def run_model(
         counts=counts,
         spikes=spikes,
         rates=rates,
+        cost=cost,
         notes=notes,
     )
 
 
-def provenance(seed: int, command_line: str) -> dict:
+def provenance(seed: int, command_line: str, machine: dict) -> dict:
     """Who, what and where: versions, machine, date, seed and command line of a run."""
-    from simnet.cost.hardware import describe_machine
-
     return {
         "simnet_version": simnet.__version__,
         "simnet_commit": _git_commit(),
         "python": platform.python_version(),
         "packages": {"brian2": brian2.__version__, "numpy": np.__version__},
-        "machine": describe_machine(),
+        "machine": machine,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "seed": seed,
         "command_line": command_line or " ".join(sys.argv),

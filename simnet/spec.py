@@ -36,6 +36,8 @@ class Population:
     #: Named contiguous slices ``name -> (start, stop)``; projections may use them as source or target, and
     #: activity is also counted per slice. One group with slices builds fewer code objects than separate groups.
     subpopulations: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    #: The neuron model's type in Izhikevich (2004, Fig. 2), e.g. "hodgkin_huxley", shown beside its counted cost.
+    model_type: str = ""
 
 
 @dataclass(frozen=True)

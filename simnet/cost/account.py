@@ -1,0 +1,169 @@
+"""A run's cost, put together from the measurements of the other cost modules.
+
+:func:`static_measurements` reads what needs the live Brian2 objects (FLOPs per element of every code object,
+bytes of state); :func:`cost_record` combines them with the run's activity counts, loop time, energy and the
+machine's peak into the ``cost`` section of a run record. :func:`cost_table` and :func:`format_cost` present that
+section. Counted figures come from Brian2's code (:mod:`simnet.cost.flops`); peak-equivalent figures are the
+seed document's method (cores x clock x FLOP/cycle x wall time); utilisation is their ratio.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from simnet.cost import flops, hardware, memory
+from simnet.cost.energy import Energy, per_unit
+
+
+def static_measurements(built) -> dict:
+    """FLOP profile and state memory of a network that has been run (needs the Brian2 objects)."""
+    return {
+        "flop_profile": flops.count_network(built.net),
+        "state": memory.state_bytes([*built.groups.values(), *built.synapses.values()]),
+    }
+
+
+def cost_record(
+    *,
+    static: dict,
+    counts: dict,
+    timings: dict,
+    bio_duration_s: float,
+    n_neurons: int,
+    model_types: dict[str, str],
+    peak: hardware.Peak,
+    energy: Optional[Energy],
+    energy_span: str,
+    gpu_memory_peak_mib: Optional[float],
+) -> dict:
+    """The ``cost`` section of a run record (JSON-safe nested dicts)."""
+    report = flops.apply_activity(static["flop_profile"], counts, bio_duration_s, n_neurons,
+                                  model_types=model_types)
+    loop_s = timings.get("simulation_loop_s")
+    peak_eq = hardware.peak_equivalent(peak, loop_s, n_neurons, bio_duration_s) if loop_s else {}
+    synaptic_events = sum(p["synaptic_events_pre"] for p in counts.get("projections", {}).values())
+    energy_section = {
+        **(energy.to_dict() if energy is not None else {"joules": None, "method": "unavailable"}),
+        "span": energy_span,
+        **per_unit(energy, bio_duration_s, synaptic_events),
+    }
+    return {
+        "flops": report.to_dict(),
+        "peak": peak.to_dict(),
+        "peak_equivalent": peak_eq,
+        "utilisation": hardware.utilisation(report.total_flops, peak_eq.get("peak_equivalent_flops")),
+        "memory": {
+            "state": static["state"],
+            "peak_rss": memory.peak_rss_bytes(),
+            "gpu_memory_peak_mib": gpu_memory_peak_mib,
+        },
+        "energy": energy_section,
+    }
+
+
+def cost_table(record) -> dict[str, Any]:
+    """The headline cost figures of a record, each with what it was measured on or derived from."""
+    cost = record.cost
+    fl, peak_eq, mem, en = cost["flops"], cost.get("peak_equivalent", {}), cost["memory"], cost["energy"]
+    machine = record.provenance.get("machine", {})
+    return {
+        "model": record.model,
+        "backend": record.backend.get("name"),
+        "precision": record.backend.get("precision"),
+        "threads": record.backend.get("threads"),
+        "measured_on": machine.get("cpu_model") if not (machine.get("gpus") or []) else
+        ", ".join(g.get("name", "?") for g in machine["gpus"]),
+        "neurons": record.n_neurons,
+        "synapses": record.n_synapses,
+        "biological_time_s": record.duration_s,
+        "sim_wall_s_per_bio_s": (record.timings.get("simulation_loop_s") or 0.0) / record.duration_s,
+        "counted_flops_per_neuron_per_bio_s": fl["flops_per_neuron_per_bio_s"],
+        "counted_flops_per_neuron_per_bio_s_by_category": fl["flops_per_neuron_per_bio_s_by_category"],
+        "flops_per_synaptic_event": fl["flops_per_synaptic_event"],
+        "dense_flops_per_neuron_per_bio_s": fl["dense_flops_per_neuron_per_bio_s"],
+        "peak_equivalent_flops_per_neuron_per_bio_s": peak_eq.get("peak_equivalent_flops_per_neuron_per_bio_s"),
+        "peak_source": cost["peak"].get("source") or cost["peak"].get("note"),
+        "utilisation": cost.get("utilisation"),
+        "unknown_operations": fl["unknown_operations"],
+        "neuron_models": fl["neuron_models"],
+        "bytes_per_neuron": mem["state"].get("bytes_per_neuron"),
+        "bytes_per_synapse": mem["state"].get("bytes_per_synapse"),
+        "peak_rss_bytes": mem["peak_rss"],
+        "gpu_memory_peak_mib": mem.get("gpu_memory_peak_mib"),
+        "energy_joules": en.get("joules"),
+        "energy_method": en.get("method"),
+        "energy_span": en.get("span"),
+        "joules_per_bio_s": en.get("joules_per_bio_s"),
+        "uJ_per_synaptic_event": en.get("uJ_per_synaptic_event"),
+        "counts": {
+            "neuron_steps": sum(p["neuron_steps"] for p in record.counts["populations"].values()
+                                if not p.get("part_of")),
+            "spikes": record.n_spikes,
+            "synaptic_events_pre": sum(p["synaptic_events_pre"] for p in record.counts["projections"].values()),
+            "synaptic_events_post": sum(p["synaptic_events_post"] for p in record.counts["projections"].values()),
+        },
+        "rows": fl["rows"],
+    }
+
+
+def _fmt(value, spec: str = ".3g", unit: str = "") -> str:
+    if value is None:
+        return "unknown"
+    return f"{value:{spec}}{unit}"
+
+
+def format_cost(table: dict[str, Any]) -> str:
+    """Plain-text rendering of :func:`cost_table`."""
+    threads = f", {table['threads']} thread(s)" if table.get("threads") else ""
+    lines = [
+        f"cost of {table['model']} on {table['backend']} ({table['precision']}{threads}), measured on "
+        f"{table['measured_on']}",
+        f"  {table['neurons']:,} neurons, {table['synapses']:,} synapses, {table['biological_time_s']:g} s "
+        "biological",
+        f"  loop wall per biological second (measured)        {table['sim_wall_s_per_bio_s']:.4g} s/s",
+        "  FLOPs per neuron per biological second:",
+        f"    counted from Brian2's code x activity            {_fmt(table['counted_flops_per_neuron_per_bio_s'])}",
+    ]
+    for category, value in table["counted_flops_per_neuron_per_bio_s_by_category"].items():
+        lines.append(f"      {category:<46s} {_fmt(value)}")
+    lines += [
+        f"    dense-equivalent (every synapse every step)      {_fmt(table['dense_flops_per_neuron_per_bio_s'])}",
+        f"    peak-equivalent (document 003's method)          "
+        f"{_fmt(table['peak_equivalent_flops_per_neuron_per_bio_s'])}",
+        f"      from: {table['peak_source']}",
+        f"    utilisation = counted / peak-equivalent          {_fmt(table['utilisation'], '.2%')}",
+        f"  FLOPs per synaptic event (counted)                 {_fmt(table['flops_per_synaptic_event'])}",
+    ]
+    for model in table["neuron_models"]:
+        if model.get("izhikevich_flops_per_ms") is None:
+            continue  # subpopulations and models without a type in Izhikevich's figure
+        lines.append(f"  {model.get('population', '?')}: counted {_fmt(model.get('flops_per_neuron_per_ms'))} "
+                     f"FLOPs per neuron per ms; Izhikevich (2004, Fig. 2) gives "
+                     f"{_fmt(model['izhikevich_flops_per_ms'])} for {model.get('izhikevich_model_type')} "
+                     "(a reference for scale, not a target)")
+    if table["unknown_operations"]:
+        names = sorted({op.get("operation", str(op)) for op in table["unknown_operations"]})
+        lines.append(f"  operations with no FLOP weight (not counted): {', '.join(names)}")
+    counts = table["counts"]
+    lines += [
+        f"  activity: {counts['neuron_steps']:,} neuron-steps, {counts['spikes']:,} spikes, "
+        f"{counts['synaptic_events_pre']:,} synaptic events (pre), {counts['synaptic_events_post']:,} (post)",
+        f"  memory: {_fmt(table['bytes_per_neuron'], '.1f')} B state per neuron, "
+        f"{_fmt(table['bytes_per_synapse'], '.1f')} B per synapse (Brian2 variables); peak RSS "
+        f"{_fmt(_mib(table['peak_rss_bytes'].get('self_bytes')), '.0f')} MiB (Python), "
+        f"{_fmt(_mib(table['peak_rss_bytes'].get('children_bytes')), '.0f')} MiB (largest child process)",
+        f"  energy: {_fmt(table['energy_joules'], '.4g', ' J')} ({table['energy_method']}; {table['energy_span']}); "
+        f"{_fmt(table['joules_per_bio_s'], '.4g', ' J')} per biological second, "
+        f"{_fmt(table['uJ_per_synaptic_event'], '.4g', ' uJ')} per synaptic event",
+    ]
+    if table.get("gpu_memory_peak_mib") is not None:
+        lines.append(f"  GPU memory in use (peak while sampling): {table['gpu_memory_peak_mib']:.0f} MiB")
+    lines.append("  per code object (counted FLOPs per element x elements):")
+    for row in table["rows"]:
+        lines.append(f"    {row['owner'] + '.' + row['role']:<40s} {row['category']:<22s} "
+                     f"{_fmt(row['flops_per_element'], '.4g'):>9s} x {_fmt(row['element_count'], '.4g'):>9s} "
+                     f"{row['element']}")
+    return "\n".join(lines)
+
+
+def _mib(value):
+    return value / 2**20 if value is not None else None
