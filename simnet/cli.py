@@ -16,6 +16,7 @@ import click
 
 from simnet.errors import UsageError
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -108,11 +109,18 @@ def run(model, neurons, mode, plasticity, duration, pre_run, backend_name, threa
     spec = entry.build_spec(params)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= 1e6
-    record = run_model(
-        spec, backend, settings, duration_s * brian2.second, seed=seed, record_spikes=record_spikes,
-        pre_run=pre_run_s * brian2.second if pre_run_s else None,
-        command_line=shlex.join(["simnet", *sys.argv[1:]]),
-    )
+    try:
+        record = run_model(
+            spec, backend, settings, duration_s * brian2.second, seed=seed, record_spikes=record_spikes,
+            pre_run=pre_run_s * brian2.second if pre_run_s else None,
+            command_line=shlex.join(["simnet", *sys.argv[1:]]),
+        )
+    except RuntimeError as err:
+        # Brian2 reports a standalone project that failed to compile or run this way (also after a Ctrl-C
+        # that reached the compiler); there is no result to write.
+        if str(err).startswith("Project "):
+            raise SimulationFailed(f"{err} (rerun with --keep-build to inspect the project)") from None
+        raise
     results.write(record, out_path, overwrite=overwrite)
     summary = run_summary(record, str(out_path))
     _emit(as_json, summary, format_summary(summary))
@@ -129,6 +137,21 @@ def show(path, as_json):
     record = results.read(path)
     summary = run_summary(record, str(path))
     _emit(as_json, summary, format_summary(summary))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the cost table as one JSON document.")
+def cost(path, as_json):
+    """Print the full cost table of a results file."""
+    from simnet import results
+    from simnet.cost.account import cost_table, format_cost
+
+    record = results.read(path)
+    if not record.cost:
+        raise UsageError(f"{path} has no cost section (written by an older simnet)")
+    table = cost_table(record)
+    _emit(as_json, table, format_cost(table))
 
 
 @cli.command()
@@ -161,6 +184,10 @@ def reproduce(as_json):
     _emit(as_json, {"reproductions": [r.to_dict() for r in reproductions]}, format_table(reproductions))
 
 
+class SimulationFailed(Exception):
+    """The simulation could not be completed; nothing was written."""
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``simnet`` console script."""
     try:
@@ -176,6 +203,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     except UsageError as err:
         click.echo(f"simnet: error: {err}", err=True)
         return EXIT_USAGE
+    except SimulationFailed as err:
+        click.echo(f"simnet: error: {err}; no results written", err=True)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         click.echo("simnet: interrupted; no results written", err=True)
         return EXIT_INTERRUPTED

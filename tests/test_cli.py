@@ -100,17 +100,40 @@ def test_run_writes_record_and_show_reads_it(tmp_path):
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["spikes"] == summary["spikes"]
     assert [p.name for p in target.parent.iterdir()] == ["small.h5"]
+    cost = simnet("cost", str(target), "--json")
+    assert cost.returncode == 0, cost.stderr
+    table = json.loads(cost.stdout)
+    assert table["counted_flops_per_neuron_per_bio_s"] > 0
+    by_category = table["counted_flops_per_neuron_per_bio_s_by_category"]
+    assert by_category["plasticity"] > 0 and by_category["neuron_update"] > 0
+    assert table["counts"]["spikes"] == summary["spikes"]
+    if table["peak_equivalent_flops_per_neuron_per_bio_s"] is not None:
+        counted = table["counted_flops_per_neuron_per_bio_s"]
+        assert table["utilisation"] == pytest.approx(counted / table["peak_equivalent_flops_per_neuron_per_bio_s"])
+    assert "FLOPs per neuron per biological second" in simnet("cost", str(target)).stdout
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_no_file(tmp_path):
-    target = tmp_path / "r.h5"
+def test_ctrl_c_during_the_loop_leaves_no_file(tmp_path):
+    """Ctrl-C in a terminal signals the whole process group: here the compiled program and simnet."""
+    target, builds = tmp_path / "r.h5", tmp_path / "builds"
     proc = subprocess.Popen([*SIMNET, "run", "cobahh", "--neurons", "4000", "--duration", "100s",
-                             "--backend", "cpp", "--threads", "1", "--out", str(target), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(8)
-    proc.send_signal(signal.SIGINT)
+                             "--backend", "cpp", "--threads", "1", "--out", str(target), "--no-progress",
+                             "--build-dir", str(builds), "--keep-build"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 400
+    while time.time() < deadline and proc.poll() is None:
+        marks = list(builds.glob("*/simnet_phase_marks.txt"))
+        if marks and "loop_start" in marks[0].read_text():
+            break
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the simulation loop never started")
+    time.sleep(1)
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
-    assert list(tmp_path.iterdir()) == []
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["builds"]
