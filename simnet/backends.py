@@ -288,6 +288,8 @@ class StandaloneSession(Session):
         if not marks:
             self.notes.append("the generated program wrote no phase marks")
         self.timings.update(timing.phase_durations(marks))
+        if pre_run is None or float(pre_run) <= 0:
+            self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
         _check_completed()
 
     def close(self) -> None:
