@@ -19,12 +19,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Optional
 
@@ -32,6 +31,7 @@ import brian2
 import numpy as np
 
 from simnet.cost import timing
+from simnet.cost.hardware import nvidia_smi_query
 from simnet.errors import UsageError
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
@@ -85,14 +85,7 @@ def _package_version(name: str) -> Optional[str]:
 
 def _nvidia_gpus() -> list[str]:
     """GPU names reported by nvidia-smi (empty when there is no driver or no GPU)."""
-    if shutil.which("nvidia-smi") is None:
-        return []
-    try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [line.strip() for line in out.stdout.splitlines() if line.strip()] if out.returncode == 0 else []
+    return [row["name"] for row in nvidia_smi_query(("name",)) or []]
 
 
 def _nvcc() -> Optional[str]:

@@ -1,5 +1,4 @@
 """network.py: a spec becomes Brian2 objects; activity counts are exact."""
-import brian2
 import numpy as np
 import pytest
 from brian2 import ms
