@@ -184,6 +184,13 @@ def reproduce(as_json):
     _emit(as_json, {"reproductions": [r.to_dict() for r in reproductions]}, format_table(reproductions))
 
 
+# --- extrapolate command (issue 4) ---
+
+# --- bench and sweep commands (issue 6) ---
+
+# --- fidelity command (issue 5) ---
+
+
 class SimulationFailed(Exception):
     """The simulation could not be completed; nothing was written."""
 
