@@ -13,6 +13,25 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+#: Seconds in a (Julian-ish) year as document 003 uses it: 3.154e7 s.
+SECONDS_PER_YEAR = 3.154e7
+#: The documents' training horizon: 15 biological years.
+FIFTEEN_YEARS_S = 15 * SECONDS_PER_YEAR
+#: The documents' range of simulated cortical neurons.
+HUMAN_SCALE_NEURONS = (1.3e9, 1.3e10)
+
+
+def total_flops(flops_per_neuron_per_bio_s: float, neurons: float, bio_seconds: float) -> float:
+    """FLOPs to simulate ``neurons`` for ``bio_seconds``, at a per-neuron cost taken as constant with size."""
+    return flops_per_neuron_per_bio_s * neurons * bio_seconds
+
+
+def wall_seconds_linear(sim_wall_s_per_bio_s: float, measured_neurons: float, neurons: float,
+                        bio_seconds: float) -> float:
+    """Wall-clock seconds on the measured device if loop time grows linearly with neurons (the documents'
+    assumption), for ``bio_seconds`` of biological time at ``neurons``."""
+    return sim_wall_s_per_bio_s * (neurons / measured_neurons) * bio_seconds
+
 
 @dataclass(frozen=True)
 class PowerLawFit:
