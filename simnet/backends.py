@@ -102,6 +102,8 @@ class Session(ABC):
         self.settings = settings
         self.timings: dict[str, float] = {}
         self.notes: list[str] = []
+        #: (start, end) of the measured loop on the time.monotonic() clock, when the backend can tell
+        self.loop_window_monotonic: Optional[tuple[float, float]] = None
 
     @abstractmethod
     def mark(self, name: str) -> None:
@@ -203,10 +205,12 @@ class RuntimeSession(Session):
                 **run_kwargs)
         wall = time.perf_counter() - started
         self.mark(timing.LOOP_END)
+        ended_monotonic = time.monotonic()
         _check_completed()
         # Runtime mode generates (and, for Cython, compiles) code inside each run call before its loop starts;
         # Brian2 times the loop itself (device._last_run_time).
         loop_s = brian2.device._last_run_time
+        self.loop_window_monotonic = (ended_monotonic - loop_s, ended_monotonic)
         generation_s += wall - loop_s
         self.timings.update(timing.phase_durations(self.clock.marks))
         self.timings.pop("pre_run_s", None)
@@ -281,6 +285,8 @@ class StandaloneSession(Session):
         if not marks:
             self.notes.append("the generated program wrote no phase marks")
         self.timings.update(timing.phase_durations(marks))
+        if timing.LOOP_START in marks and timing.LOOP_END in marks:
+            self.loop_window_monotonic = (marks[timing.LOOP_START], marks[timing.LOOP_END])
         if pre_run is None or float(pre_run) <= 0:
             self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
         _check_completed()

@@ -78,6 +78,13 @@ def run_model(
         timings = dict(session.timings)
         timings["collect_s"] = time.perf_counter() - collect_started
         notes = list(session.notes)
+        loop_window = session.loop_window_monotonic
+    whole_span = "the whole simulate call" + (
+        " (standalone: code generation, compilation and the program)" if backend.standalone else "")
+    loop_energy = meter.window(*loop_window, what="the simulation loop") if loop_window else None
+    if loop_energy is None:
+        notes.append(f"energy covers {whole_span}, not only the loop: the loop's start and end were not "
+                     f"known on the meter's clock")
     if not backend.standalone:
         # In runtime mode synapse creation and initialisation ran inside network.build.
         construction_s -= timings.get("synapse_creation_s", 0.0) + timings.get("initialisation_s", 0.0)
@@ -86,9 +93,9 @@ def run_model(
     cost = account.cost_record(
         static=static, counts=counts, timings=timings, bio_duration_s=float(duration),
         n_neurons=spec.n_neurons, model_types={p.name: p.model_type for p in spec.populations if p.model_type},
-        peak=peak, energy=meter.energy,
-        energy_span="the whole simulate call" + (
-            " (standalone: code generation, compilation and the program)" if backend.standalone else ""),
+        peak=peak, energy=loop_energy or meter.energy,
+        energy_span="the simulation loop" if loop_energy else whole_span,
+        energy_whole_call=meter.energy if loop_energy else None, energy_whole_call_span=whole_span,
         gpu_memory_peak_mib=meter.gpu_memory_peak_mib,
     )
 

@@ -110,6 +110,13 @@ def test_run_writes_record_and_show_reads_it(tmp_path):
         counted = table["counted_flops_per_neuron_per_bio_s"]
         assert table["utilisation"] == pytest.approx(counted / table["peak_equivalent_flops_per_neuron_per_bio_s"])
     assert "FLOPs per neuron per biological second" in simnet("cost", str(target)).stdout
+    bound = simnet("roofline", str(target), "--bandwidth-gb-s", "20", "--json")
+    assert bound.returncode == 0, bound.stderr
+    bound = json.loads(bound.stdout)
+    assert bound["bandwidth_bytes_per_s"] == 20e9 and bound["bytes_moved"] > 0
+    assert bound["measured_over_bound"] == pytest.approx(bound["measured_loop_s"] / bound["bound_s"])
+    bad = simnet("roofline", str(target), "--bandwidth-gb-s", "0")
+    assert bad.returncode == 2 and "must be positive" in bad.stderr
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from simnet.cost.energy import (
     EnergyMeter,
     RaplCounters,
     counter_delta_uj,
+    cumulative_between,
     integrate_power,
     per_unit,
     rapl_domains,
@@ -111,6 +112,31 @@ def test_meter_reads_rapl_with_wrap_around(fake_powercap):
     assert "all processes" in energy.note
 
 
+def test_cumulative_between_by_hand():
+    timeline = [(0.0, 0.0), (1.0, 10.0), (3.0, 14.0)]
+    assert cumulative_between(timeline, 0.0, 3.0) == pytest.approx(14.0)
+    assert cumulative_between(timeline, 0.5, 2.0) == pytest.approx(12.0 - 5.0)
+    # clipped to the read span, never extrapolated
+    assert cumulative_between(timeline, -5.0, 10.0) == pytest.approx(14.0)
+    assert cumulative_between(timeline[:1], 0.0, 1.0) is None
+
+
+def test_rapl_window_cuts_a_part_of_the_metered_span(fake_powercap):
+    meter = EnergyMeter("cpu", sample_interval_s=3600, powercap_root=str(fake_powercap)).start()
+    time.sleep(0.2)
+    _set_uj(fake_powercap, "intel-rapl:0", 1_000_000)  # +2 J over the span (wrapped)
+    meter.stop()
+    # The counters are read just before the span opens and just after it closes (microseconds apart).
+    t0, t1 = meter._t_start, meter._t_stop
+    whole = meter.window(t0, t1, what="all")
+    assert whole.joules == pytest.approx(2.0, rel=0.01)
+    middle = meter.window(t0 + 0.25 * (t1 - t0), t0 + 0.75 * (t1 - t0), what="the middle half")
+    assert middle.joules == pytest.approx(1.0, rel=0.01)  # linear between the two readings
+    assert middle.wall_s == pytest.approx(0.5 * (t1 - t0))
+    assert "the middle half" in middle.note
+    assert meter.window(t0 - 10.0, t1, what="outside") is None  # a window the meter did not see
+
+
 # --- power samples --------------------------------------------------------------------------------
 
 def test_integrate_power_by_hand():
@@ -131,6 +157,9 @@ def test_meter_samples_nvidia_smi_power_on_gpu(tmp_path, monkeypatch):
     assert energy.samples >= 2
     assert energy.joules == pytest.approx(150.0 * energy.wall_s)
     assert meter.gpu_memory_peak_mib == 2048.0
+    start, stop = meter._t_start, meter._t_stop
+    loop = meter.window(start + 0.1 * (stop - start), stop, what="the loop")
+    assert loop.joules == pytest.approx(150.0 * 0.9 * (stop - start))
     assert "pynvml" in energy.note
 
 
@@ -157,6 +186,10 @@ def test_cpu_without_rapl_uses_the_tdp_estimate(tmp_path):
     assert energy.joules == pytest.approx(8.75 * energy.wall_s)
     assert energy.samples == 0
     assert "does not exist" in energy.note
+    start, stop = meter._t_start, meter._t_stop
+    part = meter.window(start, start + 0.5 * (stop - start), what="the loop")
+    assert part.joules == pytest.approx(8.75 * 0.5 * (stop - start))
+    assert part.method.startswith("estimate: 8.75 W TDP x ") and f"{part.wall_s:.3f} s" in part.method
 
 
 def test_no_power_figure_means_unavailable(tmp_path):

@@ -3,7 +3,7 @@
 :class:`EnergyMeter` picks, in order:
 
 * GPU backends: NVML power samples (``pynvml``), else ``nvidia-smi --query-gpu=power.draw`` samples, taken
-  in a background thread (about 10 Hz) and integrated over the loop (trapezoid rule);
+  in a background thread (about 10 Hz) and integrated over time (trapezoid rule);
 * CPU backends: the RAPL energy counters under ``/sys/class/powercap`` (package and DRAM domains), read
   in the same way so that counter wrap-around is caught;
 * otherwise an estimate, ``board power (or pro-rated TDP) from data/hardware.csv x wall time``, labelled
@@ -11,7 +11,10 @@
   known.
 
 :func:`per_unit` turns the result into joules per biological second and per synaptic event, the units of
-``data/published_microcircuit_rtf.csv``.
+``data/published_microcircuit_rtf.csv``. The meter wraps a whole simulate call (a standalone program cannot be
+metered from inside); :meth:`EnergyMeter.window` then cuts the loop out of it, using the loop's start and end on
+the same monotonic clock (``time.monotonic``; the generated C++ marks use ``std::chrono::steady_clock``, which is
+CLOCK_MONOTONIC on Linux as well).
 """
 from __future__ import annotations
 
@@ -56,6 +59,29 @@ class Energy:
     def to_dict(self) -> dict:
         """Plain dict of every field (JSON-safe)."""
         return asdict(self)
+
+
+def cumulative_between(timeline: list[tuple[float, float]], t_start: float, t_stop: float) -> float | None:
+    """Joules between two times from ``(time_s, cumulative joules)`` readings, interpolated linearly.
+
+    Outside the read span the first/last rate is not extrapolated: the window is clipped to the span, so the
+    result is never more than the counters saw. None with fewer than two readings.
+    """
+    points = sorted(timeline)
+    if len(points) < 2:
+        return None
+
+    def energy_at(t: float) -> float:
+        if t <= points[0][0]:
+            return points[0][1]
+        if t >= points[-1][0]:
+            return points[-1][1]
+        for (t0, e0), (t1, e1) in zip(points, points[1:]):
+            if t0 <= t <= t1:
+                return e0 if t1 == t0 else e0 + (e1 - e0) * (t - t0) / (t1 - t0)
+        raise AssertionError("unreachable: t lies within the read span")
+
+    return energy_at(t_stop) - energy_at(t_start)
 
 
 def integrate_power(samples: list[tuple[float, float]], t_start: float, t_stop: float) -> float | None:
@@ -156,6 +182,8 @@ class RaplCounters:
         self.last = [domain.read_uj() for domain in domains]
         self.total_uj = [0] * len(domains)
         self.readings = 1
+        #: (time.monotonic(), joules summed over domains since the first reading), one per reading
+        self.timeline: list[tuple[float, float]] = [(time.monotonic(), 0.0)]
 
     def read(self) -> None:
         for k, domain in enumerate(self.domains):
@@ -166,6 +194,7 @@ class RaplCounters:
             self.total_uj[k] += counter_delta_uj(self.last[k], value, domain.max_energy_range_uj)
             self.last[k] = value
         self.readings += 1
+        self.timeline.append((time.monotonic(), sum(self.total_uj) / 1e6))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,7 +368,7 @@ class EnergyMeter:
         elif self._power_reader is not None:
             self._read_once()
             joules = integrate_power(self._samples, self._t_start, self._t_stop)
-            note = (f"GPU {self.gpu_index} board power, all processes on it, integrated over the loop"
+            note = (f"GPU {self.gpu_index} board power, all processes on it, integrated over the metered span"
                     + (f"; not used: {skipped}" if skipped else ""))
             if joules is None:
                 self.energy = Energy(None, "unavailable", 0, wall_s,
@@ -359,6 +388,34 @@ class EnergyMeter:
         else:
             self.energy = Energy(None, "unavailable", 0, wall_s, note=skipped)
         return self.energy
+
+    def window(self, t_start: float, t_stop: float, what: str) -> Energy | None:
+        """The energy of a part ``[t_start, t_stop]`` (``time.monotonic()`` seconds) of the metered span.
+
+        None when the window does not lie within the metered span (a clock mismatch: the caller should keep
+        the whole-span figure) or before :meth:`stop`. ``what`` names the window in the note.
+        """
+        if self.energy is None or not (self._t_start <= t_start <= t_stop <= self._t_stop):
+            return None
+        wall_s = t_stop - t_start
+        whole = self.energy
+        if self._rapl is not None:
+            joules = cumulative_between(self._rapl.timeline, t_start, t_stop)
+            samples = sum(1 for t, _ in self._rapl.timeline if t_start <= t <= t_stop)
+        elif self._power_reader is not None and whole.joules is not None:
+            joules = integrate_power(self._samples, t_start, t_stop)
+            samples = sum(1 for t, _ in self._samples if t_start <= t <= t_stop)
+        elif whole.joules is not None:  # an estimate: rated power x the window's wall time
+            power = whole.joules / whole.wall_s if whole.wall_s > 0 else 0.0
+            return Energy(power * wall_s, whole.method.replace(f"x {whole.wall_s:.3f} s", f"x {wall_s:.3f} s"),
+                          0, wall_s, note=f"{what}; {whole.note}")
+        else:
+            return Energy(None, whole.method, 0, wall_s, note=f"{what}; {whole.note}")
+        if joules is None:
+            return None
+        return Energy(joules, whole.method, samples, wall_s,
+                      note=f"{what} ({samples} readings inside it, {self.sample_interval_s:g} s apart, "
+                           f"interpolated at its ends); {whole.note}")
 
     def __enter__(self) -> EnergyMeter:
         return self.start()

@@ -597,3 +597,31 @@ def utilisation(counted_flops: float | None, peak_equivalent_flops: float | None
     if counted_flops is None or peak_equivalent_flops is None or peak_equivalent_flops <= 0:
         return None
     return counted_flops / peak_equivalent_flops
+
+
+def measure_copy_bandwidth(n_bytes: int = 2**28, repeats: int = 5) -> tuple[float, str]:
+    """Sustained memory bandwidth of this machine, measured: the best of ``repeats`` copies of an array.
+
+    A copy reads and writes ``n_bytes`` each (counted as ``2 x n_bytes`` moved, as STREAM's Copy kernel counts
+    it; McCalpin, STREAM benchmark). One thread (numpy's copy is not parallel), so on a multi-core socket this
+    is below the socket's peak; the array (256 MiB by default) is far larger than any cache.
+
+    Returns
+    -------
+    (bytes per second, description of how it was measured)
+    """
+    import time
+
+    import numpy as np
+
+    source = np.ones(n_bytes // 8)
+    target = np.empty_like(source)
+    np.copyto(target, source)  # touch both arrays once so page faults are not timed
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        np.copyto(target, source)
+        best = min(best, time.perf_counter() - started)
+    moved = 2.0 * source.nbytes
+    return moved / best, (f"measured: best of {repeats} numpy copies of {source.nbytes / 2**20:.0f} MiB "
+                          f"(STREAM Copy counting, one thread) on this machine")
