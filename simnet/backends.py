@@ -253,6 +253,10 @@ class StandaloneSession(Session):
         self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
         self.build_args = build_args
         brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
+        # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
+        # hundreds) then starts hundreds of compilers at once, each ~100 MB, and can exhaust memory.
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{jobs}"]
         brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
         brian2.device.insert_code("after_start", timing.standalone_mark_code(timing.PROGRAM_START))
         brian2.device.insert_code("before_end", timing.standalone_mark_code(timing.PROGRAM_END))
