@@ -113,3 +113,672 @@ def fit_power_law(x, y, confidence: float = 0.95) -> PowerLawFit:
         x_min=float(x.min()), x_max=float(x.max()), residual_sd_log10=residual_sd,
         mean_log10_x=mean_lx, sxx_log10=sxx, t_quantile=t_quantile,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Inputs of a projection: what a run measured, the reference devices and ML runs, the assumptions
+# --------------------------------------------------------------------------------------------------
+
+#: Cost categories (simnet.cost.flops) whose work is done per synapse and so grows with synapses per neuron.
+SYNAPTIC_CATEGORIES = ("synaptic_propagation", "plasticity")
+#: Synapses per neuron shown by default: the COBAHH benchmark's 1000 (Brette et al. 2007 benchmark sizing, as
+#: the issue states it) and a cortex-like 7000 (the issue's cortical range is 5,000-10,000).
+DEFAULT_SYNAPSES_PER_NEURON = (1000.0, 7000.0)
+#: Default time-to-solution target: one year of wall-clock time.
+DEFAULT_TARGET_WALL_S = SECONDS_PER_YEAR
+#: Default electricity price and where it comes from; an assumption, settable by the user.
+DEFAULT_USD_PER_KWH = 0.10
+DEFAULT_PRICE_SOURCE = ("assumption: 10 US cents/kWh, the price document 001 uses "
+                        "('20 W x 1000 x 10c/kWh = $2/hr'); not a measured or quoted market price")
+JOULES_PER_KWH = 3.6e6
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The figures of one run that a projection starts from (see :func:`measurement_from_cost_table`).
+
+    ``peak_flops_per_s`` and ``board_power_w`` are those of the part of the device the run used (for a
+    CPU: the cores it ran on), as ``simnet.cost.hardware.peak_throughput`` found them; None when unknown.
+    """
+
+    label: str
+    model: str
+    backend: str
+    precision: str
+    measured_on: str
+    neurons: float
+    synapses: float
+    bio_time_s: float
+    sim_wall_s_per_bio_s: float
+    counted_flops_per_neuron_per_bio_s: float | None
+    counted_flops_per_neuron_per_bio_s_by_category: dict
+    peak_equivalent_flops_per_neuron_per_bio_s: float | None
+    peak_flops_per_s: float | None
+    peak_source: str
+    board_power_w: float | None
+    bytes_per_neuron: float | None
+    bytes_per_synapse: float | None
+    joules_per_bio_s: float | None
+    energy_method: str
+
+    @property
+    def synapses_per_neuron(self) -> float:
+        return self.synapses / self.neurons
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "synapses_per_neuron": self.synapses_per_neuron}
+
+
+def measurement_from_cost_table(table: dict, peak: dict | None = None, label: str | None = None) -> Measurement:
+    """A :class:`Measurement` from ``simnet.cost.account.cost_table(record)`` and ``record.cost["peak"]``.
+
+    Raises
+    ------
+    ValueError
+        When the table lacks a positive neuron count, biological time or loop wall time.
+    """
+    peak = peak or {}
+    neurons = table.get("neurons") or 0
+    bio_time_s = table.get("biological_time_s") or 0
+    wall = table.get("sim_wall_s_per_bio_s") or 0
+    if not (neurons > 0 and bio_time_s > 0 and wall > 0):
+        raise ValueError("the run has no positive neuron count, biological time and loop wall time to project from")
+    threads = f", {table['threads']} thread(s)" if table.get("threads") else ""
+    return Measurement(
+        label=label or f"{table.get('model')} on {table.get('backend')} ({table.get('precision')}{threads})",
+        model=str(table.get("model")), backend=str(table.get("backend")), precision=str(table.get("precision")),
+        measured_on=str(table.get("measured_on")),
+        neurons=float(neurons), synapses=float(table.get("synapses") or 0), bio_time_s=float(bio_time_s),
+        sim_wall_s_per_bio_s=float(wall),
+        counted_flops_per_neuron_per_bio_s=table.get("counted_flops_per_neuron_per_bio_s"),
+        counted_flops_per_neuron_per_bio_s_by_category=dict(
+            table.get("counted_flops_per_neuron_per_bio_s_by_category") or {}),
+        peak_equivalent_flops_per_neuron_per_bio_s=table.get("peak_equivalent_flops_per_neuron_per_bio_s"),
+        peak_flops_per_s=peak.get("flops_per_s"),
+        peak_source=str(table.get("peak_source") or peak.get("source") or peak.get("note") or "unknown"),
+        board_power_w=peak.get("board_power_w"),
+        bytes_per_neuron=table.get("bytes_per_neuron"), bytes_per_synapse=table.get("bytes_per_synapse"),
+        joules_per_bio_s=table.get("joules_per_bio_s"),
+        energy_method=str(table.get("energy_method") or "unavailable"),
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceDevice:
+    """A device from ``data/hardware.csv`` to project onto (figures at one precision)."""
+
+    name: str
+    kind: str
+    flops_per_s: float | None
+    memory_bytes: float | None
+    board_power_w: float | None
+    source: str
+
+
+def reference_devices_from_rows(rows, precision: str) -> list[ReferenceDevice]:
+    """Reference devices from the rows of ``data/hardware.csv`` (``simnet.reference.read_table``), at
+    ``precision`` ("single" uses fp32_tflops, "double" fp64_tflops)."""
+    column = {"single": "fp32_tflops", "double": "fp64_tflops"}.get(precision)
+    if column is None:
+        raise ValueError(f"precision must be 'single' or 'double', not {precision!r}")
+
+    def number(text):
+        return float(text) if text not in ("", None) else None
+
+    devices = []
+    for row in rows:
+        tflops, memory_gb = number(row.get(column)), number(row.get("memory_gb"))
+        devices.append(ReferenceDevice(
+            name=row["name"], kind=row.get("kind", ""),
+            flops_per_s=tflops * 1e12 if tflops is not None else None,
+            memory_bytes=memory_gb * 1e9 if memory_gb is not None else None,
+            board_power_w=number(row.get("board_power_w")), source=row.get("source", "")))
+    return devices
+
+
+@dataclass(frozen=True)
+class MlRun:
+    """A reference ML training run (``data/ml_training_compute.csv``)."""
+
+    model: str
+    year: str
+    training_flop: float
+    confidence: str
+
+
+def ml_runs_from_rows(rows) -> list[MlRun]:
+    """ML training runs from the rows of ``data/ml_training_compute.csv``."""
+    return [MlRun(row["model"], row.get("year", ""), float(row["training_flop"]), row.get("confidence", ""))
+            for row in rows]
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What a projection assumes beyond the measurement; all user-settable, all printed with the result."""
+
+    neurons: tuple[float, ...] = HUMAN_SCALE_NEURONS
+    bio_seconds: float = FIFTEEN_YEARS_S
+    synapses_per_neuron: tuple[float, ...] = DEFAULT_SYNAPSES_PER_NEURON
+    target_wall_s: float = DEFAULT_TARGET_WALL_S
+    usd_per_kwh: float = DEFAULT_USD_PER_KWH
+    price_source: str = DEFAULT_PRICE_SOURCE
+
+    def __post_init__(self):
+        for name in ("bio_seconds", "target_wall_s", "usd_per_kwh"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        for name in ("neurons", "synapses_per_neuron"):
+            values = getattr(self, name)
+            if not values or not all(math.isfinite(v) and v > 0 for v in values):
+                raise ValueError(f"{name} must be one or more positive numbers, got {values!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------------
+# The projections, one small function each
+# --------------------------------------------------------------------------------------------------
+
+def wall_seconds_power_law(fit: PowerLawFit, neurons: float, bio_seconds: float) -> tuple[float, float, float]:
+    """(central, low, high) wall-clock seconds for ``bio_seconds`` at ``neurons`` from a fitted power law of
+    wall seconds per biological second against neurons (the band is the fit's confidence band)."""
+    central, low, high = fit.predict(neurons)
+    return central * bio_seconds, low * bio_seconds, high * bio_seconds
+
+
+def wall_seconds_on_device(wall_s_measured: float, peak_flops_per_s_measured: float,
+                           peak_flops_per_s_device: float) -> float:
+    """Wall-clock seconds on another device, scaled by the ratio of peaks: assumes the same utilisation
+    (the same fraction of peak achieved), which a different architecture will not in general reach."""
+    return wall_s_measured * peak_flops_per_s_measured / peak_flops_per_s_device
+
+
+def synapse_rescaled_flops_per_neuron_per_bio_s(by_category: dict, measured_synapses_per_neuron: float,
+                                                synapses_per_neuron: float) -> float:
+    """Counted FLOPs per neuron per biological second with the per-synapse categories
+    (:data:`SYNAPTIC_CATEGORIES`) scaled to ``synapses_per_neuron``; assumes the same firing rates."""
+    factor = synapses_per_neuron / measured_synapses_per_neuron
+    return sum(value * (factor if category in SYNAPTIC_CATEGORIES else 1.0)
+               for category, value in by_category.items() if value is not None)
+
+
+def memory_bytes(neurons: float, synapses_per_neuron: float, bytes_per_neuron: float,
+                 bytes_per_synapse: float) -> float:
+    """State memory of ``neurons`` neurons with ``synapses_per_neuron`` synapses each."""
+    return neurons * bytes_per_neuron + neurons * synapses_per_neuron * bytes_per_synapse
+
+
+def devices_by_memory(memory_bytes_needed: float, device_memory_bytes: float) -> int:
+    """Devices whose memory together holds the state (no overhead, perfect partitioning)."""
+    return max(1, math.ceil(memory_bytes_needed / device_memory_bytes))
+
+
+def devices_by_time(wall_s_one_device: float, target_wall_s: float) -> int:
+    """Devices needed to finish within ``target_wall_s``, assuming perfect parallel scaling (no
+    communication cost): a lower bound."""
+    return max(1, math.ceil(wall_s_one_device / target_wall_s))
+
+
+def energy_joules_scaled(joules_per_bio_s: float, measured_neurons: float, neurons: float,
+                         bio_seconds: float) -> float:
+    """Energy from a measured J per biological second, taken as linear in neurons."""
+    return joules_per_bio_s * (neurons / measured_neurons) * bio_seconds
+
+
+def energy_joules_board_power(board_power_w: float, wall_s: float) -> float:
+    """Energy estimated as rated board power x wall-clock time (not a measurement)."""
+    return board_power_w * wall_s
+
+
+def electricity_cost_usd(joules: float, usd_per_kwh: float) -> float:
+    """Cost of ``joules`` of electricity at ``usd_per_kwh``."""
+    return joules / JOULES_PER_KWH * usd_per_kwh
+
+
+# --------------------------------------------------------------------------------------------------
+# Assembling a projection: every figure with its kind and basis
+# --------------------------------------------------------------------------------------------------
+
+MEASURED, DERIVED, ESTIMATE = "measured", "derived", "estimate"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of a projection, labelled.
+
+    ``kind`` is "measured" (read from the run), "derived" (computed from measured figures and the stated
+    assumptions) or "estimate" (derived from a rated figure, e.g. board power, rather than a measurement).
+    ``basis`` says what it was measured on or derived from. ``low``/``high`` bound a fitted figure.
+    """
+
+    section: str
+    key: str
+    label: str
+    value: float | None
+    unit: str
+    kind: str
+    basis: str
+    neurons: float | None = None
+    synapses_per_neuron: float | None = None
+    device: str | None = None
+    low: float | None = None
+    high: float | None = None
+
+    def to_dict(self) -> dict:
+        return {name: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for name, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A run projected to the sizes and times of :class:`Assumptions`."""
+
+    measurement: Measurement
+    assumptions: Assumptions
+    figures: tuple[Figure, ...]
+    assumption_notes: tuple[str, ...]
+    fit: PowerLawFit | None = None
+    fit_label: str = ""
+
+    def get(self, key: str, neurons: float | None = None, device: str | None = None,
+            synapses_per_neuron: float | None = None) -> Figure:
+        """The one figure with this key (and neurons, device, synapses per neuron where given)."""
+        found = [f for f in self.figures if f.key == key
+                 and (neurons is None or f.neurons == neurons)
+                 and (device is None or f.device == device)
+                 and (synapses_per_neuron is None or f.synapses_per_neuron == synapses_per_neuron)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} figures match {key!r} (neurons={neurons}, device={device}, "
+                           f"synapses_per_neuron={synapses_per_neuron})")
+        return found[0]
+
+    def to_dict(self) -> dict:
+        return {
+            "measurement": self.measurement.to_dict(),
+            "assumptions": self.assumptions.to_dict(),
+            "assumption_notes": list(self.assumption_notes),
+            "fit": ({"runner": self.fit_label, **self.fit.to_dict()} if self.fit is not None else None),
+            "figures": [f.to_dict() for f in self.figures],
+        }
+
+
+def _device_label(m: Measurement) -> str:
+    return f"measured device: {m.measured_on} ({m.backend})"
+
+
+def project(measurement: Measurement, assumptions: Assumptions = Assumptions(),
+            reference_devices: tuple[ReferenceDevice, ...] | list[ReferenceDevice] = (),
+            ml_runs: tuple[MlRun, ...] | list[MlRun] = (), fit: PowerLawFit | None = None,
+            fit_label: str = "", measured_device_memory_bytes: float | None = None) -> Projection:
+    """Project one run to each size in ``assumptions.neurons`` for ``assumptions.bio_seconds``.
+
+    Parameters
+    ----------
+    measurement : Measurement
+        What the run measured.
+    assumptions : Assumptions
+        Sizes, biological time, synapses per neuron, time-to-solution target, electricity price.
+    reference_devices : sequence of ReferenceDevice
+        Devices to project onto by peak ratio (at the run's precision).
+    ml_runs : sequence of MlRun
+        ML training runs to compare total FLOPs with.
+    fit : PowerLawFit, optional
+        Fitted wall seconds per biological second against neurons; when given, a fitted wall-clock
+        projection with its band and its distance beyond the measured range is added beside the linear one.
+    fit_label : str
+        What the fit was measured on (runner name and source), printed with it.
+    measured_device_memory_bytes : float, optional
+        Memory of the measured device, for devices-by-memory on it (unknown when None).
+    """
+    m, a = measurement, assumptions
+    figures: list[Figure] = []
+    on = f"{m.measured_on}, {m.label}, {m.neurons:,.0f} neurons, {m.bio_time_s:g} s biological"
+    spn_measured = m.synapses_per_neuron
+    notes = [
+        f"sizes: {', '.join(f'{n:.3g}' for n in a.neurons)} neurons for {a.bio_seconds:.4g} biological s "
+        f"({a.bio_seconds / SECONDS_PER_YEAR:.3g} years of {SECONDS_PER_YEAR:.4g} s)",
+        f"per-neuron FLOPs, loop time and energy are those measured at {m.neurons:,.0f} neurons with "
+        f"{spn_measured:.4g} synapses per neuron, taken as constant with size (linear scaling) unless a fitted "
+        "power law is shown",
+        f"synapses per neuron for memory (and for the rescaled counted FLOPs): "
+        f"{', '.join(f'{s:g}' for s in a.synapses_per_neuron)} (an assumption; the run had {spn_measured:.4g})",
+        "rescaled counted FLOPs scale the per-synapse categories (synaptic propagation, plasticity) by synapses "
+        "per neuron and assume the same firing rates",
+        f"other devices: wall-clock scaled by the ratio of {m.precision}-precision peaks, which assumes the same "
+        "utilisation (fraction of peak) as measured; a CPU measurement's peak is that of the cores it used",
+        "devices by memory: state bytes / device memory, rounded up; no overhead, perfect partitioning",
+        f"devices by time: wall-clock on one device / target {a.target_wall_s:.4g} s "
+        f"({a.target_wall_s / SECONDS_PER_YEAR:.3g} y), rounded up; perfect parallel scaling, no "
+        "communication (a lower bound)",
+        "energy: measured J per biological s x neurons ratio x time where the run measured it; otherwise "
+        "rated board power x wall-clock (an estimate)",
+        f"electricity price {a.usd_per_kwh:g} USD/kWh ({a.price_source})",
+    ]
+
+    figures.append(Figure("measured", "sim_wall_s_per_bio_s", "loop wall per biological second",
+                          m.sim_wall_s_per_bio_s, "s/s", MEASURED, on))
+    figures.append(Figure("measured", "counted_flops_per_neuron_per_bio_s", "counted FLOPs per neuron per bio-s",
+                          m.counted_flops_per_neuron_per_bio_s, "FLOP", MEASURED,
+                          f"Brian2's generated code x activity, {on}"))
+    figures.append(Figure("measured", "peak_equivalent_flops_per_neuron_per_bio_s",
+                          "peak-equivalent FLOPs per neuron per bio-s", m.peak_equivalent_flops_per_neuron_per_bio_s,
+                          "FLOP", DERIVED, f"peak x loop wall (document 003's method); peak: {m.peak_source}"))
+    figures.append(Figure("measured", "bytes_per_neuron", "state bytes per neuron", m.bytes_per_neuron, "B",
+                          MEASURED, f"Brian2 state variables, {on}"))
+    figures.append(Figure("measured", "bytes_per_synapse", "state bytes per synapse", m.bytes_per_synapse, "B",
+                          MEASURED, f"Brian2 state variables, {on}"))
+    figures.append(Figure("measured", "joules_per_bio_s", "energy per biological second", m.joules_per_bio_s, "J",
+                          ESTIMATE if m.energy_method.startswith("estimate") else MEASURED,
+                          f"{m.energy_method}, {on}"))
+
+    devices = [(_device_label(m), m.peak_flops_per_s, measured_device_memory_bytes, m.board_power_w, True,
+                m.peak_source)]
+    devices += [(d.name, d.flops_per_s, d.memory_bytes, d.board_power_w, False, d.source)
+                for d in reference_devices]
+
+    for n in a.neurons:
+        counted = (total_flops(m.counted_flops_per_neuron_per_bio_s, n, a.bio_seconds)
+                   if m.counted_flops_per_neuron_per_bio_s is not None else None)
+        peak_eq = (total_flops(m.peak_equivalent_flops_per_neuron_per_bio_s, n, a.bio_seconds)
+                   if m.peak_equivalent_flops_per_neuron_per_bio_s is not None else None)
+        figures.append(Figure("FLOPs", "total_flops_counted", "total FLOPs, counted", counted, "FLOP", DERIVED,
+                              f"measured counted FLOPs per neuron per bio-s x N x T ({on})", neurons=n))
+        figures.append(Figure("FLOPs", "total_flops_peak_equivalent", "total FLOPs, peak-equivalent", peak_eq,
+                              "FLOP", DERIVED, f"peak-equivalent per neuron per bio-s x N x T ({on})", neurons=n))
+        if m.counted_flops_per_neuron_per_bio_s_by_category and spn_measured > 0:
+            for s in a.synapses_per_neuron:
+                rate = synapse_rescaled_flops_per_neuron_per_bio_s(
+                    m.counted_flops_per_neuron_per_bio_s_by_category, spn_measured, s)
+                figures.append(Figure(
+                    "FLOPs", "total_flops_counted_rescaled", f"total FLOPs, counted, synaptic work at {s:g} syn/neuron",
+                    total_flops(rate, n, a.bio_seconds), "FLOP", DERIVED,
+                    f"counted FLOPs by category, per-synapse categories x {s:g}/{spn_measured:.4g} ({on})",
+                    neurons=n, synapses_per_neuron=s))
+        for run in ml_runs:
+            for key, total, what in (("ml_ratio_counted", counted, "counted"),
+                                     ("ml_ratio_peak_equivalent", peak_eq, "peak-equivalent")):
+                figures.append(Figure(
+                    "ML comparison", key, f"{what} total / {run.model}",
+                    total / run.training_flop if total is not None else None, "x", DERIVED,
+                    f"{what} total FLOPs / {run.training_flop:.3g} FLOP ({run.model}, {run.year}, "
+                    f"{run.confidence}; data/ml_training_compute.csv)", neurons=n, device=run.model))
+        if m.bytes_per_neuron is not None and m.bytes_per_synapse is not None:
+            for s in a.synapses_per_neuron:
+                figures.append(Figure(
+                    "memory", "memory_bytes", f"state memory at {s:g} syn/neuron",
+                    memory_bytes(n, s, m.bytes_per_neuron, m.bytes_per_synapse), "B", DERIVED,
+                    f"N x {m.bytes_per_neuron:.4g} B/neuron + N x {s:g} x {m.bytes_per_synapse:.4g} B/synapse "
+                    f"(measured: {on})", neurons=n, synapses_per_neuron=s))
+
+        wall_measured = wall_seconds_linear(m.sim_wall_s_per_bio_s, m.neurons, n, a.bio_seconds)
+        for name, peak, memory, power, is_measured, source in devices:
+            _device_figures(figures, m, a, n, name, peak, memory, power, is_measured, source, wall_measured, on)
+
+        if fit is not None:
+            central, low, high = wall_seconds_power_law(fit, n, a.bio_seconds)
+            interval = (f"exponent {fit.exponent:.3g} [{fit.exponent_low:.3g}, {fit.exponent_high:.3g}] "
+                        f"({fit.confidence:.0%})")
+            figures.append(Figure(
+                "scaling", "wall_s_power_law", "wall-clock, fitted power law", central, "s", DERIVED,
+                f"power law fitted to {fit.n_points} sizes {fit.x_min:.3g}-{fit.x_max:.3g} neurons ({fit_label}); "
+                f"{interval}; band = {fit.confidence:.0%} confidence band of the fitted mean", neurons=n,
+                low=low, high=high))
+            figures.append(Figure(
+                "scaling", "orders_beyond", "orders of magnitude beyond the largest measured size",
+                fit.orders_beyond(n), "decades", DERIVED, f"log10(N / {fit.x_max:.3g}) ({fit_label})", neurons=n))
+            figures.append(Figure(
+                "scaling", "wall_s_linear", "wall-clock, linear assumption", wall_measured, "s", DERIVED,
+                f"measured loop wall per bio-s x N/{m.neurons:,.0f} x T ({on})", neurons=n))
+    if fit is not None:
+        notes.append(f"fitted scaling from {fit_label}: wall per bio-s = {fit.prefactor:.3g} x N^{fit.exponent:.3g}; "
+                     f"the band widens away from the measured sizes and is not a bound on the true cost")
+    return Projection(m, a, tuple(figures), tuple(notes), fit, fit_label)
+
+
+def _device_figures(figures, m, a, n, name, peak, memory, power, is_measured, source, wall_measured, on) -> None:
+    """Wall-clock, device-years, device counts, energy and cost of one device at size ``n``."""
+    if is_measured:
+        wall = wall_measured
+        wall_basis = f"measured loop wall per bio-s x N/{m.neurons:,.0f} x T (linear in N; {on})"
+    elif peak is not None and m.peak_flops_per_s:
+        wall = wall_seconds_on_device(wall_measured, m.peak_flops_per_s, peak)
+        wall_basis = (f"measured-device wall x peak ratio {m.peak_flops_per_s:.3g}/{peak:.3g} FLOP/s "
+                      f"({m.precision}; same utilisation assumed; {source})")
+    else:
+        wall, wall_basis = None, f"no {m.precision}-precision peak known for the measured or this device"
+    kw = dict(neurons=n, device=name)
+    figures.append(Figure("devices", "wall_s", "wall-clock on one device", wall, "s", DERIVED, wall_basis, **kw))
+    figures.append(Figure("devices", "device_years", "device-years", wall / SECONDS_PER_YEAR if wall else None,
+                          "years", DERIVED, f"wall-clock / {SECONDS_PER_YEAR:.4g} s", **kw))
+    if memory and m.bytes_per_neuron is not None and m.bytes_per_synapse is not None:
+        for s in a.synapses_per_neuron:
+            needed = memory_bytes(n, s, m.bytes_per_neuron, m.bytes_per_synapse)
+            figures.append(Figure("devices", "devices_by_memory", f"devices by memory at {s:g} syn/neuron",
+                                  devices_by_memory(needed, memory), "devices", DERIVED,
+                                  f"ceil({needed:.3g} B / {memory:.3g} B device memory)", synapses_per_neuron=s, **kw))
+    else:
+        for s in a.synapses_per_neuron:
+            figures.append(Figure("devices", "devices_by_memory", f"devices by memory at {s:g} syn/neuron", None,
+                                  "devices", DERIVED, "device memory not known (data/hardware.csv has no figure)",
+                                  synapses_per_neuron=s, **kw))
+    figures.append(Figure("devices", "devices_by_time", f"devices to finish in {a.target_wall_s:.3g} s", 
+                          devices_by_time(wall, a.target_wall_s) if wall else None, "devices", DERIVED,
+                          f"ceil(wall-clock / {a.target_wall_s:.4g} s target), perfect parallel scaling", **kw))
+    if is_measured and m.joules_per_bio_s is not None:
+        energy = energy_joules_scaled(m.joules_per_bio_s, m.neurons, n, a.bio_seconds)
+        kind = ESTIMATE if m.energy_method.startswith("estimate") else MEASURED
+        energy_kind = DERIVED if kind == MEASURED else ESTIMATE
+        energy_basis = f"{m.joules_per_bio_s:.4g} J per bio-s ({m.energy_method}) x N/{m.neurons:,.0f} x T"
+    elif power is not None and wall:
+        energy, energy_kind = energy_joules_board_power(power, wall), ESTIMATE
+        energy_basis = f"estimate: {power:g} W rated board power x wall-clock (not a measurement)"
+    else:
+        energy, energy_kind = None, ESTIMATE
+        energy_basis = "no measured energy and no board power known"
+    figures.append(Figure("devices", "energy_j", "energy", energy, "J", energy_kind, energy_basis, **kw))
+    figures.append(Figure("devices", "cost_usd", "electricity cost",
+                          electricity_cost_usd(energy, a.usd_per_kwh) if energy is not None else None, "USD",
+                          energy_kind, f"energy x {a.usd_per_kwh:g} USD/kWh ({a.price_source})", **kw))
+
+
+# --------------------------------------------------------------------------------------------------
+# The orders-of-magnitude ladder: documents' estimates, simnet's projections, ML training runs
+# --------------------------------------------------------------------------------------------------
+
+LADDER_STATED = "document, as stated"
+LADDER_RECOMPUTED = "document, recomputed by simnet"
+LADDER_PROJECTION = "simnet, projected from a measured run"
+LADDER_ML = "ML training run"
+LADDER_KINDS = (LADDER_STATED, LADDER_RECOMPUTED, LADDER_PROJECTION, LADDER_ML)
+#: Document figures in FLOP below this are per-benchmark or per-0.3-s figures, not whole-training totals,
+#: and belong on a different scale from the ladder's training runs.
+LADDER_MIN_DOCUMENT_FLOP = 1e20
+
+
+@dataclass(frozen=True)
+class LadderEntry:
+    """One rung of the ladder: a total compute in FLOP, what it is, and which kind of figure it is."""
+
+    label: str
+    flops: float
+    kind: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def ladder_entries(reproductions=(), projections=(), ml_runs=(),
+                   min_document_flop: float = LADDER_MIN_DOCUMENT_FLOP) -> list[LadderEntry]:
+    """Ladder entries, smallest first, from the documents' reproductions, projections and ML runs.
+
+    Parameters
+    ----------
+    reproductions : sequence
+        ``simnet.documents.Reproduction`` objects (anything with ``id``, ``unit``, ``stated``,
+        ``stated_text``, ``recomputed``). Only those in FLOP of at least ``min_document_flop`` are training
+        totals and enter. A figure whose recomputed value equals an ML run's training compute is the
+        document quoting that run; it is drawn once, as the ML run. A stated value that several claims share
+        (a chain restated) enters once, under the first claim.
+    projections : sequence of Projection
+        Each size's counted and peak-equivalent totals enter.
+    ml_runs : sequence of MlRun
+    """
+    ml_flops = {run.training_flop for run in ml_runs}
+    entries: list[LadderEntry] = []
+    stated_seen: set[float] = set()
+    for r in reproductions:
+        if r.unit != "FLOP" or not (math.isfinite(r.stated) and math.isfinite(r.recomputed)):
+            continue
+        if max(r.stated, r.recomputed) < min_document_flop:
+            continue
+        if any(math.isclose(r.recomputed, flop, rel_tol=1e-9) for flop in ml_flops):
+            continue
+        if r.stated not in stated_seen:
+            stated_seen.add(r.stated)
+            entries.append(LadderEntry(f"{r.id} (stated {r.stated_text})", r.stated, LADDER_STATED))
+        entries.append(LadderEntry(f"{r.id} (recomputed)", r.recomputed, LADDER_RECOMPUTED))
+    for p in projections:
+        for key, what in (("total_flops_counted", "counted"), ("total_flops_peak_equivalent", "peak-equiv.")):
+            for f in p.figures:
+                if f.key == key and f.value:
+                    entries.append(LadderEntry(
+                        f"{p.measurement.model}/{p.measurement.backend} {what}, {f.neurons:.2g} neurons, "
+                        f"{p.assumptions.bio_seconds / SECONDS_PER_YEAR:.3g} y", f.value, LADDER_PROJECTION))
+    entries += [LadderEntry(f"{run.model} ({run.year})", run.training_flop, LADDER_ML) for run in ml_runs]
+    return sorted(entries, key=lambda e: e.flops)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain-text rendering
+# --------------------------------------------------------------------------------------------------
+
+def _g(value, spec: str = ".3g") -> str:
+    return "unknown" if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{value:{spec}}"
+
+
+def _count(value) -> str:
+    """Device counts as integers while they are short enough to read."""
+    return f"{value:,}" if isinstance(value, int) and value < 10**7 else _g(value)
+
+
+def _line(f: Figure, width: int = 58) -> str:
+    value = f"{_g(f.value)} {f.unit}".strip()
+    if f.low is not None and f.high is not None:
+        value += f" [{_g(f.low)}, {_g(f.high)}]"
+    if f.value is not None and f.unit == "s":
+        value += f" (= {_g(f.value / SECONDS_PER_YEAR)} years)"
+    if f.value is not None and f.unit == "B" and f.value >= 1e9:
+        value += f" (= {_g(f.value / 1e12)} TB)"
+    return f"  [{f.kind}] {f.label:<{width}s} {value}\n      from: {f.basis}"
+
+
+def format_projection(p: Projection) -> str:
+    """Plain-text rendering of a :class:`Projection`: measured figures, assumptions, then each size."""
+    m, a = p.measurement, p.assumptions
+    lines = [f"extrapolation of {m.label}, measured on {m.measured_on}: {m.neurons:,.0f} neurons, "
+             f"{m.synapses:,.0f} synapses ({m.synapses_per_neuron:.4g} per neuron), {m.bio_time_s:g} s biological",
+             "measured in the run:"]
+    lines += [_line(f) for f in p.figures if f.section == "measured"]
+    lines.append("assumptions:")
+    lines += [f"  - {note}" for note in p.assumption_notes]
+    for n in a.neurons:
+        at_n = [f for f in p.figures if f.neurons == n]
+        lines.append(f"at {n:.3g} neurons for {a.bio_seconds:.4g} biological s "
+                     f"({a.bio_seconds / SECONDS_PER_YEAR:.3g} years):")
+        lines += [_line(f) for f in at_n if f.section in ("FLOPs", "memory")]
+        ml = [f for f in at_n if f.section == "ML comparison"]
+        if ml:
+            lines.append("  [derived] total FLOPs / ML training compute (data/ml_training_compute.csv):")
+            lines.append(f"      {'training run':<22s} {'counted':>10s} {'peak-equiv.':>12s}")
+            for run in dict.fromkeys(f.device for f in ml):
+                counted = p.get("ml_ratio_counted", neurons=n, device=run).value
+                peak_eq = p.get("ml_ratio_peak_equivalent", neurons=n, device=run).value
+                lines.append(f"      {run:<22s} {_g(counted):>9s}x {_g(peak_eq):>11s}x")
+        lines += _device_table(p, n)
+        lines += [_line(f) for f in at_n if f.section == "scaling"]
+    return "\n".join(lines)
+
+
+def _device_table(p: Projection, n: float) -> list[str]:
+    a = p.assumptions
+    names = list(dict.fromkeys(f.device for f in p.figures if f.section == "devices" and f.neurons == n))
+    if not names:
+        return []
+    memory_cols = [f"mem@{s:g}" for s in a.synapses_per_neuron]
+    header = (f"      {'device':<46s} {'wall (y)':>9s} " + " ".join(f"{c:>9s}" for c in memory_cols)
+              + f" {'for ' + _g(a.target_wall_s / SECONDS_PER_YEAR) + ' y':>9s} {'energy J':>9s} {'cost USD':>9s}")
+    lines = ["  devices (one row per device; columns: device-years on one device, devices needed by memory at each "
+             "synapses-per-neuron, devices to finish within the target, energy, electricity cost):", header]
+    for name in names:
+        def value(key, **kw):
+            return p.get(key, neurons=n, device=name, **kw)
+        energy = value("energy_j")
+        row = (f"      {name[:46]:<46s} {_g(value('device_years').value):>9s} "
+               + " ".join(f"{_count(value('devices_by_memory', synapses_per_neuron=s).value):>9s}"
+                          for s in a.synapses_per_neuron)
+               + f" {_count(value('devices_by_time').value):>9s} {_g(energy.value):>9s}"
+               + f" {_g(value('cost_usd').value):>9s}"
+               + (" (est.)" if energy.value is not None and energy.kind == ESTIMATE else ""))
+        lines.append(row)
+    measured = names[0]
+    lines.append(f"      wall-clock: {p.get('wall_s', neurons=n, device=measured).basis}; other devices: x the "
+                 f"ratio of {p.measurement.precision}-precision peaks (same utilisation assumed)")
+    lines.append("      energy: " + p.get("energy_j", neurons=n, device=measured).basis
+                 + "; (est.) = rated board power x wall-clock, not a measurement")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------------
+# Scaling from a sweep summary (points as `simnet sweep`/`simnet bench` write them)
+# --------------------------------------------------------------------------------------------------
+
+def scaling_series(points) -> dict[str, list[tuple[float, float]]]:
+    """Sweep points grouped by runner as ``(neurons, sim_wall_s_per_bio_s_median)`` pairs.
+
+    Raises
+    ------
+    ValueError
+        When a point lacks ``runner``, ``neurons`` or ``sim_wall_s_per_bio_s_median``, or has a
+        non-positive or non-numeric size or time.
+    """
+    if not isinstance(points, list) or not points:
+        raise ValueError("the scaling summary has no points (expected a non-empty list under 'points')")
+    series: dict[str, list[tuple[float, float]]] = {}
+    for index, point in enumerate(points):
+        try:
+            runner = str(point["runner"])
+            neurons = float(point["neurons"])
+            wall = float(point["sim_wall_s_per_bio_s_median"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"scaling point {index} lacks a runner, a number of neurons or a numeric "
+                             "sim_wall_s_per_bio_s_median") from None
+        if not (math.isfinite(neurons) and neurons > 0 and math.isfinite(wall) and wall > 0):
+            raise ValueError(f"scaling point {index} ({runner}) has a non-positive size or wall time")
+        series.setdefault(runner, []).append((neurons, wall))
+    return series
+
+
+def scaling_fits(series: dict[str, list[tuple[float, float]]], confidence: float = 0.95) -> dict[str, PowerLawFit]:
+    """A power law per runner that was measured at two or more distinct sizes."""
+    fits = {}
+    for runner, points in series.items():
+        if len({x for x, _ in points}) >= 2:
+            fits[runner] = fit_power_law([x for x, _ in points], [y for _, y in points], confidence)
+    return fits
+
+
+def choose_fit(fits: dict[str, PowerLawFit], backend: str) -> tuple[str, str]:
+    """The runner whose fit a record of ``backend`` uses, and a note saying why.
+
+    The record's own backend when the summary has it; otherwise the runner measured at the most sizes
+    (ties by name), with a note that the fit comes from a different runner.
+    """
+    if not fits:
+        raise ValueError("no runner in the scaling summary was measured at two or more distinct sizes")
+    if backend in fits:
+        return backend, f"runner '{backend}' (the record's backend)"
+    runner = sorted(fits, key=lambda name: (-fits[name].n_points, name))[0]
+    return runner, (f"runner '{runner}' (the summary has no '{backend}' runner, the record's backend; "
+                    f"its scaling exponent is borrowed)")

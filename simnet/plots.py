@@ -1,0 +1,243 @@
+"""Figures: the scaling fit with its measurements and band, and the orders-of-magnitude ladder.
+
+This module only draws what it is given (measured points, fits from :mod:`simnet.extrapolate`, ladder entries);
+it never simulates and never opens result files. Every figure is written as PNG and SVG, each to a temporary
+file beside the target and then renamed into place, so an interrupted run never leaves a half-written figure.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+# No screen on the machines this runs on; Agg renders to files only. Set before pyplot is imported anywhere.
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+if TYPE_CHECKING:
+    from simnet.extrapolate import LadderEntry, PowerLawFit
+
+#: Formats every figure is written in.
+FIGURE_FORMATS = ("png", "svg")
+#: How far (in orders of magnitude) the fitted line and band are drawn beyond the measured range on each side.
+FIT_OVERHANG_DECADES = 0.3
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _save_atomically(fig, out_stem: Path) -> list[Path]:
+    """Write ``fig`` as ``out_stem.<fmt>`` for each format; temp file then rename, so no partial files."""
+    out_stem = Path(out_stem)
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in FIGURE_FORMATS:
+        target = out_stem.parent / f"{out_stem.name}.{fmt}"
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            # mkstemp creates 0600; give the figure the permissions an ordinary new file would get.
+            os.chmod(tmp_name, 0o666 & ~_current_umask())
+            # SVG text stays text (searchable, editable) rather than outlines.
+            with matplotlib.rc_context({"svg.fonttype": "none"}):
+                fig.savefig(tmp_name, format=fmt, dpi=150, bbox_inches="tight")
+            os.replace(tmp_name, target)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+        written.append(target)
+    return written
+
+
+def _format_interval(fit: "PowerLawFit") -> str:
+    if math.isfinite(fit.exponent_low) and math.isfinite(fit.exponent_high):
+        return (f"exponent {fit.exponent:.3g} [{fit.exponent_low:.3g}, {fit.exponent_high:.3g}] "
+                f"({fit.confidence:.0%} CI, n={fit.n_points})")
+    return f"exponent {fit.exponent:.3g} (no interval: n={fit.n_points})"
+
+
+def plot_scaling(series: dict[str, list[tuple[float, float]]], fits: dict[str, "PowerLawFit"], x_label: str,
+                 y_label: str, title: str, out_stem: Path) -> list[Path]:
+    """Log-log scatter of measured points with each fitted power law and its confidence band.
+
+    Parameters
+    ----------
+    series : dict
+        Name -> list of measured ``(x, y)`` points (both positive).
+    fits : dict
+        Name -> :class:`~simnet.extrapolate.PowerLawFit`. A fit whose name matches a series is drawn in the same
+        colour. The line and band (``PowerLawFit.predict``) span the fit's measured range and
+        ``FIT_OVERHANG_DECADES`` beyond it on each side; the legend gives the exponent and its interval.
+    x_label, y_label, title : str
+        Axis labels (with units) and title.
+    out_stem : Path
+        Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
+
+    Returns
+    -------
+    list of Path
+        The PNG and SVG paths written.
+    """
+    if not series and not fits:
+        raise ValueError("plot_scaling needs at least one series or fit to draw")
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    try:
+        colours = {}
+        cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+        for index, name in enumerate(list(series) + [n for n in fits if n not in series]):
+            colours[name] = cycle[index % len(cycle)]
+        for name, points in series.items():
+            xs = [float(x) for x, _ in points]
+            ys = [float(y) for _, y in points]
+            if any(v <= 0 for v in xs + ys):
+                raise ValueError(f"series {name!r} has non-positive values; cannot draw on log axes")
+            ax.scatter(xs, ys, color=colours[name], zorder=3, label=f"{name}: measured")
+        for name, fit in fits.items():
+            lo = math.log10(fit.x_min) - FIT_OVERHANG_DECADES
+            hi = math.log10(fit.x_max) + FIT_OVERHANG_DECADES
+            grid = np.logspace(lo, hi, 100)
+            predictions = np.array([fit.predict(float(x)) for x in grid])
+            ax.plot(grid, predictions[:, 0], color=colours[name], label=f"{name}: fit, {_format_interval(fit)}")
+            if np.all(np.isfinite(predictions[:, 1:])):
+                ax.fill_between(grid, predictions[:, 1], predictions[:, 2], color=colours[name], alpha=0.2,
+                                linewidth=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.set_title(title)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize="small")
+        return _save_atomically(fig, out_stem)
+    finally:
+        plt.close(fig)
+
+
+#: Marker and colour of each ladder kind (keys are simnet.extrapolate.LADDER_KINDS).
+_LADDER_STYLE = {
+    "document, as stated": ("o", "none", "C3"),
+    "document, recomputed by simnet": ("o", "C3", "C3"),
+    "simnet, projected from a measured run": ("D", "C0", "C0"),
+    "ML training run": ("s", "C2", "C2"),
+}
+
+
+def plot_ladder(entries: list["LadderEntry"], out_stem: Path,
+                title: str = "Total compute, orders of magnitude") -> list[Path]:
+    """An orders-of-magnitude ladder: one row per entry, its FLOPs on a log axis, marked by kind.
+
+    Parameters
+    ----------
+    entries : list of LadderEntry
+        From :func:`simnet.extrapolate.ladder_entries` (label, flops, kind); drawn in the given order,
+        bottom to top.
+    out_stem : Path
+        Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
+
+    Returns
+    -------
+    list of Path
+        The PNG and SVG paths written.
+    """
+    entries = [e for e in entries if e.flops and e.flops > 0 and math.isfinite(e.flops)]
+    if not entries:
+        raise ValueError("plot_ladder needs at least one entry with positive FLOPs")
+    fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(entries) + 1.6))
+    try:
+        shown = set()
+        for row, entry in enumerate(entries):
+            marker, face, edge = _LADDER_STYLE.get(entry.kind, ("x", "k", "k"))
+            ax.scatter([entry.flops], [row], marker=marker, facecolors=face, edgecolors=edge, s=40, zorder=3,
+                       label=entry.kind if entry.kind not in shown else None)
+            shown.add(entry.kind)
+        ax.set_yticks(range(len(entries)))
+        ax.set_yticklabels([e.label for e in entries], fontsize="x-small")
+        ax.set_xscale("log")
+        low = math.floor(math.log10(min(e.flops for e in entries))) - 0.5
+        high = math.ceil(math.log10(max(e.flops for e in entries))) + 0.5
+        ax.set_xlim(10 ** low, 10 ** high)
+        ax.set_ylim(-0.7, len(entries) - 0.3)
+        ax.set_xlabel("total FLOP")
+        ax.set_title(title)
+        ax.grid(True, axis="x", which="major", alpha=0.3)
+        ax.legend(fontsize="small", loc="lower right")
+        return _save_atomically(fig, out_stem)
+    finally:
+        plt.close(fig)
+
+
+def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s: list, sim_wall_s_per_bio_s: list,
+                          ks_rate: list, ks_cv: list, reference_level: str, measured_on: str,
+                          out_stem: Path) -> list[Path]:
+    """Cost versus neuron fidelity: counted FLOPs and loop wall per biological second, one point per level.
+
+    Parameters
+    ----------
+    levels : list of str
+        Level names in the order drawn (left to right).
+    counted_flops_per_neuron_per_bio_s, sim_wall_s_per_bio_s : list of float or None
+        Per level, from each run's cost table; a level without a figure is left out of that panel.
+    ks_rate, ks_cv : list of float or None
+        Per level, the largest KS distance over populations of per-neuron rates and CVs against the
+        reference level; written beside each point (None for the reference itself).
+    reference_level : str
+        Drawn with a star instead of a circle.
+    measured_on : str
+        What the runs were measured on, shown under the title.
+    out_stem : Path
+        Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
+
+    Returns
+    -------
+    list of Path
+        The PNG and SVG paths written.
+    """
+    if not levels:
+        raise ValueError("plot_cost_vs_fidelity needs at least one level")
+    panels = (("counted FLOPs per neuron per biological second", counted_flops_per_neuron_per_bio_s),
+              ("loop wall-clock s per biological second", sim_wall_s_per_bio_s))
+    fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 1.5 * len(levels) + 4.0), 4.2))
+    try:
+        positions = np.arange(len(levels))
+        for ax, (label, values) in zip(axes, panels):
+            for x, level, value, rate_distance, cv_distance in zip(positions, levels, values, ks_rate, ks_cv):
+                if value is None or not value > 0 or not math.isfinite(value):
+                    continue
+                is_reference = level == reference_level
+                ax.scatter([x], [value], marker="*" if is_reference else "o", s=140 if is_reference else 50,
+                           color="C3" if is_reference else "C0", zorder=3,
+                           label="reference level" if is_reference else None)
+                if is_reference:
+                    note = "reference"
+                else:
+                    note = (f"KS rate {rate_distance:.2f}" if rate_distance is not None else "KS rate -") + "\n" + (
+                        f"KS CV {cv_distance:.2f}" if cv_distance is not None else "KS CV -")
+                ax.annotate(note, (x, value), textcoords="offset points", xytext=(0, 9), ha="center",
+                            fontsize="x-small")
+            ax.set_yscale("log")
+            shown = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
+            if shown:
+                # whole decades, with room above the points for the annotations
+                ax.set_ylim(10 ** math.floor(math.log10(min(shown)) - 0.1),
+                            10 ** math.ceil(math.log10(max(shown)) + 0.4))
+            ax.set_xticks(positions)
+            ax.set_xticklabels(levels, rotation=20, fontsize="small")
+            ax.set_xlim(-0.6, len(levels) - 0.4)
+            ax.set_ylabel(label, fontsize="small")
+            ax.grid(True, axis="y", which="major", alpha=0.3)
+        handles, names = axes[0].get_legend_handles_labels()
+        if handles:
+            axes[0].legend(handles, names, fontsize="small", loc="upper left")
+        fig.suptitle("Cost versus neuron fidelity (KS: largest over populations, against the reference)\n"
+                     + measured_on, fontsize="small")
+        fig.tight_layout()
+        return _save_atomically(fig, out_stem)
+    finally:
+        plt.close(fig)
