@@ -7,8 +7,6 @@ file beside the target and then renamed into place, so an interrupted run never 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from simnet import atomicfile  # noqa: E402
+
 if TYPE_CHECKING:
     from simnet.extrapolate import LadderEntry, PowerLawFit
 
@@ -28,12 +28,6 @@ FIGURE_FORMATS = ("png", "svg")
 FIT_OVERHANG_DECADES = 0.3
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _save_atomically(fig, out_stem: Path) -> list[Path]:
     """Write ``fig`` as ``out_stem.<fmt>`` for each format; temp file then rename, so no partial files."""
     out_stem = Path(out_stem)
@@ -41,17 +35,10 @@ def _save_atomically(fig, out_stem: Path) -> list[Path]:
     written = []
     for fmt in FIGURE_FORMATS:
         target = out_stem.parent / f"{out_stem.name}.{fmt}"
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            # mkstemp creates 0600; give the figure the permissions an ordinary new file would get.
-            os.chmod(tmp_name, 0o666 & ~_current_umask())
+        with atomicfile.replacing(target) as tmp:
             # SVG text stays text (searchable, editable) rather than outlines.
             with matplotlib.rc_context({"svg.fonttype": "none"}):
-                fig.savefig(tmp_name, format=fmt, dpi=150, bbox_inches="tight")
-            os.replace(tmp_name, target)
-        finally:
-            Path(tmp_name).unlink(missing_ok=True)
+                fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
         written.append(target)
     return written
 

@@ -22,7 +22,6 @@ leaves a partial file under the requested name.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from simnet import atomicfile
 from simnet.errors import UsageError
 
 FORMAT_VERSION = 1
@@ -97,15 +97,9 @@ def check_writable(path: Path, overwrite: bool) -> Path:
 def write(record: RunRecord, path: Path, overwrite: bool = False) -> Path:
     """Write ``record`` to ``path`` atomically (temporary file in the same directory, then rename)."""
     path = check_writable(Path(path), overwrite)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp_name, "w") as f:
+    with atomicfile.replacing(path) as tmp:
+        with h5py.File(tmp, "w") as f:
             _write_record(f, record)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
     return path
 
 
