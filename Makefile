@@ -19,13 +19,16 @@ $(CORE_STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $@
 
 $(DEV_STAMP): $(CORE_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,nest]'
 	touch $@
 
-# The main job: COBAHH classic (N=4000) with STDP, 1 s of biological time, C++ standalone on this machine's CPUs.
+# The main job: COBAHH classic (N=4000) with STDP, 1 s of biological time, C++ standalone on this machine's CPUs;
+# then the audit of the documents' estimates, and that run extrapolated to human scale with its figures.
 run: $(CORE_STAMP)
 	$(BIN)/simnet run cobahh --neurons 4000 --duration 1s --mode classic --plasticity stdp \
 		--backend cpp --out runs/cobahh.h5 --overwrite
+	$(BIN)/simnet reproduce
+	$(BIN)/simnet extrapolate runs/cobahh.h5 --figures figures
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q

@@ -747,6 +747,8 @@ def scaling_series(points) -> dict[str, list[tuple[float, float]]]:
         raise ValueError("the scaling summary has no points (expected a non-empty list under 'points')")
     series: dict[str, list[tuple[float, float]]] = {}
     for index, point in enumerate(points):
+        if isinstance(point, dict) and point.get("status", "ok") != "ok":
+            continue  # a failed point has no time to fit (its reason is in the summary)
         try:
             runner = str(point["runner"])
             neurons = float(point["neurons"])
@@ -757,6 +759,8 @@ def scaling_series(points) -> dict[str, list[tuple[float, float]]]:
         if not (math.isfinite(neurons) and neurons > 0 and math.isfinite(wall) and wall > 0):
             raise ValueError(f"scaling point {index} ({runner}) has a non-positive size or wall time")
         series.setdefault(runner, []).append((neurons, wall))
+    if not series:
+        raise ValueError("the scaling summary has no successful points")
     return series
 
 

@@ -198,7 +198,7 @@ def format_roofline(bound: Roofline, record) -> str:
         f"  counted FLOPs (after CSE)            {bound.flops:.4g}   (peak {peak}, the cores/GPU the run used)",
         f"  bytes moved (lower-bound estimate)   {bound.bytes_moved:.4g}   ("
         + ", ".join(f"{k} {v:.3g}" for k, v in bound.bytes_by_part.items()) + ")",
-        f"  arithmetic intensity                 "
+        "  arithmetic intensity                 "
         + ("unknown" if bound.arithmetic_intensity_flops_per_byte is None
            else f"{bound.arithmetic_intensity_flops_per_byte:.3g} FLOP/byte"),
         f"  memory bandwidth                     {bandwidth}",

@@ -1,0 +1,123 @@
+"""Peer programs: the same networks run by other means, to compare simnet with what a user would otherwise run.
+
+Each peer is a standalone Python program in this folder that does not import simnet (that is the point of a
+peer: a plain script with none of simnet's instrumentation). :func:`run_peer` starts it as
+``sys.executable <peer>.py --json-args '<json>'`` in a subprocess, which also keeps a peer's global state
+(Brian2's device, NEST's kernel) out of simnet's process, and reads back the one JSON line it prints.
+
+The protocol, shared by every peer:
+
+arguments (one JSON object)
+    ``model``, ``options`` (model options as simnet's command line takes them), ``duration_s``, ``seed``,
+    ``threads``, ``precision``, ``device`` (peer-specific; "" when a peer has one), ``record_spikes``,
+    ``build_root`` (where a peer may build; null: the system's temporary directory)
+result (the last line of stdout, one JSON object)
+    ``ok`` (bool); if false, ``reason`` (one line); else ``loop_s`` (wall-clock around the simulation loop
+    only), ``total_s`` (from network construction to results collected), ``neurons``, ``synapses``, ``spikes``,
+    ``mean_rate_hz``, ``versions``, ``notes`` and ``imports_simnet`` (a self-check: whether any ``simnet``
+    module was imported into the peer's process; it must be false)
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+#: Exit status a peer uses when it reports a failure as ``{"ok": false, ...}`` (e.g. a simulator not installed).
+EXIT_PEER_FAILED = 3
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    """What a peer program can run, for validating experiment files before anything runs."""
+
+    name: str
+    script: str
+    summary: str
+    #: model name -> the model options this peer understands
+    models: Mapping[str, tuple[str, ...]]
+    #: accepted values of a runner's ``device`` key (first: the default); empty: the key is not accepted
+    devices: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ("double",)
+    #: device -> the simnet backend that runs the same code path (for simnet/peer loop-time ratios)
+    same_code_path_as: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return Path(__file__).with_name(self.script)
+
+
+PEERS: dict[str, PeerInfo] = {
+    "brian2-plain": PeerInfo(
+        name="brian2-plain",
+        script="brian2_plain.py",
+        summary="the same network as a plain Brian2 script (no simnet code)",
+        models={"cobahh": ("neurons", "mode", "plasticity")},
+        devices=("cpp_standalone", "runtime"),
+        precisions=("double", "single"),
+        same_code_path_as={"cpp_standalone": "cpp", "runtime": "runtime"},
+    ),
+    "nest": PeerInfo(
+        name="nest",
+        script="nest_cobahh.py",
+        summary="NEST 3 (hh_cond_exp_traub for COBAHH)",
+        models={"cobahh": ("neurons", "mode", "plasticity")},
+    ),
+}
+
+
+def get_peer(name: str) -> PeerInfo:
+    """The peer registered as ``name`` (``KeyError`` names the known ones)."""
+    if name not in PEERS:
+        raise KeyError(f"unknown peer {name!r}; choose one of {', '.join(PEERS)}")
+    return PEERS[name]
+
+
+def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None) -> dict:
+    """Run ``peer`` with ``arguments`` in a subprocess and return its result.
+
+    Never raises for a peer that fails: the result then has ``ok`` false and a one-line ``reason`` (the peer's
+    own, or the last line it wrote to stderr, or the timeout). ``process_wall_s`` is the parent's wall-clock
+    around the whole subprocess (interpreter start-up and imports included).
+    """
+    command = [sys.executable, str(peer.path), "--json-args", json.dumps(arguments)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
+                              env=_quiet_environment())
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "reason": f"peer {peer.name} ran longer than {timeout_s:g} s and was stopped"}
+    process_wall_s = time.perf_counter() - started
+    result = _last_json_line(done.stdout)
+    if result is None:
+        last_error = next((line for line in reversed(done.stderr.splitlines()) if line.strip()), "")
+        return {"ok": False, "reason": f"peer {peer.name} exited with status {done.returncode} without a "
+                                       f"result: {last_error or 'no output'}", "process_wall_s": process_wall_s}
+    if done.returncode != 0 and result.get("ok", False):
+        result = {"ok": False, "reason": f"peer {peer.name} exited with status {done.returncode}"}
+    result["process_wall_s"] = process_wall_s
+    return result
+
+
+def _last_json_line(stdout: str) -> Optional[dict]:
+    # Simulators print banners and progress to stdout; the result is the last line that is a JSON object.
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
+
+
+def _quiet_environment() -> dict:
+    import os
+
+    return {**os.environ, "PYNEST_QUIET": "1"}

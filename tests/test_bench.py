@@ -1,0 +1,311 @@
+"""simnet bench / sweep: experiment files are validated, points expand, summaries add up, a tiny sweep runs."""
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from simnet import bench
+from simnet.cli import main
+from simnet.errors import UsageError
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+
+VALID = """
+name = "tiny"
+model = "cobahh"
+duration = "100ms"
+repeats = 1
+[options]
+mode = "classic"
+[sweep]
+neurons = [300]
+[[runners]]
+kind = "simnet"
+backend = "runtime"
+[[runners]]
+kind = "peer"
+peer = "brian2-plain"
+device = "runtime"
+"""
+
+
+def _write(tmp_path, text, name="exp.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Validation: one line, exit status 2, naming the file
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace('repeats = 1', 'repeats = [1'), "not valid TOML"),
+    (lambda t: "colour = 'red'\n" + t, "unknown key(s) colour"),
+    (lambda t: t.replace('model = "cobahh"', 'model = "nosuch"'), "unknown model 'nosuch'"),
+    (lambda t: t.replace('mode = "classic"', 'size = 3'), "[options] size: model cobahh takes"),
+    (lambda t: t.replace('mode = "classic"', 'mode = "sparse"'), "unknown COBAHH mode 'sparse'"),
+    (lambda t: t.replace('neurons = [300]', 'neurons = ["many"]'), "point neurons=many"),
+    (lambda t: t.replace('neurons = [300]', 'neurons = []'), "[sweep] neurons must be a non-empty list"),
+    (lambda t: t.replace('neurons = [300]', 'neurons = [300]\nmode = ["classic"]'), "both fixed"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "nosuch"'), "unknown backend 'nosuch'"),
+    (lambda t: t.replace('peer = "brian2-plain"', 'peer = "neuron"'), "unknown peer 'neuron'"),
+    (lambda t: t.replace('device = "runtime"', 'device = "gpu"'), "runs on cpp_standalone, runtime"),
+    (lambda t: t.replace('device = "runtime"', 'device = "runtime"\ncolour = 1'), "runner 2: unknown key(s)"),
+    (lambda t: t.replace('kind = "simnet"', 'kind = "other"'), "kind must be"),
+    (lambda t: t.replace('duration = "100ms"', 'duration = "100mV"'), "is not a time"),
+    (lambda t: t.replace('duration = "100ms"', 'duration = 0.1'), "duration must be a string"),
+    (lambda t: t.replace('repeats = 1', 'repeats = 0'), "repeats must be a positive integer"),
+    (lambda t: t.replace('name = "tiny"', 'name = "a/b"'), "name must be"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nthreads = 0'), "threads must be"),
+    (lambda t: t.replace('peer = "brian2-plain"\ndevice = "runtime"', 'peer = "nest"\nprecision = "single"'),
+     "precision must be double"),
+    (lambda t: t + '[[runners]]\nkind = "simnet"\nbackend = "runtime"\n', "both called 'simnet-runtime'"),
+])
+def test_bad_experiment_file_is_one_line_exit_2(tmp_path, capsys, edit, message):
+    path = _write(tmp_path, edit(VALID))
+    status = main(["bench", str(path), "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert message in err
+    assert str(path) in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_missing_experiment_file(tmp_path, capsys):
+    assert main(["bench", str(tmp_path / "none.toml")]) == 2
+    assert "no such experiment file" in capsys.readouterr().err
+
+
+def test_peer_that_does_not_take_an_option_is_refused(tmp_path):
+    from simnet.peers import PEERS
+
+    # Give the peer a narrower option list than the model's to check the rule itself.
+    narrowed = dataclasses.replace(PEERS["nest"], models={"cobahh": ("neurons",)})
+    PEERS["nest"], original = narrowed, PEERS["nest"]
+    try:
+        with pytest.raises(UsageError, match="peer nest does not take the option.*mode"):
+            bench.experiment_from_dict({
+                "name": "x", "model": "cobahh", "options": {"mode": "classic"}, "sweep": {"neurons": [100]},
+                "runners": [{"kind": "peer", "peer": "nest"}]}, source="here")
+    finally:
+        PEERS["nest"] = original
+
+
+def test_existing_summary_is_refused_before_anything_runs(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("keep me")
+    status = main(["bench", str(_write(tmp_path, VALID)), "--out-dir", str(out)])
+    assert status == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (out / "summary.json").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--neurons", "300,abc"], "point neurons=abc"),
+    (["--neurons", "300,"], "empty value"),
+    (["--neurons", "300", "--peer", "neuron"], "unknown peer 'neuron'"),
+    (["--neurons", "300", "--option", "size"], "write NAME=VALUE"),
+    (["--neurons", "300", "--option", "size=3"], "[options] size"),
+    (["--neurons", "300", "--backend", "cuda", "--peer", "brian2-plain"], "no device that matches backend cuda"),
+])
+def test_bad_sweep_is_one_line_exit_2(tmp_path, capsys, args, message):
+    status = main(["sweep", "cobahh", *args, "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_shipped_experiment_files_are_valid():
+    files = sorted(EXPERIMENTS.glob("*.toml"))
+    names = {path.stem for path in files}
+    assert {"overhead", "cobahh_benchmark_scaling", "cobahh_stdp", "nest_peer"} <= names
+    for path in files:
+        experiment = bench.load_experiment(path)
+        assert experiment.points() and experiment.runners
+    overhead = bench.load_experiment(EXPERIMENTS / "overhead.toml")
+    kinds = {(r.kind, r.backend or r.device, r.threads, r.precision) for r in overhead.runners}
+    assert kinds == {("simnet", "cpp", 2, "double"), ("peer", "cpp_standalone", 2, "double")}
+    assert overhead.repeats == 5 and overhead.options == {"mode": "classic", "plasticity": "stdp"}
+    assert overhead.points() == [{"neurons": 4000}] and overhead.duration_s == 1.0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Points
+# ---------------------------------------------------------------------------------------------------------
+
+def _experiment(**overrides):
+    data = {
+        "name": "grid", "model": "cobahh", "duration": "1s", "repeats": 3, "seeds": [1, 2],
+        "options": {"plasticity": "none"}, "sweep": {"neurons": [8000, 4000], "mode": ["classic", "benchmark"]},
+        "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2},
+                    {"kind": "peer", "peer": "brian2-plain", "threads": 2}],
+    }
+    data.update(overrides)
+    return bench.experiment_from_dict(data, source="test")
+
+
+def test_points_are_the_cartesian_product_in_file_order():
+    experiment = _experiment()
+    assert experiment.points() == [
+        {"neurons": 8000, "mode": "classic"}, {"neurons": 8000, "mode": "benchmark"},
+        {"neurons": 4000, "mode": "classic"}, {"neurons": 4000, "mode": "benchmark"},
+    ]
+    assert experiment.model_options({"neurons": 4000, "mode": "classic"}) == {
+        "plasticity": "none", "neurons": 4000, "mode": "classic"}
+    assert [r.label for r in experiment.runners] == ["simnet-cpp", "brian2-plain-cpp_standalone"]
+
+
+def test_quick_keeps_the_smallest_size_one_repeat_and_the_first_seed():
+    reduced = bench.quick(_experiment())
+    assert reduced.points() == [{"neurons": 4000, "mode": "classic"}, {"neurons": 4000, "mode": "benchmark"}]
+    assert reduced.repeats == 1 and reduced.seeds == (1,)
+    assert bench.with_repeats(reduced, 4).repeats == 4
+    with pytest.raises(UsageError):
+        bench.with_repeats(reduced, 0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Summary arithmetic on synthetic measurements
+# ---------------------------------------------------------------------------------------------------------
+
+def _measurement(runner, neurons, repeat, wall, ok=True, seed=1, synapses=None, rate=10.0):
+    base = {"runner": runner, "point": {"neurons": neurons}, "seed": seed, "repeat": repeat,
+            "threads": 2, "requested_neurons": neurons}
+    if not ok:
+        return {**base, "ok": False, "reason": "peer nest: NEST is not installed"}
+    return {**base, "ok": True, "sim_wall_s_per_bio_s": wall, "total_wall_s_per_bio_s": 10 * wall,
+            "neurons": neurons, "synapses": synapses or 80 * neurons, "spikes": int(rate * neurons),
+            "mean_rate_hz": rate, "file": f"points/{runner}-{neurons}-{repeat}.h5"}
+
+
+def _synthetic():
+    experiment = bench.experiment_from_dict({
+        "name": "synthetic", "model": "cobahh", "repeats": 3, "options": {"mode": "classic"},
+        "sweep": {"neurons": [1000, 2000, 4000]},
+        "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2},
+                    {"kind": "peer", "peer": "brian2-plain", "device": "cpp_standalone", "threads": 2},
+                    {"kind": "peer", "peer": "nest", "threads": 2}],
+    }, source="synthetic")
+    measurements = []
+    for neurons in (1000, 2000, 4000):
+        # simnet: exactly 1e-4 * N**1.0 in the median, with a spread around it
+        for repeat, factor in enumerate((1.10, 1.00, 0.95), start=1):
+            measurements.append(_measurement("simnet-cpp", neurons, repeat, 1e-4 * neurons * factor))
+        # plain Brian2: 2 % faster in every interleaved pair
+        for repeat, factor in enumerate((1.10, 1.00, 0.95), start=1):
+            measurements.append(_measurement("brian2-plain-cpp_standalone", neurons, repeat,
+                                             1e-4 * neurons * factor / 1.02))
+        for repeat in (1, 2, 3):
+            measurements.append(_measurement("nest", neurons, repeat, None, ok=False))
+    return experiment, measurements
+
+
+def test_summary_medians_spread_fits_and_ratios():
+    experiment, measurements = _synthetic()
+    summary = bench.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    assert summary["format"] == bench.SUMMARY_FORMAT and summary["complete"] is True
+    assert {"points", "fits", "ratios", "provenance"} <= set(summary)
+    simnet_4000 = next(p for p in summary["points"] if p["runner"] == "simnet-cpp" and p["neurons"] == 4000)
+    assert simnet_4000["sim_wall_s_per_bio_s_median"] == pytest.approx(0.4)
+    assert simnet_4000["sim_wall_s_per_bio_s_min"] == pytest.approx(0.38)
+    assert simnet_4000["sim_wall_s_per_bio_s_max"] == pytest.approx(0.44)
+    assert simnet_4000["total_wall_s_per_bio_s_median"] == pytest.approx(4.0)
+    assert simnet_4000["synapses"] == 320000 and simnet_4000["repeats_ok"] == 3
+    assert simnet_4000["status"] == "ok" and len(simnet_4000["files"]) == 3
+
+    failed = [p for p in summary["points"] if p["runner"] == "nest"]
+    assert len(failed) == 3
+    assert all(p["status"] == "failed" and p["sim_wall_s_per_bio_s_median"] is None for p in failed)
+    assert failed[0]["reasons"] == ["peer nest: NEST is not installed"] and failed[0]["neurons"] == 1000
+
+    fit = summary["fits"]["simnet-cpp"]["vs_neurons"]
+    assert fit["available"] and fit["exponent"] == pytest.approx(1.0) and fit["n_points"] == 3
+    assert summary["fits"]["simnet-cpp"]["vs_synapses"]["exponent"] == pytest.approx(1.0)
+    assert "nest" not in summary["fits"]
+
+    ratios = [r for r in summary["ratios"] if r["comparison"] == "overhead"]
+    assert len(ratios) == 3 and not [r for r in summary["ratios"] if r["peer"] == "nest"]
+    for ratio in ratios:
+        assert ratio["loop_time_ratio"] == pytest.approx(1.02)
+        assert ratio["paired_ratio_median"] == pytest.approx(1.02)
+        assert ratio["paired_ratio_min"] == pytest.approx(1.02) and ratio["pairs"] == 3
+        assert ratio["overhead_percent"] == pytest.approx(2.0)
+        assert ratio["same_synapse_count"]
+
+
+def test_ratio_needs_the_same_threads():
+    experiment, measurements = _synthetic()
+    for measured in measurements:
+        if measured["runner"] == "brian2-plain-cpp_standalone":
+            measured["threads"] = 1
+    summary = bench.summarise(experiment, measurements, {}, complete=True)
+    assert summary["ratios"] == []
+
+
+def test_summary_round_trips_through_json_with_nan_as_null(tmp_path):
+    experiment, measurements = _synthetic()
+    two_sizes = [m for m in measurements if m["point"]["neurons"] != 4000]
+    summary = bench.summarise(experiment, two_sizes, {"machine": {}}, complete=False)
+    fit = summary["fits"]["simnet-cpp"]["vs_neurons"]
+    assert math.isnan(fit["exponent_low"])  # two sizes: the fit is exact and has no interval
+    bench.write_summary(summary, tmp_path)
+    text = (tmp_path / "summary.json").read_text()
+    assert "NaN" not in text
+    back = bench.read_summary(tmp_path)
+    assert back["fits"]["simnet-cpp"]["vs_neurons"]["exponent_low"] is None
+    assert back["points"][0]["runner"] == "simnet-cpp"
+    assert "no interval from 2 points" in bench.format_summary({**back, "provenance": {}})
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_format_summary_shows_rows_failures_fits_and_ratio():
+    experiment, measurements = _synthetic()
+    text = bench.format_summary(bench.summarise(experiment, measurements, {"machine": {"cpu_model": "TestCPU"}},
+                                                complete=True))
+    assert "TestCPU" in text
+    assert "failed" in text and "NEST is not installed" in text
+    assert "neurons^1.00" in text
+    assert "loop time ratio 1.020" in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A tiny real sweep: simnet and the plain Brian2 script build the same network
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_tiny_bench_simnet_and_plain_brian2_build_the_same_network(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["bench", str(_write(tmp_path, VALID)), "--out-dir", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    summary = json.loads(captured.out)
+    assert summary == json.loads((out / "summary.json").read_text())
+    by_runner = {p["runner"]: p for p in summary["points"]}
+    mine, plain = by_runner["simnet-runtime"], by_runner["brian2-plain-runtime"]
+    assert mine["status"] == "ok" and plain["status"] == "ok", (mine["reasons"], plain["reasons"])
+    # Same seed and the same order of random draws: the same synapses, not only the same expected number.
+    assert mine["synapses"] == plain["synapses"]
+    # Classic mode: in-degree 80, i.e. 300 * 80 expected synapses; binomial sd ~ 135, allow 5 sd.
+    assert abs(mine["synapses"] - 300 * 80) < 5 * math.sqrt(300 * 300 * (80 / 300) * (1 - 80 / 300))
+    assert mine["mean_rate_hz_median"] > 0
+    # The same network and initial state on the same device: rates agree closely (they are usually equal).
+    assert plain["mean_rate_hz_median"] == pytest.approx(mine["mean_rate_hz_median"], rel=0.05)
+    (ratio,) = summary["ratios"]
+    assert ratio["comparison"] == "overhead" and ratio["loop_time_ratio"] > 0
+    assert ratio["loop_time_ratio"] == pytest.approx(
+        mine["sim_wall_s_per_bio_s_median"] / plain["sim_wall_s_per_bio_s_median"])
+    for entry in (mine, plain):
+        for name in entry["files"]:
+            assert (out / name).is_file()
+    peer_result = json.loads((out / plain["files"][0]).read_text())["result"]
+    assert peer_result["imports_simnet"] is False
+    assert summary["provenance"]["experiment_text"].strip().startswith('name = "tiny"')
+    assert summary["provenance"]["machine"]["logical_cores"]
+    assert set(summary["figures"]) == {"scaling_neurons.png", "scaling_neurons.svg",
+                                       "scaling_synapses.png", "scaling_synapses.svg"}
