@@ -17,6 +17,7 @@ auto       the fastest of these that is usable here: a GPU backend when one work
 from __future__ import annotations
 
 import importlib.util
+from contextlib import contextmanager
 import os
 import shutil
 import sys
@@ -196,7 +197,8 @@ class RuntimeSession(Session):
         pre_run_loop_s = None
         if pre_run is not None and float(pre_run) > 0:
             started = time.perf_counter()
-            net.run(pre_run, **run_kwargs)
+            with _monitors_paused(net):
+                net.run(pre_run, **run_kwargs)
             pre_run_loop_s = brian2.device._last_run_time
             generation_s += time.perf_counter() - started - pre_run_loop_s
         self.mark(timing.LOOP_START)
@@ -266,7 +268,8 @@ class StandaloneSession(Session):
 
     def simulate(self, net, duration, pre_run) -> None:
         if pre_run is not None and float(pre_run) > 0:
-            net.run(pre_run, namespace={})
+            with _monitors_paused(net):
+                net.run(pre_run, namespace={})
         self.mark(timing.LOOP_START)
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
                 namespace={})
@@ -298,6 +301,22 @@ class StandaloneSession(Session):
     def close(self) -> None:
         if not self.settings.keep_build:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@contextmanager
+def _monitors_paused(net: brian2.Network):
+    """Monitors record nothing during the pre-run: the record's spikes, rates and activity counts (and so the
+    activity-driven FLOPs) then cover exactly the measured loop. Standalone devices honour ``active`` per run."""
+    monitors = [obj for obj in net.objects
+                if isinstance(obj, (brian2.SpikeMonitor, brian2.PopulationRateMonitor, brian2.StateMonitor))
+                and obj.active]
+    for monitor in monitors:
+        monitor.active = False
+    try:
+        yield
+    finally:
+        for monitor in monitors:
+            monitor.active = True
 
 
 def _check_completed():

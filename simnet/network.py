@@ -122,7 +122,8 @@ def activity_counts(built: BuiltNetwork, duration: brian2.Quantity) -> dict:
     """What the run did: neuron-steps, spikes, synaptic events and synapse-steps, by population and projection.
 
     Synaptic events are counted exactly from per-neuron spike counts and each neuron's out-degree (pre
-    pathway) or in-degree (post pathway, only where the projection has one). Spikes whose delayed delivery
+    pathway) or in-degree (post pathway, only where the projection has one). Monitors are paused during a
+    pre-run, so every count covers the measured loop only. Spikes whose delayed delivery
     would fall after the end of the run are included, so the count can exceed what was delivered by at most
     the spikes of the last delay interval.
     """
@@ -142,6 +143,9 @@ def activity_counts(built: BuiltNetwork, duration: brian2.Quantity) -> dict:
             "spikes": int(counts_of(name).sum()),
             # a subpopulation names the population it is a slice of; totals add up top-level entries only
             "part_of": owner if owner != name else "",
+            # where it lies in its population's neuron indices (node_ids of the spike trains)
+            "start": start,
+            "stop": stop,
         }
         for name, (owner, start, stop) in slices.items()
     }
@@ -187,6 +191,8 @@ def population_rates(built: BuiltNetwork, bin_width: brian2.Quantity = 1.0 * bri
         per_bin = max(1, int(round(float(bin_width / brian2.defaultclock.dt))))
         n_bins = len(rate) // per_bin
         binned = rate[: n_bins * per_bin].reshape(n_bins, per_bin).mean(axis=1)
-        starts = np.arange(n_bins) * float(bin_width / brian2.ms)
+        # The monitor starts recording after any pre-run, so bins are placed at its own first time.
+        first_ms = float(mon.t[0] / brian2.ms) if len(mon.t) else 0.0
+        starts = first_ms + np.arange(n_bins) * float(bin_width / brian2.ms)
         rates[name] = (starts, binned)
     return rates

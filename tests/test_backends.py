@@ -78,3 +78,22 @@ def test_two_standalone_runs_in_one_process_use_separate_directories(tmp_path):
     # same seed, same program: the same spikes
     np.testing.assert_array_equal(first.spikes["neurons"][1], second.spikes["neurons"][1])
     assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_name", ["runtime", "cpp"])
+def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name):
+    """Monitors are paused in the pre-run: every spike kept, every count and every rate bin lies in the loop."""
+    spec = build_spec(CobahhParams(n_neurons=200))
+    settings = RunSettings(threads=1, progress=False, build_root=tmp_path)
+    backend = RuntimeBackend("numpy") if backend_name == "runtime" else get_backend("cpp")
+    record = run_model(spec, backend, settings, 50 * brian2.ms, seed=2, record_spikes=True,
+                       pre_run=30 * brian2.ms)
+    times_ms, ids = record.spikes["neurons"]
+    assert len(times_ms) > 0 and times_ms.min() >= 30.0 - 1e-9
+    assert record.n_spikes == len(times_ms)  # counts come from the same (paused) monitor
+    starts, _ = record.rates["neurons"]
+    assert starts[0] == pytest.approx(30.0) and len(starts) == 50
+    assert record.counts["n_steps"] == 500
+    exc = record.counts["populations"]["exc"]
+    assert (exc["start"], exc["stop"], exc["part_of"]) == (0, 160, "neurons")
