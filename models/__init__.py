@@ -34,7 +34,7 @@ class ModelEntry:
 
 
 def _registry() -> dict[str, ModelEntry]:
-    from simnet.models import cobahh
+    from simnet.models import cobahh, microcircuit
 
     return {
         "cobahh": ModelEntry(
@@ -43,6 +43,14 @@ def _registry() -> dict[str, ModelEntry]:
             options={"neurons": "n_neurons", "mode": "mode", "plasticity": "plasticity"},
             params=cobahh.CobahhParams,
             build_spec=cobahh.build_spec,
+        ),
+        "microcircuit": ModelEntry(
+            name="microcircuit",
+            summary="Potjans & Diesmann 2014 cortical microcircuit; neuron model, synapse model and scale chosen",
+            options={"scale": "n_scaling", "k_scale": "k_scaling", "neuron_model": "neuron_model",
+                     "synapse_model": "synapse_model", "background": "background", "dt": "dt"},
+            params=microcircuit.MicrocircuitParams,
+            build_spec=microcircuit.build_spec,
         ),
     }
 

@@ -1,4 +1,5 @@
-"""Quantities as users type them: biological times such as ``1s`` or ``500ms``."""
+"""Quantities as users type them: biological times (``1s``, ``500ms``), wall-clock targets (``1y``, ``30d``) and
+positive numbers or lists of them. Bad input raises :class:`simnet.errors.UsageError` naming the option."""
 from __future__ import annotations
 
 import math
@@ -19,4 +20,44 @@ def parse_time_s(text: str, option: str, allow_zero: bool = False) -> float:
     seconds = float(match.group(1)) * _TIME_UNITS[match.group(2)]
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise UsageError(f"{option} must be {'non-negative' if allow_zero else 'positive'}, got {text!r}")
+    return seconds
+
+
+_DURATION_UNITS_S = {"": 1.0, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": None, "year": None,
+                     "years": None}
+
+
+def parse_positive_list(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated positive numbers such as ``1.3e9,1.3e10``."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a comma-separated list of numbers") from None
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise UsageError(f"{option} needs one or more positive numbers, got {text!r}")
+    return values
+
+
+def parse_positive(text: str, option: str) -> float:
+    """One positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{option} must be a positive number, got {text!r}")
+    return value
+
+
+def parse_wall_duration_s(text: str, option: str) -> float:
+    """A wall-clock target such as ``1y``, ``30d``, ``12h`` or plain seconds."""
+    from simnet.extrapolate import SECONDS_PER_YEAR
+
+    match = re.match(r"^\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$", text)
+    if not match or match.group(2) not in _DURATION_UNITS_S:
+        raise UsageError(f"{option} {text!r} is not a duration: write e.g. 1y, 30d, 12h or seconds")
+    unit = _DURATION_UNITS_S[match.group(2)]
+    seconds = float(match.group(1)) * (SECONDS_PER_YEAR if unit is None else unit)
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"{option} must be positive, got {text!r}")
     return seconds
