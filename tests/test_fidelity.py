@@ -51,7 +51,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, monkeypatch, capsys, args, messa
     (["--precision", "half"], "unknown precision 'half'"),
     (["--backend", "nosuch"], "unknown backend 'nosuch'"),
     (["--threads", "0"], "--threads must be at least 1"),
-    (["--scale", "2"], "n-scaling must be in (0, 1]"),
+    (["--scale", "2"], "n_scaling (--scale) must be in (0, 1]"),
     (["--synapse-model", "bcm"], "unknown synapse model 'bcm'"),
 ])
 def test_bad_level_options_are_one_line_exit_2(tmp_path, capsys, args, message):
