@@ -28,7 +28,8 @@ run: $(CORE_STAMP)
 	$(BIN)/simnet run cobahh --neurons 4000 --duration 1s --mode classic --plasticity stdp \
 		--backend cpp --out runs/cobahh.h5 --overwrite
 	$(BIN)/simnet reproduce
-	$(BIN)/simnet extrapolate runs/cobahh.h5 --figures figures
+	$(BIN)/simnet extrapolate runs/cobahh.h5 --figures figures \
+		--scaling experiments/results/sweep-cobahh-benchmark_epyc-2core_2026-11-22.json
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q

@@ -675,10 +675,29 @@ def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dic
                 "paired_ratio_min": min(paired) if paired else None,
                 "paired_ratio_max": max(paired) if paired else None,
                 "pairs": len(paired),
+                **paired_ratio_interval(paired),
                 "same_synapse_count": mine["synapses"] == theirs["synapses"],
                 "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
             })
     return ratios
+
+
+def paired_ratio_interval(paired: list[float], confidence: float = 0.95) -> dict:
+    """Geometric mean of paired loop-time ratios with a Student-t interval on their logarithms.
+
+    Interleaved pairs share the machine's drift, so the spread of their ratios, not of either runner alone, says
+    how small an overhead the experiment can resolve. None where fewer than two pairs were measured.
+    """
+    if len(paired) < 2 or any(r <= 0 for r in paired):
+        return {"paired_ratio_geomean": None, "paired_ratio_ci_low": None, "paired_ratio_ci_high": None,
+                "paired_ratio_confidence": confidence}
+    from scipy import stats
+
+    logs = [math.log(r) for r in paired]
+    mean = statistics.fmean(logs)
+    half = stats.t.ppf(0.5 + confidence / 2, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
+    return {"paired_ratio_geomean": math.exp(mean), "paired_ratio_ci_low": math.exp(mean - half),
+            "paired_ratio_ci_high": math.exp(mean + half), "paired_ratio_confidence": confidence}
 
 
 def _provenance(experiment: Experiment, machine: dict, started_utc: str, command_line: str,
@@ -831,6 +850,10 @@ def format_summary(summary: dict) -> str:
         paired = (f"; per interleaved pair median {r['paired_ratio_median']:.3f}, range "
                   f"{r['paired_ratio_min']:.3f}-{r['paired_ratio_max']:.3f} ({r['pairs']} pairs)"
                   if r["paired_ratio_median"] is not None else "")
+        if r.get("paired_ratio_geomean") is not None:
+            paired += (f"; geometric mean {r['paired_ratio_geomean']:.3f}, "
+                       f"{r['paired_ratio_confidence']:.0%} interval {r['paired_ratio_ci_low']:.3f}-"
+                       f"{r['paired_ratio_ci_high']:.3f}")
         lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']} at {_point_label(r['options'])}: "
                      f"loop time ratio {r['loop_time_ratio']:.3f}{paired}")
     lines.extend(f"note: {note}" for note in summary.get("notes", []))

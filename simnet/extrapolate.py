@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -281,11 +282,27 @@ class Assumptions:
 # The projections, one small function each
 # --------------------------------------------------------------------------------------------------
 
-def wall_seconds_power_law(fit: PowerLawFit, neurons: float, bio_seconds: float) -> tuple[float, float, float]:
+def wall_seconds_power_law(fit: PowerLawFit, neurons: float, bio_seconds: float,
+                           anchor_neurons: Optional[float] = None,
+                           anchor_wall_s_per_bio_s: Optional[float] = None) -> tuple[float, float, float]:
     """(central, low, high) wall-clock seconds for ``bio_seconds`` at ``neurons`` from a fitted power law of
-    wall seconds per biological second against neurons (the band is the fit's confidence band)."""
-    central, low, high = fit.predict(neurons)
-    return central * bio_seconds, low * bio_seconds, high * bio_seconds
+    wall seconds per biological second against neurons.
+
+    Without an anchor: the fitted law itself, with the fit's confidence band. With an anchor (a run's own
+    measured size and loop time): that measurement scaled by ``(neurons / anchor_neurons) ** exponent``, with
+    the band from the exponent's interval. The anchored form is the one to use when the fit comes from a sweep
+    of another network or machine than the run: it borrows only how the time grows, not its absolute level.
+    """
+    if anchor_neurons is None or anchor_wall_s_per_bio_s is None:
+        central, low, high = fit.predict(neurons)
+        return central * bio_seconds, low * bio_seconds, high * bio_seconds
+    ratio = neurons / anchor_neurons
+    base = anchor_wall_s_per_bio_s * bio_seconds
+    ends = [base * ratio ** e for e in (fit.exponent_low, fit.exponent_high) if math.isfinite(e)]
+    central = base * ratio ** fit.exponent
+    if len(ends) < 2:
+        return central, float("nan"), float("nan")
+    return central, min(ends), max(ends)
 
 
 def wall_seconds_on_device(wall_s_measured: float, peak_flops_per_s_measured: float,
@@ -517,13 +534,14 @@ def project(measurement: Measurement, assumptions: Assumptions = Assumptions(),
             _device_figures(figures, m, a, n, name, peak, memory, power, is_measured, source, wall_measured, on)
 
         if fit is not None:
-            central, low, high = wall_seconds_power_law(fit, n, a.bio_seconds)
+            central, low, high = wall_seconds_power_law(fit, n, a.bio_seconds, m.neurons, m.sim_wall_s_per_bio_s)
             interval = (f"exponent {fit.exponent:.3g} [{fit.exponent_low:.3g}, {fit.exponent_high:.3g}] "
                         f"({fit.confidence:.0%})")
             figures.append(Figure(
                 "scaling", "wall_s_power_law", "wall-clock, fitted power law", central, "s", DERIVED,
-                f"power law fitted to {fit.n_points} sizes {fit.x_min:.3g}-{fit.x_max:.3g} neurons ({fit_label}); "
-                f"{interval}; band = {fit.confidence:.0%} confidence band of the fitted mean", neurons=n,
+                f"this run's loop wall per bio-s at {m.neurons:,.0f} neurons x (N/{m.neurons:,.0f})^exponent, "
+                f"exponent fitted to {fit.n_points} sizes {fit.x_min:.3g}-{fit.x_max:.3g} neurons ({fit_label}); "
+                f"{interval}; band = the exponent's {fit.confidence:.0%} interval", neurons=n,
                 low=low, high=high))
             figures.append(Figure(
                 "scaling", "orders_beyond", "orders of magnitude beyond the largest measured size",
@@ -532,8 +550,10 @@ def project(measurement: Measurement, assumptions: Assumptions = Assumptions(),
                 "scaling", "wall_s_linear", "wall-clock, linear assumption", wall_measured, "s", DERIVED,
                 f"measured loop wall per bio-s x N/{m.neurons:,.0f} x T ({on})", neurons=n))
     if fit is not None:
-        notes.append(f"fitted scaling from {fit_label}: wall per bio-s = {fit.prefactor:.3g} x N^{fit.exponent:.3g}; "
-                     f"the band widens away from the measured sizes and is not a bound on the true cost")
+        notes.append(f"fitted scaling from {fit_label}: wall per bio-s ~ N^{fit.exponent:.3g} (fit: "
+                     f"{fit.prefactor:.3g} x N^{fit.exponent:.3g}); only the exponent is used, anchored at this run's "
+                     f"own measurement; the band widens away from the measured sizes and is not a bound on the "
+                     f"true cost")
     return Projection(m, a, tuple(figures), tuple(notes), fit, fit_label)
 
 
@@ -781,8 +801,9 @@ def choose_fit(fits: dict[str, PowerLawFit], backend: str) -> tuple[str, str]:
     """
     if not fits:
         raise ValueError("no runner in the scaling summary was measured at two or more distinct sizes")
-    if backend in fits:
-        return backend, f"runner '{backend}' (the record's backend)"
+    for name in (backend, f"simnet-{backend}"):  # bench names simnet's runners "simnet-<backend>"
+        if name in fits:
+            return name, f"runner '{name}' (the record's backend)"
     runner = sorted(fits, key=lambda name: (-fits[name].n_points, name))[0]
     return runner, (f"runner '{runner}' (the summary has no '{backend}' runner, the record's backend; "
                     f"its scaling exponent is borrowed)")

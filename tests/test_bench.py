@@ -309,3 +309,15 @@ def test_tiny_bench_simnet_and_plain_brian2_build_the_same_network(tmp_path, cap
     assert summary["provenance"]["machine"]["logical_cores"]
     assert set(summary["figures"]) == {"scaling_neurons.png", "scaling_neurons.svg",
                                        "scaling_synapses.png", "scaling_synapses.svg"}
+
+
+def test_paired_ratio_interval_by_hand():
+    from simnet.bench import paired_ratio_interval
+
+    # logs of 1.1 and 1/1.1 cancel: geometric mean 1; t(0.975, 1) = 12.706, sd of logs = ln(1.1) * sqrt(2)
+    out = paired_ratio_interval([1.1, 1 / 1.1])
+    assert out["paired_ratio_geomean"] == pytest.approx(1.0)
+    half = 12.7062 * math.log(1.1) * math.sqrt(2) / math.sqrt(2)
+    assert out["paired_ratio_ci_high"] == pytest.approx(math.exp(half), rel=1e-4)
+    assert out["paired_ratio_ci_low"] == pytest.approx(math.exp(-half), rel=1e-4)
+    assert paired_ratio_interval([1.0])["paired_ratio_geomean"] is None

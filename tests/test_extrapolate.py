@@ -194,7 +194,12 @@ def test_fitted_projection_states_orders_beyond_and_shows_linear_beside():
     assert beyond.value == pytest.approx(math.log10(1.3e9 / 8000.0))
     fitted = p.get("wall_s_power_law", neurons=1.3e9)
     assert fitted.low < fitted.value < fitted.high
-    assert fitted.value == pytest.approx(fit.predict(1.3e9)[0] * 10.0)
+    # anchored at the run's own point (4 s per bio-s at 1000 neurons); only the exponent is borrowed
+    assert fitted.value == pytest.approx(4.0 * (1.3e9 / 1000) ** fit.exponent * 10.0)
+    assert fitted.low == pytest.approx(4.0 * (1.3e9 / 1000) ** fit.exponent_low * 10.0)
+    assert fitted.high == pytest.approx(4.0 * (1.3e9 / 1000) ** fit.exponent_high * 10.0)
+    # unanchored, the law itself with its confidence band
+    assert ex.wall_seconds_power_law(fit, 1.3e9, 10.0)[0] == pytest.approx(fit.predict(1.3e9)[0] * 10.0)
     assert p.get("wall_s_linear", neurons=1.3e9).value == pytest.approx(4.0 * 1.3e9 / 1000 * 10.0)
     assert fit.exponent > 1 and fitted.value > p.get("wall_s_linear", neurons=1.3e9).value
     assert fit.orders_beyond(4000.0) == 0.0
@@ -211,6 +216,7 @@ def test_scaling_series_fits_and_runner_choice():
     assert set(fits) == {"cpp", "runtime"}  # cuda has a single size: no fit
     assert fits["cpp"].exponent == pytest.approx(1.0)
     assert ex.choose_fit(fits, "runtime")[0] == "runtime"
+    assert ex.choose_fit({"simnet-cpp": fits["cpp"]}, "cpp")[0] == "simnet-cpp"  # bench's runner names
     runner, note = ex.choose_fit(fits, "genn")
     assert runner == "cpp" and "genn" in note
     for bad in ([], [{"runner": "cpp", "neurons": 10}], [{"runner": "cpp", "neurons": -1,
