@@ -854,7 +854,8 @@ def format_summary(summary: dict) -> str:
             paired += (f"; geometric mean {r['paired_ratio_geomean']:.3f}, "
                        f"{r['paired_ratio_confidence']:.0%} interval {r['paired_ratio_ci_low']:.3f}-"
                        f"{r['paired_ratio_ci_high']:.3f}")
-        lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']} at {_point_label(r['options'])}: "
+        where = _point_label(r["options"])
+        lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']}{' at ' + where if where else ''}: "
                      f"loop time ratio {r['loop_time_ratio']:.3f}{paired}")
     lines.extend(f"note: {note}" for note in summary.get("notes", []))
     if summary.get("figures"):

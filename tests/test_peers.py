@@ -24,9 +24,11 @@ def _expected_synapses_bound(n_neurons, in_degree=80, sds=5):
 
 
 def test_peer_programs_do_not_import_simnet():
-    for peer in peers.PEERS.values():
-        source = peer.path.read_text()
-        assert not re.search(r"^\s*(import|from)\s+simnet\b", source, flags=re.MULTILINE), peer.script
+    programs = [path for peer in peers.PEERS.values() for path in peer.paths]
+    assert any(path.name == "nest_microcircuit.py" for path in programs)
+    for path in programs:
+        source = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+simnet\b", source, flags=re.MULTILINE), path.name
 
 
 def test_a_missing_peer_program_is_a_failure_with_a_reason():
@@ -114,3 +116,99 @@ def test_brian2_plain_cpp_standalone_times_the_loop_inside_the_program(tmp_path)
     assert abs(result["synapses"] - expected) < tolerance
     assert result["spikes"] > 0
     assert not list(tmp_path.iterdir()), "the peer must remove its build directory"
+
+
+# --- the microcircuit in NEST ---
+
+def _microcircuit_arguments(**options):
+    return _arguments(model="microcircuit", options={"scale": 0.02, "k_scale": 0.1, **options}, duration_s=0.3)
+
+
+def _nest_microcircuit_module():
+    # The peer is a standalone program, not part of the package: load it from its file (it imports NEST only
+    # inside run()).
+    import importlib.util
+
+    path = peers.PEERS["nest"].path_for("microcircuit")
+    spec = importlib.util.spec_from_file_location("nest_microcircuit_peer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_nest_peer_runs_the_microcircuit_with_its_own_program():
+    nest_peer = peers.PEERS["nest"]
+    assert nest_peer.path_for("microcircuit").name == "nest_microcircuit.py"
+    assert nest_peer.path_for("cobahh") == nest_peer.path
+    assert set(nest_peer.models["microcircuit"]) == {"scale", "k_scale", "neuron_model", "synapse_model",
+                                                     "background"}
+
+
+@pytest.mark.parametrize("scale, k_scale, background",
+                         [(0.02, 0.1, "poisson"), (0.1, 0.5, "dc"), (0.05, 1.0, "poisson")])
+def test_nest_microcircuit_derives_the_same_numbers_as_simnets_model(scale, k_scale, background):
+    import numpy as np
+    from brian2 import pA
+
+    from simnet.models.microcircuit import POPULATIONS, MicrocircuitParams
+
+    params = MicrocircuitParams(n_scaling=scale, k_scaling=k_scale, background=background)
+    column = _nest_microcircuit_module().column_numbers(scale, k_scale, background)
+    assert column["sizes"] == [params.sizes()[name] for name in POPULATIONS]
+    assert np.array_equal(np.asarray(column["synapses"]), params.synapse_numbers())
+    assert column["external_in_degrees"] == [params.external_in_degrees()[name] for name in POPULATIONS]
+    assert np.allclose(np.asarray(column["mean_weights_pA"]) * 1e-12, params.mean_currents(), rtol=1e-12)
+    assert column["background_weight_pA"] == pytest.approx(float(params.background_current() / pA), rel=1e-12)
+    assert column["dc_pA"] == pytest.approx([float(params.dc_currents()[name] / pA) for name in POPULATIONS],
+                                            rel=1e-12)
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ({"neuron_model": "adex"}, "lif_exp (iaf_psc_exp) only, not 'adex'"),
+    ({"synapse_model": "stdp"}, "static synapses only, not 'stdp'"),
+    ({"dt": 0.05}, "does not take the option(s) dt"),
+])
+def test_nest_microcircuit_refuses_what_it_cannot_run_in_one_line(without_nest, options, fragment):
+    # Refused before NEST is imported, so this holds where NEST is missing too.
+    result = peers.run_peer(peers.PEERS["nest"], _microcircuit_arguments(**options))
+    assert result["ok"] is False
+    assert fragment in result["reason"] and "\n" not in result["reason"]
+
+
+def test_an_experiment_cannot_give_the_nest_microcircuit_an_option_it_does_not_take():
+    from simnet import bench
+    from simnet.errors import UsageError
+
+    with pytest.raises(UsageError, match="peer nest does not take the option.*dt"):
+        bench.experiment_from_dict({
+            "name": "x", "model": "microcircuit", "options": {"scale": 0.02, "dt": "0.1*ms"},
+            "runners": [{"kind": "peer", "peer": "nest"}]}, source="here")
+
+
+def test_the_microcircuit_nest_experiment_file_validates():
+    from pathlib import Path
+
+    from simnet import bench
+
+    experiment = bench.load_experiment(Path(__file__).parents[1] / "experiments" / "microcircuit_nest.toml")
+    assert experiment.model == "microcircuit"
+    assert [r.kind for r in experiment.runners] == ["simnet", "peer"]
+    assert all(r.threads == 2 for r in experiment.runners)
+
+
+@pytest.mark.needs_nest
+def test_nest_peer_runs_a_tiny_microcircuit_with_simnets_sizes():
+    from simnet.models.microcircuit import MicrocircuitParams
+
+    params = MicrocircuitParams(n_scaling=0.02, k_scaling=0.1)
+    result = peers.run_peer(peers.PEERS["nest"], _microcircuit_arguments())
+    assert result["ok"], result.get("reason")
+    assert result["imports_simnet"] is False
+    assert result["neurons"] == sum(params.sizes().values())
+    assert result["synapses"] == int(params.synapse_numbers().sum())
+    assert result["population_sizes"] == params.sizes()
+    assert result["spikes"] > 0
+    assert result["mean_rate_hz"] == pytest.approx(result["spikes"] / (result["neurons"] * 0.3))
+    assert all(rate > 0 for rate in result["population_rates_hz"].values()), result["population_rates_hz"]
+    assert 0 < result["loop_s"] <= result["simulate_wall_s"] <= result["total_s"]
+    assert result["notes"]

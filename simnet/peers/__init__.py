@@ -2,7 +2,8 @@
 
 Each peer is a standalone Python program in this folder that does not import simnet (that is the point of a
 peer: a plain script with none of simnet's instrumentation). :func:`run_peer` starts it as
-``sys.executable <peer>.py --json-args '<json>'`` in a subprocess, which also keeps a peer's global state
+``sys.executable <peer>.py --json-args '<json>'`` in a subprocess (a peer may name one program per model, as the
+NEST peer does), which also keeps a peer's global state
 (Brian2's device, NEST's kernel) out of simnet's process, and reads back the one JSON line it prints.
 
 The protocol, shared by every peer:
@@ -45,10 +46,21 @@ class PeerInfo:
     precisions: tuple[str, ...] = ("double",)
     #: device -> the simnet backend that runs the same code path (for simnet/peer loop-time ratios)
     same_code_path_as: Mapping[str, str] = field(default_factory=dict)
+    #: model -> the program that runs it, where it is not ``script``
+    model_scripts: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
         return Path(__file__).with_name(self.script)
+
+    def path_for(self, model: str) -> Path:
+        """The program that runs ``model`` (``script`` unless ``model_scripts`` names another)."""
+        return Path(__file__).with_name(self.model_scripts.get(model, self.script))
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every program of this peer."""
+        return tuple(dict.fromkeys([self.path, *(self.path_for(m) for m in self.model_scripts)]))
 
 
 PEERS: dict[str, PeerInfo] = {
@@ -64,8 +76,10 @@ PEERS: dict[str, PeerInfo] = {
     "nest": PeerInfo(
         name="nest",
         script="nest_cobahh.py",
-        summary="NEST 3 (hh_cond_exp_traub for COBAHH)",
-        models={"cobahh": ("neurons", "mode", "plasticity")},
+        summary="NEST 3 (hh_cond_exp_traub for COBAHH, iaf_psc_exp for the microcircuit)",
+        models={"cobahh": ("neurons", "mode", "plasticity"),
+                "microcircuit": ("scale", "k_scale", "neuron_model", "synapse_model", "background")},
+        model_scripts={"microcircuit": "nest_microcircuit.py"},
     ),
 }
 
@@ -84,7 +98,7 @@ def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None)
     own, or the last line it wrote to stderr, or the timeout). ``process_wall_s`` is the parent's wall-clock
     around the whole subprocess (interpreter start-up and imports included).
     """
-    command = [sys.executable, str(peer.path), "--json-args", json.dumps(arguments)]
+    command = [sys.executable, str(peer.path_for(arguments.get("model", ""))), "--json-args", json.dumps(arguments)]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
