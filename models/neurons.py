@@ -345,7 +345,9 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
     factor 1 the column is silent; 2.67 (the rheobase ratio) gave 2-3x the reference rates in the inhibitory
     populations, 2 the closest on the grid (n = k = 0.1, cpp, seed 1). Not yet in the asynchronous-irregular
     regime: the fidelity run in experiments/results/fidelity_*.json measured synchrony 31 (reference 2.4) and
-    ISI CV 0.36 (reference 0.59); one global drive factor does not calibrate this level.
+    ISI CV 0.36 (reference 0.59), and factor 1.5 leaves the column nearly silent (mean 0.08 Hz, same scale, cpp,
+    seed 1, 2026-11-22): between the two the column jumps from silence to synchrony, so one global drive factor
+    does not calibrate this level.
     """
     return NeuronModel(
         name="izhikevich",
