@@ -61,6 +61,18 @@ class Energy:
         return asdict(self)
 
 
+def _value_at(points: list[tuple[float, float]], t: float) -> float:
+    """Linear interpolation in sorted ``(time_s, value)`` points, held at the end values outside their span."""
+    if t <= points[0][0]:
+        return points[0][1]
+    if t >= points[-1][0]:
+        return points[-1][1]
+    for (t0, v0), (t1, v1) in zip(points, points[1:]):
+        if t0 <= t <= t1:
+            return v0 if t1 == t0 else v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+    raise AssertionError("unreachable: t lies within the points' span")
+
+
 def cumulative_between(timeline: list[tuple[float, float]], t_start: float, t_stop: float) -> float | None:
     """Joules between two times from ``(time_s, cumulative joules)`` readings, interpolated linearly.
 
@@ -70,18 +82,7 @@ def cumulative_between(timeline: list[tuple[float, float]], t_start: float, t_st
     points = sorted(timeline)
     if len(points) < 2:
         return None
-
-    def energy_at(t: float) -> float:
-        if t <= points[0][0]:
-            return points[0][1]
-        if t >= points[-1][0]:
-            return points[-1][1]
-        for (t0, e0), (t1, e1) in zip(points, points[1:]):
-            if t0 <= t <= t1:
-                return e0 if t1 == t0 else e0 + (e1 - e0) * (t - t0) / (t1 - t0)
-        raise AssertionError("unreachable: t lies within the read span")
-
-    return energy_at(t_stop) - energy_at(t_start)
+    return _value_at(points, t_stop) - _value_at(points, t_start)
 
 
 def integrate_power(samples: list[tuple[float, float]], t_start: float, t_stop: float) -> float | None:
@@ -95,20 +96,9 @@ def integrate_power(samples: list[tuple[float, float]], t_start: float, t_stop: 
     points = sorted(samples)
     if not points:
         return None
-
-    def power_at(t: float) -> float:
-        if t <= points[0][0]:
-            return points[0][1]
-        if t >= points[-1][0]:
-            return points[-1][1]
-        for (t0, w0), (t1, w1) in zip(points, points[1:]):
-            if t0 <= t <= t1:
-                return w0 if t1 == t0 else w0 + (w1 - w0) * (t - t0) / (t1 - t0)
-        raise AssertionError("unreachable: t lies within the sampled span")
-
-    knots = [(t_start, power_at(t_start))]
+    knots = [(t_start, _value_at(points, t_start))]
     knots += [(t, w) for t, w in points if t_start < t < t_stop]
-    knots.append((t_stop, power_at(t_stop)))
+    knots.append((t_stop, _value_at(points, t_stop)))
     return sum(0.5 * (w0 + w1) * (t1 - t0) for (t0, w0), (t1, w1) in zip(knots, knots[1:]))
 
 
