@@ -138,13 +138,9 @@ def show(path, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the cost table as one JSON document.")
 def cost(path, as_json):
     """Print the full cost table of a results file."""
-    from simnet import results
     from simnet.cost.account import cost_table, format_cost
 
-    record = results.read(path)
-    if not record.cost:
-        raise UsageError(f"{path} has no cost section (written by an older simnet)")
-    table = cost_table(record)
+    table = cost_table(_read_costed_record(path))
     _emit(as_json, table, format_cost(table))
 
 
@@ -157,13 +153,10 @@ def cost(path, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the bounds as one JSON document.")
 def roofline(path, bandwidth_gb_s, launch_latency_us, as_json):
     """How far a run's loop was from the hardware's limit (compute, memory, kernel launches)."""
-    from simnet import results
     from simnet.cost.hardware import measure_copy_bandwidth
     from simnet.cost.roofline import format_roofline, record_roofline
 
-    record = results.read(path)
-    if not record.cost:
-        raise UsageError(f"{path} has no cost section (written by an older simnet)")
+    record = _read_costed_record(path)
     if bandwidth_gb_s is not None and not (bandwidth_gb_s > 0 and math.isfinite(bandwidth_gb_s)):
         raise UsageError(f"--bandwidth-gb-s must be positive, got {bandwidth_gb_s}")
     if launch_latency_us is not None and not launch_latency_us >= 0:
@@ -177,6 +170,16 @@ def roofline(path, bandwidth_gb_s, launch_latency_us, as_json):
     bound = record_roofline(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source,
                             launch_latency_s=launch_latency_us * 1e-6 if launch_latency_us else None)
     _emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
+
+
+def _read_costed_record(path: Path):
+    """The record at ``path``; a record without a cost section is a usage error."""
+    from simnet import results
+
+    record = results.read(path)
+    if not record.cost:
+        raise UsageError(f"{path} has no cost section (written by an older simnet)")
+    return record
 
 
 def _hostname() -> str:
@@ -250,7 +253,6 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
                 figures_dir, as_json):
     """Project measured runs (RECORDS) to human scale: FLOPs, wall-clock, memory, devices, energy, cost."""
     from simnet import extrapolate as ex
-    from simnet import results
     from simnet.cost.account import cost_table
     from simnet.cost.hardware import find_hardware_row
     from simnet.reference import read_table
@@ -278,9 +280,7 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
     ml_runs = ex.ml_runs_from_rows(read_table("ml_training_compute.csv").rows)
     projections = []
     for path in records:
-        record = results.read(path)
-        if not record.cost:
-            raise UsageError(f"{path} has no cost section (written by an older simnet)")
+        record = _read_costed_record(path)
         try:
             measurement = ex.measurement_from_cost_table(cost_table(record), record.cost.get("peak"),
                                                          label=None)
