@@ -331,30 +331,42 @@ def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, tar
     dt_ms = float(p.dt / ms)
 
     def draw(rng: np.random.Generator) -> dict:
-        i, j, currents, delays = [], [], [], []
-        for target in targets:
-            for source in sources:
-                t, s = POPULATIONS.index(target), POPULATIONS.index(source)
-                count = int(numbers[t, s])
-                if count == 0:
-                    continue
-                _, s_start, s_stop = slices[source]
-                _, t_start, t_stop = slices[target]
-                i.append(rng.integers(s_start, s_stop, size=count, dtype=np.int32))
-                j.append(rng.integers(t_start, t_stop, size=count, dtype=np.int32))
-                mean = means[t, s]
-                currents.append(_redrawn_normal(rng, mean, abs(mean) * p.weight_rel_sd, count,
-                                                lambda x, m=mean: np.sign(x) != np.sign(m)))
-                delays.append(_redrawn_normal(rng, delay_mean_ms, delay_mean_ms * p.delay_rel_sd, count,
-                                              lambda x: x < 0.5 * dt_ms))
-        empty_int = np.empty(0, dtype=np.int32)
-        current = np.concatenate(currents) if currents else np.empty(0)
-        delay_steps = np.maximum(np.rint(np.concatenate(delays) / dt_ms), 1.0) if delays else np.empty(0)
+        # Filled block by block into arrays allocated once: at full scale (3e8 synapses) every extra
+        # whole-network temporary costs gigabytes, and Brian2 keeps its own copy of each array as well.
+        pairs = [(POPULATIONS.index(target), POPULATIONS.index(source), source, target)
+                 for target in targets for source in sources]
+        pairs = [(t, s, source, target) for t, s, source, target in pairs if int(numbers[t, s]) > 0]
+        total = sum(int(numbers[t, s]) for t, s, _, _ in pairs)
+        i = np.empty(total, dtype=np.int32)
+        j = np.empty(total, dtype=np.int32)
+        weight = np.empty(total)
+        delay = np.empty(total)
+        start = 0
+        for t, s, source, target in pairs:
+            block = slice(start, start + int(numbers[t, s]))
+            count = block.stop - block.start
+            _, s_start, s_stop = slices[source]
+            _, t_start, t_stop = slices[target]
+            i[block] = rng.integers(s_start, s_stop, size=count, dtype=np.int32)
+            j[block] = rng.integers(t_start, t_stop, size=count, dtype=np.int32)
+            mean = means[t, s]
+            weight[block] = _redrawn_normal(rng, mean, abs(mean) * p.weight_rel_sd, count,
+                                            lambda x, m=mean: np.sign(x) != np.sign(m))
+            delay[block] = _redrawn_normal(rng, delay_mean_ms, delay_mean_ms * p.delay_rel_sd, count,
+                                           lambda x: x < 0.5 * dt_ms)
+            start = block.stop
+        # in place: current (A) -> this level's weight; delay (ms) -> a whole number of steps (>= 1), in seconds
+        unit_weight = level.weight(1.0 * amp, excitatory)
+        weight *= float(unit_weight)
+        np.divide(delay, dt_ms, out=delay)
+        np.rint(delay, out=delay)
+        np.maximum(delay, 1.0, out=delay)
+        delay *= dt_ms * float(ms)
         return {
-            "i": np.concatenate(i) if i else empty_int,
-            "j": np.concatenate(j) if j else empty_int,
-            "w": level.weight(current * amp, excitatory),
-            "delay": delay_steps * dt_ms * ms,
+            "i": i,
+            "j": j,
+            "w": Quantity(weight, dim=unit_weight.dim, copy=False),
+            "delay": Quantity(delay, dim=second.dim, copy=False),
         }
 
     return draw

@@ -16,6 +16,7 @@ auto       the fastest of these that is usable here: a GPU backend when one work
 """
 from __future__ import annotations
 
+import gc
 import importlib.util
 from contextlib import contextmanager
 import os
@@ -262,9 +263,26 @@ class StandaloneSession(Session):
         brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
         brian2.device.insert_code("after_start", timing.standalone_mark_code(timing.PROGRAM_START))
         brian2.device.insert_code("before_end", timing.standalone_mark_code(timing.PROGRAM_END))
+        # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays differently.
+        self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
+        self._static_arrays_before_synapses: set[str] = set()
+        self._set_up_arrays: list[str] = []
 
     def mark(self, name: str) -> None:
         brian2.device.insert_code("main", timing.standalone_mark_code(name))
+        if not self._releases_set_up_arrays:
+            return
+        static_arrays = getattr(brian2.device, "static_arrays", {})
+        if name == timing.SYNAPSES_START:
+            self._static_arrays_before_synapses = set(static_arrays)
+        elif name == timing.INIT_END:
+            # The connection indices and per-synapse values handed to Brian2 between these two marks are
+            # copied into the network's own arrays once, at set-up; then nothing reads them again. The
+            # generated program and Python both keep them to the end by default: 24 bytes per synapse each
+            # for the column, which at full scale is the difference between fitting in memory or not.
+            new_arrays = set(static_arrays) - self._static_arrays_before_synapses
+            self._set_up_arrays = sorted(n for n in new_arrays if n.startswith("_static_array_"))
+            brian2.device.insert_code("main", _release_static_arrays_code(self._set_up_arrays))
 
     def simulate(self, net, duration, pre_run) -> None:
         if pre_run is not None and float(pre_run) > 0:
@@ -275,8 +293,14 @@ class StandaloneSession(Session):
                 namespace={})
         self.mark(timing.LOOP_END)
         started = time.perf_counter()
-        brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
-                            **self.build_args)
+        if self._releases_set_up_arrays:
+            brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                **self.build_args)
+            _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
+            brian2.device.run(directory=str(self.directory), with_output=True, run_args=None)
+        else:
+            brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
+                                **self.build_args)
         build_wall = time.perf_counter() - started
         timers = getattr(brian2.device, "timers", {}) or {}
         compile_s = sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
@@ -301,6 +325,31 @@ class StandaloneSession(Session):
     def close(self) -> None:
         if not self.settings.keep_build:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _release_static_arrays_code(names: list[str]) -> str:
+    """C++ freeing Brian2 static arrays early, in the form Brian2's own clean-up expects (pointer zeroed)."""
+    return "\n".join(f"if({name}!=0){{ delete [] {name}; {name} = 0; }}" for name in names)
+
+
+def _forget_set_up_arrays(device, static_names: list[str]) -> None:
+    """Drop Python's copies of the set-up arrays once the project is written (the program has its own).
+
+    Brian2 keeps each static array and, in its value cache, the connection indices (``sources``, ``targets``,
+    ``_synaptic_pre``/``_post``) of every ``Synapses``: 40 bytes per synapse in all, held while the program
+    runs. A cleared cache entry makes Brian2 read the value from the program's results files instead.
+    """
+    for name in static_names:
+        device.static_arrays.pop(name, None)
+    cache = getattr(device, "array_cache", {})
+    for var in list(cache):
+        try:
+            of_synapses = isinstance(getattr(var, "owner", None), brian2.Synapses)
+        except ReferenceError:  # the owner of an earlier run's variable is gone (weak proxy)
+            of_synapses = False
+        if of_synapses:
+            cache[var] = None
+    gc.collect()
 
 
 @contextmanager

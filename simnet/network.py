@@ -83,8 +83,12 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
             setattr(groups[pop.name], var, value)
     for proj in spec.projections:
         syn = synapses[proj.name]
-        for var, value in {**proj.initial_values, **per_synapse_values[proj.name]}.items():
+        for var, value in proj.initial_values.items():
             setattr(syn, var, value)
+        drawn = per_synapse_values.pop(proj.name)
+        for var in list(drawn):
+            # popped so each drawn array is freed as soon as Brian2 has it (a full-scale column has 3e8)
+            setattr(syn, var, drawn.pop(var))
         if proj.delay is not None:
             syn.delay = proj.delay
     mark(INIT_END)

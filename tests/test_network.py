@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from brian2 import ms
 
-from simnet.backends import RunSettings, RuntimeBackend
+from simnet.backends import CppBackend, RunSettings, RuntimeBackend
 from simnet.simulate import run_model
 from simnet.spec import ModelSpec, Population, Projection
 
@@ -63,3 +63,32 @@ def test_projection_needs_exactly_one_rule():
         Projection(name="p", source="a", target="b", on_pre="", probability=0.1, total_number=3)
     with pytest.raises(ValueError, match="exactly one"):
         Projection(name="p", source="a", target="b", on_pre="")
+
+
+@pytest.mark.skipif(not CppBackend().availability().usable, reason="needs a C++ compiler")
+def test_cpp_frees_the_set_up_arrays_only_after_the_network_has_its_values():
+    """The connection and per-synapse arrays are freed early (program and Python) without losing a value."""
+    import brian2
+
+    from simnet import network
+
+    weights = np.array([0.25, 0.5, 0.75, 1.0])
+    delays = np.array([0.3, 0.1, 0.4, 0.2]) * ms
+    listed = Projection(name="listed", source="clock", target="clock", model="w : 1", on_pre="v_post += 0.0*w",
+                        arrays=lambda rng: {"i": np.array([0, 1, 2, 9]), "j": np.array([5, 5, 6, 0]),
+                                            "w": weights, "delay": delays})
+    with CppBackend().session(RunSettings(threads=1, progress=False)) as session:
+        built = network.build(tiny_spec((listed,)), seed=1, record_spikes=False, mark=session.mark)
+        session.simulate(built.net, 20 * ms, None)
+        freed = session._set_up_arrays
+        assert len(freed) == 4  # sources, targets, w, delay
+        assert not set(freed) & set(brian2.get_device().static_arrays)
+        main_cpp = (session.directory / "main.cpp").read_text()
+        for name in freed:  # freed once, after the code that reads it
+            assert main_cpp.count(f"delete [] {name};") == 1
+            assert main_cpp.index(name) < main_cpp.index(f"if({name}!=0){{ delete [] {name};")
+        syn = built.synapses["listed"]
+        np.testing.assert_array_equal(syn.i[:], [0, 1, 2, 9])
+        np.testing.assert_array_equal(syn.j[:], [5, 5, 6, 0])
+        np.testing.assert_array_equal(syn.w[:], weights)
+        np.testing.assert_allclose(np.asarray(syn.delay[:]), np.asarray(delays), rtol=1e-12)
