@@ -54,8 +54,8 @@ SUMMARY_FORMAT = "simnet-bench-summary"
 SUMMARY_FORMAT_VERSION = 1
 SUMMARY_FILE = "summary.json"
 
-_EXPERIMENT_KEYS = ("name", "description", "model", "duration", "repeats", "seeds", "record_spikes", "options",
-                    "sweep", "runners")
+_EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
+                    "options", "sweep", "runners")
 _SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision")
 _PEER_RUNNER_KEYS = ("kind", "label", "peer", "device", "threads", "precision")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -117,6 +117,8 @@ class Experiment:
     #: where it came from (a path, or "command line") and its text, for the provenance
     source: str = ""
     source_text: str = ""
+    #: biological time simulated before ``duration`` and left out of every figure (simnet runners only)
+    pre_run_s: float = 0.0
 
     def points(self) -> list[dict]:
         """The swept options of every point: the cartesian product of the sweep, in file order."""
@@ -130,8 +132,8 @@ class Experiment:
     def to_dict(self) -> dict:
         return {
             "name": self.name, "description": self.description, "model": self.model,
-            "duration_s": self.duration_s, "repeats": self.repeats, "seeds": list(self.seeds),
-            "record_spikes": self.record_spikes, "options": dict(self.options),
+            "duration_s": self.duration_s, "pre_run_s": self.pre_run_s, "repeats": self.repeats,
+            "seeds": list(self.seeds), "record_spikes": self.record_spikes, "options": dict(self.options),
             "sweep": {k: list(v) for k, v in self.sweep.items()},
             "runners": [r.describe() for r in self.runners], "source": self.source,
         }
@@ -187,6 +189,7 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
         raise problem(f"unknown model {model!r}; choose one of {', '.join(model_names())}")
     entry = get_model(model)
     duration_s = _duration_s(data.get("duration", "1s"), problem)
+    pre_run_s = _duration_s(data["pre_run"], problem, "pre_run", allow_zero=True) if "pre_run" in data else 0.0
     repeats = data.get("repeats", 1)
     if not _is_int(repeats) or repeats < 1:
         raise problem(f"repeats must be a positive integer, got {repeats!r}")
@@ -264,6 +267,9 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
                             threads=threads, precision=precision)
         else:
             raise problem(f"{where}: kind must be \"simnet\" or \"peer\", got {kind!r}")
+        if runner.kind == "peer" and pre_run_s > 0:
+            raise problem(f"{where}: pre_run is supported by simnet runners only (peers would time a different "
+                          "stretch of the run); drop pre_run or the peer")
         if not isinstance(runner.label, str) or not _NAME_PATTERN.match(runner.label):
             raise problem(f"{where}: label must be letters, digits, '.', '_' or '-', got {runner.label!r}")
         runners.append(runner)
@@ -276,7 +282,7 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
         name=name, description=description, model=model, duration_s=duration_s, repeats=int(repeats),
         seeds=tuple(int(s) for s in seeds), record_spikes=record_spikes, options=dict(options),
         sweep={k: tuple(v) for k, v in sweep.items()}, runners=tuple(runners), source=source,
-        source_text=source_text,
+        source_text=source_text, pre_run_s=pre_run_s,
     )
     for point in experiment.points():
         try:
@@ -302,13 +308,14 @@ def with_repeats(experiment: Experiment, repeats: int) -> Experiment:
     return replace(experiment, repeats=repeats)
 
 
-def _duration_s(value: Any, problem: Callable[[str], UsageError]) -> float:
+def _duration_s(value: Any, problem: Callable[[str], UsageError], key: str = "duration",
+                allow_zero: bool = False) -> float:
     from simnet.units import parse_time_s
 
     if not isinstance(value, str):
-        raise problem(f"duration must be a string such as \"1s\" or \"500ms\", got {value!r}")
+        raise problem(f"{key} must be a string such as \"1s\" or \"500ms\", got {value!r}")
     try:
-        return parse_time_s(value, "duration")
+        return parse_time_s(value, key, allow_zero=allow_zero)
     except UsageError as err:
         raise problem(str(err)) from None
 
@@ -439,6 +446,7 @@ def _run_simnet(experiment: Experiment, runner: Runner, point: dict, seed: int, 
     from simnet.backends import RunSettings, get_backend
     from simnet.models import get_model
     from simnet.simulate import run_model
+    from simnet.summary import run_summary
 
     options = experiment.model_options(point)
     base = _measurement_base(experiment, runner, point, seed, repeat)
@@ -453,7 +461,7 @@ def _run_simnet(experiment: Experiment, runner: Runner, point: dict, seed: int, 
     spec = entry.build_spec(entry.parameters(**options))
     try:
         record = run_model(spec, backend, settings, experiment.duration_s * brian2.second, seed=seed,
-                           record_spikes=experiment.record_spikes,
+                           record_spikes=experiment.record_spikes, pre_run=experiment.pre_run_s * brian2.second,
                            command_line=command_line or f"simnet bench {experiment.source}")
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -472,6 +480,7 @@ def _run_simnet(experiment: Experiment, runner: Runner, point: dict, seed: int, 
         "total_wall_s_per_bio_s": total_s / record.duration_s if total_s is not None else None,
         "neurons": record.n_neurons, "synapses": record.n_synapses, "spikes": record.n_spikes,
         "mean_rate_hz": record.n_spikes / (record.n_neurons * record.duration_s),
+        "population_rates_hz": run_summary(record)["rates_hz"],
         "versions": dict(record.backend.get("packages") or {}),
         "file": _relative(path, out_dir),
     }
@@ -505,6 +514,7 @@ def _run_peer(experiment: Experiment, runner: Runner, point: dict, seed: int, re
         "total_wall_s_per_bio_s": result["total_s"] / duration_s if result.get("total_s") is not None else None,
         "neurons": result["neurons"], "synapses": result["synapses"], "spikes": result["spikes"],
         "mean_rate_hz": result["mean_rate_hz"],
+        "population_rates_hz": dict(result.get("population_rates_hz") or {}),
         "versions": dict(result.get("versions") or {}),
         "peer_notes": list(result.get("notes") or []),
         "file": _relative(path, out_dir),
@@ -546,6 +556,7 @@ def summarise(experiment: Experiment, measurements: list[dict], provenance: dict
         "description": experiment.description,
         "model": experiment.model,
         "duration_s": experiment.duration_s,
+        "pre_run_s": experiment.pre_run_s,
         "repeats": experiment.repeats,
         "complete": complete,
         "quick": quick_run,
@@ -592,9 +603,31 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
     for figure in ("sim_wall_s_per_bio_s", "total_wall_s_per_bio_s"):
         entry.update(median_and_spread([m.get(figure) for m in succeeded], figure))
     entry["mean_rate_hz_median"] = statistics.median(m["mean_rate_hz"] for m in succeeded)
+    entry["population_rates_hz_median"] = _population_rate_medians(succeeded)
+    check = _published_rate_check(experiment, first["point"], entry["population_rates_hz_median"])
+    if check is not None:
+        entry["published_rate_check"] = check
     entry["spikes_median"] = statistics.median(m["spikes"] for m in succeeded)
     entry["versions"] = succeeded[0].get("versions", {})
     return entry
+
+
+def _population_rate_medians(runs: list[dict]) -> dict:
+    """Per population, the median over the repeats of its mean rate (only populations every repeat reports)."""
+    names = [name for name in runs[0].get("population_rates_hz", {})
+             if all(name in m.get("population_rates_hz", {}) for m in runs)]
+    return {name: statistics.median(m["population_rates_hz"][name] for m in runs) for name in names}
+
+
+def _published_rate_check(experiment: Experiment, point: dict, rates_hz: dict) -> Optional[dict]:
+    """The reference column's rates against the published ones (None for any other model or neuron level)."""
+    from simnet import fidelity
+    from simnet.models.neurons import REFERENCE_LEVEL
+
+    options = experiment.model_options(point)
+    if experiment.model != fidelity.MODEL_NAME or options.get("neuron_model", REFERENCE_LEVEL) != REFERENCE_LEVEL:
+        return None
+    return fidelity.published_rate_check(rates_hz)
 
 
 def median_and_spread(values: list, name: str) -> dict:
@@ -809,8 +842,9 @@ def format_summary(summary: dict) -> str:
     """The summary as a table for a terminal: one row per runner and point, then the fits and ratios."""
     machine = summary["provenance"].get("machine", {})
     lines = [
-        f"{summary['experiment']}: {summary['model']}, {summary['duration_s']:g} s of biological time per run, "
-        f"median of {summary['repeats']} repeat(s)" + ("" if summary["complete"] else " (incomplete)"),
+        f"{summary['experiment']}: {summary['model']}, {summary['duration_s']:g} s of biological time per run"
+        + (f" after a {summary['pre_run_s']:g} s pre-run (not in any figure)" if summary.get("pre_run_s") else "")
+        + f", median of {summary['repeats']} repeat(s)" + ("" if summary["complete"] else " (incomplete)"),
         f"  measured on {machine.get('cpu_model', 'unknown CPU')} ({machine.get('logical_cores', '?')} logical "
         f"CPUs), {summary['provenance'].get('date_utc_started', '')}",
         "  loop = wall-clock of the simulation loop only, per biological second",
@@ -835,6 +869,12 @@ def format_summary(summary: dict) -> str:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         lines.append("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for p in summary["points"]:
+        check = p.get("published_rate_check")
+        if check:
+            ratios = ", ".join(f"{name} {ratio:.2f}" for name, ratio in check["ratios"].items())
+            lines.append(f"  {p['runner']} {_point_label(p['options'])}: rate / published ({check['published_row']}): "
+                         f"{ratios}; {check['rule']}: {'met' if check['passes'] else 'NOT met'}")
     fit_lines = []
     for name, fit in summary["fits"].items():
         for axis in ("neurons", "synapses"):

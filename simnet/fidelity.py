@@ -26,6 +26,9 @@ DEFAULT_LEVELS = ("lif_exp", "lif_cond", "adex", "izhikevich", "hh_traub")
 #: Reference table of published mean rates, and the row of it the reference level is compared with.
 PUBLISHED_RATES_TABLE = "pd14_published_rates.csv"
 PUBLISHED_RATES_ROW = "nest3_reference"
+#: Tolerance of the reference level's rates against the published ones (see :func:`published_rate_check`).
+PUBLISHED_RATE_FACTOR = 2.5
+PUBLISHED_MEAN_ABS_LOG_RATIO = math.log(1.5)
 #: Human scale of the projection: the upper end of the documents' range of cortical neurons.
 HUMAN_NEURONS = extrapolate.HUMAN_SCALE_NEURONS[1]
 #: Parameters of the column shown in the table's heading (names in the record).
@@ -349,7 +352,50 @@ def reference_vs_published(reference_stats: dict) -> Optional[dict]:
             "simulated_hz": simulated,
             "ratio": simulated / value if simulated is not None and value else None,
         }
-    return {"published_row": PUBLISHED_RATES_ROW, "source": source_note, "populations": rows}
+    simulated = {name: row["simulated_hz"] for name, row in rows.items() if row["simulated_hz"] is not None}
+    return {"published_row": PUBLISHED_RATES_ROW, "source": source_note, "populations": rows,
+            "check": published_rate_check(simulated)}
+
+
+def published_rate_check(rates_hz: dict) -> Optional[dict]:
+    """Whether per-population rates of the reference level agree with the published full-scale rates.
+
+    Passes when every population is within a factor :data:`PUBLISHED_RATE_FACTOR` (2.5) of the published rate
+    (row :data:`PUBLISHED_RATES_ROW`) and the mean over populations of |ln(simulated / published)| is below
+    :data:`PUBLISHED_MEAN_ABS_LOG_RATIO` (ln 1.5). Returns None when ``rates_hz`` has none of the published
+    populations (not the PD14 column).
+
+    Why this wide: the check must hold for scaled-down columns too (the CI test runs n = k = 0.1), where the
+    in-degree compensation keeps the mean and variance of each neuron's input but not its correlations, so rates
+    are kept only approximately: measured at n = k = 0.1 (cpp, 0.5-1.3 s, seeds 1-3) 0.5-0.6x of published for
+    L23E, 0.7-0.8x for L23I and L6E, 0.8-0.9x for the rest; n = 0.1 with full in-degree puts L23E at 1.9x. The
+    published rows themselves differ by up to 20 % (L5E: 6.80-8.14 Hz). The bounds still fail on the errors the
+    check is for: a missing background or a wrong weight unit (silence), a missing g = -4 or a wrong delay unit
+    (tens of Hz), the L4E -> L23E factor left out (L23E far below 0.36 Hz). At full scale the ratios themselves
+    are the result (the full-scale benchmark's README entry quotes them).
+    """
+    by_source, source_note = published_rates()
+    published = by_source[PUBLISHED_RATES_ROW]
+    shared = [name for name in published if name in rates_hz]
+    if not shared:
+        return None
+    ratios = {name: rates_hz[name] / published[name] for name in shared}
+    # a silent population counts as 1 mHz, so its log ratio is large but finite
+    abs_log = {name: abs(math.log(max(rates_hz[name], 1e-3) / published[name])) for name in shared}
+    mean_abs_log = float(np.mean(list(abs_log.values())))
+    outside = [name for name in shared if abs_log[name] >= math.log(PUBLISHED_RATE_FACTOR)]
+    missing = [name for name in published if name not in rates_hz]
+    return {
+        "published_row": PUBLISHED_RATES_ROW,
+        "source": source_note,
+        "ratios": ratios,
+        "mean_abs_log_ratio": mean_abs_log,
+        "populations_outside_factor": outside,
+        "missing_populations": missing,
+        "passes": not outside and not missing and mean_abs_log < PUBLISHED_MEAN_ABS_LOG_RATIO,
+        "rule": (f"every population within a factor {PUBLISHED_RATE_FACTOR:g} of {PUBLISHED_RATES_ROW} and mean "
+                 f"|ln ratio| < ln {math.exp(PUBLISHED_MEAN_ABS_LOG_RATIO):g}"),
+    }
 
 
 def fidelity_table(records: dict, discard_s: float = dynamics.DEFAULT_DISCARD_MS / 1e3,
@@ -474,6 +520,10 @@ def format_fidelity(table: dict) -> str:
             low, high = entry["published_range_hz"]
             lines.append(f"  {name:<12}{entry['published_hz']:>10.3g}{f'{low:.3g}-{high:.3g}':>14}"
                          f"{_fmt(entry['simulated_hz']):>11}{_fmt(entry['ratio'], '.2f'):>8}")
+        check = published.get("check")
+        if check:
+            lines.append(f"  tolerance ({check['rule']}): {'met' if check['passes'] else 'NOT met'}; mean |ln ratio| "
+                         f"{check['mean_abs_log_ratio']:.3f}")
         lines.append(f"  source: {published['source']}")
     lines += ["", f"human scale: {HUMAN_NEURONS:.2g} neurons for 15 biological years (derived from each run on its "
                   "machine; per-neuron cost taken as constant with size)",

@@ -63,6 +63,9 @@ def _write(tmp_path, text, name="exp.toml"):
     (lambda t: t.replace('peer = "brian2-plain"\ndevice = "runtime"', 'peer = "nest"\nprecision = "single"'),
      "precision must be double"),
     (lambda t: t + '[[runners]]\nkind = "simnet"\nbackend = "runtime"\n', "both called 'simnet-runtime'"),
+    (lambda t: 'pre_run = "100ms"\n' + t, "runner 2: pre_run is supported by simnet runners only"),
+    (lambda t: 'pre_run = "-1ms"\n' + t, "pre_run must be non-negative, got '-1ms'"),
+    (lambda t: 'pre_run = 5\n' + t, "pre_run must be a string"),
 ])
 def test_bad_experiment_file_is_one_line_exit_2(tmp_path, capsys, edit, message):
     path = _write(tmp_path, edit(VALID))
@@ -321,3 +324,35 @@ def test_paired_ratio_interval_by_hand():
     assert out["paired_ratio_ci_high"] == pytest.approx(math.exp(half), rel=1e-4)
     assert out["paired_ratio_ci_low"] == pytest.approx(math.exp(-half), rel=1e-4)
     assert paired_ratio_interval([1.0])["paired_ratio_geomean"] is None
+
+
+def test_column_summary_has_population_rate_medians_and_the_published_check():
+    experiment = bench.experiment_from_dict({
+        "name": "column", "model": "microcircuit", "repeats": 2, "pre_run": "500ms",
+        "options": {"scale": 0.1, "k_scale": 0.1},
+        "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2}],
+    }, source="synthetic")
+    assert experiment.pre_run_s == 0.5
+    from simnet.fidelity import published_rates
+
+    published = published_rates()[0]["nest3_reference"]
+    measurements = []
+    for repeat, factor in ((1, 0.9), (2, 1.1)):
+        run = {"runner": "simnet-cpp", "point": {}, "seed": 1, "repeat": repeat, "threads": 2,
+               "requested_neurons": None, "ok": True, "sim_wall_s_per_bio_s": 1.0, "total_wall_s_per_bio_s": 2.0,
+               "neurons": 7717, "synapses": 2988807, "spikes": 1000, "mean_rate_hz": 3.0, "file": "x.h5",
+               "population_rates_hz": {name: factor * value for name, value in published.items()}}
+        measurements.append(run)
+    measurements[1]["population_rates_hz"]["L5E"] = 100.0  # the median of two is their mean
+    summary = bench.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    point = summary["points"][0]
+    assert summary["pre_run_s"] == 0.5
+    assert point["population_rates_hz_median"]["L23E"] == pytest.approx(published["L23E"])
+    assert point["population_rates_hz_median"]["L5E"] == pytest.approx((0.9 * published["L5E"] + 100.0) / 2)
+    check = point["published_rate_check"]
+    assert check["populations_outside_factor"] == ["L5E"] and not check["passes"]
+    text = bench.format_summary(summary)
+    assert "after a 0.5 s pre-run" in text and "NOT met" in text and "L23E 1.00" in text
+
+    other_level = dataclasses.replace(experiment, options={**experiment.options, "neuron_model": "adex"})
+    assert "published_rate_check" not in bench.summarise(other_level, measurements, {}, complete=True)["points"][0]

@@ -217,3 +217,20 @@ def test_tiny_ladder_of_two_levels(tmp_path, monkeypatch, capsys):
         assert first["populations"] == second["populations"]
         assert first["ks_vs_reference"] == second["ks_vs_reference"]
         assert first["sim_wall_s_per_bio_s"] == second["sim_wall_s_per_bio_s"]
+
+
+def test_published_rate_check_fails_on_rates_that_are_off():
+    published = fidelity.published_rates()[0][fidelity.PUBLISHED_RATES_ROW]
+    assert fidelity.published_rate_check(dict(published))["passes"]
+    within = {name: 1.3 * value for name, value in published.items()}  # every ratio 1.3: mean |ln| = ln 1.3
+    assert fidelity.published_rate_check(within)["passes"]
+    one_off = {**published, "L23E": published["L23E"] / 3}
+    result = fidelity.published_rate_check(one_off)
+    assert not result["passes"] and result["populations_outside_factor"] == ["L23E"]
+    assert not fidelity.published_rate_check({name: 1.6 * value for name, value in published.items()})["passes"]
+    silent = {**published, "L5E": 0.0}
+    assert not fidelity.published_rate_check(silent)["passes"]
+    missing = {name: value for name, value in published.items() if name != "L6I"}
+    assert fidelity.published_rate_check(missing)["missing_populations"] == ["L6I"]
+    assert not fidelity.published_rate_check(missing)["passes"]
+    assert fidelity.published_rate_check({"exc": 1.0}) is None
