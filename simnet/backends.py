@@ -11,8 +11,14 @@ runtime    Brian2 runtime mode (code generated to Cython or numpy and run from P
 cpp        Brian2 C++ standalone, OpenMP threads
 cuda       brian2cuda's cuda_standalone on an NVIDIA GPU
 genn       Brian2GeNN on an NVIDIA GPU; ``genn-cpu`` is GeNN's single-threaded CPU backend
-auto       the fastest of these that is usable here: a GPU backend when one works, else ``cpp``
+auto       the fastest of these that is usable here and can run the network: a GPU backend when one
+           works, else ``cpp`` (:func:`resolve_backend`)
 =========  =====================================================================================
+
+What a network needs from a backend is read from its ModelSpec (:func:`network_features`); a backend that cannot
+run it says why (:meth:`Backend.supports`), before anything is built. With ``RunSettings.reuse_build`` a
+standalone project is built in a directory named after the network's code (:func:`simnet.build_cache.project_name`) and kept, so
+the next run of the same network recompiles only what changed.
 """
 from __future__ import annotations
 
@@ -27,14 +33,16 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Sequence
 
 import brian2
 import numpy as np
 
+from simnet.build_cache import claim_project_directory, default_build_cache, project_name
 from simnet.cost import timing
 from simnet.cost.hardware import nvidia_smi_query
 from simnet.errors import UsageError
+from simnet.spec import ModelSpec
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
 
@@ -51,9 +59,13 @@ class RunSettings:
     precision: str = "double"
     #: OpenMP threads for ``cpp`` (None: every logical CPU of this machine).
     threads: Optional[int] = None
-    #: Where fresh build directories are made (None: the system's temporary directory).
+    #: Where build directories are made (None: the system's temporary directory; with ``reuse_build``,
+    #: :func:`simnet.build_cache.default_build_cache`).
     build_root: Optional[Path] = None
     keep_build: bool = False
+    #: Build a standalone project in a directory named after the network's code and keep it, so the next run
+    #: of the same network recompiles only changed sources (see :class:`StandaloneSession`).
+    reuse_build: bool = False
     #: Print Brian2's progress reports (to stderr) during the simulation loop.
     progress: bool = True
     report_period_s: float = 10.0
@@ -127,14 +139,26 @@ class Backend(ABC):
     uses_gpu: ClassVar[bool] = False
     #: Standalone devices record the calls and run them later in a generated program.
     standalone: ClassVar[bool] = True
+    #: Why this device's projects are never reused (empty: they can be, see :class:`StandaloneSession`).
+    build_reuse_refusal: ClassVar[str] = ""
+    #: Set by :func:`resolve_backend` when ``auto`` chose this backend: which one and why (a record note).
+    selection_note: str = ""
 
     @abstractmethod
     def availability(self) -> Availability:
         """Whether this backend can run here."""
 
+    def supports(self, features: "NetworkFeatures") -> Availability:
+        """Whether this backend can run a network with ``features`` (see :func:`network_features`).
+
+        Needs no GPU and no optional package: it only compares the features with the device's documented
+        limitations, so the choice can be made, and tested, anywhere.
+        """
+        return Availability(True)
+
     @abstractmethod
-    def _open(self, settings: RunSettings) -> Session:
-        """Set Brian2's device and preferences for one run."""
+    def _open(self, settings: RunSettings, project: Optional[str]) -> Session:
+        """Set Brian2's device and preferences for one run (``project``: see :meth:`session`)."""
 
     def package_versions(self) -> dict[str, Optional[str]]:
         return {"brian2": brian2.__version__}
@@ -146,22 +170,37 @@ class Backend(ABC):
     def threads_used(self, settings: RunSettings) -> Optional[int]:
         return None
 
-    def session(self, settings: RunSettings) -> "_SessionContext":
-        """Context manager yielding a :class:`Session`; raises :class:`UsageError` when not usable."""
+    def session(self, settings: RunSettings, project: Optional[str] = None) -> "_SessionContext":
+        """Context manager yielding a :class:`Session`; raises :class:`UsageError` when not usable.
+
+        ``project`` names the reusable build directory of the network (:func:`project_name`); it is used only
+        with ``settings.reuse_build`` on a standalone backend.
+        """
         available = self.availability()
         if not available.usable:
             raise UsageError(available.reason)
-        return _SessionContext(self, settings)
+        return _SessionContext(self, settings, project)
+
+    def project_name(self, spec: ModelSpec, settings: RunSettings) -> str:
+        """The name of the reusable build directory of ``spec`` on this backend with ``settings``."""
+        return project_name(spec, self.name, {
+            "precision": settings.precision, "threads": self.threads_used(settings),
+            "describe": self.describe(settings), "packages": self.package_versions(),
+        })
 
 
 class _SessionContext:
-    def __init__(self, backend: Backend, settings: RunSettings):
-        self.backend, self.settings = backend, settings
+    def __init__(self, backend: Backend, settings: RunSettings, project: Optional[str]):
+        self.backend, self.settings, self.project = backend, settings, project
 
     def __enter__(self) -> Session:
+        # Brian2 objects of an earlier run in this process live on in reference cycles until collected; while
+        # they do, Brian2 names this run's code objects with suffixes (``_1``), which changes the generated
+        # files and so defeats a reused project.
+        gc.collect()
         _restore_brian_defaults()
         brian2.prefs.core.default_float_dtype = self.settings.float_dtype
-        self.session = self.backend._open(self.settings)
+        self.session = self.backend._open(self.settings, self.project)
         return self.session
 
     def __exit__(self, *exc_info):
@@ -242,18 +281,36 @@ class RuntimeBackend(Backend):
     def threads_used(self, settings):
         return 1  # the Python process runs the loop on one core
 
-    def _open(self, settings):
+    def _open(self, settings, project):
         return RuntimeSession(settings, self.target)
 
 
 class StandaloneSession(Session):
-    """A run on a Brian2 standalone device: calls are recorded, then built, compiled and run at the end."""
+    """A run on a Brian2 standalone device: calls are recorded, then built, compiled and run at the end.
 
-    def __init__(self, settings: RunSettings, device_name: str, build_args: dict):
+    By default each run builds in a fresh temporary directory, removed at the end. With
+    ``settings.reuse_build`` (and a ``project`` name) it builds in ``<build root>/<project>`` and keeps it: Brian2
+    does not rewrite a generated file whose content is unchanged (``CPPWriter.write``, brian2 2.5 to 2.10) and
+    its makefile tracks header dependencies (``make.deps``), so building the same network again recompiles only
+    the sources that changed (a new seed changes ``main.cpp`` only). An exclusive lock on
+    ``<project>.lock`` keeps two processes from building there at once; when it is held the run builds in a
+    fresh temporary directory instead. :attr:`project` says which happened: ``"reused"`` (an earlier build was
+    there), ``"new"`` (kept for the next run) or ``"temporary"``.
+    """
+
+    def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
+                 reuse_refusal: str = ""):
         super().__init__(settings)
-        root = settings.build_root or Path(tempfile.gettempdir())
-        Path(root).mkdir(parents=True, exist_ok=True)
-        self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+        self._lock_fd: Optional[int] = None
+        self.project = "temporary"
+        if settings.reuse_build and reuse_refusal:
+            self.notes.append(f"standalone project not reused: {reuse_refusal}")
+        elif settings.reuse_build and project:
+            self._claim_reusable_directory(project)
+        if self.project == "temporary":
+            root = settings.build_root or Path(tempfile.gettempdir())
+            Path(root).mkdir(parents=True, exist_ok=True)
+            self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
         self.build_args = build_args
         brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
         # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
@@ -267,6 +324,30 @@ class StandaloneSession(Session):
         self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
         self._static_arrays_before_synapses: set[str] = set()
         self._set_up_arrays: list[str] = []
+
+    def _claim_reusable_directory(self, project: str) -> None:
+        """Build in ``<root>/<project>`` if no other process does; otherwise leave a note (and a temporary
+        directory is used)."""
+        root = Path(self.settings.build_root) if self.settings.build_root else default_build_cache()
+        fallback = "so this run built in a fresh temporary directory"
+        try:
+            claimed = claim_project_directory(root, project)
+        except OSError as err:  # e.g. a cache folder that cannot be written
+            self.notes.append(f"standalone project not reused: cannot use {root / project} "
+                              f"({err.strerror or err}), {fallback}")
+            return
+        if claimed is None:
+            self.notes.append(f"standalone project not reused: {root / project} was in use by another process "
+                              f"(its lock was held), {fallback}")
+            return
+        self.directory, self._lock_fd, reused = claimed
+        self.project = "reused" if reused else "new"
+        self.notes.append(
+            f"standalone project reused from {self.directory}: only sources whose generated code changed were "
+            "recompiled, so compile_s is an incremental build's" if reused else
+            f"standalone project built in {self.directory} and kept for reuse (no earlier build there)")
+        # The generated program appends its marks; an earlier run's must not be read as this run's.
+        (self.directory / timing.MARKS_FILE).unlink(missing_ok=True)
 
     def mark(self, name: str) -> None:
         brian2.device.insert_code("main", timing.standalone_mark_code(name))
@@ -323,7 +404,10 @@ class StandaloneSession(Session):
         _check_completed()
 
     def close(self) -> None:
-        if not self.settings.keep_build:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock; the lock file stays (removing it would race)
+            self._lock_fd = None
+        elif not self.settings.keep_build:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -387,17 +471,21 @@ class CppBackend(Backend):
     def threads_used(self, settings):
         return settings.threads or os.cpu_count() or 1
 
-    def _open(self, settings):
+    def _open(self, settings, project):
         # Brian2 uses no OpenMP at all for 0 threads; one thread runs the same single-threaded code path.
         threads = self.threads_used(settings)
         brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
-        return StandaloneSession(settings, "cpp_standalone", {})
+        return StandaloneSession(settings, "cpp_standalone", {}, project, self.build_reuse_refusal)
 
 
 class CudaBackend(Backend):
     name = "cuda"
     summary = "brian2cuda cuda_standalone on an NVIDIA GPU"
     uses_gpu = True
+    # Its makefile (brian2cuda 1.0b1, templates/makefile) has no header dependencies: a changed header
+    # with an unchanged .cu file would link a stale object.
+    build_reuse_refusal = ("brian2cuda's makefile does not track header dependencies, so a reused project could "
+                           "link stale objects")
 
     def availability(self) -> Availability:
         if not _nvidia_gpus():
@@ -413,17 +501,19 @@ class CudaBackend(Backend):
     def package_versions(self):
         return {**super().package_versions(), "brian2cuda": _package_version("brian2cuda")}
 
-    def _open(self, settings):
+    def _open(self, settings, project):
         import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
 
         brian2.prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = list(CUDA13_NVCC_ARGS)
         brian2.prefs.codegen.cpp.extra_compile_args_gcc = list(CUDA13_GCC_ARGS)
-        return StandaloneSession(settings, "cuda_standalone", {})
+        return StandaloneSession(settings, "cuda_standalone", {}, project, self.build_reuse_refusal)
 
 
 class GennBackend(Backend):
     summary = "Brian2GeNN (GeNN 4.x) on an NVIDIA GPU"
     uses_gpu = True
+    build_reuse_refusal = ("Brian2GeNN regenerates the GeNN model and runs 'make clean' before every build, so "
+                           "nothing would be saved")
 
     def __init__(self, use_gpu: bool = True):
         self.use_gpu = use_gpu
@@ -454,10 +544,26 @@ class GennBackend(Backend):
     def describe(self, settings):
         return {**super().describe(settings), "use_gpu": self.use_gpu}
 
-    def _open(self, settings):
+    def supports(self, features):
+        # Brian2GeNN 1.7's documented exclusions (docs_sphinx/introduction/exclusions.rst) and what its device
+        # refuses (brian2genn/device.py): one delay per Synapses object, given to its constructor; multiple
+        # synapses per neuron pair end the run (exit code 222); a single run statement.
+        problems = []
+        if features.per_synapse_delays:
+            problems.append(f"per-synapse delays (projections {', '.join(features.per_synapse_delays)}; "
+                            "Brian2GeNN takes one delay per projection, given when it is created)")
+        if features.repeated_pairs:
+            problems.append(f"several synapses per neuron pair (projections {', '.join(features.repeated_pairs)})")
+        if features.separate_pre_run:
+            problems.append("a pre-run (Brian2GeNN supports a single run call)")
+        if problems:
+            return Availability(False, f"backend {self.name} cannot run this network: " + "; ".join(problems))
+        return Availability(True)
+
+    def _open(self, settings, project):
         import brian2genn  # noqa: F401  (registers the genn device)
 
-        return StandaloneSession(settings, "genn", {"use_GPU": self.use_gpu})
+        return StandaloneSession(settings, "genn", {"use_GPU": self.use_gpu}, project, self.build_reuse_refusal)
 
 
 #: Registry: name -> factory.
@@ -475,7 +581,8 @@ AUTO_ORDER = ("genn", "cuda", "cpp")
 
 
 def get_backend(name: str) -> Backend:
-    """The backend registered as ``name``; ``auto`` resolves to the fastest usable one."""
+    """The backend registered as ``name``; ``auto`` is the fastest one usable here, whatever the network (to
+    choose for a network, and check that a named backend can run it, use :func:`resolve_backend`)."""
     if name == "auto":
         for candidate in AUTO_ORDER:
             backend = BACKENDS[candidate]()
@@ -485,3 +592,103 @@ def get_backend(name: str) -> Backend:
     if name not in BACKENDS:
         raise UsageError(f"unknown backend {name!r}; choose one of {', '.join([*BACKENDS, 'auto'])}")
     return BACKENDS[name]()
+
+
+def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False) -> Backend:
+    """The backend ``name`` for running ``specs``, checked before anything is built.
+
+    A named backend that cannot run one of the networks, or is not usable here, is a :class:`UsageError`
+    (the network first: installing a backend does not help a network it cannot run). ``auto`` is the first of
+    :data:`AUTO_ORDER` that can run every network and is usable here (``cpp`` when none is); its
+    :attr:`Backend.selection_note` says which it chose and why.
+
+    Parameters
+    ----------
+    name : str
+        A registered backend name or ``auto``.
+    *specs : ModelSpec
+        The networks the backend will run.
+    pre_run : bool
+        Each run simulates a pre-run before its measured loop (a second run call).
+    """
+    features = network_features(*specs, pre_run=pre_run)
+    if name != "auto":
+        backend = get_backend(name)
+        for verdict in (backend.supports(features), backend.availability()):
+            if not verdict.usable:
+                raise UsageError(verdict.reason)
+        return backend
+    candidates = []
+    for candidate in AUTO_ORDER:
+        backend = BACKENDS[candidate]()
+        network = backend.supports(features)
+        # Availability may query nvidia-smi; a backend that cannot run the network need not be asked.
+        here = backend.availability() if network.usable else Availability(False, "not asked")
+        candidates.append((candidate, here, network))
+    chosen, note = choose_auto(candidates)
+    backend = BACKENDS[chosen]()
+    backend.selection_note = note
+    return backend
+
+
+def choose_auto(candidates: Sequence[tuple[str, Availability, Availability]], fallback: str = "cpp"
+                ) -> tuple[str, str]:
+    """Which backend ``auto`` runs: the first candidate usable here that can run the network.
+
+    Parameters
+    ----------
+    candidates : sequence of (name, usable here, can run the network)
+        In order of preference (fastest first).
+    fallback : str
+        Chosen when no candidate qualifies (its own checks then say what is wrong).
+
+    Returns
+    -------
+    (name, note)
+        The note says which backend was chosen and why the ones before it were passed over.
+    """
+    passed_over = []
+    for name, here, network in candidates:
+        if not network.usable:
+            passed_over.append(network.reason)
+        elif not here.usable:
+            passed_over.append(here.reason)
+        else:
+            return name, _auto_note(name, candidates, passed_over)
+    return fallback, _auto_note(fallback, candidates, passed_over)
+
+
+def _auto_note(chosen: str, candidates, passed_over: list[str]) -> str:
+    order = ", ".join(name for name, _, _ in candidates)
+    note = f"backend auto chose {chosen} (order of preference: {order})"
+    return note + (": " + "; ".join(passed_over) if passed_over else "")
+
+
+@dataclass(frozen=True)
+class NetworkFeatures:
+    """What one or more networks ask of a backend beyond plain neurons and synapses, read from their
+    ModelSpecs alone (nothing is built or drawn)."""
+
+    #: Projections whose delays are set per synapse. network.build assigns a projection's delay after creating
+    #: its synapses, which makes it a per-synapse variable even when every value is the same; a projection drawn
+    #: by a function (``arrays``) is counted too, since its spec does not say which values the function draws
+    #: (the PD14 column's draw delays).
+    per_synapse_delays: tuple[str, ...] = ()
+    #: Projections that can connect one pair of neurons more than once: ``total_number`` draws pairs with
+    #: replacement, and a function-drawn one may (the PD14 column's do).
+    repeated_pairs: tuple[str, ...] = ()
+    #: Each run makes two run calls: a pre-run, then the measured loop.
+    separate_pre_run: bool = False
+
+
+def network_features(*specs: ModelSpec, pre_run: bool = False) -> NetworkFeatures:
+    """The :class:`NetworkFeatures` of ``specs`` together (a pure function of the specs)."""
+    delays, repeated = [], []
+    for spec in specs:
+        for proj in spec.projections:
+            if proj.delay is not None or proj.arrays is not None:
+                delays.append(proj.name)
+            if proj.total_number is not None or proj.arrays is not None:
+                repeated.append(proj.name)
+    return NetworkFeatures(per_synapse_delays=tuple(dict.fromkeys(delays)),
+                           repeated_pairs=tuple(dict.fromkeys(repeated)), separate_pre_run=bool(pre_run))

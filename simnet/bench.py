@@ -56,7 +56,7 @@ SUMMARY_FILE = "summary.json"
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
-_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision")
+_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build")
 _PEER_RUNNER_KEYS = ("kind", "label", "peer", "device", "threads", "precision")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -87,12 +87,14 @@ class Runner:
     #: None: every logical CPU of the machine (as ``simnet run`` does)
     threads: Optional[int] = None
     precision: str = "double"
+    #: simnet runners: build in a kept directory per network, so repeats recompile only what changed
+    reuse_build: bool = False
 
     def describe(self) -> dict:
         described = {"runner": self.label, "kind": self.kind, "threads_requested": self.threads,
                      "precision": self.precision}
         if self.kind == "simnet":
-            described["backend"] = self.backend
+            described.update(backend=self.backend, reuse_build=self.reuse_build)
         else:
             described.update(peer=self.peer, device=self.device)
         return described
@@ -236,8 +238,11 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
                 raise problem(f"{where}: unknown backend {backend!r}; choose one of "
                               f"{', '.join([*BACKENDS, 'auto'])}")
             precision = _precision(raw, tuple(PRECISIONS), where, problem)
+            reuse_build = raw.get("reuse_build", False)
+            if not isinstance(reuse_build, bool):
+                raise problem(f"{where}: reuse_build must be true or false, got {reuse_build!r}")
             runner = Runner(label=raw.get("label") or f"simnet-{backend}", kind="simnet", backend=backend,
-                            threads=_threads(raw, where, problem), precision=precision)
+                            threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build)
         elif kind == "peer":
             _check_keys(raw, _PEER_RUNNER_KEYS, where, problem)
             peer_name = raw.get("peer")
@@ -443,22 +448,22 @@ def _run_simnet(experiment: Experiment, runner: Runner, point: dict, seed: int, 
     import brian2
 
     from simnet import results
-    from simnet.backends import RunSettings, get_backend
+    from simnet.backends import RunSettings, resolve_backend
     from simnet.models import get_model
     from simnet.simulate import run_model
     from simnet.summary import run_summary
 
     options = experiment.model_options(point)
     base = _measurement_base(experiment, runner, point, seed, repeat)
-    backend = get_backend(runner.backend)
-    available = backend.availability()
-    if not available.usable:
-        return {**base, "ok": False, "reason": available.reason}
-    settings = RunSettings(precision=runner.precision, threads=runner.threads, build_root=build_root,
-                           progress=False)
-    base["threads"] = backend.threads_used(settings)
     entry = get_model(experiment.model)
     spec = entry.build_spec(entry.parameters(**options))
+    try:
+        backend = resolve_backend(runner.backend, spec, pre_run=experiment.pre_run_s > 0)
+    except UsageError as err:  # not usable here, or cannot run this point's network
+        return {**base, "ok": False, "reason": str(err)}
+    settings = RunSettings(precision=runner.precision, threads=runner.threads, build_root=build_root,
+                           progress=False, reuse_build=runner.reuse_build)
+    base["threads"] = backend.threads_used(settings)
     try:
         record = run_model(spec, backend, settings, experiment.duration_s * brian2.second, seed=seed,
                            record_spikes=experiment.record_spikes, pre_run=experiment.pre_run_s * brian2.second,

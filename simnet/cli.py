@@ -68,18 +68,22 @@ def cli():
 @click.option("--record-spikes/--no-record-spikes", default=None,
               help="Store every spike (default: on when neurons x seconds <= 1e6).")
 @click.option("--keep-build", is_flag=True, help="Keep the generated standalone project.")
+@click.option("--reuse-build", is_flag=True,
+              help="Build in a directory named after the network and keep it, so the next run of the same "
+                   "network recompiles only what changed (cpp).")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where standalone projects are built (default: the system's temporary directory).")
+              help="Where standalone projects are built (default: the system's temporary directory; with "
+                   "--reuse-build, $XDG_CACHE_HOME/simnet/builds or ~/.cache/simnet/builds).")
 @click.option("--progress/--no-progress", default=True, help="Brian2's progress reports on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
         pre_run, backend_name, threads, precision, seed, out_path,
-        overwrite, record_spikes, keep_build, build_dir, progress, as_json):
+        overwrite, record_spikes, keep_build, reuse_build, build_dir, progress, as_json):
     """Simulate MODEL and write its results file."""
     import brian2
 
     from simnet import results
-    from simnet.backends import RunSettings, get_backend
+    from simnet.backends import RunSettings, resolve_backend
     from simnet.models import get_model
     from simnet.simulate import run_model
     from simnet.summary import format_summary, run_summary
@@ -92,15 +96,12 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
     duration_s = parse_time_s(duration, "--duration")
     pre_run_s = parse_time_s(pre_run, "--pre-run", allow_zero=True)
     settings = RunSettings(precision=precision, threads=threads, build_root=build_dir, keep_build=keep_build,
-                           progress=progress)
-    backend = get_backend(backend_name)
-    available = backend.availability()
-    if not available.usable:
-        raise UsageError(available.reason)
+                           reuse_build=reuse_build, progress=progress)
+    spec = entry.build_spec(params)
+    backend = resolve_backend(backend_name, spec, pre_run=pre_run_s > 0)
     out_path = out_path or Path("runs") / f"{model}-{backend.name}-seed{seed}.h5"
     results.check_writable(out_path, overwrite)
 
-    spec = entry.build_spec(params)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= 1e6
     try:
@@ -496,17 +497,14 @@ def _run_fidelity_levels(levels, scale, k_scale, synapse_model, duration, discar
     """Check everything, then simulate each level and write its record; returns (records, paths)."""
     from simnet import fidelity as ladder
     from simnet import results
-    from simnet.backends import RunSettings, get_backend
+    from simnet.backends import RunSettings, resolve_backend
 
     duration_s = parse_time_s(duration, "--duration")
     ladder.check_window(duration_s, discard_s)
     names = ladder.parse_levels(levels)
     settings = RunSettings(precision=precision, threads=threads, progress=progress)
-    backend = get_backend(backend_name)
-    available = backend.availability()
-    if not available.usable:
-        raise UsageError(available.reason)
     specs = ladder.level_specs(names, scale=scale, k_scale=k_scale, synapse_model=synapse_model)
+    backend = resolve_backend(backend_name, *specs.values())
 
     def done(level, path):
         click.echo(f"simnet: {level} written to {path}", err=True)

@@ -7,7 +7,7 @@ session can time them (in standalone mode, inside the generated program).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import brian2
@@ -29,6 +29,8 @@ class BuiltNetwork:
     inputs: dict  # background name -> PoissonInput
     spike_monitors: dict  # population name -> SpikeMonitor
     rate_monitors: dict  # population or subpopulation name -> PopulationRateMonitor
+    #: What the reader of the run's record must know about how it was built.
+    notes: list = field(default_factory=list)
 
 
 def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[str], None]) -> BuiltNetwork:
@@ -48,7 +50,12 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
     """
     if spec.dt is not None:
         brian2.defaultclock.dt = spec.dt
-    brian2.seed(seed)
+    notes = []
+    try:
+        brian2.seed(seed)
+    except NotImplementedError:  # Brian2GeNN 1.7's device refuses a seed for its own generator
+        notes.append(f"this device takes no seed: its random draws (initial values, Poisson input) are not "
+                     f"reproducible; simnet's own draws (fixed-number and listed connections) used seed {seed}")
     rng = np.random.default_rng(seed)
 
     groups = {}
@@ -104,7 +111,7 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
         *groups.values(), *synapses.values(), *inputs.values(), *spike_monitors.values(),
         *rate_monitors.values(),
     )
-    return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors)
+    return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors, notes)
 
 
 def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator) -> dict:

@@ -19,10 +19,11 @@ import numpy as np
 
 import simnet
 from simnet import network
-from simnet.backends import Backend, RunSettings
+from simnet.backends import Backend, RunSettings, network_features
 from simnet.cost import account
 from simnet.cost.energy import EnergyMeter
 from simnet.cost.hardware import describe_machine, peak_throughput
+from simnet.errors import UsageError
 from simnet.results import RunRecord, parameter_entry
 from simnet.spec import ModelSpec, parameter_items
 
@@ -45,9 +46,11 @@ def run_model(
     spec : ModelSpec
         The model.
     backend : Backend
-        Where to run it; must be usable (else :class:`simnet.errors.UsageError`).
+        Where to run it; must be usable and able to run ``spec`` (else :class:`simnet.errors.UsageError`,
+        raised before anything is built).
     settings : RunSettings
-        Precision, threads and build options.
+        Precision, threads and build options (with ``reuse_build``, a standalone project is built in a directory
+        named after the network and kept for the next run of it).
     duration : Quantity
         Biological time measured in the loop.
     seed : int
@@ -59,12 +62,16 @@ def run_model(
     command_line : str
         Stored in the record's provenance.
     """
+    supported = backend.supports(network_features(spec, pre_run=pre_run is not None and float(pre_run) > 0))
+    if not supported.usable:
+        raise UsageError(supported.reason)
+    project = backend.project_name(spec, settings) if settings.reuse_build and backend.standalone else None
     started = time.perf_counter()
     machine = describe_machine()
     device_kind = "gpu" if backend.uses_gpu else "cpu"
     peak = peak_throughput(machine, device_kind, settings.precision, cores_used=backend.threads_used(settings))
     meter = EnergyMeter(device_kind, peak=peak)
-    with backend.session(settings) as session:
+    with backend.session(settings, project) as session:
         construction_started = time.perf_counter()
         built = network.build(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
         construction_s = time.perf_counter() - construction_started
@@ -77,8 +84,11 @@ def run_model(
         static = account.static_measurements(built)
         timings = dict(session.timings)
         timings["collect_s"] = time.perf_counter() - collect_started
-        notes = list(session.notes)
+        notes = ([backend.selection_note] if backend.selection_note else []) + list(session.notes) + built.notes
         loop_window = session.loop_window_monotonic
+        # Standalone runs: "reused", "new" or "temporary" build directory (see StandaloneSession); a reused one
+        # explains a small compile_s.
+        build_project = getattr(session, "project", None)
     whole_span = "the whole simulate call" + (
         " (standalone: code generation, compilation and the program)" if backend.standalone else "")
     loop_energy = meter.window(*loop_window, what="the simulation loop") if loop_window else None
@@ -103,7 +113,8 @@ def run_model(
         model=spec.name,
         description=spec.description,
         parameters={name: parameter_entry(value) for name, value in parameter_items(spec.parameters).items()},
-        backend={**backend.describe(settings), "packages": backend.package_versions()},
+        backend={**backend.describe(settings), "packages": backend.package_versions(),
+                 **({"project": build_project} if build_project else {})},
         provenance=provenance(seed, command_line, machine),
         duration_s=float(duration),
         dt_s=float(brian2.defaultclock.dt) if spec.dt is None else float(spec.dt),

@@ -1,4 +1,8 @@
-"""Backends: registry, availability, and the same network giving the same statistics on runtime and cpp."""
+"""Backends: registry, availability, choosing by network, reused projects, and the same network giving the same
+statistics on runtime and cpp."""
+import os
+from dataclasses import replace
+
 import brian2
 import numpy as np
 import pytest
@@ -97,3 +101,212 @@ def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name
     assert record.counts["n_steps"] == 500
     exc = record.counts["populations"]["exc"]
     assert (exc["start"], exc["stop"], exc["part_of"]) == (0, 160, "neurons")
+
+
+# --- choosing a backend by network (auto) and refusing networks a backend cannot run ---
+
+def tiny_column_spec():
+    from simnet.models import get_model
+
+    entry = get_model("microcircuit")
+    with pytest.warns(Warning):  # a k-scaling this small is outside what the compensation carries
+        return entry.build_spec(entry.parameters(scale=0.01, k_scale=0.01))
+
+
+def test_network_features_are_read_from_the_spec():
+    from simnet.backends import network_features
+
+    cobahh = build_spec(CobahhParams(n_neurons=100))
+    assert network_features(cobahh) == network_features()  # probability rule, no delays: nothing special
+    assert network_features(cobahh, pre_run=True).separate_pre_run
+    column = network_features(tiny_column_spec())
+    assert set(column.per_synapse_delays) == set(column.repeated_pairs) == {
+        "exc_to_exc", "exc_to_inh", "inh_to_exc", "inh_to_inh"}
+    delayed = replace(cobahh, projections=(replace(cobahh.projections[0], delay="rand()*ms"),
+                                           replace(cobahh.projections[1], probability=None, total_number=50)))
+    features = network_features(delayed)
+    assert features.per_synapse_delays == (cobahh.projections[0].name,)
+    assert features.repeated_pairs == (cobahh.projections[1].name,)
+    # several specs: the union, each projection named once
+    assert network_features(delayed, delayed, cobahh).per_synapse_delays == (cobahh.projections[0].name,)
+
+
+def test_genn_refuses_what_brian2genn_cannot_run_and_the_others_accept_it():
+    from simnet.backends import CudaBackend, GennBackend, NetworkFeatures
+
+    column = NetworkFeatures(per_synapse_delays=("exc_to_exc",), repeated_pairs=("exc_to_inh",),
+                             separate_pre_run=True)
+    for genn in (GennBackend(use_gpu=True), GennBackend(use_gpu=False)):
+        verdict = genn.supports(column)
+        assert not verdict.usable
+        assert verdict.reason.startswith(f"backend {genn.name} cannot run this network: per-synapse delays")
+        assert "exc_to_exc" in verdict.reason and "exc_to_inh" in verdict.reason and "pre-run" in verdict.reason
+        assert "\n" not in verdict.reason
+        assert genn.supports(NetworkFeatures()).usable
+        assert not genn.supports(NetworkFeatures(separate_pre_run=True)).usable
+    for other in (CudaBackend(), get_backend("cpp"), RuntimeBackend()):
+        assert other.supports(column).usable
+
+
+def test_auto_takes_the_first_backend_usable_here_that_can_run_the_network():
+    from simnet.backends import Availability, choose_auto
+
+    yes = Availability(True)
+    no_gpu = Availability(False, "backend X needs an NVIDIA GPU")
+    no_delays = Availability(False, "backend genn cannot run this network: per-synapse delays")
+    chosen, note = choose_auto([("genn", yes, yes), ("cuda", yes, yes), ("cpp", yes, yes)])
+    assert chosen == "genn" and note.startswith("backend auto chose genn")
+    chosen, note = choose_auto([("genn", yes, no_delays), ("cuda", yes, yes), ("cpp", yes, yes)])
+    assert chosen == "cuda" and no_delays.reason in note  # a GPU is here, but genn cannot run the column
+    chosen, note = choose_auto([("genn", yes, no_delays), ("cuda", no_gpu, yes), ("cpp", yes, yes)])
+    assert chosen == "cpp" and no_delays.reason in note and no_gpu.reason in note
+    chosen, _ = choose_auto([("genn", no_gpu, yes), ("cpp", no_gpu, yes)])
+    assert chosen == "cpp"  # the fallback, whose own check then says what is missing
+
+
+def test_resolve_backend_checks_the_network_before_anything_is_built():
+    from simnet.backends import resolve_backend
+
+    column = tiny_column_spec()
+    cobahh = build_spec(CobahhParams(n_neurons=100))
+    with pytest.raises(UsageError, match="backend genn cannot run this network: per-synapse delays"):
+        resolve_backend("genn", column)  # the network is checked first: installing GeNN would not help
+    with pytest.raises(UsageError, match="backend genn-cpu cannot run this network: a pre-run"):
+        resolve_backend("genn-cpu", cobahh, pre_run=True)
+    with pytest.raises(UsageError, match="unknown backend"):
+        resolve_backend("fpga", cobahh)
+    assert resolve_backend("cpp", column).selection_note == ""
+    auto = resolve_backend("auto", column, cobahh)
+    assert auto.name != "genn" and auto.availability().usable
+    assert auto.selection_note.startswith(f"backend auto chose {auto.name}")
+    assert "backend genn cannot run this network" in auto.selection_note
+
+
+def test_run_model_refuses_a_network_the_backend_cannot_run():
+    from simnet.backends import GennBackend
+
+    with pytest.raises(UsageError, match="cannot run this network"):
+        run_model(tiny_column_spec(), GennBackend(), RunSettings(progress=False), 10 * brian2.ms, seed=1,
+                  record_spikes=False)
+    assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
+
+
+def test_cli_run_refuses_genn_for_the_column_in_one_line(tmp_path, capsys):
+    from simnet.cli import main
+
+    out = tmp_path / "r.h5"
+    status = main(["run", "microcircuit", "--scale", "0.01", "--backend", "genn", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert err.startswith("simnet: error: backend genn cannot run this network: per-synapse delays"), err
+    assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_the_auto_choice_is_a_note_of_the_record():
+    backend = RuntimeBackend("numpy")
+    backend.selection_note = "backend auto chose runtime (a test's stand-in)"
+    record = run_model(build_spec(CobahhParams(n_neurons=20)), backend, RunSettings(progress=False),
+                       2 * brian2.ms, seed=1, record_spikes=False)
+    assert record.notes[0] == backend.selection_note
+    assert "project" not in record.backend  # runtime mode builds no project
+
+
+# --- reusing a compiled standalone project ---
+
+def test_project_name_follows_the_network_code_not_its_data():
+    cpp = get_backend("cpp")
+    settings = RunSettings(threads=1)
+    spec = build_spec(CobahhParams(n_neurons=100))
+    name = cpp.project_name(spec, settings)
+    assert name.startswith("cobahh-cpp-")
+    assert cpp.project_name(build_spec(CobahhParams(n_neurons=100)), settings) == name
+    # per-neuron values are data files of the project, not code
+    neurons = spec.populations[0]
+    values = replace(neurons, initial_values={**neurons.initial_values, "v": np.full(neurons.size, -60.0) * brian2.mV})
+    other_values = replace(neurons, initial_values={**neurons.initial_values,
+                                                    "v": np.full(neurons.size, -55.0) * brian2.mV})
+    assert (cpp.project_name(replace(spec, populations=(values,)), settings)
+            == cpp.project_name(replace(spec, populations=(other_values,)), settings))
+    # what changes the generated code changes the name
+    assert cpp.project_name(build_spec(CobahhParams(n_neurons=120)), settings) != name
+    assert cpp.project_name(spec, RunSettings(threads=2)) != name
+    assert cpp.project_name(spec, RunSettings(threads=1, precision="single")) != name
+    assert cpp.project_name(replace(spec, dt=0.05 * brian2.ms), settings) != name
+    assert get_backend("runtime").project_name(spec, settings) != name
+
+
+def test_a_held_project_lock_falls_back_to_a_temporary_directory(tmp_path):
+    from simnet.build_cache import claim_project_directory
+
+    cpp = get_backend("cpp")
+    settings = RunSettings(threads=1, progress=False, build_root=tmp_path, reuse_build=True)
+    name = cpp.project_name(build_spec(CobahhParams(n_neurons=100)), settings)
+    claimed = claim_project_directory(tmp_path, name)
+    assert claimed is not None and claimed[0] == tmp_path / name and claimed[2] is False
+    try:
+        assert claim_project_directory(tmp_path, name) is None  # a second claimant, even in this process
+        with cpp.session(settings, name) as session:
+            assert session.project == "temporary"
+            assert session.directory.parent == tmp_path and session.directory != tmp_path / name
+            assert any("was in use by another process" in note for note in session.notes)
+            temporary = session.directory
+        assert not temporary.exists()  # removed like any temporary project
+    finally:
+        os.close(claimed[1])
+    with cpp.session(settings, name) as session:  # the lock is free again
+        assert session.project == "new" and session.directory == tmp_path / name
+    assert (tmp_path / name).is_dir()  # a reusable project is kept
+    assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
+
+
+def test_gpu_backends_do_not_reuse_projects_and_say_why():
+    from simnet.backends import CudaBackend, GennBackend
+
+    for backend in (CudaBackend(), GennBackend()):
+        assert backend.build_reuse_refusal
+    assert get_backend("cpp").build_reuse_refusal == ""
+
+
+@pytest.mark.slow
+def test_a_reused_project_recompiles_only_what_changed_and_gives_the_same_spikes(tmp_path):
+    """Three builds of COBAHH N=100: seed 1 in the kept directory, seed 2 in it again (only main.cpp changes),
+    and seed 2 in a fresh temporary directory, which must give exactly the spikes of the reused build."""
+    spec = build_spec(CobahhParams(n_neurons=100))
+    cpp = get_backend("cpp")
+    reusing = RunSettings(threads=1, progress=False, build_root=tmp_path / "kept", reuse_build=True)
+    directory = tmp_path / "kept" / cpp.project_name(spec, reusing)
+
+    def run(settings, seed):
+        return run_model(spec, cpp, settings, 20 * brian2.ms, seed=seed, record_spikes=True)
+
+    first = run(reusing, 1)
+    assert first.backend["project"] == "new" and any("kept for reuse" in n for n in first.notes)
+    objects = {path: path.stat().st_mtime_ns for path in (directory / "code_objects").glob("*.o")}
+    assert objects
+    second = run(reusing, 2)
+    assert second.backend["project"] == "reused"
+    assert any(f"reused from {directory}" in note for note in second.notes)
+    # the code objects were not recompiled: only main.cpp carries the seed
+    assert {path: path.stat().st_mtime_ns for path in objects} == objects
+    fresh = run(RunSettings(threads=1, progress=False, build_root=tmp_path / "fresh"), 2)
+    assert fresh.backend["project"] == "temporary"
+    assert list((tmp_path / "fresh").iterdir()) == []
+    np.testing.assert_array_equal(second.spikes["neurons"][0], fresh.spikes["neurons"][0])
+    np.testing.assert_array_equal(second.spikes["neurons"][1], fresh.spikes["neurons"][1])
+    # the new seed did reach the reused program (main.cpp was rebuilt)
+    first_times, second_times = first.spikes["neurons"][0], second.spikes["neurons"][0]
+    assert len(first_times) != len(second_times) or not np.array_equal(first_times, second_times)
+
+
+def test_bench_runners_take_reuse_build():
+    from simnet.bench import experiment_from_dict
+
+    def experiment(**runner):
+        return experiment_from_dict({"name": "x", "model": "cobahh", "sweep": {"neurons": [100]},
+                                     "runners": [{"kind": "simnet", "backend": "cpp", **runner}]}, source="test")
+
+    assert experiment().runners[0].reuse_build is False
+    runner = experiment(reuse_build=True).runners[0]
+    assert runner.reuse_build is True and runner.describe()["reuse_build"] is True
+    with pytest.raises(UsageError, match="reuse_build must be true or false"):
+        experiment(reuse_build="yes")

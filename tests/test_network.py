@@ -92,3 +92,15 @@ def test_cpp_frees_the_set_up_arrays_only_after_the_network_has_its_values():
         np.testing.assert_array_equal(syn.j[:], [5, 5, 6, 0])
         np.testing.assert_array_equal(syn.w[:], weights)
         np.testing.assert_allclose(np.asarray(syn.delay[:]), np.asarray(delays), rtol=1e-12)
+
+
+def test_a_device_that_takes_no_seed_is_noted_in_the_record(monkeypatch):
+    import brian2
+
+    def refuse(seed=None):
+        raise NotImplementedError("Setting a seed is currently not supported")
+
+    monkeypatch.setattr(brian2, "seed", refuse)
+    record = run(tiny_spec(()))
+    assert record.n_spikes == 100
+    assert any("takes no seed" in note for note in record.notes)
