@@ -16,16 +16,20 @@ Construction (derived quantities are computed in :class:`MicrocircuitParams`' me
   K = round(K_full * n_scaling * k_scaling).
 * **Weights.** PSC amplitude J = 87.81 pA (0.15 mV PSP on the reference neuron, recomputed by
   :func:`psp_to_current`), normal with 10% relative SD, redrawn until the sign is kept; inhibitory g = -4;
-  L4E -> L23E doubled. Each level converts them with :meth:`simnet.models.neurons.NeuronModel.weight`.
+  L4E -> L23E doubled. Each level converts them with :meth:`simnet.models.neurons.NeuronModel.weight`, which
+  applies the level's synaptic (recurrent-efficacy) factors.
 * **Delays.** Normal, mean 1.5 ms (excitatory) / 0.75 ms (inhibitory), relative SD 0.5, redrawn below half a
   time step (the reference's truncation) and rounded to the time step (at least one step).
 * **Background.** ``poisson``: K_ext inputs per neuron at 8 Hz with weight J (Brian2 ``PoissonInput``), or ``dc``:
-  the mean of that input, tau_syn * J * K_ext * 8 Hz, as a constant current.
+  the mean of that input, tau_syn * J * K_ext * 8 Hz, as a constant current. A level's external drive factor
+  multiplies the 8 Hz (and that DC); its background weight is its excitatory synaptic weight.
 * **In-degree scaling** (k_scaling = f < 1), as the reference implementation: J -> J / sqrt(f),
   K_ext -> round(K_ext f), and the lost mean input is restored by a DC current per population,
   tau_syn (1 - sqrt(f)) (sum_x J_yx K_yx,full / N_y,full nu_x + [Poisson only] J K_ext nu_bg), with nu_x the
-  full-scale reference rates. This keeps the mean and variance of the input (diffusion approximation) but not
-  the correlations; :meth:`MicrocircuitParams.scaling_warnings` says when a scaling is outside what it can carry.
+  full-scale reference rates; at each level the recurrent part is scaled by the level's synaptic factors and the
+  background part by its external drive factor (:meth:`MicrocircuitParams.level_dc_currents`). This keeps the
+  mean and variance of the input (diffusion approximation) but not the correlations;
+  :meth:`MicrocircuitParams.scaling_warnings` says when a scaling is outside what it can carry.
 * **Plasticity** (``synapse_model``): ``stdp`` (pair) or ``triplet`` (Pfister & Gerstner 2006) on the E -> E
   synapses only (projection ``exc_to_exc``); the other three projections stay static. The upper bound is
   ``w_max_factor`` times the largest mean E -> E weight (the doubled L4E -> L23E one).
@@ -187,23 +191,55 @@ class MicrocircuitParams:
         """PSC amplitude of one background input after in-degree scaling."""
         return self.reference_current() / math.sqrt(self.k_scaling)
 
+    def dc_components(self) -> dict[str, np.ndarray]:
+        """The constant input per population in PD14 current units (amp, floats in POPULATIONS order), by origin.
+
+        ``excitatory`` and ``inhibitory``: ``tau_syn (1 - sqrt(f))`` times the recurrent mean input from
+        excitatory / inhibitory sources (full-scale weights, in-degrees and reference rates); ``background``:
+        ``tau_syn (1 - sqrt(f)) J K_ext nu_bg`` (Poisson mode) or ``tau_syn J K_ext nu_bg`` (``dc`` mode). Kept
+        apart because a level scales them differently: the first two stand for recurrent synapses, the last for
+        the external drive (:mod:`simnet.models.neurons`, calibration).
+        """
+        tau_syn_s = float(LifExpParams().tau_syn / second)
+        in_degree = self.full_synapse_numbers() / np.asarray(FULL_SIZES, dtype=float)[:, None]
+        mean_input = self.mean_currents_full() * in_degree * np.asarray(FULL_MEAN_RATES_HZ)
+        from_excitatory = np.array([name.endswith("E") for name in POPULATIONS])
+        j = float(self.reference_current() / amp)
+        background = j * np.asarray(FULL_EXTERNAL_IN_DEGREES, dtype=float) * float(self.background_rate / Hz)
+        lost = 1.0 - math.sqrt(self.k_scaling)
+        return {
+            "excitatory": tau_syn_s * lost * mean_input[:, from_excitatory].sum(axis=1),
+            "inhibitory": tau_syn_s * lost * mean_input[:, ~from_excitatory].sum(axis=1),
+            "background": tau_syn_s * (lost if self.background == "poisson" else 1.0) * background,
+        }
+
     def dc_currents(self) -> dict[str, Quantity]:
         """Constant input per population in PD14 current units: DC background and in-degree compensation.
 
         ``tau_syn (1 - sqrt(f)) * (recurrent mean input [+ Poisson background mean])`` with full-scale weights,
-        in-degrees and reference rates, plus ``tau_syn J K_ext nu_bg`` in ``dc`` background mode.
+        in-degrees and reference rates, plus ``tau_syn J K_ext nu_bg`` in ``dc`` background mode; the sum of
+        :meth:`dc_components`, as the reference level receives it.
         """
-        tau_syn_s = float(LifExpParams().tau_syn / second)
-        in_degree = self.full_synapse_numbers() / np.asarray(FULL_SIZES, dtype=float)[:, None]
-        recurrent = (self.mean_currents_full() * in_degree * np.asarray(FULL_MEAN_RATES_HZ)).sum(axis=1)
-        j = float(self.reference_current() / amp)
-        background = j * np.asarray(FULL_EXTERNAL_IN_DEGREES, dtype=float) * float(self.background_rate / Hz)
-        lost = 1.0 - math.sqrt(self.k_scaling)
-        if self.background == "poisson":
-            dc = tau_syn_s * lost * (recurrent + background)
-        else:
-            dc = tau_syn_s * lost * recurrent + tau_syn_s * background
+        dc = sum(self.dc_components().values())
         return {name: float(value) * amp for name, value in zip(POPULATIONS, dc)}
+
+    def level_dc_currents(self) -> dict[str, Quantity]:
+        """The constant input per population at this level: :meth:`dc_components` scaled by the level's factors.
+
+        ``C_level / 250 pF x (s_ex * excitatory + s_in * inhibitory + e * background)``, with the level's
+        synaptic factors ``s_ex``, ``s_in`` and external drive factor ``e``: the compensation for lost recurrent
+        input scales as the recurrent synapses do, the DC standing for the background as the external drive.
+        """
+        level = self.level
+        parts = self.dc_components()
+        dc = level.current_scale() * (level.synaptic_factor(True) * parts["excitatory"]
+                                      + level.synaptic_factor(False) * parts["inhibitory"]
+                                      + level.external_drive_factor * parts["background"])
+        return {name: float(value) * amp for name, value in zip(POPULATIONS, dc)}
+
+    def level_background_rate(self) -> Quantity:
+        """Rate of each Poisson background input at this level: ``background_rate`` x the external drive factor."""
+        return self.background_rate * self.level.external_drive_factor
 
     def scaling_warnings(self) -> list[str]:
         """Why this scaling may not keep the full-scale rates (empty when nothing is known to go wrong).
@@ -242,7 +278,7 @@ def build_spec(params: MicrocircuitParams = MicrocircuitParams()) -> ModelSpec:
 
     sizes = p.sizes()
     slices = _group_slices(sizes)
-    dc = p.dc_currents()
+    dc = p.level_dc_currents()
     populations = tuple(
         Population(
             name=group,
@@ -254,8 +290,7 @@ def build_spec(params: MicrocircuitParams = MicrocircuitParams()) -> ModelSpec:
             method=level.method,
             initial_values={
                 **level.initial_values,
-                "I_dc": np.concatenate([np.full(sizes[name], float(dc[name] / amp)) for name in members])
-                * level.current_scale() * amp,
+                "I_dc": np.concatenate([np.full(sizes[name], float(dc[name] / amp)) for name in members]) * amp,
             },
             namespace=level.namespace(excitatory=(group == "excitatory")),
             subpopulations={name: slices[name][1:] for name in members},
@@ -271,7 +306,7 @@ def build_spec(params: MicrocircuitParams = MicrocircuitParams()) -> ModelSpec:
         inputs = tuple(
             PoissonBackground(
                 name=f"background_{name}", target=name, target_var=level.target_variable(True),
-                inputs_per_neuron=k_ext, rate=p.background_rate,
+                inputs_per_neuron=k_ext, rate=p.level_background_rate(),
                 # a literal: PoissonInput resolves no external names in standalone runs
                 weight=f"{float(weight / _UNITS[unit])!r}*{unit}",
             )

@@ -11,17 +11,38 @@ reset and integration method built from it. All levels share one contract with t
 * :meth:`NeuronModel.weight` turns a PD14 synaptic current amplitude into this level's weight, by one stated
   conversion (below), and :meth:`NeuronModel.on_pre` says what a spike does.
 
-Calibration (the same for every projection and population; no per-population tuning):
+Calibration: one rule for every level, no per-population tuning. It keeps apart two things that a single
+global factor on all input would tie together: how strongly one synaptic event moves a neuron of the level
+(recurrent efficacy, fixed by a physiological criterion) and how strongly the column is driven from outside
+(external drive, fixed by the column's activity).
 
 * **Charge per unit capacitance.** A PD14 current amplitude ``J`` (fitted to a 0.15 mV PSP on C_m = 250 pF) is
-  multiplied by ``C_level / 250 pF``, so one synaptic event moves the membrane by the same voltage at every level.
+  multiplied by ``C_level / 250 pF`` (:meth:`NeuronModel.current_scale`); so is every DC input.
 * **Current -> conductance** at a reference voltage: ``g = J / (E_rev - V_ref)``, with ``V_ref`` = -57.5 mV, the
   midpoint of PD14's resting potential (-65 mV) and threshold (-50 mV); the synaptic current equals PD14's there.
-* **One global drive factor per level** (:attr:`NeuronModel.drive_factor`) multiplies every synaptic weight,
-  background weight and DC input of the level. It is 1 unless the column left the asynchronous-irregular regime
-  or PD14's range of rates with 1; then it is the value of the coarse grid 0.125, 0.25, 0.5, 1, 1.25, 1.5, 2
-  whose per-population rates came closest to the reference level's (n = k = 0.1, cpp, seed 1, 0.3-0.8 s), and
-  the level's docstring states the runs. No per-population adjustment is made.
+* **1. Recurrent efficacy** (:attr:`NeuronModel.synaptic_factor_ex`, :attr:`~NeuronModel.synaptic_factor_in`):
+  factors on the level's excitatory / inhibitory weights such that a unitary PSP at rest (one event of PD14's
+  mean amplitude, J = 87.81 pA excitatory or gJ = -351.24 pA inhibitory, to a regular-spiking/excitatory cell
+  at its resting state with no other input, dt 0.1 ms) peaks at the height the same synapse has on PD14's
+  membrane: ``lif_exp`` for current synapses (+0.150 / -0.600 mV), ``lif_cond`` for conductance synapses
+  (+0.187 / -0.434 mV; its weights are PD14's currents converted at V_ref, so it is PD14's neuron with
+  conductance synapses). The factors are the ratios of the peaks measured by such one-neuron runs (numpy
+  runtime); ``tests/test_neurons.py`` repeats the measurement. Background synapses are excitatory synapses and get
+  the excitatory factor; the DC that in-degree scaling adds for the lost recurrent input is scaled like the
+  recurrent synapses it stands for (:meth:`simnet.models.microcircuit.MicrocircuitParams.level_dc_currents`).
+* **2. External drive** (:attr:`NeuronModel.external_drive_factor`, ``e``): multiplies the rate of every
+  Poisson background input (PD14's 8 Hz) and the DC standing for the background, in every population alike.
+  It is 1 unless the column with 1 leaves the asynchronous-irregular (AI) regime or PD14's range of rates.
+  Otherwise it is the multiple of 0.125 whose per-population rates come closest to the reference level's
+  (smallest mean over the eight populations of ``|ln(rate / reference rate)|``) among the values at which the
+  column is AI: mean synchrony (:func:`simnet.dynamics.synchrony`) at most twice the reference's and mean ISI CV
+  at least 0.5. Runs: n = k = 0.1, cpp, 1 thread, seed 1, 1.5 s, statistics over 0.5-1.5 s, the reference
+  level run in the same session (mean rate 2.70 Hz, CV 0.58, synchrony 2.3). When no value is AI the
+  rate-closest one is used and the level's docstring says so. Each level's docstring lists its runs.
+
+Why the split: with one factor on all input, raising the drive also strengthened the recurrent coupling;
+Izhikevich went from nearly silent (factor 1.5) to synchronous (factor 2, synchrony 31), and Hodgkin-Huxley's
+factor 0.125 shrank its synaptic events to a tenth of the reference's, leaving it mean-driven (ISI CV 0.19).
 
 All constants are written as float literals and no ``exprel`` is used, so the equations generate valid code on
 every backend (shared/reference/gpu_stack.md: nvcc rejects ``exp(<int>)`` in device code; GeNN has no ``exprel``).
@@ -84,8 +105,13 @@ class NeuronModel:
         ``"current"`` (spikes add to ``I_syn``) or ``"conductance"`` (to ``g_ex`` / ``g_in``).
     capacitance : Quantity
         Membrane capacitance the synaptic charge is scaled to (whole cell for multi-compartment levels).
-    drive_factor : float
-        The level's one global factor on all synaptic and external input (see the module docstring).
+    synaptic_factor_ex, synaptic_factor_in : float
+        Recurrent efficacy: factors on the level's excitatory / inhibitory synaptic weights (and, for the
+        excitatory one, the background synapses) that give its unitary PSPs at rest the reference peak heights
+        (module docstring, rule 1).
+    external_drive_factor : float
+        Factor on the external drive: the Poisson background rate and the DC input standing for the background
+        (module docstring, rule 2).
     inhibitory_overrides : mapping
         Parameter values that differ for inhibitory populations (e.g. Izhikevich's fast-spiking cells).
     backends, backends_unverified : tuple of str
@@ -104,7 +130,9 @@ class NeuronModel:
     model_type: str
     synaptic_input: str
     capacitance: Quantity
-    drive_factor: float = 1.0
+    synaptic_factor_ex: float = 1.0
+    synaptic_factor_in: float = 1.0
+    external_drive_factor: float = 1.0
     inhibitory_overrides: Mapping[str, Any] = field(default_factory=dict)
     backends: tuple[str, ...] = VERIFIED_BACKENDS
     backends_unverified: tuple[str, ...] = UNVERIFIED_GPU_BACKENDS
@@ -132,16 +160,24 @@ class NeuronModel:
         return f"{self.target_variable(excitatory)}_post += w"
 
     def current_scale(self) -> float:
-        """Factor on a PD14 current (synaptic amplitude or DC) at this level: capacitance ratio x drive factor."""
-        return float(self.capacitance / REFERENCE_CAPACITANCE) * self.drive_factor
+        """Factor on any PD14 current (synaptic amplitude or DC) at this level: ``C_level / 250 pF``.
+
+        The charge-per-unit-capacitance rule alone; the calibration factors are applied by :meth:`weight`
+        (recurrent efficacy) and by the column (external drive).
+        """
+        return float(self.capacitance / REFERENCE_CAPACITANCE)
+
+    def synaptic_factor(self, excitatory: bool) -> float:
+        """Recurrent-efficacy factor of an excitatory (inhibitory) synapse (module docstring, rule 1)."""
+        return self.synaptic_factor_ex if excitatory else self.synaptic_factor_in
 
     def weight(self, current: Quantity, excitatory: bool) -> Quantity:
         """This level's synaptic weight for a PD14 current amplitude (signed: negative for inhibition).
 
-        Current levels keep the sign; conductance levels return a non-negative conductance
-        ``J / (E_rev - V_ref)``.
+        ``current x C_level / 250 pF x synaptic factor``; current levels keep the sign, conductance levels
+        return a non-negative conductance ``J / (E_rev - V_ref)``.
         """
-        scaled = current * self.current_scale()
+        scaled = current * (self.current_scale() * self.synaptic_factor(excitatory))
         if self.synaptic_input == "current":
             return scaled
         reversal = self.parameters.E_ex if excitatory else self.parameters.E_in
@@ -286,9 +322,15 @@ def adex(p: AdExParams = AdExParams()) -> NeuronModel:
         tau_w dw_adapt/dt = a (v - E_L) - w_adapt
         v > V_cut: v <- V_reset, w_adapt <- w_adapt + b, refractory for t_ref
 
-    Forward Euler (the exponential term is not linear in v). Calibration: as ``lif_cond``, drive factor 1.5: with
-    factor 1 the spike-triggered adaptation (b = 80.5 pA, tau_w = 144 ms) nearly silences the column (L23E and
-    L23I at 0 Hz, at most 1.4 Hz elsewhere; n = k = 0.1, cpp, seed 1, 0.3-1.0 s).
+    Forward Euler (the exponential term is not linear in v).
+
+    Calibration (module docstring): synaptic factors 1.085 / 1.082 (unitary PSPs at rest 0.172 / -0.401 mV
+    against lif_cond's 0.187 / -0.434 mV: the adaptation conductance a adds to the leak). External drive factor
+    1.5: with 1 the spike-triggered adaptation (b = 80.5 pA, tau_w = 144 ms) nearly silences the column (mean
+    0.21 Hz, L23E and L23I at 0 Hz). On the grid 1.25 gave the closest rates (mean |ln rate ratio| 0.29) but ISI
+    CV 0.43, 1.375 CV 0.49 (0.65), both under the AI bound of 0.5; 1.5 gave mean rate 6.3 Hz (L5E, L5I and L6I
+    at 12-13 Hz), CV 0.52, synchrony 4.0 (0.91) (n = k = 0.1, cpp, seed 1, 0.5-1.5 s; reference 2.70 Hz, CV 0.58,
+    synchrony 2.3). Its rates are about twice the reference's.
     """
     return NeuronModel(
         name="adex",
@@ -307,7 +349,9 @@ def adex(p: AdExParams = AdExParams()) -> NeuronModel:
         model_type="integrate_and_fire_with_adaptation",
         synaptic_input="conductance",
         capacitance=p.C_m,
-        drive_factor=1.5,
+        synaptic_factor_ex=1.085,
+        synaptic_factor_in=1.082,
+        external_drive_factor=1.5,
     )
 
 
@@ -339,15 +383,26 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
         du/dt = a (b v - u)
         v > v_peak: v <- c, u <- u + d
 
-    Forward Euler; no refractory period (the reset to ``c`` plays its part). Calibration: current synapses as
-    the reference level (same capacitance, so PD14's weights unchanged), drive factor 2: the model's rheobase is
-    4 mV/ms x C_m = 1.0 nA (saddle-node of 0.04 v^2 + 4.8 v + 140 + I), 2.7 times the LIF's 375 pA, and with
-    factor 1 the column is silent; 2.67 (the rheobase ratio) gave 2-3x the reference rates in the inhibitory
-    populations, 2 the closest on the grid (n = k = 0.1, cpp, seed 1). Not yet in the asynchronous-irregular
-    regime: the fidelity run in experiments/results/fidelity_*.json measured synchrony 31 (reference 2.4) and
-    ISI CV 0.36 (reference 0.59), and factor 1.5 leaves the column nearly silent (mean 0.08 Hz, same scale, cpp,
-    seed 1, 2026-11-22): between the two the column jumps from silence to synchrony, so one global drive factor
-    does not calibrate this level.
+    Forward Euler; no refractory period (the reset to ``c`` plays its part).
+
+    Calibration (module docstring): current synapses on PD14's capacitance (current scale 1). Synaptic factors
+    1.352 / 1.363: from rest (-70 mV) its unitary PSPs peak at 0.111 / -0.440 mV against lif_exp's 0.150 /
+    -0.600 mV, since the quadratic membrane is leaky there (d(dv/dt)/dv = 0.08/mV v + 5 = -0.6/ms at -70 mV, an
+    effective time constant of 1.7 ms). Its rheobase is 4 mV/ms x C_m = 1.0 nA (saddle-node of
+    0.04 v^2 + 4.8 v + 140 + I), 2.7 times the LIF's 375 pA, which the external drive has to make up for.
+    External drive factor 1.5, the grid value whose rates are closest to the
+    reference's (mean |ln rate ratio| 0.59; 3.21 at 1.375, 0.78 at 1.625; silent at 1 and 1.25, mean 7.2 Hz at
+    2). **Not in the asynchronous-irregular regime**, and no grid value is: at 1.5 mean rate 3.0 Hz, ISI CV 0.33,
+    synchrony 11.2 (reference in the same session 2.70 Hz, 0.58, 2.3); at 1.625 synchrony 34; at 1.375 0.9 Hz
+    (n = k = 0.1, cpp, seed 1, 0.5-1.5 s). Scaling the background weight instead of its rate gave the same
+    (1.5: CV 0.34, synchrony 9.0; 2: CV 0.34, synchrony 10.7), and regular-spiking instead of fast-spiking
+    inhibitory cells were worse (1.5: CV 0.39, synchrony 60).
+    Why: the regular-spiking cell fires regularly under fluctuating input. One-neuron runs under the same Poisson
+    input (310 excitatory inputs at 6.5 Hz, 60 inhibitory at 6 Hz, k = 0.1 weights, a DC ramp; cython, 4 s,
+    ISIs after 0.5 s): at 6 Hz output its ISI CV was 0.24 against lif_exp's 0.87 (6.3 Hz), and only with
+    weights three times the PSP-matched ones did it reach CV 0.52 (at 3 Hz). The spike-triggered jump of the
+    recovery variable (d = 8 mV/ms, relaxing over 1/a = 50 ms) acts as a long relative refractory period, which
+    no scaling of the input within the rule removes.
     """
     return NeuronModel(
         name="izhikevich",
@@ -365,7 +420,9 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
         model_type="izhikevich",
         synaptic_input="current",
         capacitance=p.C_m,
-        drive_factor=2.0,
+        synaptic_factor_ex=1.352,
+        synaptic_factor_in=1.363,
+        external_drive_factor=1.5,
         inhibitory_overrides={"a": 0.1 / ms, "d": 2.0 * mV},
     )
 
@@ -383,8 +440,8 @@ class HHTraubParams:
     Synaptic time constants are the column's (0.5 ms), not COBAHH's 5/10 ms, so that only the neuron changes.
     One departure from COBAHH: the leak reversal is PD14's resting potential, -65 mV, not -60 mV. With -60 mV the
     neuron fires on its own (13.8 Hz with no input, measured: numpy runtime, dt 0.1 ms, 0.2-1.0 s), so the column
-    could not be brought to PD14's fluctuation-driven regime (E/I rates of 11/25 Hz at drive factor 1, still
-    3/13 Hz at 0.25); with -65 mV it is quiescent at rest (rheobase between 0 and 20 pA).
+    could not be brought to PD14's fluctuation-driven regime (E/I rates of 11/25 Hz with a single factor 1 on
+    all input, still 3/13 Hz at 0.25); with -65 mV it is quiescent at rest (rheobase between 0 and 20 pA).
     """
 
     Cm: Quantity = default(1.0 * ufarad * cm**-2 * _AREA)
@@ -410,11 +467,16 @@ def hh_traub(p: HHTraubParams = HHTraubParams()) -> NeuronModel:
         dx/dt    = alpha_x(v) (1 - x) - beta_x(v) x,   x in {m, n, h}
         spike when v > v_spike (no reset: the currents repolarise), refractory for t_ref
 
-    Exponential Euler, as COBAHH. Calibration: weights scaled by Cm / 250 pF = 0.8 and converted to conductances
-    at V_ref, drive factor 0.125: this neuron's rheobase (under 20 pA) is far below the LIF's 375 pA, and
-    factors 0.25 and 0.5 left the column at about twice the reference rates (n = k = 0.1, cpp, seed 1).
-    Its firing is more regular than the reference's: the fidelity run in experiments/results/fidelity_*.json
-    measured ISI CV 0.19 (reference 0.59) at synchrony 1.4.
+    Exponential Euler, as COBAHH.
+
+    Calibration (module docstring): weights scaled by Cm / 250 pF = 0.8 and converted at V_ref; synaptic factors
+    0.933 / 0.917 (its unitary PSPs at rest peak at 0.200 / -0.474 mV against lif_cond's 0.187 / -0.434 mV: the
+    membrane time constant Cm / gl is 20 ms). External drive factor 0.625: with 1 the column fired at 12.8 Hz
+    with synchrony 43; on the grid 0.5 gave 0.75 Hz (CV 0.41), 0.625 mean 2.98 Hz, ISI CV 0.52, synchrony 2.0
+    (mean |ln rate ratio| 0.68: L6E nearly silent, 0.03 Hz against 0.82 Hz), 0.75 5.5 Hz with synchrony 6.5
+    (not AI); silent at 0.25 (n = k = 0.1, cpp, seed 1, 0.5-1.5 s; reference 2.70 Hz, CV 0.58, synchrony 2.3).
+    Under the former single factor on all input (0.125, its rheobase being under 25 pA against the LIF's
+    375 pA) every synaptic event was a tenth of the reference's and the column was mean-driven (CV 0.19).
     """
     from simnet.models.cobahh import EQUATIONS as cobahh_equations
 
@@ -437,7 +499,9 @@ def hh_traub(p: HHTraubParams = HHTraubParams()) -> NeuronModel:
         model_type="hodgkin_huxley",
         synaptic_input="conductance",
         capacitance=p.Cm,
-        drive_factor=0.125,
+        synaptic_factor_ex=0.933,
+        synaptic_factor_in=0.917,
+        external_drive_factor=0.625,
     )
 
 
@@ -476,9 +540,16 @@ def two_compartment(p: TwoCompartmentParams = TwoCompartmentParams()) -> NeuronM
         C_d dv_d/dt = g_L_d (E_L - v_d) + g_c (v - v_d) + g_ex (E_ex - v_d)
         v > V_th: v <- V_reset, refractory for t_ref
 
-    Exponential Euler. Calibration: weights scaled to the whole-cell capacitance (C_s + C_d = 250 pF, factor 1)
-    and converted at V_ref, drive factor 1.25: excitation reaches the soma through the coupling, attenuated,
-    inhibition does not, and with factor 1 L23E fired at 0.08 Hz (n = k = 0.1, cpp, seed 1).
+    Exponential Euler.
+
+    Calibration (module docstring): weights scaled to the whole-cell capacitance (C_s + C_d = 250 pF, factor 1)
+    and converted at V_ref; synaptic factors 1.303 / 0.668: excitation reaches the soma through the coupling,
+    attenuated (EPSP at rest 0.143 mV), inhibition lands on the half-size somatic capacitance (IPSP -0.651 mV),
+    against lif_cond's 0.187 / -0.434 mV. External drive factor 0.75: with 1 the column is AI but fires at
+    9.6 Hz (L5E at 32 Hz); on the grid 0.625, 0.75, 0.875, 1, 1.25 gave mean |ln rate ratio| 1.06, 0.94, 1.17,
+    1.45, 1.85, all AI (synchrony 2.3-3.1, ISI CV 0.65-0.72); at 0.75 mean rate 5.2 Hz, CV 0.65, synchrony 2.3
+    (n = k = 0.1, cpp, seed 1, 0.5-1.5 s; reference 2.70 Hz, CV 0.58, synchrony 2.3). L5E stays at 24-32 Hz at
+    every grid value (reference 6.3 Hz): its strong L5I inhibition is weaker at this level under the rule.
     """
     return NeuronModel(
         name="two_compartment",
@@ -497,7 +568,9 @@ def two_compartment(p: TwoCompartmentParams = TwoCompartmentParams()) -> NeuronM
         model_type="integrate_and_fire",
         synaptic_input="conductance",
         capacitance=p.C_s + p.C_d,
-        drive_factor=1.25,
+        synaptic_factor_ex=1.303,
+        synaptic_factor_in=0.668,
+        external_drive_factor=0.75,
     )
 
 

@@ -17,7 +17,9 @@ def numpy_runtime():
 
 def test_ladder_names_and_order():
     assert list(NEURON_MODELS) == ["lif_exp", "lif_cond", "adex", "izhikevich", "hh_traub", "two_compartment"]
-    assert REFERENCE_LEVEL == "lif_exp" and NEURON_MODELS[REFERENCE_LEVEL].drive_factor == 1.0
+    reference = NEURON_MODELS[REFERENCE_LEVEL]
+    assert REFERENCE_LEVEL == "lif_exp"
+    assert (reference.synaptic_factor_ex, reference.synaptic_factor_in, reference.external_drive_factor) == (1, 1, 1)
     with pytest.raises(ValueError, match="choose one of lif_exp, lif_cond"):
         get_neuron_model("lif")
 
@@ -45,10 +47,12 @@ def test_current_to_conductance_conversion_at_the_reference_voltage():
     assert float(lif_cond.weight(j, True) / nS) == pytest.approx(1.5271, rel=1e-4)
     assert float(lif_cond.weight(-4 * j, False) / nS) == pytest.approx(15.611, rel=1e-4)
     assert float(CONDUCTANCE_REFERENCE_VOLTAGE / mV) == -57.5
-    # current levels keep the sign; HH scales by its 200 pF over 250 pF and its drive factor
+    # current levels keep the sign; HH scales by its 200 pF over 250 pF and its synaptic factors
     assert float(NEURON_MODELS["lif_exp"].weight(-j, False) / pA) == pytest.approx(-87.81)
     hh = NEURON_MODELS["hh_traub"]
-    assert hh.current_scale() == pytest.approx(0.8 * hh.drive_factor)
+    assert hh.current_scale() == pytest.approx(0.8)
+    assert float(hh.weight(j, True) / nS) == pytest.approx(1.5271 * 0.8 * hh.synaptic_factor_ex, rel=1e-4)
+    assert float(hh.weight(-4 * j, False) / nS) == pytest.approx(15.611 * 0.8 * hh.synaptic_factor_in, rel=1e-4)
 
 
 def _spiking_counts(name, currents, duration=400 * ms, excitatory=True):
@@ -98,3 +102,52 @@ def test_adex_adapts():
     intervals = np.diff(np.asarray(monitor.t / ms))
     # spike-triggered adaptation lengthens the inter-spike interval
     assert len(intervals) > 3 and intervals[-1] > 1.5 * intervals[0]
+
+
+def _unitary_psp_peak_mv(level, excitatory, settle=300 * ms, window=60 * ms):
+    """Peak of the somatic PSP after one synaptic event of PD14's mean amplitude, from rest (no other input).
+
+    J = 87.81 pA excitatory, -4 J inhibitory, converted by the level's :meth:`weight`; the cell is the
+    excitatory (regular-spiking) one; the PSP is the difference from an identical cell that receives no event.
+    """
+    brian2.start_scope()
+    brian2.defaultclock.dt = 0.1 * ms
+    group = brian2.NeuronGroup(2, level.equations, threshold=level.threshold, reset=level.reset,
+                               refractory=level.refractory if level.refractory is not None else False,
+                               method=level.method, namespace=level.namespace(True))
+    params = level.parameters
+    group.v = getattr(params, "E_L", getattr(params, "El", -65.0 * mV))
+    if "u" in level.initial_values:
+        group.u = "b*v"
+    if "v_d" in level.initial_values:
+        group.v_d = params.E_L
+    monitor = brian2.StateMonitor(group, "v", record=True, when="end")
+    brian2.run(settle)
+    getattr(group, level.target_variable(excitatory))[0] = level.weight((1 if excitatory else -4) * 87.81 * pA,
+                                                                         excitatory)
+    start = len(monitor.t)
+    brian2.run(window)
+    difference = np.asarray((monitor.v[0] - monitor.v[1]) / mV)[start:]
+    return float(difference.max() if excitatory else difference.min())
+
+
+@pytest.mark.parametrize("name", [name for name in NEURON_MODELS if name not in ("lif_exp", "lif_cond")])
+def test_unitary_psps_at_rest_match_the_reference_membrane(name):
+    """Calibration rule 1: each level's synaptic factors give its unitary PSPs at rest the reference's height.
+
+    The reference is the same synapse type on PD14's membrane: lif_exp (current) or lif_cond (conductance).
+    """
+    level = NEURON_MODELS[name]
+    reference = NEURON_MODELS["lif_exp" if level.synaptic_input == "current" else "lif_cond"]
+    for excitatory in (True, False):
+        expected = _unitary_psp_peak_mv(reference, excitatory)
+        assert _unitary_psp_peak_mv(level, excitatory) == pytest.approx(expected, rel=0.02), excitatory
+
+
+def test_reference_unitary_psps_are_pd14s():
+    # lif_exp: J = 87.81 pA gives PD14's 0.15 mV (and g = -4 gives -0.6 mV); lif_cond's conversion at V_ref
+    # gives a larger EPSP and a smaller IPSP at rest (driving forces 65 / 15 mV instead of 57.5 / 22.5 mV)
+    assert _unitary_psp_peak_mv(NEURON_MODELS["lif_exp"], True) == pytest.approx(0.150, abs=0.002)
+    assert _unitary_psp_peak_mv(NEURON_MODELS["lif_exp"], False) == pytest.approx(-0.600, abs=0.006)
+    assert _unitary_psp_peak_mv(NEURON_MODELS["lif_cond"], True) > 0.16
+    assert -0.5 < _unitary_psp_peak_mv(NEURON_MODELS["lif_cond"], False) < -0.4
