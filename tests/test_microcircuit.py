@@ -178,7 +178,8 @@ def test_every_level_builds_and_spikes_on_cpp(level):
     """Each non-reference level at n = 0.02, k = 0.2 (1543 neurons, 1.2e6 synapses) for 300 ms.
 
     The reference level runs in the validation test below. Asserts activity in both groups after the first
-    100 ms and no runaway (largest population rate under 50 Hz; at n = k = 0.1 the highest, two_compartment L5E, is 25 Hz).
+    100 ms and no runaway (largest population rate under 50 Hz; at n = k = 0.1 the highest, two_compartment's
+    L5E, is 25 Hz).
     """
     params = MicrocircuitParams(n_scaling=0.02, k_scaling=0.2, neuron_model=level)
     record = _run(params, 0.3)
