@@ -644,8 +644,13 @@ def median_and_spread(values: list, name: str) -> dict:
             f"{name}_values": known}
 
 
+#: Model options that set the number of neurons (COBAHH's ``neurons``, the column's ``scale``): the x axis of a
+#: scaling series, not a separate series.
+SIZE_OPTIONS = ("neurons", "scale")
+
+
 def scaling_series(points: list[dict]) -> dict[str, dict]:
-    """Per runner (and per value of any swept option other than neurons): measured (x, median) pairs.
+    """Per runner (and per value of any swept option other than :data:`SIZE_OPTIONS`): measured (x, median) pairs.
 
     Returns ``name -> {"runner", "options", "neurons": [(neurons, median)], "synapses": [(synapses, median)]}``.
     """
@@ -653,7 +658,7 @@ def scaling_series(points: list[dict]) -> dict[str, dict]:
     for point in points:
         if point["status"] != "ok" or not point["sim_wall_s_per_bio_s_median"]:
             continue
-        others = {k: v for k, v in point["options"].items() if k != "neurons"}
+        others = {k: v for k, v in point["options"].items() if k not in SIZE_OPTIONS}
         name = point["runner"] + (f" ({_point_label(others)})" if others else "")
         entry = series.setdefault(name, {"runner": point["runner"], "options": others, "neurons": [],
                                          "synapses": []})

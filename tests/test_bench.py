@@ -356,3 +356,19 @@ def test_column_summary_has_population_rate_medians_and_the_published_check():
 
     other_level = dataclasses.replace(experiment, options={**experiment.options, "neuron_model": "adex"})
     assert "published_rate_check" not in bench.summarise(other_level, measurements, {}, complete=True)["points"][0]
+
+
+def test_the_column_scale_is_the_size_axis_of_one_series():
+    experiment = bench.experiment_from_dict({
+        "name": "column-sizes", "model": "microcircuit", "options": {"k_scale": 1.0},
+        "sweep": {"scale": [0.05, 0.1, 0.2]}, "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2}],
+    }, source="synthetic")
+    measurements = [
+        {"runner": "simnet-cpp", "point": {"scale": scale}, "seed": 1, "repeat": 1, "threads": 2,
+         "requested_neurons": None, "ok": True, "sim_wall_s_per_bio_s": 60.0 * scale,
+         "total_wall_s_per_bio_s": None, "neurons": int(77169 * scale), "synapses": int(3e8 * scale),
+         "spikes": 10, "mean_rate_hz": 3.0, "file": "x.h5"}
+        for scale in (0.05, 0.1, 0.2)]
+    fits = bench.summarise(experiment, measurements, {}, complete=True)["fits"]
+    assert list(fits) == ["simnet-cpp"]
+    assert fits["simnet-cpp"]["vs_neurons"]["exponent"] == pytest.approx(1.0, abs=0.01)
