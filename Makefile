@@ -29,7 +29,7 @@ run: $(CORE_STAMP)
 		--backend cpp --out runs/cobahh.h5 --overwrite
 	$(BIN)/simnet reproduce
 	$(BIN)/simnet extrapolate runs/cobahh.h5 --figures figures \
-		--scaling experiments/results/sweep-cobahh-benchmark_epyc-2core_2026-11-22.json
+		--scaling experiments/results/sweep-cobahh-benchmark-256k_epyc-2core_2026-11-22.json
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q

@@ -58,15 +58,7 @@ def test_current_to_conductance_conversion_at_the_reference_voltage():
 def _spiking_counts(name, currents, duration=400 * ms, excitatory=True):
     """Spikes after 150 ms of neurons of one level driven by constant currents (no synaptic input)."""
     level = NEURON_MODELS[name]
-    brian2.start_scope()
-    brian2.defaultclock.dt = 0.1 * ms
-    group = brian2.NeuronGroup(len(currents), level.equations, threshold=level.threshold, reset=level.reset,
-                               refractory=level.refractory if level.refractory is not None else False,
-                               method=level.method, namespace=level.namespace(excitatory))
-    params = level.parameters
-    group.v = getattr(params, "E_L", getattr(params, "El", -65.0 * mV))
-    if "u" in level.initial_values:
-        group.u = "b*v"
+    group = _group_at_rest(level, len(currents), excitatory)
     group.I_dc = currents
     monitor = brian2.SpikeMonitor(group)
     brian2.run(duration)
@@ -110,15 +102,8 @@ def _unitary_psp_peak_mv(level, excitatory, settle=300 * ms, window=60 * ms):
     J = 87.81 pA excitatory, -4 J inhibitory, converted by the level's :meth:`weight`; the cell is the
     excitatory (regular-spiking) one; the PSP is the difference from an identical cell that receives no event.
     """
-    brian2.start_scope()
-    brian2.defaultclock.dt = 0.1 * ms
-    group = brian2.NeuronGroup(2, level.equations, threshold=level.threshold, reset=level.reset,
-                               refractory=level.refractory if level.refractory is not None else False,
-                               method=level.method, namespace=level.namespace(True))
+    group = _group_at_rest(level, 2, excitatory=True)
     params = level.parameters
-    group.v = getattr(params, "E_L", getattr(params, "El", -65.0 * mV))
-    if "u" in level.initial_values:
-        group.u = "b*v"
     if "v_d" in level.initial_values:
         group.v_d = params.E_L
     monitor = brian2.StateMonitor(group, "v", record=True, when="end")
@@ -151,3 +136,17 @@ def test_reference_unitary_psps_are_pd14s():
     assert _unitary_psp_peak_mv(NEURON_MODELS["lif_exp"], False) == pytest.approx(-0.600, abs=0.006)
     assert _unitary_psp_peak_mv(NEURON_MODELS["lif_cond"], True) > 0.16
     assert -0.5 < _unitary_psp_peak_mv(NEURON_MODELS["lif_cond"], False) < -0.4
+
+
+def _group_at_rest(level, size: int, excitatory: bool):
+    """``size`` neurons of ``level`` at their resting state, in a fresh scope with dt = 0.1 ms (numpy runtime)."""
+    brian2.start_scope()
+    brian2.defaultclock.dt = 0.1 * ms
+    group = brian2.NeuronGroup(size, level.equations, threshold=level.threshold, reset=level.reset,
+                               refractory=level.refractory if level.refractory is not None else False,
+                               method=level.method, namespace=level.namespace(excitatory))
+    params = level.parameters
+    group.v = getattr(params, "E_L", getattr(params, "El", -65.0 * mV))
+    if "u" in level.initial_values:
+        group.u = "b*v"
+    return group
