@@ -17,8 +17,9 @@ auto       the fastest of these that is usable here and can run the network: a G
 
 What a network needs from a backend is read from its ModelSpec (:func:`network_features`); a backend that cannot
 run it says why (:meth:`Backend.supports`), before anything is built. With ``RunSettings.reuse_build`` a
-standalone project is built in a directory named after the network's code (:func:`simnet.build_cache.project_name`) and kept, so
-the next run of the same network recompiles only what changed.
+standalone project is built in a directory named after the network's code
+(:func:`simnet.build_cache.project_name`) and kept, so the next run of the same network recompiles only what
+changed.
 """
 from __future__ import annotations
 
