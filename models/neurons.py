@@ -406,7 +406,9 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
     network (excitatory c = -65 + 15 r^2 mV, d = 8 - 6 r^2; inhibitory a = 0.02 + 0.08 r /ms, b = 0.25 - 0.05 r,
     r uniform per neuron) did not help either: at drives 1.25, 1.5 and 1.75 the excitatory populations stayed
     at or below 2.2 Hz while the inhibitory ones ran at 4-18 Hz, mean CV 0.38-0.41, synchrony 1.9-8.7 (same
-    set-up, a prototype outside the repository).
+    set-up, a prototype outside the repository). Nor did full in-degree, where no compensating DC makes the input
+    mean-driven: at n = 0.1, k = 1 the column ran at 17-18 Hz with synchrony 280-312 at drives 1 and 1.25 (the
+    reference level there: 3.9 Hz, synchrony 33; cpp, 2 threads, seed 1, 0.5-1.5 s).
     """
     return NeuronModel(
         name="izhikevich",

@@ -50,3 +50,20 @@ def test_registry_rejects_options_the_model_does_not_take():
     assert entry.parameters(neurons=100, mode="benchmark").n_neurons == 100
     with pytest.raises(UsageError, match="unknown COBAHH mode"):
         entry.parameters(mode="nope")
+
+
+def test_initial_conductances_are_never_negative():
+    """The benchmark's normal draws go negative for about 5 % of gi; simnet clips them at 0 (models/cobahh.py)."""
+    import numpy as np
+
+    from simnet import network
+    from simnet.backends import RunSettings, RuntimeBackend
+
+    spec = build_spec(CobahhParams(n_neurons=4000, mode="benchmark"))
+    with RuntimeBackend("numpy").session(RunSettings(progress=False)) as session:
+        built = network.build(spec, seed=3, record_spikes=False, mark=session.mark)
+        neurons = built.groups["neurons"]
+        ge, gi = np.asarray(neurons.ge[:]), np.asarray(neurons.gi[:])
+    assert ge.min() >= 0.0 and gi.min() >= 0.0
+    assert 0.02 < np.mean(gi == 0.0) < 0.08  # the clipped tail: P(randn < -20/12) = 4.8 %
+    assert np.median(gi) == pytest.approx(200e-9, rel=0.05)  # 20 x 10 nS, unchanged by the clip

@@ -161,8 +161,8 @@ def simulate_cobahh(b2, np, n_neurons, mode, plasticity, device_name, arguments,
     Ce.connect(p=p)
     Ci.connect(p=p)
     P.v = "El + (randn()*5.0 - 5.0)*mV"
-    P.ge = "(randn()*1.5 + 4.0)*10.0*nS"
-    P.gi = "(randn()*12.0 + 20.0)*10.0*nS"
+    P.ge = "clip(randn()*1.5 + 4.0, 0.0, 1.0e9)*10.0*nS"  # a negative initial conductance can diverge
+    P.gi = "clip(randn()*12.0 + 20.0, 0.0, 1.0e9)*10.0*nS"
     if plasticity == "stdp":
         Ce.w = we
     spikes = SpikeMonitor(P, record=bool(arguments.get("record_spikes", False)))
