@@ -342,19 +342,19 @@ def reference_vs_published(reference_stats: dict) -> Optional[dict]:
     published = by_source[PUBLISHED_RATES_ROW]
     if not set(published) & set(reference_stats):
         return None  # not the PD14 column: nothing to compare
+    means = {name: reference_stats[name].summary()["mean_rate_hz"] for name in published if name in reference_stats}
+    simulated = {name: rate for name, rate in means.items() if rate is not None}
+    check = published_rate_check(simulated)
     rows = {}
     for name, value in published.items():
-        simulated = reference_stats[name].summary()["mean_rate_hz"] if name in reference_stats else None
         others = [rates[name] for rates in by_source.values() if name in rates]
         rows[name] = {
             "published_hz": value,
             "published_range_hz": [min(others), max(others)],
-            "simulated_hz": simulated,
-            "ratio": simulated / value if simulated is not None and value else None,
+            "simulated_hz": simulated.get(name),
+            "ratio": check["ratios"].get(name),
         }
-    simulated = {name: row["simulated_hz"] for name, row in rows.items() if row["simulated_hz"] is not None}
-    return {"published_row": PUBLISHED_RATES_ROW, "source": source_note, "populations": rows,
-            "check": published_rate_check(simulated)}
+    return {"published_row": PUBLISHED_RATES_ROW, "source": source_note, "populations": rows, "check": check}
 
 
 def published_rate_check(rates_hz: dict) -> Optional[dict]:
