@@ -368,28 +368,29 @@ def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, tar
     def draw(rng: np.random.Generator) -> dict:
         # Filled block by block into arrays allocated once: at full scale (3e8 synapses) every extra
         # whole-network temporary costs gigabytes, and Brian2 keeps its own copy of each array as well.
-        pairs = [(POPULATIONS.index(target), POPULATIONS.index(source), source, target)
-                 for target in targets for source in sources]
-        pairs = [(t, s, source, target) for t, s, source, target in pairs if int(numbers[t, s]) > 0]
-        total = sum(int(numbers[t, s]) for t, s, _, _ in pairs)
+        blocks = []  # (source, target, synapse count, mean current) per population pair with synapses
+        for target in targets:
+            for source in sources:
+                t, s = POPULATIONS.index(target), POPULATIONS.index(source)
+                if int(numbers[t, s]) > 0:
+                    blocks.append((source, target, int(numbers[t, s]), means[t, s]))
+        total = sum(count for _, _, count, _ in blocks)
         i = np.empty(total, dtype=np.int32)
         j = np.empty(total, dtype=np.int32)
         weight = np.empty(total)
         delay = np.empty(total)
         start = 0
-        for t, s, source, target in pairs:
-            block = slice(start, start + int(numbers[t, s]))
-            count = block.stop - block.start
+        for source, target, count, mean in blocks:
+            block = slice(start, start + count)
             _, s_start, s_stop = slices[source]
             _, t_start, t_stop = slices[target]
             i[block] = rng.integers(s_start, s_stop, size=count, dtype=np.int32)
             j[block] = rng.integers(t_start, t_stop, size=count, dtype=np.int32)
-            mean = means[t, s]
             weight[block] = _redrawn_normal(rng, mean, abs(mean) * p.weight_rel_sd, count,
                                             lambda x, m=mean: np.sign(x) != np.sign(m))
             delay[block] = _redrawn_normal(rng, delay_mean_ms, delay_mean_ms * p.delay_rel_sd, count,
                                            lambda x: x < 0.5 * dt_ms)
-            start = block.stop
+            start += count
         # in place: current (A) -> this level's weight; delay (ms) -> a whole number of steps (>= 1), in seconds
         unit_weight = level.weight(1.0 * amp, excitatory)
         weight *= float(unit_weight)
