@@ -36,7 +36,9 @@ global factor on all input would tie together: how strongly one synaptic event m
   Otherwise it is the multiple of 0.125 whose per-population rates come closest to the reference level's
   (smallest mean over the eight populations of ``|ln(rate / reference rate)|``) among the values at which the
   column is AI: mean synchrony (:func:`simnet.dynamics.synchrony`) at most twice the reference's and mean ISI CV
-  at least 0.5. Runs: n = k = 0.1, cpp, 1 thread, seed 1, 1.5 s, statistics over 0.5-1.5 s, the reference
+  at least 0.5 (:func:`simnet.fidelity.regime_check`, which ``simnet fidelity`` applies to every run, so a level
+  that leaves the AI regime at another scale or drive is flagged in its table). Runs: n = k = 0.1, cpp,
+  1 thread, seed 1, 1.5 s, statistics over 0.5-1.5 s, the reference
   level run in the same session (mean rate 2.70 Hz, CV 0.58, synchrony 2.3). When no value is AI the
   rate-closest one is used and the level's docstring says so. Each level's docstring lists its runs.
 
@@ -411,6 +413,20 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
     reference level there: 3.9 Hz, synchrony 33; cpp, 2 threads, seed 1, 0.5-1.5 s). Nor did weaker adaptation
     (excitatory d = 2 mV/ms instead of 8, at n = k = 0.1): silent at drive 1, synchrony 37 (CV 0.42, 5.1 Hz) at
     1.5 and 70 at 1.75; so the synchrony is not the adaptation's alone.
+    Nor did the later, dimensional form of the model (Izhikevich 2007, *Dynamical Systems in Neuroscience*,
+    ch. 8; ``data/izhikevich2007_simple_model.csv``): ``C dv/dt = k (v - v_r)(v - v_t) - u + I``,
+    ``du/dt = a (b (v - v_r) - u)``, whose regular-spiking cell has a membrane time constant at rest of
+    C / (k (v_t - v_r)) = 7 ms (against 1.7 ms above and PD14's 10 ms) and PSP-matched factors 1.021 / 1.024
+    (n = k = 0.1, cpp, seed 1, 0.5-1.5 s, a prototype outside the repository). With its fast-spiking
+    interneurons (membrane time constant 1.3 ms) the column was silent up to drive 0.625 and synchronous from
+    0.6875 on (2.1 Hz, CV 0.23, synchrony 221, population rhythm near 3 Hz; 5.9 Hz and 264 at 0.75; 11 Hz and
+    163 at 1), also at full in-degree (k = 1, drives 0.5-0.75: synchrony 314-326) and with the reset at rest
+    (c = -60 mV, drives 0.75-1: synchrony 165-260). With regular-spiking interneurons it was asynchronous but
+    regular: CV 0.25-0.41 at every drive from 0.75 to 1.75 (0.82-14 Hz), synchrony at most twice the
+    reference's only up to 1.125 (2.3 at 5.3 Hz, CV 0.34), 21-24 from 1.5 on. So both forms of the
+    regular-spiking cell fire too regularly for the rule's AI test (CV >= 0.5), and the fast-spiking cells make
+    the column synchronous. ``simnet fidelity`` marks this level "not AI" from the run itself
+    (:func:`simnet.fidelity.regime_check`): its costs are measured, its dynamics are not comparable.
     """
     return NeuronModel(
         name="izhikevich",

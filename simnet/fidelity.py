@@ -29,6 +29,9 @@ PUBLISHED_RATES_ROW = "nest3_reference"
 #: Tolerance of the reference level's rates against the published ones (see :func:`published_rate_check`).
 PUBLISHED_RATE_FACTOR = 2.5
 PUBLISHED_MEAN_ABS_LOG_RATIO = math.log(1.5)
+#: The asynchronous-irregular (AI) test of the calibration rule (models/neurons.py, rule 2; see :func:`regime_check`).
+AI_MAX_SYNCHRONY_RATIO = 2.0
+AI_MIN_CV = 0.5
 #: Human scale of the projection: the upper end of the documents' range of cortical neurons.
 HUMAN_NEURONS = extrapolate.HUMAN_SCALE_NEURONS[1]
 #: Parameters of the column shown in the table's heading (names in the record).
@@ -312,6 +315,33 @@ def level_row(level: str, record, stats: dict, reference_stats: Optional[dict], 
     return row
 
 
+def regime_check(row: dict, reference_row: Optional[dict]) -> dict:
+    """Whether a level's column is asynchronous-irregular (AI) by the test of the calibration rule.
+
+    AI: mean synchrony at most :data:`AI_MAX_SYNCHRONY_RATIO` times the reference level's (same table, same
+    window and neuron samples) and mean ISI CV at least :data:`AI_MIN_CV`. The test that chose each level's
+    external drive (models/neurons.py, rule 2), applied to the run at hand: a level calibrated at one scale can
+    fail it at another. ``asynchronous_irregular`` is None when a statistic is missing (a silent column, or no
+    reference level in the table). A level that fails it has measured costs, but dynamics not comparable with the
+    reference's.
+    """
+    synchrony, cv = row.get("mean_synchrony"), row.get("mean_cv_isi")
+    reference_synchrony = (reference_row or {}).get("mean_synchrony")
+    ratio = None
+    if synchrony is not None and reference_synchrony:
+        ratio = synchrony / reference_synchrony
+    verdict = None
+    if ratio is not None and cv is not None:
+        verdict = bool(ratio <= AI_MAX_SYNCHRONY_RATIO and cv >= AI_MIN_CV)
+    return {
+        "asynchronous_irregular": verdict,
+        "synchrony_ratio": ratio,
+        "mean_cv_isi": cv,
+        "rule": (f"synchrony <= {AI_MAX_SYNCHRONY_RATIO:g} x the reference level's and mean ISI CV >= "
+                 f"{AI_MIN_CV:g}"),
+    }
+
+
 def human_scale(cost: dict) -> dict:
     """A level's cost projected to :data:`HUMAN_NEURONS` for 15 biological years (derived, not measured)."""
     years = extrapolate.FIFTEEN_YEARS_S
@@ -431,6 +461,13 @@ def fidelity_table(records: dict, discard_s: float = dynamics.DEFAULT_DISCARD_MS
         notes.append("the records differ in duration or size; their statistics are not directly comparable")
     rows = [level_row(level, record, stats[level], reference_stats, str(sources.get(level, "")))
             for level, record in records.items()]
+    reference_row = next((row for row in rows if row["level"] == reference_level), None)
+    for row in rows:
+        row["regime"] = regime_check(row, reference_row)
+    not_ai = [row["level"] for row in rows if row["regime"]["asynchronous_irregular"] is False]
+    if not_ai:
+        notes.append(f"not asynchronous-irregular ({rows[0]['regime']['rule']}): {', '.join(not_ai)}; their costs "
+                     f"are measured, their dynamics are not comparable with the reference level's")
     table = {
         "model": first.model,
         "reference_level": reference_level,
@@ -464,6 +501,11 @@ def _fmt(value, spec: str = ".3g") -> str:
     return "-" if value is None else f"{value:{spec}}"
 
 
+def _regime_mark(row: dict) -> str:
+    verdict = (row.get("regime") or {}).get("asynchronous_irregular")
+    return "-" if verdict is None else ("yes" if verdict else "no")
+
+
 def format_fidelity(table: dict) -> str:
     """Plain-text rendering of :func:`fidelity_table`."""
     rows = table["rows"]
@@ -479,7 +521,7 @@ def format_fidelity(table: dict) -> str:
         "",
         "cost (measured by each run; FLOPs and memory per neuron, wall per biological second of the loop)",
         f"  {'level':<16}{'FLOPs/n/s':>11}{'peak-eq':>11}{'wall s/s':>10}{'B/neuron':>10}"
-        f"{'rate Hz':>9}{'CV ISI':>8}{'corr':>9}{'sync':>7}{'KS rate':>9}{'KS CV':>7}",
+        f"{'rate Hz':>9}{'CV ISI':>8}{'corr':>9}{'sync':>7}{'AI':>5}{'KS rate':>9}{'KS CV':>7}",
     ]
     for row in rows:
         ks = row["ks_vs_reference"] or {}
@@ -488,7 +530,7 @@ def format_fidelity(table: dict) -> str:
             f"{_fmt(row['peak_equivalent_flops_per_neuron_per_bio_s']):>11}{_fmt(row['sim_wall_s_per_bio_s']):>10}"
             f"{_fmt(row['memory_bytes_per_neuron'], '.0f'):>10}{_fmt(row['mean_rate_hz']):>9}"
             f"{_fmt(row['mean_cv_isi'], '.2f'):>8}{_fmt(row['mean_correlation'], '.4f'):>9}"
-            f"{_fmt(row['mean_synchrony'], '.2f'):>7}"
+            f"{_fmt(row['mean_synchrony'], '.2f'):>7}{_regime_mark(row):>5}"
             f"{_fmt((ks.get('rate') or {}).get('max_over_populations'), '.3f'):>9}"
             f"{_fmt((ks.get('cv_isi') or {}).get('max_over_populations'), '.3f'):>7}")
     lines += [
@@ -496,6 +538,8 @@ def format_fidelity(table: dict) -> str:
         "B/neuron: state bytes per neuron + per synapse x synapses per neuron;",
         "  rate, CV, corr: means over neurons / pairs; sync: mean over populations; KS: largest over "
         "populations, against the reference level; -: no neuron or pair to compute it from",
+        f"  AI: asynchronous-irregular, {rows[0]['regime']['rule'] if 'regime' in rows[0] else '-'} "
+        "(the calibration rule's test)",
         f"  peak from: {first['peak_source']}",
         "",
         "mean rate per population (Hz)",
@@ -552,6 +596,7 @@ def figure_inputs(table: dict) -> dict:
         "sim_wall_s_per_bio_s": [row["sim_wall_s_per_bio_s"] for row in rows],
         "ks_rate": [ks(row, "rate") for row in rows],
         "ks_cv": [ks(row, "cv_isi") for row in rows],
+        "asynchronous_irregular": [(row.get("regime") or {}).get("asynchronous_irregular") for row in rows],
         "reference_level": table["reference_level"],
         "measured_on": (f"{table['model']}, {first['neurons']:,} neurons, measured on {first['measured_on']} "
                         f"({first['backend']}, {first['precision']})"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import matplotlib
 
@@ -162,7 +162,7 @@ def plot_ladder(entries: list["LadderEntry"], out_stem: Path,
 
 def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s: list, sim_wall_s_per_bio_s: list,
                           ks_rate: list, ks_cv: list, reference_level: str, measured_on: str,
-                          out_stem: Path) -> list[Path]:
+                          out_stem: Path, asynchronous_irregular: Optional[list] = None) -> list[Path]:
     """Cost versus neuron fidelity: counted FLOPs and loop wall per biological second, one point per level.
 
     Parameters
@@ -180,6 +180,9 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
         What the runs were measured on, shown under the title.
     out_stem : Path
         Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
+    asynchronous_irregular : list of bool or None, optional
+        Per level, the verdict of :func:`simnet.fidelity.regime_check`; a level that is not AI is drawn hollow
+        and its note says so.
 
     Returns
     -------
@@ -188,24 +191,29 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
     """
     if not levels:
         raise ValueError("plot_cost_vs_fidelity needs at least one level")
+    regimes = list(asynchronous_irregular) if asynchronous_irregular is not None else [None] * len(levels)
     panels = (("counted FLOPs per neuron per biological second", counted_flops_per_neuron_per_bio_s),
               ("loop wall-clock s per biological second", sim_wall_s_per_bio_s))
     fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 1.5 * len(levels) + 4.0), 4.2))
     try:
         positions = np.arange(len(levels))
         for ax, (label, values) in zip(axes, panels):
-            for x, level, value, rate_distance, cv_distance in zip(positions, levels, values, ks_rate, ks_cv):
+            for x, level, value, rate_distance, cv_distance, regime in zip(positions, levels, values, ks_rate,
+                                                                            ks_cv, regimes):
                 if value is None or not value > 0 or not math.isfinite(value):
                     continue
                 is_reference = level == reference_level
+                color = "C3" if is_reference else "C0"
                 ax.scatter([x], [value], marker="*" if is_reference else "o", s=140 if is_reference else 50,
-                           color="C3" if is_reference else "C0", zorder=3,
+                           color=color, facecolors="none" if regime is False else color, zorder=3,
                            label="reference level" if is_reference else None)
                 if is_reference:
                     note = "reference"
                 else:
                     note = (f"KS rate {rate_distance:.2f}" if rate_distance is not None else "KS rate -") + "\n" + (
                         f"KS CV {cv_distance:.2f}" if cv_distance is not None else "KS CV -")
+                if regime is False:
+                    note += "\nnot AI"
                 ax.annotate(note, (x, value), textcoords="offset points", xytext=(0, 9), ha="center",
                             fontsize="x-small")
             ax.set_yscale("log")
@@ -222,7 +230,8 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
         handles, names = axes[0].get_legend_handles_labels()
         if handles:
             axes[0].legend(handles, names, fontsize="small", loc="upper left")
-        fig.suptitle("Cost versus neuron fidelity (KS: largest over populations, against the reference)\n"
+        hollow = "; hollow: not asynchronous-irregular" if False in regimes else ""
+        fig.suptitle(f"Cost versus neuron fidelity (KS: largest over populations, against the reference{hollow})\n"
                      + measured_on, fontsize="small")
         fig.tight_layout()
         return _save_atomically(fig, out_stem)

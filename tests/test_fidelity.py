@@ -150,6 +150,11 @@ def test_table_has_cost_dynamics_distances_and_projection(cobahh_ladder, tmp_pat
     assert reference["ks_vs_reference"]["rate"]["max_over_populations"] == 0.0
     assert other["ks_vs_reference"]["rate"]["max_over_populations"] > 0.0
     assert other["populations"]["exc"]["neurons"] == 320
+    # the regime test is applied to every row, the reference's synchrony against its own
+    assert reference["regime"]["synchrony_ratio"] == pytest.approx(1.0)
+    for row in table["rows"]:
+        assert row["regime"]["asynchronous_irregular"] == (
+            row["mean_synchrony"] <= 2 * reference["mean_synchrony"] and row["mean_cv_isi"] >= 0.5)
     # the published PD14 rates concern other populations: no comparison for COBAHH
     assert table["reference_vs_published"] is None
     text = fidelity.format_fidelity(table)
@@ -157,6 +162,43 @@ def test_table_has_cost_dynamics_distances_and_projection(cobahh_ladder, tmp_pat
     json.dumps(table)  # plain JSON, no numpy left
     written = plot_cost_vs_fidelity(**fidelity.figure_inputs(table), out_stem=tmp_path / "fig")
     assert [p.suffix for p in written] == [".png", ".svg"] and all(p.stat().st_size > 0 for p in written)
+
+
+def test_regime_check_is_the_calibration_rules_ai_test():
+    reference = {"mean_synchrony": 2.5, "mean_cv_isi": 0.6}
+
+    def verdict(synchrony, cv, against=reference):
+        return fidelity.regime_check({"mean_synchrony": synchrony, "mean_cv_isi": cv}, against)
+
+    check = verdict(4.9, 0.52)
+    assert check["asynchronous_irregular"] is True and check["synchrony_ratio"] == pytest.approx(1.96)
+    # too synchronous, too regular, or both: not AI
+    assert verdict(5.1, 0.9)["asynchronous_irregular"] is False
+    assert verdict(2.0, 0.33)["asynchronous_irregular"] is False
+    assert verdict(13.3, 0.33)["asynchronous_irregular"] is False
+    # a silent column or no reference: no verdict
+    assert verdict(None, None)["asynchronous_irregular"] is None
+    assert verdict(2.0, 0.6, against=None)["asynchronous_irregular"] is None
+    assert "2 x the reference" in check["rule"] and ">= 0.5" in check["rule"]
+
+
+def test_table_names_the_levels_that_are_not_ai(tmp_path):
+    from simnet.plots import plot_cost_vs_fidelity
+
+    def row(level, synchrony, cv):
+        return {"level": level, "mean_synchrony": synchrony, "mean_cv_isi": cv,
+                "counted_flops_per_neuron_per_bio_s": 3e5, "sim_wall_s_per_bio_s": 1.0,
+                "ks_vs_reference": None, "regime": fidelity.regime_check(
+                    {"mean_synchrony": synchrony, "mean_cv_isi": cv}, {"mean_synchrony": 2.4})}
+
+    table = {"rows": [row("lif_exp", 2.4, 0.59), row("izhikevich", 13.3, 0.33)], "reference_level": "lif_exp",
+             "model": "microcircuit"}
+    table["rows"][0].update(neurons=10, measured_on="here", backend="cpp", precision="double")
+    inputs = fidelity.figure_inputs(table)
+    assert inputs["asynchronous_irregular"] == [True, False]
+    assert fidelity._regime_mark(table["rows"][1]) == "no" and fidelity._regime_mark(table["rows"][0]) == "yes"
+    written = plot_cost_vs_fidelity(**inputs, out_stem=tmp_path / "fig")
+    assert all(p.stat().st_size > 0 for p in written)
 
 
 def test_published_rates_table_is_read_with_its_source():
