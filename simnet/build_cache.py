@@ -2,7 +2,7 @@
 
 With ``RunSettings.reuse_build`` a standalone run builds in ``<build root>/<project name>`` and keeps the
 directory, so the next run of the same network recompiles only what changed (see
-:class:`simnet.backends.StandaloneSession`). This module names that directory after the network's code
+:class:`simnet.sessions.StandaloneSession`). This module names that directory after the network's code
 (:func:`project_name`), finds the default root (:func:`default_build_cache`) and locks a directory for one
 process at a time (:func:`claim_project_directory`).
 """

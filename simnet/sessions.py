@@ -1,0 +1,335 @@
+"""One run on a Brian2 device: the session a backend opens, and what it does to Brian2's global state.
+
+A :class:`Session` marks phase boundaries and runs the network; :class:`SessionContext` sets Brian2's device and
+preferences for the run and restores a fresh import's state afterwards, so several runs in one process do not
+interfere. :class:`RuntimeSession` runs in Brian2's runtime mode (times come from Brian2 and Python);
+:class:`StandaloneSession` records the calls for a standalone device (C++, brian2cuda, Brian2GeNN), builds and runs
+the generated program, and reads the phase marks it writes. Which device and preferences are chosen is the
+backends' business (:mod:`simnet.backends`); :class:`RunSettings` carries the per-run choices.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import brian2
+import numpy as np
+
+from simnet.build_cache import claim_project_directory, default_build_cache
+from simnet.cost import timing
+from simnet.errors import UsageError
+
+if TYPE_CHECKING:
+    from simnet.backends import Backend
+
+PRECISIONS = {"single": np.float32, "double": np.float64}
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Per-run backend settings."""
+
+    precision: str = "double"
+    #: OpenMP threads for ``cpp`` (None: every logical CPU of this machine).
+    threads: Optional[int] = None
+    #: Where build directories are made (None: the system's temporary directory; with ``reuse_build``,
+    #: :func:`simnet.build_cache.default_build_cache`).
+    build_root: Optional[Path] = None
+    keep_build: bool = False
+    #: Build a standalone project in a directory named after the network's code and keep it, so the next run
+    #: of the same network recompiles only changed sources (see :class:`StandaloneSession`).
+    reuse_build: bool = False
+    #: Print Brian2's progress reports (to stderr) during the simulation loop.
+    progress: bool = True
+    report_period_s: float = 10.0
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise UsageError(f"unknown precision {self.precision!r}; choose single or double")
+        if self.threads is not None and self.threads < 1:
+            raise UsageError(f"--threads must be at least 1, got {self.threads}")
+
+    @property
+    def float_dtype(self):
+        return PRECISIONS[self.precision]
+
+
+class Session(ABC):
+    """One run's use of a backend: marks phase boundaries and runs the network."""
+
+    def __init__(self, settings: RunSettings):
+        self.settings = settings
+        self.timings: dict[str, float] = {}
+        self.notes: list[str] = []
+        #: (start, end) of the measured loop on the time.monotonic() clock, when the backend can tell
+        self.loop_window_monotonic: Optional[tuple[float, float]] = None
+
+    @abstractmethod
+    def mark(self, name: str) -> None:
+        """Mark a phase boundary at this point of the run."""
+
+    @abstractmethod
+    def simulate(self, net: brian2.Network, duration, pre_run) -> None:
+        """Run ``pre_run`` (excluded from the loop time) then ``duration`` of biological time."""
+
+    def _report(self):
+        return "stderr" if self.settings.progress else None
+
+
+class SessionContext:
+    """What :meth:`simnet.backends.Backend.session` returns: sets Brian2 up for one run on entry (through the
+    backend's ``_open``) and puts its device and preferences back on exit."""
+
+    def __init__(self, backend: "Backend", settings: RunSettings, project: Optional[str]):
+        self.backend, self.settings, self.project = backend, settings, project
+
+    def __enter__(self) -> Session:
+        # Brian2 objects of an earlier run in this process live on in reference cycles until collected; while
+        # they do, Brian2 names this run's code objects with suffixes (``_1``), which changes the generated
+        # files and so defeats a reused project.
+        gc.collect()
+        _restore_brian_defaults()
+        brian2.prefs.core.default_float_dtype = self.settings.float_dtype
+        self.session = self.backend._open(self.settings, self.project)
+        return self.session
+
+    def __exit__(self, *exc_info):
+        close = getattr(self.session, "close", None)
+        if close is not None:
+            close()
+        _restore_brian_defaults()
+        return False
+
+
+def _restore_brian_defaults():
+    """Leave Brian2 as a fresh import would: runtime device, default preferences and clock."""
+    if brian2.get_device().__class__.__name__ != "RuntimeDevice":
+        brian2.device.reinit()
+        brian2.set_device("runtime")
+    brian2.prefs.reset_to_defaults()
+    brian2.defaultclock.dt = 0.1 * brian2.ms
+
+
+class RuntimeSession(Session):
+    def __init__(self, settings: RunSettings, target: str):
+        super().__init__(settings)
+        brian2.prefs.codegen.target = target
+        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete.
+        brian2.prefs.core.stop_on_keyboard_interrupt = False
+        self.clock = timing.PythonMarks()
+
+    def mark(self, name: str) -> None:
+        self.clock.mark(name)
+
+    def simulate(self, net, duration, pre_run) -> None:
+        run_kwargs = {"namespace": {}}
+        generation_s = 0.0
+        pre_run_loop_s = None
+        if pre_run is not None and float(pre_run) > 0:
+            started = time.perf_counter()
+            with _monitors_paused(net):
+                net.run(pre_run, **run_kwargs)
+            pre_run_loop_s = brian2.device._last_run_time
+            generation_s += time.perf_counter() - started - pre_run_loop_s
+        self.mark(timing.LOOP_START)
+        started = time.perf_counter()
+        net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
+                **run_kwargs)
+        wall = time.perf_counter() - started
+        self.mark(timing.LOOP_END)
+        ended_monotonic = time.monotonic()
+        _check_completed()
+        # Runtime mode generates (and, for Cython, compiles) code inside each run call before its loop starts;
+        # Brian2 times the loop itself (device._last_run_time).
+        loop_s = brian2.device._last_run_time
+        self.loop_window_monotonic = (ended_monotonic - loop_s, ended_monotonic)
+        generation_s += wall - loop_s
+        self.timings.update(timing.phase_durations(self.clock.marks))
+        self.timings.pop("pre_run_s", None)
+        if pre_run_loop_s is not None:
+            self.timings["pre_run_s"] = pre_run_loop_s
+        self.timings["simulation_loop_s"] = loop_s
+        self.timings["code_generation_s"] = generation_s
+        self.notes.append("runtime mode: code generation and Cython compilation happen inside each run call; "
+                          "both are in code_generation_s")
+
+
+class StandaloneSession(Session):
+    """A run on a Brian2 standalone device: calls are recorded, then built, compiled and run at the end.
+
+    By default each run builds in a fresh temporary directory, removed at the end. With
+    ``settings.reuse_build`` (and a ``project`` name) it builds in ``<build root>/<project>`` and keeps it: Brian2
+    does not rewrite a generated file whose content is unchanged (``CPPWriter.write``, brian2 2.5 to 2.10) and
+    its makefile tracks header dependencies (``make.deps``), so building the same network again recompiles only
+    the sources that changed (a new seed changes ``main.cpp`` only). An exclusive lock on
+    ``<project>.lock`` keeps two processes from building there at once; when it is held the run builds in a
+    fresh temporary directory instead. :attr:`project` says which happened: ``"reused"`` (an earlier build was
+    there), ``"new"`` (kept for the next run) or ``"temporary"``.
+    """
+
+    def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
+                 reuse_refusal: str = ""):
+        super().__init__(settings)
+        self._lock_fd: Optional[int] = None
+        self.project = "temporary"
+        if settings.reuse_build and reuse_refusal:
+            self.notes.append(f"standalone project not reused: {reuse_refusal}")
+        elif settings.reuse_build and project:
+            self._claim_reusable_directory(project)
+        if self.project == "temporary":
+            root = settings.build_root or Path(tempfile.gettempdir())
+            Path(root).mkdir(parents=True, exist_ok=True)
+            self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+        self.build_args = build_args
+        brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
+        # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
+        # hundreds) then starts hundreds of compilers at once, each ~100 MB, and can exhaust memory.
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{jobs}"]
+        brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
+        brian2.device.insert_code("after_start", timing.standalone_mark_code(timing.PROGRAM_START))
+        brian2.device.insert_code("before_end", timing.standalone_mark_code(timing.PROGRAM_END))
+        # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays differently.
+        self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
+        self._static_arrays_before_synapses: set[str] = set()
+        self._set_up_arrays: list[str] = []
+
+    def _claim_reusable_directory(self, project: str) -> None:
+        """Build in ``<root>/<project>`` if no other process does; otherwise leave a note (and a temporary
+        directory is used)."""
+        root = Path(self.settings.build_root) if self.settings.build_root else default_build_cache()
+        fallback = "so this run built in a fresh temporary directory"
+        try:
+            claimed = claim_project_directory(root, project)
+        except OSError as err:  # e.g. a cache folder that cannot be written
+            self.notes.append(f"standalone project not reused: cannot use {root / project} "
+                              f"({err.strerror or err}), {fallback}")
+            return
+        if claimed is None:
+            self.notes.append(f"standalone project not reused: {root / project} was in use by another process "
+                              f"(its lock was held), {fallback}")
+            return
+        self.directory, self._lock_fd, reused = claimed
+        self.project = "reused" if reused else "new"
+        self.notes.append(
+            f"standalone project reused from {self.directory}: only sources whose generated code changed were "
+            "recompiled, so compile_s is an incremental build's" if reused else
+            f"standalone project built in {self.directory} and kept for reuse (no earlier build there)")
+        # The generated program appends its marks; an earlier run's must not be read as this run's.
+        (self.directory / timing.MARKS_FILE).unlink(missing_ok=True)
+
+    def mark(self, name: str) -> None:
+        brian2.device.insert_code("main", timing.standalone_mark_code(name))
+        if not self._releases_set_up_arrays:
+            return
+        static_arrays = getattr(brian2.device, "static_arrays", {})
+        if name == timing.SYNAPSES_START:
+            self._static_arrays_before_synapses = set(static_arrays)
+        elif name == timing.INIT_END:
+            # The connection indices and per-synapse values handed to Brian2 between these two marks are
+            # copied into the network's own arrays once, at set-up; then nothing reads them again. The
+            # generated program and Python both keep them to the end by default: 24 bytes per synapse each
+            # for the column, which at full scale is the difference between fitting in memory or not.
+            new_arrays = set(static_arrays) - self._static_arrays_before_synapses
+            self._set_up_arrays = sorted(n for n in new_arrays if n.startswith("_static_array_"))
+            brian2.device.insert_code("main", _release_static_arrays_code(self._set_up_arrays))
+
+    def simulate(self, net, duration, pre_run) -> None:
+        if pre_run is not None and float(pre_run) > 0:
+            with _monitors_paused(net):
+                net.run(pre_run, namespace={})
+        self.mark(timing.LOOP_START)
+        net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
+                namespace={})
+        self.mark(timing.LOOP_END)
+        started = time.perf_counter()
+        if self._releases_set_up_arrays:
+            brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                **self.build_args)
+            _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
+            brian2.device.run(directory=str(self.directory), with_output=True, run_args=None)
+        else:
+            brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
+                                **self.build_args)
+        build_wall = time.perf_counter() - started
+        timers = getattr(brian2.device, "timers", {}) or {}
+        compile_s = sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
+        run_binary_s = timers.get("run_binary")
+        if compile_s is not None and run_binary_s is not None:
+            self.timings["code_generation_s"] = build_wall - compile_s - run_binary_s
+            self.timings["compile_s"] = compile_s
+            self.timings["run_binary_s"] = run_binary_s
+        else:
+            self.timings["build_and_run_s"] = build_wall
+            self.notes.append("this device does not report compile and run times separately")
+        marks = timing.read_standalone_marks(self.directory)
+        if not marks:
+            self.notes.append("the generated program wrote no phase marks")
+        self.timings.update(timing.phase_durations(marks))
+        if timing.LOOP_START in marks and timing.LOOP_END in marks:
+            self.loop_window_monotonic = (marks[timing.LOOP_START], marks[timing.LOOP_END])
+        if pre_run is None or float(pre_run) <= 0:
+            self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
+        _check_completed()
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock; the lock file stays (removing it would race)
+            self._lock_fd = None
+        elif not self.settings.keep_build:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _release_static_arrays_code(names: list[str]) -> str:
+    """C++ freeing Brian2 static arrays early, in the form Brian2's own clean-up expects (pointer zeroed)."""
+    return "\n".join(f"if({name}!=0){{ delete [] {name}; {name} = 0; }}" for name in names)
+
+
+def _forget_set_up_arrays(device, static_names: list[str]) -> None:
+    """Drop Python's copies of the set-up arrays once the project is written (the program has its own).
+
+    Brian2 keeps each static array and, in its value cache, the connection indices (``sources``, ``targets``,
+    ``_synaptic_pre``/``_post``) of every ``Synapses``: 40 bytes per synapse in all, held while the program
+    runs. A cleared cache entry makes Brian2 read the value from the program's results files instead.
+    """
+    for name in static_names:
+        device.static_arrays.pop(name, None)
+    cache = getattr(device, "array_cache", {})
+    for var in list(cache):
+        try:
+            of_synapses = isinstance(getattr(var, "owner", None), brian2.Synapses)
+        except ReferenceError:  # the owner of an earlier run's variable is gone (weak proxy)
+            of_synapses = False
+        if of_synapses:
+            cache[var] = None
+    gc.collect()
+
+
+@contextmanager
+def _monitors_paused(net: brian2.Network):
+    """Monitors record nothing during the pre-run: the record's spikes, rates and activity counts (and so the
+    activity-driven FLOPs) then cover exactly the measured loop. Standalone devices honour ``active`` per run."""
+    monitors = [obj for obj in net.objects
+                if isinstance(obj, (brian2.SpikeMonitor, brian2.PopulationRateMonitor, brian2.StateMonitor))
+                and obj.active]
+    for monitor in monitors:
+        monitor.active = False
+    try:
+        yield
+    finally:
+        for monitor in monitors:
+            monitor.active = True
+
+
+def _check_completed():
+    fraction = getattr(brian2.device, "_last_run_completed_fraction", 1.0)
+    if fraction is not None and fraction < 1.0:
+        raise KeyboardInterrupt(f"the simulation stopped at {fraction:.0%} of its duration")
