@@ -32,6 +32,7 @@ PUBLISHED_MEAN_ABS_LOG_RATIO = math.log(1.5)
 #: The asynchronous-irregular (AI) test of the calibration rule (models/neurons.py, rule 2; see :func:`regime_check`).
 AI_MAX_SYNCHRONY_RATIO = 2.0
 AI_MIN_CV = 0.5
+AI_RULE = f"synchrony <= {AI_MAX_SYNCHRONY_RATIO:g} x the reference level's and mean ISI CV >= {AI_MIN_CV:g}"
 #: Human scale of the projection: the upper end of the documents' range of cortical neurons.
 HUMAN_NEURONS = extrapolate.HUMAN_SCALE_NEURONS[1]
 #: Parameters of the column shown in the table's heading (names in the record).
@@ -337,8 +338,7 @@ def regime_check(row: dict, reference_row: Optional[dict]) -> dict:
         "asynchronous_irregular": verdict,
         "synchrony_ratio": ratio,
         "mean_cv_isi": cv,
-        "rule": (f"synchrony <= {AI_MAX_SYNCHRONY_RATIO:g} x the reference level's and mean ISI CV >= "
-                 f"{AI_MIN_CV:g}"),
+        "rule": AI_RULE,
     }
 
 
@@ -466,8 +466,8 @@ def fidelity_table(records: dict, discard_s: float = dynamics.DEFAULT_DISCARD_MS
         row["regime"] = regime_check(row, reference_row)
     not_ai = [row["level"] for row in rows if row["regime"]["asynchronous_irregular"] is False]
     if not_ai:
-        notes.append(f"not asynchronous-irregular ({rows[0]['regime']['rule']}): {', '.join(not_ai)}; their costs "
-                     f"are measured, their dynamics are not comparable with the reference level's")
+        notes.append(f"not asynchronous-irregular ({AI_RULE}): {', '.join(not_ai)}; their costs are measured, "
+                     f"their dynamics are not comparable with the reference level's")
     table = {
         "model": first.model,
         "reference_level": reference_level,
@@ -538,8 +538,7 @@ def format_fidelity(table: dict) -> str:
         "B/neuron: state bytes per neuron + per synapse x synapses per neuron;",
         "  rate, CV, corr: means over neurons / pairs; sync: mean over populations; KS: largest over "
         "populations, against the reference level; -: no neuron or pair to compute it from",
-        f"  AI: asynchronous-irregular, {rows[0]['regime']['rule'] if 'regime' in rows[0] else '-'} "
-        "(the calibration rule's test)",
+        f"  AI: asynchronous-irregular, {AI_RULE} (the calibration rule's test)",
         f"  peak from: {first['peak_source']}",
         "",
         "mean rate per population (Hz)",
