@@ -22,9 +22,14 @@ Connectivity modes:
     the brian2genn_benchmarks scaling: p = 1000 / N (about 1000 synapses per neuron) with zero weights, so
     that activity does not change with N and only the cost of processing the synapses grows.
 
-The rate functions use the explicit ``x / (exp(x) - 1)`` form rather than Brian2's ``exprel`` (unavailable on
-GeNN), and every constant is a float literal so no backend generates ``exp(<int>)`` (rejected by nvcc in
-device code; see shared/reference/gpu_stack.md).
+The rate functions use the explicit ``x / (exp(x) - 1)`` form rather than Brian2's ``exprel``, which GeNN does
+not have (brian2genn_benchmarks/COBAHH.py uses the same explicit form). Every constant is a float literal: Brian2's
+exponential Euler can fold an integer-valued constant into ``exp(8)``, and nvcc rejects ``exp(<int>)`` in device
+code.
+
+The neuron's equations are composed from named parts (:func:`hh_equations`), so that the column's
+Hodgkin-Huxley level (:func:`simnet.models.neurons.hh_traub`) uses the same membrane and channels with its own
+synapses.
 """
 from __future__ import annotations
 
@@ -39,20 +44,42 @@ from simnet.spec import ModelSpec, Population, Projection, default
 MODES = ("classic", "benchmark")
 PLASTICITY = ("none", "stdp")
 
-EQUATIONS = """
-dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) - g_na*(m*m*m)*h*(v - ENa) - g_kd*(n*n*n*n)*(v - EK))/Cm : volt
-dm/dt = alpha_m*(1.0 - m) - beta_m*m : 1
+# The Hodgkin-Huxley neuron in parts. Names: leak gl/El, sodium g_na/ENa, delayed-rectifier potassium g_kd/EK,
+# threshold offset VT of the rate functions, membrane capacitance Cm.
+
+#: Traub & Miles sodium and potassium currents, subtracted from the membrane current.
+HH_CHANNEL_CURRENTS = "g_na*(m*m*m)*h*(v - ENa) - g_kd*(n*n*n*n)*(v - EK)"
+#: Gating ODEs of the channels' m, n and h.
+HH_GATING = """dm/dt = alpha_m*(1.0 - m) - beta_m*m : 1
 dn/dt = alpha_n*(1.0 - n) - beta_n*n : 1
 dh/dt = alpha_h*(1.0 - h) - beta_h*h : 1
-dge/dt = -ge*(1.0/taue) : siemens
-dgi/dt = -gi*(1.0/taui) : siemens
-alpha_m = 0.32*(mV**-1)*(13.0*mV - v + VT)/(exp((13.0*mV - v + VT)/(4.0*mV)) - 1.0)/ms : Hz
+"""
+#: Traub & Miles (1991) rate functions, explicit x / (exp(x) - 1) form and float literals (module docstring).
+TRAUB_MILES_RATES = """alpha_m = 0.32*(mV**-1)*(13.0*mV - v + VT)/(exp((13.0*mV - v + VT)/(4.0*mV)) - 1.0)/ms : Hz
 beta_m = 0.28*(mV**-1)*(v - VT - 40.0*mV)/(exp((v - VT - 40.0*mV)/(5.0*mV)) - 1.0)/ms : Hz
 alpha_h = 0.128*exp((17.0*mV - v + VT)/(18.0*mV))/ms : Hz
 beta_h = 4.0/(1.0 + exp((40.0*mV - v + VT)/(5.0*mV)))/ms : Hz
 alpha_n = 0.032*(mV**-1)*(15.0*mV - v + VT)/(exp((15.0*mV - v + VT)/(5.0*mV)) - 1.0)/ms : Hz
 beta_n = 0.5*exp((10.0*mV - v + VT)/(40.0*mV))/ms : Hz
 """
+#: COBAHH's synaptic current and its conductances (time constants taue / taui, reversal potentials Ee / Ei).
+COBAHH_SYNAPTIC_CURRENT = "ge*(Ee - v) + gi*(Ei - v)"
+COBAHH_CONDUCTANCES = """dge/dt = -ge*(1.0/taue) : siemens
+dgi/dt = -gi*(1.0/taui) : siemens
+"""
+
+
+def hh_equations(synaptic_current: str, synapse_equations: str = "") -> str:
+    """The Hodgkin-Huxley neuron's equations with ``synaptic_current`` entering the membrane.
+
+    ``synaptic_current`` is an expression in amp added to the leak current (e.g. :data:`COBAHH_SYNAPTIC_CURRENT`);
+    ``synapse_equations``, if given, are the equations of the variables it names, placed after the gating ODEs.
+    """
+    membrane = f"dv/dt = (gl*(El - v) + {synaptic_current} - {HH_CHANNEL_CURRENTS})/Cm : volt\n"
+    return "\n" + membrane + HH_GATING + synapse_equations + TRAUB_MILES_RATES
+
+
+EQUATIONS = hh_equations(COBAHH_SYNAPTIC_CURRENT, COBAHH_CONDUCTANCES)
 
 # Initial values of the original benchmark (conductances in units of 10 nS), with the conductances clipped at 0.
 # The benchmark's normal draws are negative for 4.8 % of gi (randn < -1.67) and 0.4 % of ge; a negative

@@ -1,9 +1,9 @@
 """The Potjans & Diesmann (2014) cortical microcircuit, with the neuron model as a parameter.
 
 Potjans TC & Diesmann M (2014) Cereb. Cortex 24:785; parameters, connectivity rule, down-scaling and published
-rates as in the reference PyNEST implementation (INM-6/microcircuit-PD14-model, summarised in
-shared/reference/pd14.md). Eight populations (L23E, L23I, L4E, L4I, L5E, L5I, L6E, L6I), 77,169 neurons and about
-3e8 synapses at full scale.
+rates as in the reference PyNEST implementation (INM-6/microcircuit-PD14-model, PyNEST/src/microcircuit/:
+network_params.py, network.py, helpers.py). Eight populations (L23E, L23I, L4E, L4I, L5E, L5I, L6E, L6I), 77,169
+neurons and about 3e8 synapses at full scale.
 
 Construction (derived quantities are computed in :class:`MicrocircuitParams`' methods, in one place):
 
@@ -55,7 +55,8 @@ from simnet.spec import ModelSpec, PoissonBackground, Population, Projection, de
 SYNAPSE_MODELS = ("static", "stdp", "triplet")
 BACKGROUNDS = ("poisson", "dc")
 
-# Potjans & Diesmann (2014), Table 5; reference implementation network_params.py (shared/reference/pd14.md).
+# Potjans & Diesmann (2014), Cereb. Cortex 24:785, Table 5; the same values are in the reference implementation's
+# network_params.py (INM-6/microcircuit-PD14-model, PyNEST/src/microcircuit/).
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
 EXCITATORY = ("L23E", "L4E", "L5E", "L6E")
 INHIBITORY = ("L23I", "L4I", "L5I", "L6I")
@@ -81,7 +82,8 @@ GROUPS = {"excitatory": EXCITATORY, "inhibitory": INHIBITORY}
 PROJECTIONS = {("excitatory", "excitatory"): "exc_to_exc", ("excitatory", "inhibitory"): "exc_to_inh",
                ("inhibitory", "excitatory"): "inh_to_exc", ("inhibitory", "inhibitory"): "inh_to_inh"}
 
-#: Below this in-degree scaling the reference implementation's own example is not run (pd14.md); see
+#: The reference implementation's example runs at N_scaling = K_scaling = 0.2 (INM-6/microcircuit-PD14-model,
+#: PyNEST/examples/run_microcircuit.py); below this in-degree scaling the run warns. See
 #: MicrocircuitParams.scaling_warnings for the other conditions.
 SMALLEST_RELIABLE_K_SCALING = 0.2
 
@@ -417,7 +419,3 @@ def _redrawn_normal(rng: np.random.Generator, mean: float, sd: float, size: int,
         bad = reject(values)
     return values
 
-
-def population_slices(params: MicrocircuitParams) -> dict[str, tuple[str, int, int]]:
-    """Population -> (Brian2 group, start, stop) for splitting a run's spikes by population."""
-    return _group_slices(params.sizes())

@@ -11,43 +11,24 @@ reset and integration method built from it. All levels share one contract with t
 * :meth:`NeuronModel.weight` turns a PD14 synaptic current amplitude into this level's weight, by one stated
   conversion (below), and :meth:`NeuronModel.on_pre` says what a spike does.
 
-Calibration: one rule for every level, no per-population tuning. It keeps apart two things that a single
-global factor on all input would tie together: how strongly one synaptic event moves a neuron of the level
-(recurrent efficacy, fixed by a physiological criterion) and how strongly the column is driven from outside
-(external drive, fixed by the column's activity).
+Calibration: one rule for every level, no per-population tuning (in full, with the runs behind every level's
+factors: docs/calibration.md#the-rule). PD14's currents, synaptic and DC, are multiplied by ``C_level / 250 pF``
+(:meth:`NeuronModel.current_scale`); conductance levels convert them at ``V_ref`` = -57.5 mV,
+``g = J / (E_rev - V_ref)``. Then two factors per level:
 
-* **Charge per unit capacitance.** A PD14 current amplitude ``J`` (fitted to a 0.15 mV PSP on C_m = 250 pF) is
-  multiplied by ``C_level / 250 pF`` (:meth:`NeuronModel.current_scale`); so is every DC input.
-* **Current -> conductance** at a reference voltage: ``g = J / (E_rev - V_ref)``, with ``V_ref`` = -57.5 mV, the
-  midpoint of PD14's resting potential (-65 mV) and threshold (-50 mV); the synaptic current equals PD14's there.
-* **1. Recurrent efficacy** (:attr:`NeuronModel.synaptic_factor_ex`, :attr:`~NeuronModel.synaptic_factor_in`):
-  factors on the level's excitatory / inhibitory weights such that a unitary PSP at rest (one event of PD14's
-  mean amplitude, J = 87.81 pA excitatory or gJ = -351.24 pA inhibitory, to a regular-spiking/excitatory cell
-  at its resting state with no other input, dt 0.1 ms) peaks at the height the same synapse has on PD14's
-  membrane: ``lif_exp`` for current synapses (+0.150 / -0.600 mV), ``lif_cond`` for conductance synapses
-  (+0.187 / -0.434 mV; its weights are PD14's currents converted at V_ref, so it is PD14's neuron with
-  conductance synapses). The factors are the ratios of the peaks measured by such one-neuron runs (numpy
-  runtime); ``tests/test_neurons.py`` repeats the measurement. Background synapses are excitatory synapses and get
-  the excitatory factor; the DC that in-degree scaling adds for the lost recurrent input is scaled like the
-  recurrent synapses it stands for (:meth:`simnet.models.microcircuit.MicrocircuitParams.level_dc_currents`).
-* **2. External drive** (:attr:`NeuronModel.external_drive_factor`, ``e``): multiplies the rate of every
-  Poisson background input (PD14's 8 Hz) and the DC standing for the background, in every population alike.
-  It is 1 unless the column with 1 leaves the asynchronous-irregular (AI) regime or PD14's range of rates.
-  Otherwise it is the multiple of 0.125 whose per-population rates come closest to the reference level's
-  (smallest mean over the eight populations of ``|ln(rate / reference rate)|``) among the values at which the
-  column is AI: mean synchrony (:func:`simnet.dynamics.synchrony`) at most twice the reference's and mean ISI CV
-  at least 0.5 (:func:`simnet.fidelity.regime_check`, which ``simnet fidelity`` applies to every run, so a level
-  that leaves the AI regime at another scale or drive is flagged in its table). Runs: n = k = 0.1, cpp,
-  1 thread, seed 1, 1.5 s, statistics over 0.5-1.5 s, the reference
-  level run in the same session (mean rate 2.70 Hz, CV 0.58, synchrony 2.3). When no value is AI the
-  rate-closest one is used and the level's docstring says so. Each level's docstring lists its runs.
-
-Why the split: with one factor on all input, raising the drive also strengthened the recurrent coupling;
-Izhikevich went from nearly silent (factor 1.5) to synchronous (factor 2, synchrony 31), and Hodgkin-Huxley's
-factor 0.125 shrank its synaptic events to a tenth of the reference's, leaving it mean-driven (ISI CV 0.19).
+1. **Recurrent efficacy** (:attr:`NeuronModel.synaptic_factor_ex`, :attr:`~NeuronModel.synaptic_factor_in`): so
+   that a unitary PSP at rest peaks where the same synapse's does on PD14's membrane (``lif_exp`` for current
+   synapses, ``lif_cond`` for conductance ones; ``tests/test_neurons.py`` repeats the measurement). Background
+   synapses take the excitatory factor; the DC standing for lost recurrent input scales like the synapses
+   (:meth:`simnet.models.microcircuit.MicrocircuitParams.level_dc_currents`).
+2. **External drive** (:attr:`NeuronModel.external_drive_factor`), on the Poisson background rate and the DC
+   standing for it: 1, unless the column then leaves the asynchronous-irregular (AI) regime or PD14's range of
+   rates; else the multiple of 0.125 whose rates are closest to the reference level's among the drives at which
+   the column is AI (mean synchrony at most twice the reference's, mean ISI CV at least 0.5;
+   :func:`simnet.bench.fidelity_table.regime_check`), chosen at n = k = 0.1.
 
 All constants are written as float literals and no ``exprel`` is used, so the equations generate valid code on
-every backend (shared/reference/gpu_stack.md: nvcc rejects ``exp(<int>)`` in device code; GeNN has no ``exprel``).
+every backend: nvcc rejects ``exp(<int>)`` in device code, and GeNN has no ``exprel``.
 
 Backends: :attr:`NeuronModel.backends` lists only the backends on which the level has been run by simnet's tests
 (runtime and cpp); :attr:`NeuronModel.backends_unverified` lists those expected to work but not run here.
@@ -59,6 +40,7 @@ from typing import Any, Mapping, Optional, Union
 
 from brian2 import Quantity, mV, ms, nS, pF, amp, siemens, msiemens, cm, umetre, ufarad
 
+from simnet.models.cobahh import hh_equations
 from simnet.spec import default
 
 #: PD14's membrane capacitance: the synaptic currents of the reference level are calibrated on it.
@@ -198,7 +180,10 @@ def _fields(record):
 
 @dataclass(frozen=True)
 class LifExpParams:
-    """NEST ``iaf_psc_exp`` as used by Potjans & Diesmann (2014) (shared/reference/pd14.md)."""
+    """NEST ``iaf_psc_exp`` as used by Potjans & Diesmann (2014, Cereb. Cortex 24:785, Table 5).
+
+    The same values are in the reference implementation's network_params.py (INM-6/microcircuit-PD14-model).
+    """
 
     C_m: Quantity = default(250.0 * pF)
     tau_m: Quantity = default(10.0 * ms)
@@ -216,7 +201,8 @@ def lif_exp(p: LifExpParams = LifExpParams()) -> NeuronModel:
         dI_syn/dt = -I_syn/tau_syn
         v > V_th: v <- V_reset, refractory for t_ref
 
-    Integrated exactly (linear ODE), as NEST does. Calibration: none (this is the reference).
+    Integrated exactly (linear ODE), as NEST does. Calibration: none (this is the reference); its PSPs are the
+    target of the current-synapse levels (docs/calibration.md#lif_exp).
     """
     return NeuronModel(
         name="lif_exp",
@@ -267,7 +253,9 @@ def lif_cond(p: LifCondParams = LifCondParams()) -> NeuronModel:
         dg_ex/dt  = -g_ex/tau_syn_ex,  dg_in/dt = -g_in/tau_syn_in
         v > V_th: v <- V_reset, refractory for t_ref
 
-    Calibration: weights converted from PD14's currents at V_ref = -57.5 mV (module docstring); drive factor 1.
+    Calibration: weights converted from PD14's currents at V_ref = -57.5 mV (module docstring); synaptic
+    factors 1 / 1, external drive factor 1. Its PSPs are the target of the conductance-synapse levels
+    (docs/calibration.md#lif_cond).
     """
     return NeuronModel(
         name="lif_cond",
@@ -326,13 +314,10 @@ def adex(p: AdExParams = AdExParams()) -> NeuronModel:
 
     Forward Euler (the exponential term is not linear in v).
 
-    Calibration (module docstring): synaptic factors 1.085 / 1.082 (unitary PSPs at rest 0.172 / -0.401 mV
-    against lif_cond's 0.187 / -0.434 mV: the adaptation conductance a adds to the leak). External drive factor
-    1.5: with 1 the spike-triggered adaptation (b = 80.5 pA, tau_w = 144 ms) nearly silences the column (mean
-    0.21 Hz, L23E and L23I at 0 Hz). On the grid 1.25 gave the closest rates (mean |ln rate ratio| 0.29) but ISI
-    CV 0.43, 1.375 CV 0.49 (0.65), both under the AI bound of 0.5; 1.5 gave mean rate 6.3 Hz (L5E, L5I and L6I
-    at 12-13 Hz), CV 0.52, synchrony 4.0 (0.91) (n = k = 0.1, cpp, seed 1, 0.5-1.5 s; reference 2.70 Hz, CV 0.58,
-    synchrony 2.3). Its rates are about twice the reference's.
+    Calibration (module docstring): synaptic factors 1.085 / 1.082, since the adaptation conductance ``a`` adds to
+    the leak. External drive factor 1.5: with 1, the spike-triggered adaptation nearly silences the column, and
+    the drives whose rates were closer to the reference's gave ISI CVs under the AI bound. Runs behind these
+    factors: docs/calibration.md#adex.
     """
     return NeuronModel(
         name="adex",
@@ -388,45 +373,13 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
     Forward Euler; no refractory period (the reset to ``c`` plays its part).
 
     Calibration (module docstring): current synapses on PD14's capacitance (current scale 1). Synaptic factors
-    1.352 / 1.363: from rest (-70 mV) its unitary PSPs peak at 0.111 / -0.440 mV against lif_exp's 0.150 /
-    -0.600 mV, since the quadratic membrane is leaky there (d(dv/dt)/dv = 0.08/mV v + 5 = -0.6/ms at -70 mV, an
-    effective time constant of 1.7 ms). Its rheobase is 4 mV/ms x C_m = 1.0 nA (saddle-node of
-    0.04 v^2 + 4.8 v + 140 + I), 2.7 times the LIF's 375 pA, which the external drive has to make up for.
-    External drive factor 1.5, the grid value whose rates are closest to the
-    reference's (mean |ln rate ratio| 0.59; 3.21 at 1.375, 0.78 at 1.625; silent at 1 and 1.25, mean 7.2 Hz at
-    2). **Not in the asynchronous-irregular regime**, and no grid value is: at 1.5 mean rate 3.0 Hz, ISI CV 0.33,
-    synchrony 11.2 (reference in the same session 2.70 Hz, 0.58, 2.3); at 1.625 synchrony 34; at 1.375 0.9 Hz
-    (n = k = 0.1, cpp, seed 1, 0.5-1.5 s). Scaling the background weight instead of its rate gave the same
-    (1.5: CV 0.34, synchrony 9.0; 2: CV 0.34, synchrony 10.7), and regular-spiking instead of fast-spiking
-    inhibitory cells were worse (1.5: CV 0.39, synchrony 60).
-    Why: the regular-spiking cell fires regularly under fluctuating input. One-neuron runs under the same Poisson
-    input (310 excitatory inputs at 6.5 Hz, 60 inhibitory at 6 Hz, k = 0.1 weights, a DC ramp; cython, 4 s,
-    ISIs after 0.5 s): at 6 Hz output its ISI CV was 0.24 against lif_exp's 0.87 (6.3 Hz), and only with
-    weights three times the PSP-matched ones did it reach CV 0.52 (at 3 Hz). The spike-triggered jump of the
-    recovery variable (d = 8 mV/ms, relaxing over 1/a = 50 ms) acts as a long relative refractory period, which
-    no scaling of the input within the rule removes. The heterogeneous parameters of Izhikevich's own 2003
-    network (excitatory c = -65 + 15 r^2 mV, d = 8 - 6 r^2; inhibitory a = 0.02 + 0.08 r /ms, b = 0.25 - 0.05 r,
-    r uniform per neuron) did not help either: at drives 1.25, 1.5 and 1.75 the excitatory populations stayed
-    at or below 2.2 Hz while the inhibitory ones ran at 4-18 Hz, mean CV 0.38-0.41, synchrony 1.9-8.7 (same
-    set-up, a prototype outside the repository). Nor did full in-degree, where no compensating DC makes the input
-    mean-driven: at n = 0.1, k = 1 the column ran at 17-18 Hz with synchrony 280-312 at drives 1 and 1.25 (the
-    reference level there: 3.9 Hz, synchrony 33; cpp, 2 threads, seed 1, 0.5-1.5 s). Nor did weaker adaptation
-    (excitatory d = 2 mV/ms instead of 8, at n = k = 0.1): silent at drive 1, synchrony 37 (CV 0.42, 5.1 Hz) at
-    1.5 and 70 at 1.75; so the synchrony is not the adaptation's alone.
-    Nor did the later, dimensional form of the model (Izhikevich 2007, *Dynamical Systems in Neuroscience*,
-    ch. 8; ``data/izhikevich2007_simple_model.csv``): ``C dv/dt = k (v - v_r)(v - v_t) - u + I``,
-    ``du/dt = a (b (v - v_r) - u)``, whose regular-spiking cell has a membrane time constant at rest of
-    C / (k (v_t - v_r)) = 7 ms (against 1.7 ms above and PD14's 10 ms) and PSP-matched factors 1.021 / 1.024
-    (n = k = 0.1, cpp, seed 1, 0.5-1.5 s, a prototype outside the repository). With its fast-spiking
-    interneurons (membrane time constant 1.3 ms) the column was silent up to drive 0.625 and synchronous from
-    0.6875 on (2.1 Hz, CV 0.23, synchrony 221, population rhythm near 3 Hz; 5.9 Hz and 264 at 0.75; 11 Hz and
-    163 at 1), also at full in-degree (k = 1, drives 0.5-0.75: synchrony 314-326) and with the reset at rest
-    (c = -60 mV, drives 0.75-1: synchrony 165-260). With regular-spiking interneurons it was asynchronous but
-    regular: CV 0.25-0.41 at every drive from 0.75 to 1.75 (0.82-14 Hz), synchrony at most twice the
-    reference's only up to 1.125 (2.3 at 5.3 Hz, CV 0.34), 21-24 from 1.5 on. So both forms of the
-    regular-spiking cell fire too regularly for the rule's AI test (CV >= 0.5), and the fast-spiking cells make
-    the column synchronous. ``simnet fidelity`` marks this level "not AI" from the run itself
-    (:func:`simnet.fidelity.regime_check`): its costs are measured, its dynamics are not comparable.
+    1.352 / 1.363, since the quadratic membrane is leaky at rest. External drive factor 1.5, the grid value with
+    the rates closest to the reference's. **Not asynchronous-irregular** at any drive tried: the regular-spiking
+    cell fires regularly even under fluctuating input. ``simnet fidelity`` marks the level "not AI" from the run
+    itself (:func:`simnet.bench.fidelity_table.regime_check`), so its costs are measured but its dynamics are
+    not comparable.
+    Runs behind these factors, and the variants tried (heterogeneous parameters, the 2007 dimensional form):
+    docs/calibration.md#izhikevich.
     """
     return NeuronModel(
         name="izhikevich",
@@ -463,9 +416,8 @@ class HHTraubParams:
 
     Synaptic time constants are the column's (0.5 ms), not COBAHH's 5/10 ms, so that only the neuron changes.
     One departure from COBAHH: the leak reversal is PD14's resting potential, -65 mV, not -60 mV. With -60 mV the
-    neuron fires on its own (13.8 Hz with no input, measured: numpy runtime, dt 0.1 ms, 0.2-1.0 s), so the column
-    could not be brought to PD14's fluctuation-driven regime (E/I rates of 11/25 Hz with a single factor 1 on
-    all input, still 3/13 Hz at 0.25); with -65 mV it is quiescent at rest (rheobase between 0 and 20 pA).
+    neuron fires on its own, and the column could not be brought to PD14's fluctuation-driven regime; with -65 mV
+    it is quiescent at rest (runs: docs/calibration.md#hh_traub).
     """
 
     Cm: Quantity = default(1.0 * ufarad * cm**-2 * _AREA)
@@ -491,30 +443,18 @@ def hh_traub(p: HHTraubParams = HHTraubParams()) -> NeuronModel:
         dx/dt    = alpha_x(v) (1 - x) - beta_x(v) x,   x in {m, n, h}
         spike when v > v_spike (no reset: the currents repolarise), refractory for t_ref
 
-    Exponential Euler, as COBAHH.
+    Exponential Euler, as COBAHH. The equations are COBAHH's membrane, channels and rate functions
+    (:func:`simnet.models.cobahh.hh_equations`), with the column's synapses and the DC input.
 
-    Calibration (module docstring): weights scaled by Cm / 250 pF = 0.8 and converted at V_ref; synaptic factors
-    0.933 / 0.917 (its unitary PSPs at rest peak at 0.200 / -0.474 mV against lif_cond's 0.187 / -0.434 mV: the
-    membrane time constant Cm / gl is 20 ms). External drive factor 0.625: with 1 the column fired at 12.8 Hz
-    with synchrony 43; on the grid 0.5 gave 0.75 Hz (CV 0.41), 0.625 mean 2.98 Hz, ISI CV 0.52, synchrony 2.0
-    (mean |ln rate ratio| 0.68: L6E nearly silent, 0.03 Hz against 0.82 Hz), 0.75 5.5 Hz with synchrony 6.5
-    (not AI); silent at 0.25 (n = k = 0.1, cpp, seed 1, 0.5-1.5 s; reference 2.70 Hz, CV 0.58, synchrony 2.3).
-    Under the former single factor on all input (0.125, its rheobase being under 25 pA against the LIF's
-    375 pA) every synaptic event was a tenth of the reference's and the column was mean-driven (CV 0.19).
+    Calibration (module docstring): weights scaled by Cm / 250 pF = 0.8 and converted at V_ref. Synaptic factors
+    0.933 / 0.917, since its membrane time constant Cm / gl is 20 ms. External drive factor 0.625: with 1 the
+    column is synchronous. Runs behind these factors: docs/calibration.md#hh_traub.
     """
-    from simnet.models.cobahh import EQUATIONS as cobahh_equations
-
-    # COBAHH's equations with the column's synapse names and the DC input added
-    equations = (
-        cobahh_equations.replace("ge*(Ee - v) + gi*(Ei - v)", "g_ex*(E_ex - v) + g_in*(E_in - v) + I_dc")
-        .replace("dge/dt = -ge*(1.0/taue) : siemens\n", "")
-        .replace("dgi/dt = -gi*(1.0/taui) : siemens\n", "")
-    ) + _CONDUCTANCE_SYNAPSE
     return NeuronModel(
         name="hh_traub",
         summary="Hodgkin-Huxley, Traub & Miles kinetics (COBAHH neuron), conductance synapses",
         parameters=p,
-        equations=equations,
+        equations=hh_equations(f"{_CONDUCTANCE_CURRENT} + I_dc") + _CONDUCTANCE_SYNAPSE,
         threshold="v > v_spike",
         reset=None,
         refractory=p.t_ref,
@@ -567,13 +507,10 @@ def two_compartment(p: TwoCompartmentParams = TwoCompartmentParams()) -> NeuronM
     Exponential Euler.
 
     Calibration (module docstring): weights scaled to the whole-cell capacitance (C_s + C_d = 250 pF, factor 1)
-    and converted at V_ref; synaptic factors 1.303 / 0.668: excitation reaches the soma through the coupling,
-    attenuated (EPSP at rest 0.143 mV), inhibition lands on the half-size somatic capacitance (IPSP -0.651 mV),
-    against lif_cond's 0.187 / -0.434 mV. External drive factor 0.75: with 1 the column is AI but fires at
-    9.6 Hz (L5E at 32 Hz); on the grid 0.625, 0.75, 0.875, 1, 1.25 gave mean |ln rate ratio| 1.06, 0.94, 1.17,
-    1.45, 1.85, all AI (synchrony 2.3-3.1, ISI CV 0.65-0.72); at 0.75 mean rate 5.2 Hz, CV 0.65, synchrony 2.3
-    (n = k = 0.1, cpp, seed 1, 0.5-1.5 s; reference 2.70 Hz, CV 0.58, synchrony 2.3). L5E stays at 24-32 Hz at
-    every grid value (reference 6.3 Hz): its strong L5I inhibition is weaker at this level under the rule.
+    and converted at V_ref. Synaptic factors 1.303 / 0.668: excitation reaches the soma through the coupling,
+    attenuated, and inhibition lands on the half-size somatic capacitance. External drive factor 0.75: with 1 the
+    column is AI but its rates are far above the reference's. Runs behind these factors:
+    docs/calibration.md#two_compartment.
     """
     return NeuronModel(
         name="two_compartment",
