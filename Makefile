@@ -1,6 +1,7 @@
 # simnet: two commands set everything up on a fresh machine.
-#   make run   creates .venv, installs simnet, runs the main job on the CPU
-#   make test  creates/uses the same .venv (with test dependencies) and runs the test suite
+#   make run        creates .venv, installs simnet, runs the main job on the CPU
+#   make test       creates/uses the same .venv (with test dependencies) and runs the whole test suite (CI)
+#   make test-fast  the same suite without the tests marked slow (compiling C++ projects), for day-to-day work
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.simnet-core
 DEV_STAMP := $(VENV)/.simnet-dev
 
-.PHONY: run test clean
+.PHONY: run test test-fast clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ run: $(CORE_STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) runs figures .pytest_cache

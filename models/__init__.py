@@ -1,7 +1,8 @@
 """simnet's model library: one module per model family, registered here by name.
 
-Each entry turns the command line's model options into the family's frozen parameter record and that record
-into a :class:`simnet.spec.ModelSpec`. An option a model does not take is an error, not silently ignored.
+Each entry turns a model's options (as ``simnet run`` and experiment files give them) into the family's frozen
+parameter record and that record into a :class:`simnet.spec.ModelSpec`. An option a model does not take is an
+error, not silently ignored. Time options (``dt``) may be given as text such as ``"0.1ms"``.
 """
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from simnet.errors import UsageError
+
+#: Options whose values are times: text such as "0.1ms" is read as a Brian2 quantity.
+TIME_OPTIONS = ("dt",)
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,15 @@ class ModelEntry:
         given = {k: v for k, v in options.items() if v is not None}
         unsupported = sorted(set(given) - set(self.options))
         if unsupported:
-            flags = ", ".join("--" + name.replace("_", "-") for name in unsupported)
-            raise UsageError(f"model {self.name} does not take {flags}")
+            raise UsageError(f"model {self.name} does not take the option(s) {', '.join(unsupported)} "
+                             f"(it takes {', '.join(self.options)})")
+        for name in TIME_OPTIONS:
+            if isinstance(given.get(name), str):
+                from brian2 import second
+
+                from simnet.units import parse_time_s
+
+                given[name] = parse_time_s(given[name], name) * second
         try:
             return self.params(**{self.options[k]: v for k, v in given.items()})
         except ValueError as err:

@@ -1,1 +1,21 @@
+"""simnet: spiking-network simulations on Brian2 with cost accounting and projections to human scale.
+
+The Python API (:mod:`simnet.api`) is available from here: ``simnet.run``, ``simnet.read``, ``simnet.cost_table``,
+``simnet.extrapolate`` and the rest, loaded on first use so that ``import simnet`` stays light.
+"""
 __version__ = "0.1.0"
+
+_API = ("plan", "execute", "run", "read", "cost_table", "roofline", "extrapolate", "reproduce", "backends",
+        "run_experiment", "sweep", "fidelity")
+
+
+def __getattr__(name):
+    if name in _API:
+        from simnet import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'simnet' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_API])

@@ -35,16 +35,16 @@ from typing import ClassVar, Optional, Sequence
 import brian2
 
 from simnet.build_cache import project_name
-from simnet.cost.hardware import nvidia_smi_query
 from simnet.errors import UsageError
 from simnet.sessions import PRECISIONS, RunSettings, RuntimeSession, Session, SessionContext, StandaloneSession
 from simnet.spec import ModelSpec
+from simnet.system import nvcc_path, nvidia_gpu_names, package_version
 
 __all__ = ["PRECISIONS", "RunSettings", "Availability", "Backend", "BACKENDS", "get_backend", "resolve_backend",
            "choose_auto", "network_features", "NetworkFeatures"]
 
 # brian2cuda's makefile asks for C++11; the Thrust/CUB headers of CUDA 13 need C++17, and nvcc honours the
-# last -std flag it is given (shared/reference/gpu_stack.md).
+# last -std flag it is given.
 CUDA13_NVCC_ARGS = ["-w", "-use_fast_math", "-std=c++17"]
 CUDA13_GCC_ARGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
 
@@ -54,27 +54,6 @@ class Availability:
     usable: bool
     #: Empty when usable; otherwise one line saying what is missing and how to get it.
     reason: str = ""
-
-
-def _package_version(name: str) -> Optional[str]:
-    try:
-        from importlib.metadata import version
-
-        return version(name)
-    except Exception:  # not installed, or no metadata
-        return None
-
-
-def _nvidia_gpus() -> list[str]:
-    """GPU names reported by nvidia-smi (empty when there is no driver or no GPU)."""
-    return [row["name"] for row in nvidia_smi_query(("name",)) or []]
-
-
-def _nvcc() -> Optional[str]:
-    cuda_path = os.environ.get("CUDA_PATH")
-    if cuda_path and Path(cuda_path, "bin", "nvcc").exists():
-        return str(Path(cuda_path, "bin", "nvcc"))
-    return shutil.which("nvcc")
 
 
 class Backend(ABC):
@@ -125,7 +104,7 @@ class Backend(ABC):
         available = self.availability()
         if not available.usable:
             raise UsageError(available.reason)
-        return SessionContext(self, settings, project)
+        return SessionContext(lambda: self._open(settings, project), settings)
 
     def project_name(self, spec: ModelSpec, settings: RunSettings) -> str:
         """The name of the reusable build directory of ``spec`` on this backend with ``settings``."""
@@ -186,9 +165,9 @@ class CudaBackend(Backend):
                            "link stale objects")
 
     def availability(self) -> Availability:
-        if not _nvidia_gpus():
+        if not nvidia_gpu_names():
             return Availability(False, "backend cuda needs an NVIDIA GPU (nvidia-smi reports none)")
-        if _nvcc() is None:
+        if nvcc_path() is None:
             return Availability(False, "backend cuda needs the CUDA toolkit: put nvcc on PATH or set CUDA_PATH")
         if sys.version_info < (3, 12):
             return Availability(False, "backend cuda needs Python >= 3.12 (brian2cuda 1.0b1 pins brian2 2.10.1)")
@@ -197,7 +176,7 @@ class CudaBackend(Backend):
         return Availability(True)
 
     def package_versions(self):
-        return {**super().package_versions(), "brian2cuda": _package_version("brian2cuda")}
+        return {**super().package_versions(), "brian2cuda": package_version("brian2cuda")}
 
     def _open(self, settings, project):
         import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
@@ -221,9 +200,9 @@ class GennBackend(Backend):
             self.uses_gpu = False
 
     def availability(self) -> Availability:
-        if self.use_gpu and not _nvidia_gpus():
+        if self.use_gpu and not nvidia_gpu_names():
             return Availability(False, f"backend {self.name} needs an NVIDIA GPU (nvidia-smi reports none)")
-        if self.use_gpu and _nvcc() is None:
+        if self.use_gpu and nvcc_path() is None:
             return Availability(False, f"backend {self.name} needs the CUDA toolkit: set CUDA_PATH (nvcc)")
         if importlib.util.find_spec("brian2genn") is None:
             return Availability(False, f"backend {self.name} needs Brian2GeNN 1.7 with brian2 2.5.x in its own "
@@ -237,7 +216,7 @@ class GennBackend(Backend):
         return Availability(True)
 
     def package_versions(self):
-        return {**super().package_versions(), "brian2genn": _package_version("brian2genn")}
+        return {**super().package_versions(), "brian2genn": package_version("brian2genn")}
 
     def describe(self, settings):
         return {**super().describe(settings), "use_gpu": self.use_gpu}
@@ -273,7 +252,7 @@ BACKENDS = {
     "genn-cpu": lambda: GennBackend(use_gpu=False),
 }
 
-#: The order ``auto`` tries: fastest first (measured, shared/reference/gpu_stack.md: GeNN and brian2cuda
+#: The order ``auto`` tries: fastest first (measured by hand on an H100, README "Backends": GeNN and brian2cuda
 #: beat 16 CPU threads by an order of magnitude at 64,000 neurons; GeNN was faster than brian2cuda there).
 AUTO_ORDER = ("genn", "cuda", "cpp")
 

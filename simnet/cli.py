@@ -1,11 +1,11 @@
-"""The ``simnet`` command: subcommands that parse, call the library and print. No science in here.
+"""The ``simnet`` command: each subcommand parses its options, makes one call to :mod:`simnet.api` and prints.
 
-Bad input ends with one line on stderr and exit status 2; Ctrl-C ends with exit status 130 and writes nothing.
+Bad input ends with one line on stderr and exit status 2; a simulation that could not complete with one line and
+status 1; Ctrl-C with status 130, and nothing is written.
 """
 from __future__ import annotations
 
 import json
-import math
 import shlex
 import sys
 from pathlib import Path
@@ -13,28 +13,26 @@ from typing import Optional
 
 import click
 
-from simnet.errors import UsageError
-from simnet.units import parse_positive, parse_positive_list, parse_time_s, parse_wall_duration_s
+from simnet.errors import SimulationFailed, UsageError
+from simnet.units import parse_positive, parse_positive_list, parse_wall_duration_s
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+
 def _emit(as_json: bool, data, text: str) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2, default=_json_default))
-    else:
-        click.echo(text)
+    from simnet.results import json_safe
+
+    click.echo(json.dumps(json_safe(data), indent=2) if as_json else text)
 
 
-def _json_default(value):
-    import numpy as np
+def _command_line() -> str:
+    return shlex.join(["simnet", *sys.argv[1:]])
 
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+def _log(line: str) -> None:
+    click.echo(line, err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,46 +75,22 @@ def cli():
 @click.option("--progress/--no-progress", default=True, help="Brian2's progress reports on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
-        pre_run, backend_name, threads, precision, seed, out_path,
-        overwrite, record_spikes, keep_build, reuse_build, build_dir, progress, as_json):
+        pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,
+        reuse_build, build_dir, progress, as_json):
     """Simulate MODEL and write its results file."""
-    import brian2
-
-    from simnet import results
-    from simnet.backends import RunSettings, resolve_backend
-    from simnet.models import get_model
-    from simnet.simulate import run_model
+    from simnet import api
     from simnet.summary import format_summary, run_summary
 
-    entry = get_model(model)
-    dt_quantity = parse_time_s(dt, "--dt") * brian2.second if dt is not None else None
-    params = entry.parameters(neurons=neurons, mode=mode, plasticity=plasticity, scale=scale, k_scale=k_scale,
-                              neuron_model=neuron_model, synapse_model=synapse_model, background=background,
-                              dt=dt_quantity)
-    duration_s = parse_time_s(duration, "--duration")
-    pre_run_s = parse_time_s(pre_run, "--pre-run", allow_zero=True)
-    settings = RunSettings(precision=precision, threads=threads, build_root=build_dir, keep_build=keep_build,
-                           reuse_build=reuse_build, progress=progress)
-    spec = entry.build_spec(params)
-    backend = resolve_backend(backend_name, spec, pre_run=pre_run_s > 0)
-    out_path = out_path or Path("runs") / f"{model}-{backend.name}-seed{seed}.h5"
-    results.check_writable(out_path, overwrite)
-
-    if record_spikes is None:
-        record_spikes = spec.n_neurons * duration_s <= 1e6
+    run_plan = api.plan(model, neurons=neurons, mode=mode, plasticity=plasticity, scale=scale, k_scale=k_scale,
+                        neuron_model=neuron_model, synapse_model=synapse_model, background=background, dt=dt,
+                        duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
+                        precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
+                        keep_build=keep_build, reuse_build=reuse_build, progress=progress)
+    out_path = out_path or run_plan.default_out_path
     try:
-        record = run_model(
-            spec, backend, settings, duration_s * brian2.second, seed=seed, record_spikes=record_spikes,
-            pre_run=pre_run_s * brian2.second if pre_run_s else None,
-            command_line=shlex.join(["simnet", *sys.argv[1:]]),
-        )
-    except RuntimeError as err:
-        # Brian2 reports a standalone project that failed to compile or run this way (also after a Ctrl-C
-        # that reached the compiler); there is no result to write.
-        if str(err).startswith("Project "):
-            raise SimulationFailed(f"{err} (rerun with --keep-build to inspect the project)") from None
-        raise
-    results.write(record, out_path, overwrite=overwrite)
+        record = api.execute(run_plan, out=out_path, overwrite=overwrite, command_line=_command_line())
+    except SimulationFailed as err:
+        raise SimulationFailed(f"{err} (rerun with --keep-build to inspect the project)") from None
     summary = run_summary(record, str(out_path))
     _emit(as_json, summary, format_summary(summary))
 
@@ -126,11 +100,10 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def show(path, as_json):
     """Print the summary of a results file."""
-    from simnet import results
+    from simnet import api
     from simnet.summary import format_summary, run_summary
 
-    record = results.read(path)
-    summary = run_summary(record, str(path))
+    summary = run_summary(api.read(path), str(path))
     _emit(as_json, summary, format_summary(summary))
 
 
@@ -139,9 +112,10 @@ def show(path, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the cost table as one JSON document.")
 def cost(path, as_json):
     """Print the full cost table of a results file."""
-    from simnet.cost.account import cost_table, format_cost
+    from simnet import api
+    from simnet.cost.account import format_cost
 
-    table = cost_table(_read_costed_record(path))
+    table = api.cost_table(path)
     _emit(as_json, table, format_cost(table))
 
 
@@ -154,83 +128,38 @@ def cost(path, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the bounds as one JSON document.")
 def roofline(path, bandwidth_gb_s, launch_latency_us, as_json):
     """How far a run's loop was from the hardware's limit (compute, memory, kernel launches)."""
-    from simnet.cost.hardware import measure_copy_bandwidth
-    from simnet.cost.roofline import format_roofline, record_roofline
+    from simnet import api
+    from simnet.cost.roofline import format_roofline
 
-    record = _read_costed_record(path)
-    if bandwidth_gb_s is not None and not (bandwidth_gb_s > 0 and math.isfinite(bandwidth_gb_s)):
-        raise UsageError(f"--bandwidth-gb-s must be positive, got {bandwidth_gb_s}")
-    if launch_latency_us is not None and not launch_latency_us >= 0:
-        raise UsageError(f"--launch-latency-us must be non-negative, got {launch_latency_us}")
-    bandwidth, source = None, ""
-    if bandwidth_gb_s is not None:
-        bandwidth, source = bandwidth_gb_s * 1e9, "given on the command line"
-    elif not record.cost.get("peak", {}).get("mem_bandwidth_bytes_per_s"):
-        if record.provenance.get("machine", {}).get("hostname") == _hostname():
-            bandwidth, source = measure_copy_bandwidth()
-    bound = record_roofline(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source,
-                            launch_latency_s=launch_latency_us * 1e-6 if launch_latency_us else None)
+    record = api.read(path)
+    bound = api.roofline(record, bandwidth_gb_s=bandwidth_gb_s, launch_latency_us=launch_latency_us)
     _emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
-
-
-def _read_costed_record(path: Path):
-    """The record at ``path``; a record without a cost section is a usage error."""
-    from simnet import results
-
-    record = results.read(path)
-    if not record.cost:
-        raise UsageError(f"{path} has no cost section (written by an older simnet)")
-    return record
-
-
-def _hostname() -> str:
-    import socket
-
-    return socket.gethostname()
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document.")
 def backends(as_json):
     """List the backends and whether each is usable here."""
-    from simnet.backends import BACKENDS, get_backend
+    from simnet import api
 
-    rows = []
-    for name in BACKENDS:
-        backend = get_backend(name)
-        available = backend.availability()
-        rows.append({"name": name, "usable": available.usable, "summary": backend.summary,
-                     "reason": available.reason})
-    auto = get_backend("auto").name
+    table = api.backends()
+    rows = table["backends"]
     width = max(len(r["name"]) for r in rows)
     text = [f"{r['name']:<{width}}  {'usable' if r['usable'] else 'unusable':<8}  "
             f"{r['summary'] if r['usable'] else r['reason']}" for r in rows]
-    text.append(f"{'auto':<{width}}  -> {auto}")
-    _emit(as_json, {"backends": rows, "auto": auto}, "\n".join(text))
+    text.append(f"{'auto':<{width}}  -> {table['auto']}")
+    _emit(as_json, table, "\n".join(text))
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the audit as one JSON document.")
 def reproduce(as_json):
     """Recompute every quantitative claim of the seed documents and say which hold."""
-    from simnet.documents import format_table, reproduce_all
+    from simnet import api
+    from simnet.documents import format_table
 
-    reproductions = reproduce_all()
+    reproductions = api.reproduce()
     _emit(as_json, {"reproductions": [r.to_dict() for r in reproductions]}, format_table(reproductions))
-
-
-# --- extrapolate command (issue 4) ---
-
-def _read_scaling_summary(path: Path) -> dict:
-    if not path.is_file():
-        raise UsageError(f"no such scaling summary: {path}")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UsageError(f"{path} is not a readable JSON scaling summary ({err.__class__.__name__})") from None
-    if not isinstance(summary, dict) or "points" not in summary:
-        raise UsageError(f"{path} is not a scaling summary: expected a JSON object with a 'points' list")
-    return summary
 
 
 @cli.command()
@@ -253,73 +182,21 @@ def _read_scaling_summary(path: Path) -> dict:
 def extrapolate(records, neurons_text, years_text, synapses_text, target_text, price_text, scaling_path,
                 figures_dir, as_json):
     """Project measured runs (RECORDS) to human scale: FLOPs, wall-clock, memory, devices, energy, cost."""
-    from simnet import extrapolate as ex
-    from simnet.cost.account import cost_table
-    from simnet.cost.hardware import find_hardware_row
-    from simnet.reference import read_table
+    from simnet import api
+    from simnet.projection.format import format_projection
 
-    price_kw = {}
-    if price_text is not None:
-        price_kw = {"usd_per_kwh": parse_positive(price_text, "--price-per-kwh"),
-                    "price_source": "given with --price-per-kwh"}
-    assumptions = ex.Assumptions(
-        neurons=parse_positive_list(neurons_text, "--neurons"),
-        bio_seconds=parse_positive(years_text, "--years") * ex.SECONDS_PER_YEAR,
+    done = api.extrapolate(
+        records, neurons=parse_positive_list(neurons_text, "--neurons"),
+        years=parse_positive(years_text, "--years"),
         synapses_per_neuron=parse_positive_list(synapses_text, "--synapses-per-neuron"),
-        target_wall_s=parse_wall_duration_s(target_text, "--target-wall"), **price_kw)
-    series, fits = {}, {}
-    if scaling_path is not None:
-        try:
-            series = ex.scaling_series(_read_scaling_summary(scaling_path)["points"])
-            fits = ex.scaling_fits(series)
-        except ValueError as err:
-            raise UsageError(f"{scaling_path}: {err}") from None
-        if not fits:
-            raise UsageError(f"{scaling_path}: no runner was measured at two or more distinct sizes, so no "
-                             "scaling can be fitted")
-    hardware_rows = read_table("hardware.csv").rows
-    ml_runs = ex.ml_runs_from_rows(read_table("ml_training_compute.csv").rows)
-    projections = []
-    for path in records:
-        record = _read_costed_record(path)
-        try:
-            measurement = ex.measurement_from_cost_table(cost_table(record), record.cost.get("peak"),
-                                                         label=None)
-        except ValueError as err:
-            raise UsageError(f"{path}: {err}") from None
-        peak = record.cost.get("peak") or {}
-        row, _ = find_hardware_row(peak.get("device_name") or measurement.measured_on, peak.get("device", "gpu"))
-        device_memory = float(row["memory_gb"]) * 1e9 if row and row.get("memory_gb") else None
-        fit, fit_label = None, ""
-        if fits:
-            runner, why = ex.choose_fit(fits, measurement.backend)
-            fit, fit_label = fits[runner], f"{why}, from {scaling_path}"
-        projections.append((path, ex.project(
-            measurement, assumptions, ex.reference_devices_from_rows(hardware_rows, measurement.precision),
-            ml_runs, fit=fit, fit_label=fit_label, measured_device_memory_bytes=device_memory)))
+        target_wall=parse_wall_duration_s(target_text, "--target-wall"),
+        usd_per_kwh=parse_positive(price_text, "--price-per-kwh") if price_text is not None else None,
+        scaling=scaling_path, figures_dir=figures_dir)
+    text = "\n\n".join(f"== {label} ==\n{format_projection(p)}" for label, p in done.projections)
+    if done.figures:
+        text += "\n\nfigures written: " + ", ".join(str(w) for w in done.figures)
+    _emit(as_json, done.to_dict(), text)
 
-    written = []
-    if figures_dir is not None:
-        from simnet.documents import reproduce_all
-        from simnet.plots import plot_ladder, plot_scaling
-
-        entries = ex.ladder_entries(reproduce_all(), [p for _, p in projections], ml_runs)
-        try:
-            written += plot_ladder(entries, figures_dir / "ladder")
-            if series:
-                written += plot_scaling(series, fits, "neurons", "loop wall-clock s per biological s",
-                                        f"Measured scaling ({scaling_path.name})", figures_dir / "scaling")
-        except OSError as err:
-            raise UsageError(f"cannot write figures in {figures_dir}: {err.strerror or err}") from None
-    data = {"projections": [{"record": str(path), **p.to_dict()} for path, p in projections],
-            "figures": [str(w) for w in written]}
-    text = "\n\n".join(f"== {path} ==\n{ex.format_projection(p)}" for path, p in projections)
-    if written:
-        text += "\n\nfigures written: " + ", ".join(str(w) for w in written)
-    _emit(as_json, data, text)
-
-
-# --- bench and sweep commands (issue 6) ---
 
 @cli.command()
 @click.argument("experiment_path", metavar="EXPERIMENT.toml", type=click.Path(path_type=Path))
@@ -333,15 +210,12 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def bench(experiment_path, out_dir, repeats, quick, overwrite, build_dir, as_json):
     """Run an experiment file: every point with every runner (simnet backends and peers), then summarise."""
-    from simnet import bench as benchmarks
+    from simnet import api
+    from simnet.bench.report import format_summary
 
-    experiment = benchmarks.load_experiment(experiment_path)
-    if quick:
-        experiment = benchmarks.quick(experiment)
-    if repeats is not None:
-        experiment = benchmarks.with_repeats(experiment, repeats)
-    _run_benchmark(benchmarks, experiment, out_dir or Path("runs") / "bench" / experiment.name, overwrite,
-                   build_dir, as_json, quick)
+    summary = api.run_experiment(experiment_path, out_dir=out_dir, repeats=repeats, quick=quick, overwrite=overwrite,
+                        build_dir=build_dir, log=_log, command_line=_command_line())
+    _emit(as_json, summary, format_summary(summary))
 
 
 @cli.command()
@@ -368,10 +242,8 @@ def bench(experiment_path, out_dir, repeats, quick, overwrite, build_dir, as_jso
 def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads, precision, peers, duration,
           repeats, seed, out_dir, overwrite, build_dir, as_json):
     """Sweep MODEL over sizes (an experiment built from the command line) and summarise the scaling."""
-    import datetime
-
-    from simnet import bench as benchmarks
-    from simnet.peers import PEERS
+    from simnet import api
+    from simnet.bench.report import format_summary
 
     values = {"neurons": _option_values("--neurons", neurons)}
     for name, text in (("mode", mode), ("plasticity", plasticity)):
@@ -382,30 +254,10 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
         if not sep or not name.strip():
             raise UsageError(f"--option {item!r}: write NAME=VALUE or NAME=V1,V2")
         values[name.strip().replace("-", "_")] = _option_values(f"--option {name}", text)
-    runners = [{"kind": "simnet", "backend": backend_name, "precision": precision}]
-    for peer_name in peers:
-        if peer_name not in PEERS:
-            raise UsageError(f"unknown peer {peer_name!r}; choose one of {', '.join(PEERS)}")
-        peer = {"kind": "peer", "peer": peer_name, "precision": precision}
-        if PEERS[peer_name].devices:
-            matching = [d for d, b in PEERS[peer_name].same_code_path_as.items() if b == backend_name]
-            if not matching:
-                raise UsageError(f"peer {peer_name} has no device that matches backend {backend_name}")
-            peer["device"] = matching[0]
-        runners.append(peer)
-    if threads is not None:
-        for runner in runners:
-            if runner.get("device") != "runtime":  # Brian2's runtime device has one thread
-                runner["threads"] = threads
-    experiment = benchmarks.experiment_from_dict({
-        "name": f"sweep-{model}", "model": model, "duration": duration, "repeats": repeats, "seeds": [seed],
-        "options": {k: v[0] for k, v in values.items() if len(v) == 1 and k != "neurons"},
-        "sweep": {k: v for k, v in values.items() if len(v) > 1 or k == "neurons"},
-        "runners": runners,
-    }, source="command line")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    _run_benchmark(benchmarks, experiment, out_dir or Path("runs") / "sweep" / f"{model}-{stamp}", overwrite,
-                   build_dir, as_json, False)
+    summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
+                        precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
+                        overwrite=overwrite, build_dir=build_dir, log=_log, command_line=_command_line())
+    _emit(as_json, summary, format_summary(summary))
 
 
 def _option_values(option: str, text: str) -> list:
@@ -424,15 +276,6 @@ def _option_values(option: str, text: str) -> list:
             values.append({"true": True, "false": False}.get(item.lower(), item))
     return values
 
-
-def _run_benchmark(benchmarks, experiment, out_dir, overwrite, build_dir, as_json, quick_run):
-    benchmarks.prepare_out_dir(out_dir, overwrite)
-    summary = benchmarks.run_experiment(
-        experiment, out_dir, build_root=build_dir, log=lambda line: click.echo(line, err=True),
-        command_line=shlex.join(["simnet", *sys.argv[1:]]), quick_run=quick_run)
-    _emit(as_json, summary, benchmarks.format_summary(summary))
-
-# --- fidelity command (issue 5) ---
 
 #: Options that choose what is simulated; with --from-dir nothing is simulated, so they are refused there.
 _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backend_name", "threads", "precision",
@@ -465,63 +308,37 @@ _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backe
 def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, backend_name, threads, precision, seed,
              out_dir, from_dir, figures_dir, overwrite, progress, as_json):
     """Run the cortical column at each neuron-fidelity level and compare cost and dynamics."""
-    from simnet import fidelity as ladder
+    from click.core import ParameterSource
 
-    discard_s = parse_time_s(discard, "--discard", allow_zero=True)
+    from simnet import api
+    from simnet.bench.fidelity_table import format_fidelity
+
     if from_dir is not None:
-        from click.core import ParameterSource
-
         for param in ctx.command.params:
             if param.name in _FIDELITY_RUN_OPTIONS and \
                     ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
                 raise UsageError(f"--from-dir recomputes the table from existing records; it takes no {param.opts[0]}")
-        records, sources = ladder.read_level_records(from_dir, ladder.parse_levels(levels) if levels else None)
-    else:
-        records, sources = _run_fidelity_levels(
-            levels, scale, k_scale, synapse_model, duration or "1.5s", discard_s, backend_name or "cpp", threads,
-            precision or "double", 1 if seed is None else seed, out_dir, overwrite, progress)
-    table = ladder.fidelity_table(records, discard_s=discard_s, sources=sources)
-    if figures_dir is not None:
-        from simnet.plots import plot_cost_vs_fidelity
-
-        table["figures"] = [str(p) for p in plot_cost_vs_fidelity(
-            **ladder.figure_inputs(table), out_stem=figures_dir / ladder.FIGURE_STEM)]
-    text = ladder.format_fidelity(table)
+    table = api.fidelity(levels, scale=scale, k_scale=k_scale, synapse_model=synapse_model,
+                         duration=duration or "1.5s", discard=discard, backend=backend_name or "cpp",
+                         threads=threads, precision=precision or "double", seed=1 if seed is None else seed,
+                         out_dir=out_dir, from_dir=from_dir, overwrite=overwrite, progress=progress,
+                         figures_dir=figures_dir, command_line=_command_line(),
+                         on_level=lambda level, path: _log(f"simnet: {level} written to {path}"))
+    text = format_fidelity(table)
     if table.get("figures"):
         text += "\nfigures: " + ", ".join(table["figures"])
     _emit(as_json, table, text)
 
 
-def _run_fidelity_levels(levels, scale, k_scale, synapse_model, duration, discard_s, backend_name, threads,
-                         precision, seed, out_dir, overwrite, progress):
-    """Check everything, then simulate each level and write its record; returns (records, paths)."""
-    from simnet import fidelity as ladder
-    from simnet import results
-    from simnet.backends import RunSettings, resolve_backend
-
-    duration_s = parse_time_s(duration, "--duration")
-    ladder.check_window(duration_s, discard_s)
-    names = ladder.parse_levels(levels)
-    settings = RunSettings(precision=precision, threads=threads, progress=progress)
-    specs = ladder.level_specs(names, scale=scale, k_scale=k_scale, synapse_model=synapse_model)
-    backend = resolve_backend(backend_name, *specs.values())
-
-    def done(level, path):
-        click.echo(f"simnet: {level} written to {path}", err=True)
-
-    try:
-        paths = ladder.run_levels(specs, backend, settings, duration_s, seed=seed, out_dir=out_dir,
-                                  overwrite=overwrite, command_line=shlex.join(["simnet", *sys.argv[1:]]),
-                                  on_level=done)
-    except RuntimeError as err:
-        if str(err).startswith("Project "):
-            raise SimulationFailed(f"{err}") from None
-        raise
-    return {level: results.read(path) for level, path in paths.items()}, paths
-
-
-class SimulationFailed(Exception):
-    """The simulation could not be completed; nothing was written."""
+def _usage_message(err: UsageError) -> str:
+    """A library error as the command line says it: the parameter it names spelled as its flag."""
+    message = str(err)
+    if not err.parameter or err.parameter.startswith("-"):
+        return message
+    flag = "--" + err.parameter.replace("_", "-")
+    if message.startswith(err.parameter + " "):
+        return flag + message[len(err.parameter):]
+    return f"{message} ({flag})"
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -537,7 +354,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         click.echo(f"simnet: error: {err.format_message()}", err=True)
         return EXIT_USAGE
     except UsageError as err:
-        click.echo(f"simnet: error: {err}", err=True)
+        click.echo(f"simnet: error: {_usage_message(err)}", err=True)
         return EXIT_USAGE
     except SimulationFailed as err:
         click.echo(f"simnet: error: {err}; no results written", err=True)

@@ -13,7 +13,7 @@ from typing import Callable
 import brian2
 import numpy as np
 
-from simnet.cost.timing import INIT_END, SYNAPSES_END, SYNAPSES_START
+from simnet.phases import INIT_END, SYNAPSES_END, SYNAPSES_START
 from simnet.spec import ModelSpec, Projection
 
 

@@ -1,6 +1,6 @@
 """Figures: the scaling fit with its measurements and band, and the orders-of-magnitude ladder.
 
-This module only draws what it is given (measured points, fits from :mod:`simnet.extrapolate`, ladder entries);
+This module only draws what it is given (measured points, fits from :mod:`simnet.projection.fits`, ladder entries);
 it never simulates and never opens result files. Every figure is written as PNG and SVG, each to a temporary
 file beside the target and then renamed into place, so an interrupted run never leaves a half-written figure.
 """
@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 from simnet import atomicfile  # noqa: E402
 
 if TYPE_CHECKING:
-    from simnet.extrapolate import LadderEntry, PowerLawFit
+    from simnet.projection.fits import PowerLawFit
+    from simnet.projection.ladder import LadderEntry
 
 #: Formats every figure is written in.
 FIGURE_FORMATS = ("png", "svg")
@@ -59,7 +60,7 @@ def plot_scaling(series: dict[str, list[tuple[float, float]]], fits: dict[str, "
     series : dict
         Name -> list of measured ``(x, y)`` points (both positive).
     fits : dict
-        Name -> :class:`~simnet.extrapolate.PowerLawFit`. A fit whose name matches a series is drawn in the same
+        Name -> :class:`~simnet.projection.fits.PowerLawFit`. A fit whose name matches a series is drawn in the same
         colour. The line and band (``PowerLawFit.predict``) span the fit's measured range and
         ``FIT_OVERHANG_DECADES`` beyond it on each side; the legend gives the exponent and its interval.
     x_label, y_label, title : str
@@ -107,7 +108,7 @@ def plot_scaling(series: dict[str, list[tuple[float, float]]], fits: dict[str, "
         plt.close(fig)
 
 
-#: Marker and colour of each ladder kind (keys are simnet.extrapolate.LADDER_KINDS).
+#: Marker and colour of each ladder kind (keys are simnet.projection.ladder.LADDER_KINDS).
 _LADDER_STYLE = {
     "document, as stated": ("o", "none", "C3"),
     "document, recomputed by simnet": ("o", "C3", "C3"),
@@ -123,7 +124,7 @@ def plot_ladder(entries: list["LadderEntry"], out_stem: Path,
     Parameters
     ----------
     entries : list of LadderEntry
-        From :func:`simnet.extrapolate.ladder_entries` (label, flops, kind); drawn in the given order,
+        From :func:`simnet.projection.ladder.ladder_entries` (label, flops, kind); drawn in the given order,
         bottom to top.
     out_stem : Path
         Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
@@ -181,7 +182,7 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
     out_stem : Path
         Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
     asynchronous_irregular : list of bool or None, optional
-        Per level, the verdict of :func:`simnet.fidelity.regime_check`; a level that is not AI is drawn hollow
+        Per level, the verdict of :func:`simnet.bench.fidelity_table.regime_check`; a level that is not AI is drawn hollow
         and its note says so.
 
     Returns

@@ -22,6 +22,8 @@ leaves a partial file under the requested name.
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +32,18 @@ from typing import Any
 import h5py
 import numpy as np
 
+import json
+
 from simnet import atomicfile
 from simnet.errors import UsageError
 
 FORMAT_VERSION = 1
 _LIST_MARKER = "_simnet_list"
+
+#: The summary of a benchmark or sweep (``simnet bench``, ``simnet sweep``): ``<out>/summary.json``.
+SUMMARY_FORMAT = "simnet-bench-summary"
+SUMMARY_FORMAT_VERSION = 1
+SUMMARY_FILE = "summary.json"
 
 
 @dataclass
@@ -79,7 +88,8 @@ def check_writable(path: Path, overwrite: bool) -> Path:
     if path.is_dir():
         raise UsageError(f"output path {path} is a directory; give a file name such as {path}/run.h5")
     if path.exists() and not overwrite:
-        raise UsageError(f"output file {path} already exists; pass --overwrite to replace it")
+        raise UsageError(f"output file {path} already exists; overwrite it or choose another path",
+                         parameter="overwrite")
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.exists():
         try:
@@ -160,6 +170,72 @@ def _read_record(f: h5py.File) -> RunRecord:
         rates=rates,
         notes=[str(s) for s in f["notes"].asstr()[()]],
     )
+
+
+def write_json(data: Any, path: Path) -> Path:
+    """Write ``data`` as indented JSON atomically (temporary file beside it, then rename)."""
+    text = json.dumps(json_safe(data), indent=1, allow_nan=False) + "\n"
+    return atomicfile.write_text(Path(path), text)
+
+
+def write_summary(summary: dict, out_dir: Path) -> Path:
+    """Write a benchmark summary as ``out_dir/summary.json``, atomically."""
+    return write_json(summary, Path(out_dir) / SUMMARY_FILE)
+
+
+def read_summary(path: Path, *, scaling_points_only: bool = False) -> dict:
+    """A benchmark or sweep summary (a folder means its ``summary.json``).
+
+    With ``scaling_points_only`` any JSON object with a ``points`` list is accepted (a hand-made scaling
+    summary for ``extrapolate``); otherwise the file must say it is a simnet summary.
+
+    Raises
+    ------
+    UsageError
+        When the file is missing, not JSON, or not a summary.
+    """
+    what = "scaling summary" if scaling_points_only else "benchmark summary"
+    path = Path(path)
+    if path.is_dir():
+        path = path / SUMMARY_FILE
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no such {what}: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{path} is not a readable JSON {what} ({err.__class__.__name__})") from None
+    if scaling_points_only:
+        if not isinstance(summary, dict) or "points" not in summary:
+            raise UsageError(f"{path} is not a scaling summary: expected a JSON object with a 'points' list")
+    elif not isinstance(summary, dict) or summary.get("format") != SUMMARY_FORMAT:
+        raise UsageError(f"{path} is not a benchmark summary (no \"format\": \"{SUMMARY_FORMAT}\")")
+    return summary
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON types: dicts with string keys, lists, str, int, float, bool and None.
+
+    The one sanitiser for everything simnet prints as JSON or stores as record attributes: numpy scalars and
+    arrays become Python numbers and lists, dataclasses their fields, paths their text, and a non-finite float
+    None (JSON has no NaN); anything else is stored as its text.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_safe(dataclasses.asdict(value))
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic):
+        return json_safe(value.item())
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
 
 
 def _compression(data) -> dict:

@@ -18,17 +18,14 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Callable, Optional
 
 import brian2
 import numpy as np
 
+from simnet import phases
 from simnet.build_cache import claim_project_directory, default_build_cache
-from simnet.cost import timing
 from simnet.errors import UsageError
-
-if TYPE_CHECKING:
-    from simnet.backends import Backend
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
 
@@ -53,9 +50,9 @@ class RunSettings:
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
-            raise UsageError(f"unknown precision {self.precision!r}; choose single or double")
+            raise UsageError(f"unknown precision {self.precision!r}; choose single or double", parameter="precision")
         if self.threads is not None and self.threads < 1:
-            raise UsageError(f"--threads must be at least 1, got {self.threads}")
+            raise UsageError(f"threads must be at least 1, got {self.threads}", parameter="threads")
 
     @property
     def float_dtype(self):
@@ -80,16 +77,19 @@ class Session(ABC):
     def simulate(self, net: brian2.Network, duration, pre_run) -> None:
         """Run ``pre_run`` (excluded from the loop time) then ``duration`` of biological time."""
 
+    def close(self) -> None:
+        """Release what the session holds (a build directory, a lock); called once the run is over."""
+
     def _report(self):
         return "stderr" if self.settings.progress else None
 
 
 class SessionContext:
-    """What :meth:`simnet.backends.Backend.session` returns: sets Brian2 up for one run on entry (through the
-    backend's ``_open``) and puts its device and preferences back on exit."""
+    """What :meth:`simnet.backends.Backend.session` returns: sets Brian2 up for one run on entry (``open_session``,
+    the backend's device and preferences) and puts Brian2's device and preferences back on exit."""
 
-    def __init__(self, backend: "Backend", settings: RunSettings, project: Optional[str]):
-        self.backend, self.settings, self.project = backend, settings, project
+    def __init__(self, open_session: Callable[[], Session], settings: RunSettings):
+        self._open_session, self.settings = open_session, settings
 
     def __enter__(self) -> Session:
         # Brian2 objects of an earlier run in this process live on in reference cycles until collected; while
@@ -98,13 +98,11 @@ class SessionContext:
         gc.collect()
         _restore_brian_defaults()
         brian2.prefs.core.default_float_dtype = self.settings.float_dtype
-        self.session = self.backend._open(self.settings, self.project)
+        self.session = self._open_session()
         return self.session
 
     def __exit__(self, *exc_info):
-        close = getattr(self.session, "close", None)
-        if close is not None:
-            close()
+        self.session.close()
         _restore_brian_defaults()
         return False
 
@@ -124,7 +122,7 @@ class RuntimeSession(Session):
         brian2.prefs.codegen.target = target
         # Ctrl-C must abort the run (and so the record), not end the loop early and look complete.
         brian2.prefs.core.stop_on_keyboard_interrupt = False
-        self.clock = timing.PythonMarks()
+        self.clock = phases.PythonMarks()
 
     def mark(self, name: str) -> None:
         self.clock.mark(name)
@@ -139,12 +137,12 @@ class RuntimeSession(Session):
                 net.run(pre_run, **run_kwargs)
             pre_run_loop_s = brian2.device._last_run_time
             generation_s += time.perf_counter() - started - pre_run_loop_s
-        self.mark(timing.LOOP_START)
+        self.mark(phases.LOOP_START)
         started = time.perf_counter()
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
                 **run_kwargs)
         wall = time.perf_counter() - started
-        self.mark(timing.LOOP_END)
+        self.mark(phases.LOOP_END)
         ended_monotonic = time.monotonic()
         _check_completed()
         # Runtime mode generates (and, for Cython, compiles) code inside each run call before its loop starts;
@@ -152,7 +150,7 @@ class RuntimeSession(Session):
         loop_s = brian2.device._last_run_time
         self.loop_window_monotonic = (ended_monotonic - loop_s, ended_monotonic)
         generation_s += wall - loop_s
-        self.timings.update(timing.phase_durations(self.clock.marks))
+        self.timings.update(phases.phase_durations(self.clock.marks))
         self.timings.pop("pre_run_s", None)
         if pre_run_loop_s is not None:
             self.timings["pre_run_s"] = pre_run_loop_s
@@ -195,8 +193,8 @@ class StandaloneSession(Session):
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{jobs}"]
         brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
-        brian2.device.insert_code("after_start", timing.standalone_mark_code(timing.PROGRAM_START))
-        brian2.device.insert_code("before_end", timing.standalone_mark_code(timing.PROGRAM_END))
+        brian2.device.insert_code("after_start", phases.standalone_mark_code(phases.PROGRAM_START))
+        brian2.device.insert_code("before_end", phases.standalone_mark_code(phases.PROGRAM_END))
         # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays differently.
         self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
         self._static_arrays_before_synapses: set[str] = set()
@@ -224,16 +222,16 @@ class StandaloneSession(Session):
             "recompiled, so compile_s is an incremental build's" if reused else
             f"standalone project built in {self.directory} and kept for reuse (no earlier build there)")
         # The generated program appends its marks; an earlier run's must not be read as this run's.
-        (self.directory / timing.MARKS_FILE).unlink(missing_ok=True)
+        (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)
 
     def mark(self, name: str) -> None:
-        brian2.device.insert_code("main", timing.standalone_mark_code(name))
+        brian2.device.insert_code("main", phases.standalone_mark_code(name))
         if not self._releases_set_up_arrays:
             return
         static_arrays = getattr(brian2.device, "static_arrays", {})
-        if name == timing.SYNAPSES_START:
+        if name == phases.SYNAPSES_START:
             self._static_arrays_before_synapses = set(static_arrays)
-        elif name == timing.INIT_END:
+        elif name == phases.INIT_END:
             # The connection indices and per-synapse values handed to Brian2 between these two marks are
             # copied into the network's own arrays once, at set-up; then nothing reads them again. The
             # generated program and Python both keep them to the end by default: 24 bytes per synapse each
@@ -246,10 +244,10 @@ class StandaloneSession(Session):
         if pre_run is not None and float(pre_run) > 0:
             with _monitors_paused(net):
                 net.run(pre_run, namespace={})
-        self.mark(timing.LOOP_START)
+        self.mark(phases.LOOP_START)
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
                 namespace={})
-        self.mark(timing.LOOP_END)
+        self.mark(phases.LOOP_END)
         started = time.perf_counter()
         if self._releases_set_up_arrays:
             brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
@@ -270,12 +268,12 @@ class StandaloneSession(Session):
         else:
             self.timings["build_and_run_s"] = build_wall
             self.notes.append("this device does not report compile and run times separately")
-        marks = timing.read_standalone_marks(self.directory)
+        marks = phases.read_standalone_marks(self.directory)
         if not marks:
             self.notes.append("the generated program wrote no phase marks")
-        self.timings.update(timing.phase_durations(marks))
-        if timing.LOOP_START in marks and timing.LOOP_END in marks:
-            self.loop_window_monotonic = (marks[timing.LOOP_START], marks[timing.LOOP_END])
+        self.timings.update(phases.phase_durations(marks))
+        if phases.LOOP_START in marks and phases.LOOP_END in marks:
+            self.loop_window_monotonic = (marks[phases.LOOP_START], marks[phases.LOOP_END])
         if pre_run is None or float(pre_run) <= 0:
             self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
         _check_completed()

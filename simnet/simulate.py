@@ -1,8 +1,12 @@
-"""One run, end to end: ModelSpec -> backend session -> Brian2 network -> RunRecord.
+"""The one run pipeline: a model and its options, a backend and its settings -> a RunRecord.
 
-This is where the phases of a run are put together: construction (Python), code generation and compilation,
-synapse creation, initialisation, the loop and collecting results, each timed by the backend's session, plus
-the run's provenance. Cost figures derived from the record live in :mod:`simnet.cost`.
+Every simulation simnet makes (``simnet run``, each point of a benchmark, each level of the fidelity ladder, the
+Python API) goes through :func:`plan_run`, which checks everything and builds nothing (model options, backend
+usable here and able to run the network, settings), then :func:`execute`, which runs the plan and returns what
+happened and what it cost. The phases of a run are put together here: construction (Python), code generation
+and compilation, synapse creation, initialisation, the loop and collecting results, each timed by the backend's
+session, plus the run's provenance. A standalone project that fails to build or run becomes
+:class:`~simnet.errors.SimulationFailed` here.
 """
 from __future__ import annotations
 
@@ -11,58 +15,110 @@ import platform
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 import brian2
 import numpy as np
 
 import simnet
 from simnet import network
-from simnet.backends import Backend, RunSettings, network_features
+from simnet.backends import Backend, RunSettings, network_features, resolve_backend
 from simnet.cost import account
 from simnet.cost.energy import EnergyMeter
-from simnet.cost.hardware import describe_machine, peak_throughput
-from simnet.errors import UsageError
+from simnet.cost.hardware import peak_throughput
+from simnet.errors import SimulationFailed, UsageError
+from simnet.models import get_model
 from simnet.results import RunRecord, parameter_entry
 from simnet.spec import ModelSpec, parameter_items
+from simnet.system import describe_machine
+
+#: Spikes are recorded by default when neurons x biological seconds is at most this (a few MB of spikes).
+RECORD_SPIKES_LIMIT = 1e6
 
 
-def run_model(
-    spec: ModelSpec,
-    backend: Backend,
-    settings: RunSettings,
-    duration: brian2.Quantity,
-    *,
-    seed: int,
-    record_spikes: bool,
-    pre_run: Optional[brian2.Quantity] = None,
-    command_line: str = "",
-) -> RunRecord:
-    """Simulate ``spec`` for ``duration`` on ``backend`` and return what happened and what it cost.
+@dataclass(frozen=True)
+class RunPlan:
+    """One run, checked and ready: nothing has been built yet. Made by :func:`plan_run` for a model of the
+    library, or directly for a hand-made ModelSpec."""
+
+    spec: ModelSpec
+    backend: Backend
+    settings: RunSettings
+    duration_s: float
+    pre_run_s: float = 0.0
+    seed: int = 1
+    record_spikes: bool = False
+
+    @property
+    def model(self) -> str:
+        return self.spec.name
+
+    @property
+    def default_out_path(self) -> Path:
+        """Where ``simnet run`` writes the record when no path is given."""
+        return Path("runs") / f"{self.model}-{self.backend.name}-seed{self.seed}.h5"
+
+
+def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float = 1.0, pre_run_s: float = 0.0,
+             backend: str = "cpp", settings: RunSettings = RunSettings(), seed: int = 1,
+             record_spikes: Optional[bool] = None) -> RunPlan:
+    """Check a run of a library model before anything is built; bad input is a :class:`~simnet.errors.UsageError`.
 
     Parameters
     ----------
-    spec : ModelSpec
-        The model.
-    backend : Backend
-        Where to run it; must be usable and able to run ``spec`` (else :class:`simnet.errors.UsageError`,
-        raised before anything is built).
+    model : str
+        A model of the library (:func:`simnet.models.model_names`).
+    options : mapping, optional
+        The model's options (e.g. ``neurons``, ``mode`` for COBAHH); missing ones take the model's defaults.
+    duration_s, pre_run_s : float
+        Biological seconds measured in the loop, and simulated before it and left out of every figure.
+    backend : str
+        A backend name or ``auto`` (:func:`simnet.backends.resolve_backend`).
     settings : RunSettings
         Precision, threads and build options (with ``reuse_build``, a standalone project is built in a directory
         named after the network and kept for the next run of it).
-    duration : Quantity
-        Biological time measured in the loop.
     seed : int
         Random seed of the run.
-    record_spikes : bool
-        Keep every spike (otherwise per-neuron counts only).
-    pre_run : Quantity, optional
-        Biological time simulated before ``duration`` and excluded from the loop time (start-up transient).
-    command_line : str
-        Stored in the record's provenance.
+    record_spikes : bool, optional
+        Keep every spike (otherwise per-neuron counts only); default: when neurons x ``duration_s`` is at most
+        :data:`RECORD_SPIKES_LIMIT`.
     """
-    supported = backend.supports(network_features(spec, pre_run=pre_run is not None and float(pre_run) > 0))
+    entry = get_model(model)
+    spec = entry.build_spec(entry.parameters(**dict(options or {})))
+    resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0)
+    if record_spikes is None:
+        record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
+    return RunPlan(spec=spec, backend=resolved, settings=settings, duration_s=float(duration_s),
+                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes))
+
+
+def execute(plan: RunPlan, *, command_line: str = "") -> RunRecord:
+    """Run ``plan``: what happened and what it cost, as a record (not written anywhere).
+
+    Raises
+    ------
+    UsageError
+        When the plan's backend cannot run its network (checked before anything is built).
+    SimulationFailed
+        When the generated standalone project fails to compile or run (Brian2 reports it as a RuntimeError
+        starting with "Project"); there is no result.
+    """
+    try:
+        return _run(plan, command_line)
+    except RuntimeError as err:
+        if str(err).startswith("Project "):
+            raise SimulationFailed(str(err)) from None
+        raise
+
+
+def _run(plan: RunPlan, command_line: str) -> RunRecord:
+    spec, backend, settings, seed = plan.spec, plan.backend, plan.settings, plan.seed
+    duration = plan.duration_s * brian2.second
+    pre_run = plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None
+    record_spikes = plan.record_spikes
+    supported = backend.supports(network_features(spec, pre_run=pre_run is not None))
     if not supported.usable:
         raise UsageError(supported.reason)
     project = backend.project_name(spec, settings) if settings.reuse_build and backend.standalone else None
@@ -100,14 +156,14 @@ def run_model(
         construction_s -= timings.get("synapse_creation_s", 0.0) + timings.get("initialisation_s", 0.0)
     timings["model_construction_s"] = construction_s
     timings["total_s"] = time.perf_counter() - started
-    cost = account.cost_record(
+    cost = account.cost_record(account.Workload(
         static=static, counts=counts, timings=timings, bio_duration_s=float(duration),
         n_neurons=spec.n_neurons, model_types={p.name: p.model_type for p in spec.populations if p.model_type},
         peak=peak, energy=loop_energy or meter.energy,
         energy_span="the simulation loop" if loop_energy else whole_span,
         energy_whole_call=meter.energy if loop_energy else None, energy_whole_call_span=whole_span,
         gpu_memory_peak_mib=meter.gpu_memory_peak_mib,
-    )
+    ))
 
     return RunRecord(
         model=spec.name,

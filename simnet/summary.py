@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from simnet.cost.timing import per_biological_second
+from simnet.phases import per_biological_second
 from simnet.results import RunRecord
 
 #: Timing rows of the summary: (key in record.timings, label).

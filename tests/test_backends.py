@@ -10,7 +10,7 @@ import pytest
 from simnet.backends import BACKENDS, RunSettings, RuntimeBackend, get_backend
 from simnet.errors import UsageError
 from simnet.models.cobahh import CobahhParams, build_spec
-from simnet.simulate import run_model
+from simnet.simulate import RunPlan, execute
 
 
 def test_registry_and_auto():
@@ -57,8 +57,7 @@ def test_runtime_and_cpp_give_statistically_the_same_rates(tmp_path):
     settings = RunSettings(threads=1, progress=False, build_root=tmp_path)
     rates = {}
     for backend in (RuntimeBackend("numpy"), get_backend("cpp")):
-        runs = [run_model(spec, backend, settings, 300 * brian2.ms, seed=seed, record_spikes=False)
-                for seed in (11, 12)]
+        runs = [execute(RunPlan(spec, backend, settings, duration_s=0.3, seed=seed)) for seed in (11, 12)]
         rates[backend.name] = np.mean([mean_rate(r) for r in runs])
         for r in runs:
             assert r.counts["projections"]["exc_synapses"]["synapses"] == pytest.approx(800 * 80, rel=0.05)
@@ -71,8 +70,8 @@ def test_runtime_and_cpp_give_statistically_the_same_rates(tmp_path):
 def test_two_standalone_runs_in_one_process_use_separate_directories(tmp_path):
     spec = build_spec(CobahhParams(n_neurons=100))
     settings = RunSettings(threads=1, progress=False, build_root=tmp_path, keep_build=True)
-    first = run_model(spec, get_backend("cpp"), settings, 20 * brian2.ms, seed=1, record_spikes=True)
-    second = run_model(spec, get_backend("cpp"), settings, 20 * brian2.ms, seed=1, record_spikes=True)
+    first = execute(RunPlan(spec, get_backend("cpp"), settings, duration_s=0.02, seed=1, record_spikes=True))
+    second = execute(RunPlan(spec, get_backend("cpp"), settings, duration_s=0.02, seed=1, record_spikes=True))
     assert len(list(tmp_path.iterdir())) == 2
     # The program's loop marks (steady_clock) lie on the Python meter's clock (time.monotonic), so the
     # energy is cut to the loop rather than left covering compilation too.
@@ -91,8 +90,7 @@ def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name
     spec = build_spec(CobahhParams(n_neurons=200))
     settings = RunSettings(threads=1, progress=False, build_root=tmp_path)
     backend = RuntimeBackend("numpy") if backend_name == "runtime" else get_backend("cpp")
-    record = run_model(spec, backend, settings, 50 * brian2.ms, seed=2, record_spikes=True,
-                       pre_run=30 * brian2.ms)
+    record = execute(RunPlan(spec, backend, settings, duration_s=0.05, pre_run_s=0.03, seed=2, record_spikes=True))
     times_ms, ids = record.spikes["neurons"]
     assert len(times_ms) > 0 and times_ms.min() >= 30.0 - 1e-9
     assert record.n_spikes == len(times_ms)  # counts come from the same (paused) monitor
@@ -182,12 +180,11 @@ def test_resolve_backend_checks_the_network_before_anything_is_built():
     assert "backend genn cannot run this network" in auto.selection_note
 
 
-def test_run_model_refuses_a_network_the_backend_cannot_run():
+def test_a_plan_the_backend_cannot_run_is_refused_before_building():
     from simnet.backends import GennBackend
 
     with pytest.raises(UsageError, match="cannot run this network"):
-        run_model(tiny_column_spec(), GennBackend(), RunSettings(progress=False), 10 * brian2.ms, seed=1,
-                  record_spikes=False)
+        execute(RunPlan(tiny_column_spec(), GennBackend(), RunSettings(progress=False), duration_s=0.01))
     assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
 
 
@@ -205,8 +202,8 @@ def test_cli_run_refuses_genn_for_the_column_in_one_line(tmp_path, capsys):
 def test_the_auto_choice_is_a_note_of_the_record():
     backend = RuntimeBackend("numpy")
     backend.selection_note = "backend auto chose runtime (a test's stand-in)"
-    record = run_model(build_spec(CobahhParams(n_neurons=20)), backend, RunSettings(progress=False),
-                       2 * brian2.ms, seed=1, record_spikes=False)
+    record = execute(RunPlan(build_spec(CobahhParams(n_neurons=20)), backend, RunSettings(progress=False),
+                             duration_s=0.002))
     assert record.notes[0] == backend.selection_note
     assert "project" not in record.backend  # runtime mode builds no project
 
@@ -277,7 +274,7 @@ def test_a_reused_project_recompiles_only_what_changed_and_gives_the_same_spikes
     directory = tmp_path / "kept" / cpp.project_name(spec, reusing)
 
     def run(settings, seed):
-        return run_model(spec, cpp, settings, 20 * brian2.ms, seed=seed, record_spikes=True)
+        return execute(RunPlan(spec, cpp, settings, duration_s=0.02, seed=seed, record_spikes=True))
 
     first = run(reusing, 1)
     assert first.backend["project"] == "new" and any("kept for reuse" in n for n in first.notes)
@@ -299,7 +296,7 @@ def test_a_reused_project_recompiles_only_what_changed_and_gives_the_same_spikes
 
 
 def test_bench_runners_take_reuse_build():
-    from simnet.bench import experiment_from_dict
+    from simnet.bench.spec import experiment_from_dict
 
     def experiment(**runner):
         return experiment_from_dict({"name": "x", "model": "cobahh", "sweep": {"neurons": [100]},

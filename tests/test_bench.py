@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simnet import bench
+from simnet import results
+from simnet.bench import report, spec, stats
 from simnet.cli import main
 from simnet.errors import UsageError
 
@@ -91,7 +92,7 @@ def test_peer_that_does_not_take_an_option_is_refused(tmp_path):
     PEERS["nest"], original = narrowed, PEERS["nest"]
     try:
         with pytest.raises(UsageError, match="peer nest does not take the option.*mode"):
-            bench.experiment_from_dict({
+            spec.experiment_from_dict({
                 "name": "x", "model": "cobahh", "options": {"mode": "classic"}, "sweep": {"neurons": [100]},
                 "runners": [{"kind": "peer", "peer": "nest"}]}, source="here")
     finally:
@@ -129,9 +130,9 @@ def test_shipped_experiment_files_are_valid():
     names = {path.stem for path in files}
     assert {"overhead", "cobahh_benchmark_scaling", "cobahh_stdp", "nest_peer"} <= names
     for path in files:
-        experiment = bench.load_experiment(path)
+        experiment = spec.load_experiment(path)
         assert experiment.points() and experiment.runners
-    overhead = bench.load_experiment(EXPERIMENTS / "overhead.toml")
+    overhead = spec.load_experiment(EXPERIMENTS / "overhead.toml")
     kinds = {(r.kind, r.backend or r.device, r.threads, r.precision) for r in overhead.runners}
     assert kinds == {("simnet", "cpp", 2, "double"), ("peer", "cpp_standalone", 2, "double")}
     assert overhead.repeats == 5 and overhead.options == {"mode": "classic", "plasticity": "stdp"}
@@ -150,7 +151,7 @@ def _experiment(**overrides):
                     {"kind": "peer", "peer": "brian2-plain", "threads": 2}],
     }
     data.update(overrides)
-    return bench.experiment_from_dict(data, source="test")
+    return spec.experiment_from_dict(data, source="test")
 
 
 def test_points_are_the_cartesian_product_in_file_order():
@@ -165,12 +166,12 @@ def test_points_are_the_cartesian_product_in_file_order():
 
 
 def test_quick_keeps_the_smallest_size_one_repeat_and_the_first_seed():
-    reduced = bench.quick(_experiment())
+    reduced = spec.quick(_experiment())
     assert reduced.points() == [{"neurons": 4000, "mode": "classic"}, {"neurons": 4000, "mode": "benchmark"}]
     assert reduced.repeats == 1 and reduced.seeds == (1,)
-    assert bench.with_repeats(reduced, 4).repeats == 4
+    assert spec.with_repeats(reduced, 4).repeats == 4
     with pytest.raises(UsageError):
-        bench.with_repeats(reduced, 0)
+        spec.with_repeats(reduced, 0)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def _measurement(runner, neurons, repeat, wall, ok=True, seed=1, synapses=None, 
 
 
 def _synthetic():
-    experiment = bench.experiment_from_dict({
+    experiment = spec.experiment_from_dict({
         "name": "synthetic", "model": "cobahh", "repeats": 3, "options": {"mode": "classic"},
         "sweep": {"neurons": [1000, 2000, 4000]},
         "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2},
@@ -211,8 +212,8 @@ def _synthetic():
 
 def test_summary_medians_spread_fits_and_ratios():
     experiment, measurements = _synthetic()
-    summary = bench.summarise(experiment, measurements, {"machine": {}}, complete=True)
-    assert summary["format"] == bench.SUMMARY_FORMAT and summary["complete"] is True
+    summary = stats.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    assert summary["format"] == results.SUMMARY_FORMAT and summary["complete"] is True
     assert {"points", "fits", "ratios", "provenance"} <= set(summary)
     simnet_4000 = next(p for p in summary["points"] if p["runner"] == "simnet-cpp" and p["neurons"] == 4000)
     assert simnet_4000["sim_wall_s_per_bio_s_median"] == pytest.approx(0.4)
@@ -247,29 +248,29 @@ def test_ratio_needs_the_same_threads():
     for measured in measurements:
         if measured["runner"] == "brian2-plain-cpp_standalone":
             measured["threads"] = 1
-    summary = bench.summarise(experiment, measurements, {}, complete=True)
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
     assert summary["ratios"] == []
 
 
 def test_summary_round_trips_through_json_with_nan_as_null(tmp_path):
     experiment, measurements = _synthetic()
     two_sizes = [m for m in measurements if m["point"]["neurons"] != 4000]
-    summary = bench.summarise(experiment, two_sizes, {"machine": {}}, complete=False)
+    summary = stats.summarise(experiment, two_sizes, {"machine": {}}, complete=False)
     fit = summary["fits"]["simnet-cpp"]["vs_neurons"]
     assert math.isnan(fit["exponent_low"])  # two sizes: the fit is exact and has no interval
-    bench.write_summary(summary, tmp_path)
+    results.write_summary(summary, tmp_path)
     text = (tmp_path / "summary.json").read_text()
     assert "NaN" not in text
-    back = bench.read_summary(tmp_path)
+    back = results.read_summary(tmp_path)
     assert back["fits"]["simnet-cpp"]["vs_neurons"]["exponent_low"] is None
     assert back["points"][0]["runner"] == "simnet-cpp"
-    assert "no interval from 2 points" in bench.format_summary({**back, "provenance": {}})
+    assert "no interval from 2 points" in report.format_summary({**back, "provenance": {}})
     assert not list(tmp_path.glob(".*tmp"))
 
 
 def test_format_summary_shows_rows_failures_fits_and_ratio():
     experiment, measurements = _synthetic()
-    text = bench.format_summary(bench.summarise(experiment, measurements, {"machine": {"cpu_model": "TestCPU"}},
+    text = report.format_summary(stats.summarise(experiment, measurements, {"machine": {"cpu_model": "TestCPU"}},
                                                 complete=True))
     assert "TestCPU" in text
     assert "failed" in text and "NEST is not installed" in text
@@ -315,7 +316,7 @@ def test_tiny_bench_simnet_and_plain_brian2_build_the_same_network(tmp_path, cap
 
 
 def test_paired_ratio_interval_by_hand():
-    from simnet.bench import paired_ratio_interval
+    from simnet.bench.stats import paired_ratio_interval
 
     # logs of 1.1 and 1/1.1 cancel: geometric mean 1; t(0.975, 1) = 12.706, sd of logs = ln(1.1) * sqrt(2)
     out = paired_ratio_interval([1.1, 1 / 1.1])
@@ -327,13 +328,13 @@ def test_paired_ratio_interval_by_hand():
 
 
 def test_column_summary_has_population_rate_medians_and_the_published_check():
-    experiment = bench.experiment_from_dict({
+    experiment = spec.experiment_from_dict({
         "name": "column", "model": "microcircuit", "repeats": 2, "pre_run": "500ms",
         "options": {"scale": 0.1, "k_scale": 0.1},
         "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2}],
     }, source="synthetic")
     assert experiment.pre_run_s == 0.5
-    from simnet.fidelity import published_rates
+    from simnet.bench.fidelity_table import published_rates
 
     published = published_rates()[0]["nest3_reference"]
     measurements = []
@@ -344,22 +345,22 @@ def test_column_summary_has_population_rate_medians_and_the_published_check():
                "population_rates_hz": {name: factor * value for name, value in published.items()}}
         measurements.append(run)
     measurements[1]["population_rates_hz"]["L5E"] = 100.0  # the median of two is their mean
-    summary = bench.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    summary = stats.summarise(experiment, measurements, {"machine": {}}, complete=True)
     point = summary["points"][0]
     assert summary["pre_run_s"] == 0.5
     assert point["population_rates_hz_median"]["L23E"] == pytest.approx(published["L23E"])
     assert point["population_rates_hz_median"]["L5E"] == pytest.approx((0.9 * published["L5E"] + 100.0) / 2)
     check = point["published_rate_check"]
     assert check["populations_outside_factor"] == ["L5E"] and not check["passes"]
-    text = bench.format_summary(summary)
+    text = report.format_summary(summary)
     assert "after a 0.5 s pre-run" in text and "NOT met" in text and "L23E 1.00" in text
 
     other_level = dataclasses.replace(experiment, options={**experiment.options, "neuron_model": "adex"})
-    assert "published_rate_check" not in bench.summarise(other_level, measurements, {}, complete=True)["points"][0]
+    assert "published_rate_check" not in stats.summarise(other_level, measurements, {}, complete=True)["points"][0]
 
 
 def test_the_column_scale_is_the_size_axis_of_one_series():
-    experiment = bench.experiment_from_dict({
+    experiment = spec.experiment_from_dict({
         "name": "column-sizes", "model": "microcircuit", "options": {"k_scale": 1.0},
         "sweep": {"scale": [0.05, 0.1, 0.2]}, "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2}],
     }, source="synthetic")
@@ -369,6 +370,6 @@ def test_the_column_scale_is_the_size_axis_of_one_series():
          "total_wall_s_per_bio_s": None, "neurons": int(77169 * scale), "synapses": int(3e8 * scale),
          "spikes": 10, "mean_rate_hz": 3.0, "file": "x.h5"}
         for scale in (0.05, 0.1, 0.2)]
-    fits = bench.summarise(experiment, measurements, {}, complete=True)["fits"]
+    fits = stats.summarise(experiment, measurements, {}, complete=True)["fits"]
     assert list(fits) == ["simnet-cpp"]
     assert fits["simnet-cpp"]["vs_neurons"]["exponent"] == pytest.approx(1.0, abs=0.01)

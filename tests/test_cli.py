@@ -1,19 +1,35 @@
-"""The command line: bad input gets one line and exit status 2, nothing is written; a real run works."""
+"""The command line: bad input gets one line and exit status 2, nothing is written; a real run works.
+
+Most cases call the command in this process (``simnet.cli.main``), which is what the console script does; the
+ones about signals and process groups start it as a subprocess.
+"""
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import h5py
 import pytest
 
+from simnet.cli import main
+
 SIMNET = [sys.executable, "-m", "simnet"]
 
 
-def simnet(*args, cwd=None, timeout=600):
-    return subprocess.run([*SIMNET, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+@pytest.fixture
+def simnet(capsys, monkeypatch):
+    """Run the command in this process: ``simnet(*args, cwd=None)`` -> (returncode, stdout, stderr)."""
+    def invoke(*args, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        status = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=status, stdout=out, stderr=err)
+    return invoke
 
 
 @pytest.mark.parametrize("args, message", [
@@ -35,7 +51,7 @@ def simnet(*args, cwd=None, timeout=600):
     (["run", "cobahh", "--backend", "genn"], "backend genn needs"),
     (["show", "does-not-exist.h5"], "no such results file"),
 ])
-def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
+def test_bad_input_is_one_line_exit_2(simnet, tmp_path, args, message):
     if "cuda" in args or "genn" in args:
         from simnet.backends import get_backend
 
@@ -49,7 +65,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
     assert not (tmp_path / "r.h5").exists()
 
 
-def test_existing_output_is_refused_and_untouched(tmp_path):
+def test_existing_output_is_refused_and_untouched(simnet, tmp_path):
     target = tmp_path / "r.h5"
     target.write_bytes(b"keep me")
     out = simnet("run", "cobahh", "--neurons", "40", "--out", str(target))
@@ -58,7 +74,7 @@ def test_existing_output_is_refused_and_untouched(tmp_path):
     assert target.read_bytes() == b"keep me"
 
 
-def test_unwritable_output_is_refused(tmp_path):
+def test_unwritable_output_is_refused(simnet, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     out = simnet("run", "cobahh", "--neurons", "40", "--out", str(blocker / "sub" / "r.h5"))
@@ -67,7 +83,7 @@ def test_unwritable_output_is_refused(tmp_path):
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_backends_reports_gpu_backends_with_reason():
+def test_backends_reports_gpu_backends_with_reason(simnet):
     out = simnet("backends", "--json")
     assert out.returncode == 0
     table = {row["name"]: row for row in json.loads(out.stdout)["backends"]}
@@ -79,7 +95,7 @@ def test_backends_reports_gpu_backends_with_reason():
 
 
 @pytest.mark.slow
-def test_run_writes_record_and_show_reads_it(tmp_path):
+def test_run_writes_record_and_show_reads_it(simnet, tmp_path):
     target = tmp_path / "runs" / "small.h5"
     out = simnet("run", "cobahh", "--neurons", "200", "--duration", "100ms", "--backend", "cpp",
                  "--threads", "1", "--precision", "single", "--plasticity", "stdp", "--seed", "3",

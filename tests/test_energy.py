@@ -19,7 +19,8 @@ from simnet.cost.energy import (
     per_unit,
     rapl_domains,
 )
-from simnet.cost.hardware import Peak, describe_machine, peak_throughput
+from simnet.cost.hardware import Peak, peak_throughput
+from simnet.system import describe_machine
 from simnet.reference import read_table
 
 needs_nvidia_smi = pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="needs nvidia-smi")

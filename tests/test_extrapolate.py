@@ -1,17 +1,15 @@
 """Projections to human scale: invariants, hand arithmetic, the scaling fit, the ladder and the command."""
 import json
 import math
-import subprocess
-import sys
 from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
-from simnet import extrapolate as ex
-
-SIMNET = [sys.executable, "-m", "simnet"]
-
+from simnet.projection import extrapolate as ex
+from simnet.projection import fits, ladder
+from simnet.projection.format import format_projection
+from simnet.units import SECONDS_PER_YEAR
 
 def make_measurement(**overrides) -> ex.Measurement:
     """A run of 1000 neurons with 50 synapses each, figures chosen for easy hand arithmetic."""
@@ -67,8 +65,8 @@ def test_memory_and_devices_by_memory_round_up():
 
 
 def test_devices_by_time_rounds_up():
-    assert ex.devices_by_time(10.0 * ex.SECONDS_PER_YEAR, ex.SECONDS_PER_YEAR) == 10
-    assert ex.devices_by_time(10.5 * ex.SECONDS_PER_YEAR, ex.SECONDS_PER_YEAR) == 11
+    assert ex.devices_by_time(10.0 * SECONDS_PER_YEAR, SECONDS_PER_YEAR) == 10
+    assert ex.devices_by_time(10.5 * SECONDS_PER_YEAR, SECONDS_PER_YEAR) == 11
 
 
 def test_synapse_rescaling_scales_only_synaptic_categories():
@@ -120,7 +118,7 @@ def test_device_figures_hand_arithmetic():
     assert p.get("wall_s", neurons=1e9, device=measured).value == pytest.approx(wall_measured)
     wall_gpu = wall_measured * 1e9 / 1e13
     assert p.get("wall_s", neurons=1e9, device="Test GPU").value == pytest.approx(wall_gpu)
-    assert p.get("device_years", neurons=1e9, device="Test GPU").value == pytest.approx(wall_gpu / ex.SECONDS_PER_YEAR)
+    assert p.get("device_years", neurons=1e9, device="Test GPU").value == pytest.approx(wall_gpu / SECONDS_PER_YEAR)
     assert p.get("devices_by_memory", neurons=1e9, device="Test GPU").value == 627
     assert p.get("devices_by_memory", neurons=1e9, device=measured).value is None  # memory not known
     assert p.get("devices_by_time", neurons=1e9, device="Test GPU").value == math.ceil(wall_gpu / 3600.0)
@@ -143,7 +141,7 @@ def test_every_figure_says_what_it_is_and_comes_from():
     for figure in p.figures:
         assert figure.kind in (ex.MEASURED, ex.DERIVED, ex.ESTIMATE)
         assert figure.basis
-    text = ex.format_projection(p)
+    text = format_projection(p)
     for note in p.assumption_notes:
         assert note in text
     json.dumps(p.to_dict())  # JSON-safe
@@ -176,7 +174,7 @@ def test_power_law_with_exponent_one_through_the_measurement_equals_linear():
     m = make_measurement()
     per_neuron = m.sim_wall_s_per_bio_s / m.neurons
     sizes = [250.0, 500.0, 1000.0, 4000.0]
-    fit = ex.fit_power_law(sizes, [per_neuron * x for x in sizes])
+    fit = fits.fit_power_law(sizes, [per_neuron * x for x in sizes])
     assert fit.exponent == pytest.approx(1.0)
     for n in (1.3e9, 1.3e10):
         central, _, _ = ex.wall_seconds_power_law(fit, n, ex.FIFTEEN_YEARS_S)
@@ -187,7 +185,7 @@ def test_power_law_with_exponent_one_through_the_measurement_equals_linear():
 def test_fitted_projection_states_orders_beyond_and_shows_linear_beside():
     sizes = [1000.0, 2000.0, 4000.0, 8000.0]
     walls = [1.0, 2.3, 5.1, 11.0]  # steeper than linear
-    fit = ex.fit_power_law(sizes, walls)
+    fit = fits.fit_power_law(sizes, walls)
     p = ex.project(make_measurement(), ex.Assumptions(neurons=(1.3e9,), bio_seconds=10.0), [], [], fit=fit,
                    fit_label="cpp, test")
     beyond = p.get("orders_beyond", neurons=1.3e9)
@@ -211,20 +209,20 @@ def test_scaling_series_fits_and_runner_choice():
     points += [{"runner": "runtime", "neurons": n, "synapses": 80 * n, "sim_wall_s_per_bio_s_median": n / 100}
                for n in (1000, 2000)]
     points += [{"runner": "cuda", "neurons": 1000, "synapses": 1, "sim_wall_s_per_bio_s_median": 0.1}]
-    series = ex.scaling_series(points)
-    fits = ex.scaling_fits(series)
-    assert set(fits) == {"cpp", "runtime"}  # cuda has a single size: no fit
-    assert fits["cpp"].exponent == pytest.approx(1.0)
-    assert ex.choose_fit(fits, "runtime")[0] == "runtime"
-    assert ex.choose_fit({"simnet-cpp": fits["cpp"]}, "cpp")[0] == "simnet-cpp"  # bench's runner names
-    runner, note = ex.choose_fit(fits, "genn")
+    series = fits.scaling_series(points)
+    fitted = fits.scaling_fits(series)
+    assert set(fitted) == {"cpp", "runtime"}  # cuda has a single size: no fit
+    assert fitted["cpp"].exponent == pytest.approx(1.0)
+    assert fits.choose_fit(fitted, "runtime")[0] == "runtime"
+    assert fits.choose_fit({"simnet-cpp": fitted["cpp"]}, "cpp")[0] == "simnet-cpp"  # bench's runner names
+    runner, note = fits.choose_fit(fitted, "genn")
     assert runner == "cpp" and "genn" in note
     for bad in ([], [{"runner": "cpp", "neurons": 10}], [{"runner": "cpp", "neurons": -1,
                                                           "sim_wall_s_per_bio_s_median": 1.0}]):
         with pytest.raises(ValueError):
-            ex.scaling_series(bad)
+            fits.scaling_series(bad)
     with pytest.raises(ValueError):
-        ex.choose_fit({}, "cpp")
+        fits.choose_fit({}, "cpp")
 
 
 # --- ladder ------------------------------------------------------------------------------------------
@@ -238,29 +236,35 @@ def test_ladder_entries_select_dedupe_and_sort():
         SimpleNamespace(id="neurons", unit="neurons", stated=1.3e9, stated_text="1.3e9", recomputed=1.3e10),
     ]
     p = ex.project(make_measurement(), ex.Assumptions(neurons=(1e9,), bio_seconds=10.0), [], ML)
-    entries = ex.ladder_entries(reproductions, [p], ML)
+    entries = ladder.ladder_entries(reproductions, [p], ML)
     labels = [e.label for e in entries]
     assert [e.flops for e in entries] == sorted(e.flops for e in entries)
-    assert sum(e.kind == ex.LADDER_STATED for e in entries) == 1  # 4e24 stated twice, drawn once
-    assert sum(e.kind == ex.LADDER_RECOMPUTED for e in entries) == 2
+    assert sum(e.kind == ladder.LADDER_STATED for e in entries) == 1  # 4e24 stated twice, drawn once
+    assert sum(e.kind == ladder.LADDER_RECOMPUTED for e in entries) == 2
     assert not any("tiny" in label or "quoted-ml" in label or "neurons (" in label for label in labels)
-    assert sum(e.kind == ex.LADDER_ML for e in entries) == 2
-    projected = [e for e in entries if e.kind == ex.LADDER_PROJECTION]
+    assert sum(e.kind == ladder.LADDER_ML for e in entries) == 2
+    projected = [e for e in entries if e.kind == ladder.LADDER_PROJECTION]
     assert sorted(e.flops for e in projected) == pytest.approx(sorted([115.0 * 1e9 * 10, 4e6 * 1e9 * 10]))
 
 
 # --- the command ---------------------------------------------------------------------------------
 
-def simnet(*args, cwd=None):
-    return subprocess.run([*SIMNET, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+def simnet(capsys, *args):
+    """The command run in this process, as the console script runs it: (returncode, stdout, stderr)."""
+    from simnet.cli import main
+
+    capsys.readouterr()
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return SimpleNamespace(returncode=status, stdout=out, stderr=err)
 
 
 @pytest.fixture(scope="module")
 def tiny_record(tmp_path_factory):
+    from simnet import api
+
     path = tmp_path_factory.mktemp("extrapolate") / "tiny.h5"
-    out = simnet("run", "cobahh", "--neurons", "200", "--duration", "50ms", "--backend", "runtime",
-                 "--no-progress", "--out", str(path))
-    assert out.returncode == 0, out.stderr
+    api.run("cobahh", neurons=200, duration="50ms", backend="runtime", progress=False, out=path)
     return path
 
 
@@ -304,12 +308,12 @@ def test_bad_input_is_one_line_exit_2(tmp_path, tiny_record, args, message, caps
     assert not figures.exists()
 
 
-def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record):
+def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record, capsys):
     summary = tmp_path / "sweep.json"
     summary.write_text(json.dumps({"points": [
         {"runner": "runtime", "neurons": n, "synapses": 80 * n, "sim_wall_s_per_bio_s_median": 0.002 * n}
         for n in (100, 200, 400)]}))
-    out = simnet("extrapolate", str(tiny_record), "--neurons", "1e6", "--scaling", str(summary),
+    out = simnet(capsys, "extrapolate", str(tiny_record), "--neurons", "1e6", "--scaling", str(summary),
                  "--figures", str(tmp_path / "figs"), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -323,7 +327,7 @@ def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record):
             "orders_beyond"} <= keys
     assert sorted(p.rsplit("/", 1)[-1] for p in data["figures"]) == ["ladder.png", "ladder.svg", "scaling.png",
                                                                      "scaling.svg"]
-    text = simnet("extrapolate", str(tiny_record), "--neurons", "1e6", "--years", "1")
+    text = simnet(capsys, "extrapolate", str(tiny_record), "--neurons", "1e6", "--years", "1")
     assert text.returncode == 0, text.stderr
     assert "total FLOPs, counted" in text.stdout and "assumptions:" in text.stdout
     assert "[derived]" in text.stdout and "[measured]" in text.stdout

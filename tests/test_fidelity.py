@@ -4,7 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from simnet import fidelity
+from simnet.bench import fidelity as ladder
+from simnet.bench import fidelity_table as fidelity
+from simnet.errors import UsageError
 from simnet.cli import main
 from simnet.results import RunRecord
 
@@ -25,8 +27,8 @@ def assert_usage_error(result, message):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--duration", "500ms"], "must exceed --discard"),
-    (["--duration", "1s", "--discard", "2s"], "must exceed --discard"),
+    (["--duration", "500ms"], "must exceed discard"),
+    (["--duration", "1s", "--discard", "2s"], "must exceed discard"),
     (["--duration", "0s"], "--duration must be positive"),
     (["--discard", "soon"], "is not a time"),
     (["--duration", "503ms"], "the statistics need at least"),
@@ -91,27 +93,26 @@ def test_slices_of_one_group_are_split_into_populations_with_local_ids():
 
 def test_slices_that_do_not_tile_their_group_are_refused():
     populations = {"neurons": {"size": 10, "part_of": ""}, "exc": {"size": 6, "part_of": "neurons"}}
-    with pytest.raises(fidelity.UsageError, match="do not tile"):
+    with pytest.raises(UsageError, match="do not tile"):
         fidelity.population_trains(fake_record(populations, {"neurons": (np.array([1.0]), np.array([0]))}))
 
 
 def test_a_record_without_spikes_is_refused():
-    with pytest.raises(fidelity.UsageError, match="no spike trains"):
+    with pytest.raises(UsageError, match="no spike trains"):
         fidelity.population_trains(fake_record({"neurons": {"size": 4, "part_of": ""}}, {}))
 
 
 @pytest.fixture(scope="module")
 def cobahh_ladder(tmp_path_factory):
     """Two small COBAHH runs (runtime backend) standing in for two levels: the ladder's plumbing, not PD14."""
-    from simnet.backends import RunSettings, get_backend
-    from simnet.models import get_model
+    from simnet.backends import RunSettings
+    from simnet.simulate import plan_run
 
-    entry = get_model("cobahh")
-    specs = {name: entry.build_spec(entry.parameters(neurons=neurons)) for name, neurons in (("small", 200),
-                                                                                             ("large", 400))}
+    plans = {name: plan_run("cobahh", {"neurons": neurons}, duration_s=0.7, backend="runtime",
+                            settings=RunSettings(progress=False), seed=3, record_spikes=True)
+             for name, neurons in (("small", 200), ("large", 400))}
     out_dir = tmp_path_factory.mktemp("ladder")
-    paths = fidelity.run_levels(specs, get_backend("runtime"), RunSettings(progress=False), 0.7, seed=3,
-                                out_dir=out_dir, overwrite=False)
+    paths = ladder.run_levels(plans, out_dir=out_dir, overwrite=False)
     return out_dir, paths
 
 
@@ -119,13 +120,13 @@ def cobahh_ladder(tmp_path_factory):
 def test_run_levels_writes_one_record_per_level_and_refuses_to_overwrite(cobahh_ladder):
     out_dir, paths = cobahh_ladder
     assert paths == {"small": out_dir / "small.h5", "large": out_dir / "large.h5"}
-    records, sources = fidelity.read_level_records(out_dir)
+    records, sources = ladder.read_level_records(out_dir)
     # named by file (COBAHH has no neuron_model parameter), in name order for levels the library lacks
     assert list(records) == ["large", "small"] and sources["small"] == paths["small"]
     assert records["small"].n_neurons == 200 and records["small"].spikes
     before = paths["small"].read_bytes()
-    with pytest.raises(fidelity.UsageError, match="already exists"):
-        fidelity.run_levels({"small": None}, None, None, 0.7, seed=3, out_dir=out_dir, overwrite=False)
+    with pytest.raises(UsageError, match="already exists"):
+        ladder.run_levels({"small": None}, out_dir=out_dir, overwrite=False)
     assert paths["small"].read_bytes() == before
 
 
@@ -133,7 +134,7 @@ def test_run_levels_writes_one_record_per_level_and_refuses_to_overwrite(cobahh_
 def test_table_has_cost_dynamics_distances_and_projection(cobahh_ladder, tmp_path):
     from simnet.plots import plot_cost_vs_fidelity
 
-    records, sources = fidelity.read_level_records(cobahh_ladder[0], ["small", "large"])
+    records, sources = ladder.read_level_records(cobahh_ladder[0], ["small", "large"])
     table = fidelity.fidelity_table(records, discard_s=0.5, reference_level="small", sources=sources)
     assert table["analysis_window_ms"] == [500.0, 700.0]
     assert [row["level"] for row in table["rows"]] == ["small", "large"]

@@ -10,13 +10,13 @@ import pytest
 
 from simnet.cost.hardware import (
     Peak,
-    describe_machine,
     find_hardware_row,
     peak_equivalent,
     peak_throughput,
     utilisation,
 )
 from simnet.reference import read_table
+from simnet.system import describe_machine
 
 needs_nvidia_smi = pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="needs nvidia-smi")
 

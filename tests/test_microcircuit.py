@@ -10,7 +10,7 @@ from brian2 import amp, ms, pA, second
 from simnet.errors import UsageError
 from simnet.models import get_model
 from simnet.models.microcircuit import (CONNECTION_PROBABILITY, FULL_SIZES, POPULATIONS, MicrocircuitParams,
-                                        MicrocircuitScalingWarning, build_spec, population_slices,
+                                        MicrocircuitScalingWarning, build_spec,
                                         psp_to_current)
 from simnet.models.neurons import NEURON_MODELS, REFERENCE_LEVEL
 
@@ -49,7 +49,7 @@ def test_scaled_numbers_and_drawn_synapses_agree_block_by_block():
     k_full = math.log(1 - c) / math.log(1 - 1 / (21915 * 5479))
     assert numbers[2, 3] == round(k_full * 0.02 * 0.2)
     spec = quiet_spec(params)
-    slices = population_slices(params)
+    slices = spec.slices()
     rng = np.random.default_rng(3)
     for proj in spec.projections:
         drawn = proj.arrays(rng)
@@ -70,7 +70,7 @@ def test_scaled_numbers_and_drawn_synapses_agree_block_by_block():
 def test_weights_and_delays_follow_pd14():
     params = MicrocircuitParams(n_scaling=0.05, k_scaling=1.0)
     spec = quiet_spec(params)
-    slices = population_slices(params)
+    slices = spec.slices()
     rng = np.random.default_rng(5)
     drawn = {proj.name: proj.arrays(rng) for proj in spec.projections}
     ee = drawn["exc_to_exc"]
@@ -146,26 +146,28 @@ def test_registry_options_and_bad_values():
         entry.parameters(synapse_model="bcm")
     with pytest.raises(UsageError, match=r"n_scaling \(--scale\) must be in"):
         entry.parameters(scale=1.5)
-    with pytest.raises(UsageError, match="does not take --neurons"):
+    with pytest.raises(UsageError, match="does not take the option.s. neurons"):
         entry.parameters(neurons=100)
 
 
 def _run(params, duration_s):
     from simnet.backends import RunSettings, get_backend
-    from simnet.simulate import run_model
+    from simnet.simulate import RunPlan, execute
 
     spec = quiet_spec(params)
     brian2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
     try:
-        return run_model(spec, get_backend("cpp"), RunSettings(threads=1, progress=False), duration_s * second,
-                         seed=1, record_spikes=True)
+        return execute(RunPlan(spec, get_backend("cpp"), RunSettings(threads=1, progress=False), duration_s=duration_s,
+                               seed=1, record_spikes=True))
     finally:
         brian2.prefs.reset_to_defaults()
 
 
 def _rates_hz(record, params, discard_s):
     rates = {}
-    for name, (group, start, stop) in population_slices(params).items():
+    for name, (group, start, stop) in quiet_spec(params).slices().items():
+        if name not in POPULATIONS:
+            continue  # the Brian2 groups the populations are slices of
         times_ms, ids = record.spikes[group]
         inside = (ids >= start) & (ids < stop) & (times_ms >= discard_s * 1e3)
         rates[name] = inside.sum() / (stop - start) / (record.duration_s - discard_s)
@@ -194,11 +196,11 @@ def test_every_level_builds_and_spikes_on_cpp(level):
 def test_reference_level_rates_match_the_published_rates():
     """Reference level at n = k = 0.1 (the reference implementation's own example scale), 1.2 s, first 0.5 s cut.
 
-    Tolerance and why it is this wide: :func:`simnet.fidelity.published_rate_check` (every population within a
+    Tolerance and why it is this wide: :func:`simnet.bench.fidelity_table.published_rate_check` (every population within a
     factor 2.5 of the NEST 3 reference run's rate, data/pd14_published_rates.csv, and the mean |ln ratio| below
     ln 1.5); tests/test_fidelity.py shows the check failing on rates that are off.
     """
-    from simnet.fidelity import published_rate_check
+    from simnet.bench.fidelity_table import published_rate_check
 
     params = MicrocircuitParams(n_scaling=0.1, k_scaling=0.1)
     record = _run(params, 1.2)
@@ -215,7 +217,8 @@ def test_hh_traub_column_is_asynchronous_irregular_at_its_calibration_scale():
     twice the reference level's 2.3 (measured 2.0; 6.5 with the next grid value of the drive, 43 with drive 1)
     and mean ISI CV at least 0.45 (measured 0.52; 0.19 under the former single factor on all input).
     """
-    from simnet import dynamics, fidelity
+    from simnet import dynamics
+    from simnet.bench import fidelity_table as fidelity
 
     params = MicrocircuitParams(n_scaling=0.1, k_scaling=0.1, neuron_model="hh_traub")
     record = _run(params, 1.5)

@@ -4,7 +4,7 @@ import pytest
 from brian2 import ms
 
 from simnet.backends import CppBackend, RunSettings, RuntimeBackend
-from simnet.simulate import run_model
+from simnet.simulate import RunPlan, execute
 from simnet.spec import ModelSpec, Population, Projection
 
 # Every neuron integrates dv/dt = 1/period from v=0 and spikes when v reaches 1 (0.999, clear of rounding):
@@ -21,8 +21,8 @@ def tiny_spec(projections) -> ModelSpec:
 
 
 def run(spec, duration=100 * ms):
-    return run_model(spec, RuntimeBackend("numpy"), RunSettings(progress=False), duration, seed=5,
-                     record_spikes=True)
+    return execute(RunPlan(spec, RuntimeBackend("numpy"), RunSettings(progress=False), duration_s=float(duration),
+                           seed=5, record_spikes=True))
 
 
 def test_counts_match_hand_arithmetic():

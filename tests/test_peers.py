@@ -125,14 +125,19 @@ def _microcircuit_arguments(**options):
 
 
 def _nest_microcircuit_module():
-    # The peer is a standalone program, not part of the package: load it from its file (it imports NEST only
-    # inside run()).
+    # The peer is a standalone program, not part of the package: load it from its file, as running it as a
+    # script would, with its folder (which holds peer_protocol.py) on the path (it imports NEST only inside run()).
     import importlib.util
+    import sys
 
     path = peers.PEERS["nest"].path_for("microcircuit")
-    spec = importlib.util.spec_from_file_location("nest_microcircuit_peer", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("nest_microcircuit_peer", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
     return module
 
 
@@ -176,7 +181,7 @@ def test_nest_microcircuit_refuses_what_it_cannot_run_in_one_line(without_nest, 
 
 
 def test_an_experiment_cannot_give_the_nest_microcircuit_an_option_it_does_not_take():
-    from simnet import bench
+    from simnet.bench import spec as bench
     from simnet.errors import UsageError
 
     with pytest.raises(UsageError, match="peer nest does not take the option.*dt"):
@@ -188,7 +193,7 @@ def test_an_experiment_cannot_give_the_nest_microcircuit_an_option_it_does_not_t
 def test_the_microcircuit_nest_experiment_file_validates():
     from pathlib import Path
 
-    from simnet import bench
+    from simnet.bench import spec as bench
 
     experiment = bench.load_experiment(Path(__file__).parents[1] / "experiments" / "microcircuit_nest.toml")
     assert experiment.model == "microcircuit"

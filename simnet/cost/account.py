@@ -1,68 +1,105 @@
-"""A run's cost, put together from the measurements of the other cost modules.
+"""A run's cost, put together from metrics of two kinds, each kind with one signature (as NeuroBench does).
 
-:func:`static_measurements` reads what needs the live Brian2 objects (FLOPs per element of every code object,
-bytes of state); :func:`cost_record` combines them with the run's activity counts, loop time, energy and the
-machine's peak into the ``cost`` section of a run record. :func:`cost_table` and :func:`format_cost` present that
-section. Counted figures come from Brian2's code (:mod:`simnet.cost.flops`); peak-equivalent figures are the
-seed document's method (cores x clock x FLOP/cycle x wall time); utilisation is their ratio.
+* **Static metrics** need only the built model: ``metric(built) -> value`` (:data:`STATIC_METRICS`: the FLOPs per
+  element of every code object, the bytes of state). They read the live Brian2 objects, so they are taken at the
+  end of the run, before the objects go.
+* **Workload metrics** need what the run did: ``metric(workload) -> value`` (:data:`WORKLOAD_METRICS`: counted
+  FLOPs, peak-equivalent, utilisation, memory, energy), from a :class:`Workload` (the static metrics, activity
+  counts, timings, the machine's peak, the energy metered).
+
+:func:`cost_record` evaluates them into the ``cost`` section of a run record; :func:`cost_table` and
+:func:`format_cost` present that section. Counted figures come from Brian2's code (:mod:`simnet.cost.flops`);
+peak-equivalent figures are seed document 003's method (cores x clock x flop/cycle x wall time); utilisation is
+their ratio.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, Optional
 
 from simnet.cost import flops, hardware, memory
 from simnet.cost.energy import Energy, per_unit
 
+#: Static metrics: name -> metric(built network) (a :class:`simnet.network.BuiltNetwork`).
+STATIC_METRICS: dict[str, Callable[[Any], Any]] = {
+    "flop_profile": lambda built: flops.count_network(built.net),
+    "state": lambda built: memory.state_bytes([*built.groups.values(), *built.synapses.values()]),
+}
+
 
 def static_measurements(built) -> dict:
-    """FLOP profile and state memory of a network that has been run (needs the Brian2 objects)."""
-    return {
-        "flop_profile": flops.count_network(built.net),
-        "state": memory.state_bytes([*built.groups.values(), *built.synapses.values()]),
-    }
+    """Every static metric of a network that has been run (needs the Brian2 objects)."""
+    return {name: metric(built) for name, metric in STATIC_METRICS.items()}
 
 
-def cost_record(
-    *,
-    static: dict,
-    counts: dict,
-    timings: dict,
-    bio_duration_s: float,
-    n_neurons: int,
-    model_types: dict[str, str],
-    peak: hardware.Peak,
-    energy: Optional[Energy],
-    energy_span: str,
-    gpu_memory_peak_mib: Optional[float],
-    energy_whole_call: Optional[Energy] = None,
-    energy_whole_call_span: str = "",
-) -> dict:
-    """The ``cost`` section of a run record (JSON-safe nested dicts)."""
-    report = flops.apply_activity(static["flop_profile"], counts, bio_duration_s, n_neurons,
-                                  model_types=model_types)
-    loop_s = timings.get("simulation_loop_s")
-    peak_eq = hardware.peak_equivalent(peak, loop_s, n_neurons, bio_duration_s) if loop_s else {}
-    synaptic_events = sum(p["synaptic_events_pre"] for p in counts.get("projections", {}).values())
-    energy_section = {
-        **(energy.to_dict() if energy is not None else {"joules": None, "method": "unavailable"}),
-        "span": energy_span,
-        **per_unit(energy, bio_duration_s, synaptic_events),
+@dataclass(frozen=True)
+class Workload:
+    """What a run did and what was measured around it: the input of every workload metric."""
+
+    static: dict
+    counts: dict
+    timings: dict
+    bio_duration_s: float
+    n_neurons: int
+    model_types: dict
+    peak: hardware.Peak
+    energy: Optional[Energy]
+    energy_span: str
+    gpu_memory_peak_mib: Optional[float]
+    energy_whole_call: Optional[Energy] = None
+    energy_whole_call_span: str = ""
+
+    @cached_property
+    def flop_report(self) -> flops.FlopReport:
+        return flops.apply_activity(self.static["flop_profile"], self.counts, self.bio_duration_s, self.n_neurons,
+                                    model_types=self.model_types)
+
+    @property
+    def loop_s(self) -> Optional[float]:
+        return self.timings.get("simulation_loop_s")
+
+
+def _peak_equivalent(w: Workload) -> dict:
+    return hardware.peak_equivalent(w.peak, w.loop_s, w.n_neurons, w.bio_duration_s) if w.loop_s else {}
+
+
+def _utilisation(w: Workload) -> Optional[float]:
+    return hardware.utilisation(w.flop_report.total_flops, _peak_equivalent(w).get("peak_equivalent_flops"))
+
+
+def _memory(w: Workload) -> dict:
+    return {"state": w.static["state"], "peak_rss": memory.peak_rss_bytes(),
+            "gpu_memory_peak_mib": w.gpu_memory_peak_mib}
+
+
+def _energy(w: Workload) -> dict:
+    synaptic_events = sum(p["synaptic_events_pre"] for p in w.counts.get("projections", {}).values())
+    section = {
+        **(w.energy.to_dict() if w.energy is not None else {"joules": None, "method": "unavailable"}),
+        "span": w.energy_span,
+        **per_unit(w.energy, w.bio_duration_s, synaptic_events),
     }
-    if energy_whole_call is not None:
+    if w.energy_whole_call is not None:
         # The loop figure above is the one per biological second; the whole call is kept for context.
-        energy_section["whole_call"] = {**energy_whole_call.to_dict(), "span": energy_whole_call_span}
-    return {
-        "flops": report.to_dict(),
-        "peak": peak.to_dict(),
-        "peak_equivalent": peak_eq,
-        "utilisation": hardware.utilisation(report.total_flops, peak_eq.get("peak_equivalent_flops")),
-        "memory": {
-            "state": static["state"],
-            "peak_rss": memory.peak_rss_bytes(),
-            "gpu_memory_peak_mib": gpu_memory_peak_mib,
-        },
-        "energy": energy_section,
-    }
+        section["whole_call"] = {**w.energy_whole_call.to_dict(), "span": w.energy_whole_call_span}
+    return section
+
+
+#: Workload metrics: name in the record's ``cost`` section -> metric(workload).
+WORKLOAD_METRICS: dict[str, Callable[[Workload], Any]] = {
+    "flops": lambda w: w.flop_report.to_dict(),
+    "peak": lambda w: w.peak.to_dict(),
+    "peak_equivalent": _peak_equivalent,
+    "utilisation": _utilisation,
+    "memory": _memory,
+    "energy": _energy,
+}
+
+
+def cost_record(workload: Workload) -> dict:
+    """The ``cost`` section of a run record (JSON-safe nested dicts): every workload metric of ``workload``."""
+    return {name: metric(workload) for name, metric in WORKLOAD_METRICS.items()}
 
 
 def cost_table(record) -> dict[str, Any]:

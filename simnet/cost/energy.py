@@ -25,7 +25,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from simnet.cost.hardware import Peak, nvidia_smi_query
+from simnet.cost.hardware import Peak
+from simnet.system import nvidia_smi_query
 
 POWERCAP_ROOT = "/sys/class/powercap"
 DEFAULT_SAMPLE_INTERVAL_S = 0.1

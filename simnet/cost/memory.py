@@ -14,7 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from simnet.cost.hardware import nvidia_smi_query
+from simnet.system import nvidia_smi_query
 
 #: Bytes of one ``std::vector`` header (begin, end, capacity pointers) in 64-bit libstdc++/libc++.
 STD_VECTOR_HEADER_BYTES = 24

@@ -1,7 +1,8 @@
 """Peer programs: the same networks run by other means, to compare simnet with what a user would otherwise run.
 
 Each peer is a standalone Python program in this folder that does not import simnet (that is the point of a
-peer: a plain script with none of simnet's instrumentation). :func:`run_peer` starts it as
+peer: a plain script with none of simnet's instrumentation); the program side of the protocol below, shared by
+every peer, is ``peer_protocol.py``, which the peers import from their own folder. :func:`run_peer` starts it as
 ``sys.executable <peer>.py --json-args '<json>'`` in a subprocess (a peer may name one program per model, as the
 NEST peer does), which also keeps a peer's global state
 (Brian2's device, NEST's kernel) out of simnet's process, and reads back the one JSON line it prints.
@@ -28,10 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
-#: Exit status a peer uses when it reports a failure as ``{"ok": false, ...}`` (e.g. a simulator not installed).
-EXIT_PEER_FAILED = 3
-
-
 @dataclass(frozen=True)
 class PeerInfo:
     """What a peer program can run, for validating experiment files before anything runs."""
@@ -56,6 +53,10 @@ class PeerInfo:
     def path_for(self, model: str) -> Path:
         """The program that runs ``model`` (``script`` unless ``model_scripts`` names another)."""
         return Path(__file__).with_name(self.model_scripts.get(model, self.script))
+
+    def device_for_backend(self, backend: str) -> Optional[str]:
+        """The device of this peer that runs the same code path as simnet's ``backend`` (None if none does)."""
+        return next((device for device, same in self.same_code_path_as.items() if same == backend), None)
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -82,13 +83,6 @@ PEERS: dict[str, PeerInfo] = {
         model_scripts={"microcircuit": "nest_microcircuit.py"},
     ),
 }
-
-
-def get_peer(name: str) -> PeerInfo:
-    """The peer registered as ``name`` (``KeyError`` names the known ones)."""
-    if name not in PEERS:
-        raise KeyError(f"unknown peer {name!r}; choose one of {', '.join(PEERS)}")
-    return PEERS[name]
 
 
 def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None) -> dict:

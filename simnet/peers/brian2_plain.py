@@ -20,32 +20,15 @@ Loop time is measured the way simnet measures it: in runtime mode Brian2's own t
 as ``net_run_wall_s``); in C++ standalone mode a timestamp written by the generated program before and after
 the loop (``device.insert_code``).
 """
-import argparse
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
 
+from peer_protocol import PeerFailure, serve  # this folder's protocol module; not simnet
+
 LOOP_MARKS_FILE = "plain_loop_marks.txt"
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json-args", required=True, help="the run's settings as one JSON object")
-    arguments = json.loads(parser.parse_args().json_args)
-    try:
-        result = run(arguments)
-    except PeerFailure as failure:
-        print(json.dumps({"ok": False, "reason": str(failure)}))
-        return 3
-    print(json.dumps(result))
-    return 0
-
-
-class PeerFailure(Exception):
-    """A reason this peer cannot run the requested network, in one line."""
 
 
 def run(arguments):
@@ -212,4 +195,4 @@ def _read_marks(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve(run, __doc__.splitlines()[0]))

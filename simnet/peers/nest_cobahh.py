@@ -28,28 +28,11 @@ Differences that cannot be removed, stated in the result's ``notes``:
 Loop time is wall-clock around ``nest.Run`` between ``nest.Prepare`` and ``nest.Cleanup`` (the loop only, as
 simnet measures it); ``simulate_wall_s`` is Prepare + Run + Cleanup, i.e. what ``nest.Simulate`` does.
 """
-import argparse
-import json
 import os
 import sys
 import time
 
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json-args", required=True, help="the run's settings as one JSON object")
-    arguments = json.loads(parser.parse_args().json_args)
-    try:
-        result = run(arguments)
-    except PeerFailure as failure:
-        print(json.dumps({"ok": False, "reason": str(failure)}))
-        return 3
-    print(json.dumps(result))
-    return 0
-
-
-class PeerFailure(Exception):
-    """A reason this peer cannot run the requested network, in one line."""
+from peer_protocol import PeerFailure, serve  # this folder's protocol module; not simnet
 
 
 def run(arguments):
@@ -158,4 +141,4 @@ def _quiet(nest):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve(run, __doc__.splitlines()[0]))

@@ -2,8 +2,8 @@
 
 Run as ``python nest_microcircuit.py --json-args '{...}'`` (the protocol is in ``simnet/peers/__init__.py``); it
 prints one JSON line with its measurements. It imports nothing from simnet, so the few tables of Potjans &
-Diesmann (2014) it needs are written out here again, from ../shared/reference/pd14.md (the reference PyNEST
-implementation's network_params.py); the derived numbers follow the same rules as simnet's model:
+Diesmann (2014) it needs are written out here again (Table 5, as in the reference PyNEST implementation's
+network_params.py, INM-6/microcircuit-PD14-model); the derived numbers follow the same rules as simnet's model:
 
 - populations: N = round(N_full * scale);
 - connectivity: ``fixed_total_number`` per population pair (sources and targets uniform, multapses and autapses
@@ -29,14 +29,14 @@ as simnet's ``lif_exp`` does, but the order of operations within a step (input, 
 Loop time is wall-clock around ``nest.Run`` between ``nest.Prepare`` and ``nest.Cleanup`` (the loop only, as
 simnet measures it); ``simulate_wall_s`` is Prepare + Run + Cleanup, i.e. what ``nest.Simulate`` does.
 """
-import argparse
-import json
 import math
 import os
 import sys
 import time
 
-# Potjans & Diesmann (2014) Table 5, via ../shared/reference/pd14.md.
+from peer_protocol import PeerFailure, serve  # this folder's protocol module; not simnet
+
+# Potjans & Diesmann (2014) Table 5 (the reference implementation's network_params.py).
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
 FULL_SIZES = (20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948)
 FULL_EXTERNAL_IN_DEGREES = (1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100)
@@ -67,23 +67,6 @@ V_INIT_MEAN_MV, V_INIT_SD_MV = -58.0, 10.0
 DT_MS = 0.1
 
 OPTIONS = ("scale", "k_scale", "neuron_model", "synapse_model", "background")
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json-args", required=True, help="the run's settings as one JSON object")
-    arguments = json.loads(parser.parse_args().json_args)
-    try:
-        result = run(arguments)
-    except PeerFailure as failure:
-        print(json.dumps({"ok": False, "reason": str(failure)}))
-        return 3
-    print(json.dumps(result))
-    return 0
-
-
-class PeerFailure(Exception):
-    """A reason this peer cannot run the requested network, in one line."""
 
 
 def column_numbers(scale, k_scale, background):
@@ -267,4 +250,4 @@ def _quiet(nest):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve(run, __doc__.splitlines()[0]))

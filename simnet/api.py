@@ -1,0 +1,310 @@
+"""simnet from Python: run a model, read a record, account for its cost, project it, benchmark.
+
+The command line is a thin layer over these functions; each takes the library's parameters (times as text such as
+``"1s"`` or as seconds) and returns data, never prints. Bad input raises :class:`~simnet.errors.UsageError`;
+a simulation that cannot complete raises :class:`~simnet.errors.SimulationFailed`.
+
+    >>> import simnet
+    >>> record = simnet.run("cobahh", neurons=4000, duration="1s", backend="cpp")   # doctest: +SKIP
+    >>> simnet.cost_table(record)["counted_flops_per_neuron_per_bio_s"]            # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence, Union
+
+from simnet import results
+from simnet.errors import UsageError
+from simnet.results import RunRecord
+from simnet.units import SECONDS_PER_YEAR, as_seconds, parse_wall_duration_s
+
+PathLike = Union[str, Path]
+
+
+# --------------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------------
+
+def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
+         precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
+         build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
+         progress: bool = True, **options):
+    """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
+
+    See :func:`simnet.simulate.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
+    ``"500ms"`` or seconds).
+    """
+    from simnet.sessions import RunSettings
+    from simnet.simulate import plan_run
+
+    settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
+                           keep_build=keep_build, reuse_build=reuse_build, progress=progress)
+    return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
+                    pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
+                    settings=settings, seed=seed, record_spikes=record_spikes)
+
+
+def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False,
+            command_line: str = "") -> RunRecord:
+    """Simulate a plan of :func:`plan`; with ``out``, write the record there (checked before simulating)."""
+    from simnet.simulate import execute as execute_plan
+
+    if out is not None:
+        results.check_writable(Path(out), overwrite)
+    record = execute_plan(run_plan, command_line=command_line)
+    if out is not None:
+        results.write(record, Path(out), overwrite=overwrite)
+    return record
+
+
+def run(model: str, *, out: Optional[PathLike] = None, overwrite: bool = False, **kwargs) -> RunRecord:
+    """Simulate ``model`` and return its record: :func:`plan` then :func:`execute`."""
+    return execute(plan(model, **kwargs), out=out, overwrite=overwrite)
+
+
+def read(path: PathLike) -> RunRecord:
+    """The record in a results file written by simnet."""
+    return results.read(Path(path))
+
+
+def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
+    """A costed record, given or read from a path."""
+    record = record_or_path if isinstance(record_or_path, RunRecord) else read(record_or_path)
+    if not record.cost:
+        where = record_or_path if not isinstance(record_or_path, RunRecord) else f"the {record.model} record"
+        raise UsageError(f"{where} has no cost section (written by an older simnet)")
+    return record
+
+
+# --------------------------------------------------------------------------------------------------
+# Cost
+# --------------------------------------------------------------------------------------------------
+
+def cost_table(record: Union[RunRecord, PathLike]) -> dict:
+    """The cost table of a run (:func:`simnet.cost.account.cost_table`): the names ``simnet cost --json`` prints."""
+    from simnet.cost import account
+
+    return account.cost_table(_record(record))
+
+
+def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None,
+             launch_latency_us: float = 5.0):
+    """How far a run's loop was from the hardware's limits (:func:`simnet.cost.roofline.record_roofline`).
+
+    The memory bandwidth is ``bandwidth_gb_s`` when given, else the device's row in ``data/hardware.csv``, else,
+    for a record made on this machine, measured here (a copy benchmark); otherwise unknown.
+    """
+    import math
+
+    from simnet import system
+    from simnet.cost.roofline import record_roofline
+
+    record = _record(record)
+    if bandwidth_gb_s is not None and not (bandwidth_gb_s > 0 and math.isfinite(bandwidth_gb_s)):
+        raise UsageError(f"bandwidth_gb_s must be positive, got {bandwidth_gb_s}", parameter="bandwidth_gb_s")
+    if launch_latency_us is not None and not launch_latency_us >= 0:
+        raise UsageError(f"launch_latency_us must be non-negative, got {launch_latency_us}",
+                         parameter="launch_latency_us")
+    bandwidth, source = None, ""
+    if bandwidth_gb_s is not None:
+        bandwidth, source = bandwidth_gb_s * 1e9, "given by the user"
+    elif not record.cost.get("peak", {}).get("mem_bandwidth_bytes_per_s"):
+        if record.provenance.get("machine", {}).get("hostname") == system.hostname():
+            bandwidth, source = system.measure_copy_bandwidth()
+    return record_roofline(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source,
+                           launch_latency_s=launch_latency_us * 1e-6 if launch_latency_us else None)
+
+
+# --------------------------------------------------------------------------------------------------
+# Projection
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Extrapolation:
+    """Runs projected to human scale: one :class:`~simnet.projection.extrapolate.Projection` per record."""
+
+    projections: list = field(default_factory=list)  # (label, Projection)
+    figures: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"projections": [{"record": label, **p.to_dict()} for label, p in self.projections],
+                "figures": [str(f) for f in self.figures]}
+
+
+def extrapolate(records: Sequence[Union[RunRecord, PathLike]], *, neurons: Sequence[float] = (1.3e9, 1.3e10),
+                years: float = 15.0, synapses_per_neuron: Sequence[float] = (1000.0, 7000.0), target_wall="1y",
+                usd_per_kwh: Optional[float] = None, scaling: Optional[PathLike] = None,
+                figures_dir: Optional[PathLike] = None) -> Extrapolation:
+    """Project measured runs to ``neurons`` for ``years`` of biological time (:mod:`simnet.projection`).
+
+    ``scaling`` is a sweep or bench summary: the loop time's exponent against neurons is fitted to it and used
+    beside the linear assumption. ``figures_dir`` receives the ladder figure (and the scaling fit).
+    """
+    from simnet.cost.account import cost_table
+    from simnet.cost.hardware import find_hardware_row
+    from simnet.projection import extrapolate as ex
+    from simnet.projection.fits import choose_fit, scaling_fits, scaling_series
+    from simnet.reference import read_table
+
+    price = {} if usd_per_kwh is None else {"usd_per_kwh": usd_per_kwh, "price_source": "given by the user"}
+    try:
+        assumptions = ex.Assumptions(neurons=tuple(neurons), bio_seconds=years * SECONDS_PER_YEAR,
+                                     synapses_per_neuron=tuple(synapses_per_neuron),
+                                     target_wall_s=parse_wall_duration_s(target_wall, "target_wall")
+                                     if isinstance(target_wall, str) else float(target_wall), **price)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    series, fits = {}, {}
+    if scaling is not None:
+        summary = results.read_summary(Path(scaling), scaling_points_only=True)
+        try:
+            series = scaling_series(summary.get("points"))
+        except ValueError as err:
+            raise UsageError(f"{scaling}: {err}") from None
+        fits = scaling_fits(series)
+        if not fits:
+            raise UsageError(f"{scaling}: no runner was measured at two or more distinct sizes, so no scaling "
+                             "can be fitted")
+    hardware_rows = read_table("hardware.csv").rows
+    ml_runs = ex.ml_runs_from_rows(read_table("ml_training_compute.csv").rows)
+    done = Extrapolation()
+    for item in records:
+        record = _record(item)
+        label = str(item) if not isinstance(item, RunRecord) else record.model
+        try:
+            measurement = ex.measurement_from_cost_table(cost_table(record), record.cost.get("peak"), label=None)
+        except ValueError as err:
+            raise UsageError(f"{label}: {err}") from None
+        peak = record.cost.get("peak") or {}
+        row, _ = find_hardware_row(peak.get("device_name") or measurement.measured_on, peak.get("device", "gpu"))
+        device_memory = float(row["memory_gb"]) * 1e9 if row and row.get("memory_gb") else None
+        fit, fit_label = None, ""
+        if fits:
+            runner, why = choose_fit(fits, measurement.backend)
+            fit, fit_label = fits[runner], f"{why}, from {scaling}"
+        done.projections.append((label, ex.project(
+            measurement, assumptions, ex.reference_devices_from_rows(hardware_rows, measurement.precision),
+            ml_runs, fit=fit, fit_label=fit_label, measured_device_memory_bytes=device_memory)))
+    if figures_dir is not None:
+        done.figures = _projection_figures(done, ml_runs, series, fits, Path(figures_dir), scaling)
+    return done
+
+
+def _projection_figures(done: Extrapolation, ml_runs, series: dict, fits: dict, figures_dir: Path,
+                        scaling: Optional[PathLike]) -> list:
+    from simnet.documents import reproduce_all
+    from simnet.plots import plot_ladder, plot_scaling
+    from simnet.projection.ladder import ladder_entries
+
+    entries = ladder_entries(reproduce_all(), [p for _, p in done.projections], ml_runs)
+    try:
+        written = list(plot_ladder(entries, figures_dir / "ladder"))
+        if series:
+            written += plot_scaling({name: s["neurons"] for name, s in series.items()}, fits, "neurons",
+                                    "loop wall-clock s per biological s",
+                                    f"Measured scaling ({Path(scaling).name})", figures_dir / "scaling")
+    except OSError as err:
+        raise UsageError(f"cannot write figures in {figures_dir}: {err.strerror or err}",
+                         parameter="figures_dir") from None
+    return written
+
+
+def reproduce():
+    """The seed documents' calculations, recomputed and checked (:func:`simnet.documents.reproduce_all`)."""
+    from simnet.documents import reproduce_all
+
+    return reproduce_all()
+
+
+def backends() -> dict:
+    """Every backend, whether it is usable here (and if not, why), and what ``auto`` chooses."""
+    from simnet.backends import BACKENDS, get_backend
+
+    rows = []
+    for name in BACKENDS:
+        backend = get_backend(name)
+        available = backend.availability()
+        rows.append({"name": name, "usable": available.usable, "summary": backend.summary,
+                     "reason": available.reason})
+    return {"backends": rows, "auto": get_backend("auto").name}
+
+
+# --------------------------------------------------------------------------------------------------
+# Experiments
+# --------------------------------------------------------------------------------------------------
+
+def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: Optional[int] = None, quick: bool = False,
+          overwrite: bool = False, build_dir: Optional[PathLike] = None,
+          log: Optional[Callable[[str], None]] = None, command_line: str = "") -> dict:
+    """Run an experiment (a file path or a :class:`simnet.bench.spec.Experiment`) and return its summary.
+
+    ``out_dir`` (default ``runs/bench/<name>``) receives every run's record and ``summary.json``.
+    """
+    from simnet.bench import execute as runner
+    from simnet.bench import spec
+
+    if not isinstance(experiment, spec.Experiment):
+        experiment = spec.load_experiment(Path(experiment))
+    if quick:
+        experiment = spec.quick(experiment)
+    if repeats is not None:
+        experiment = spec.with_repeats(experiment, repeats)
+    out_dir = Path(out_dir) if out_dir is not None else Path("runs") / "bench" / experiment.name
+    runner.prepare_out_dir(out_dir, overwrite)
+    return runner.run_experiment(experiment, out_dir, build_root=Path(build_dir) if build_dir else None, log=log,
+                                 command_line=command_line, quick_run=quick)
+
+
+def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
+          threads: Optional[int] = None, precision: str = "double", peers: Sequence[str] = (),
+          duration: str = "1s", repeats: int = 1, seed: int = 1, overwrite: bool = False,
+          build_dir: Optional[PathLike] = None, log: Optional[Callable[[str], None]] = None,
+          command_line: str = "") -> dict:
+    """Run ``model`` at every combination of ``values`` (option -> list of values, ``neurons`` among them) and
+    summarise the scaling; ``out_dir`` defaults to ``runs/sweep/<model>-<UTC time>``."""
+    import datetime
+
+    from simnet.bench.spec import sweep_experiment
+
+    experiment = sweep_experiment(model, values, backend=backend, threads=threads, precision=precision,
+                                  peers=tuple(peers), duration=duration, repeats=repeats, seed=seed)
+    if out_dir is None:
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        out_dir = Path("runs") / "sweep" / f"{model}-{stamp}"
+    return run_experiment(experiment, out_dir=out_dir, overwrite=overwrite, build_dir=build_dir, log=log,
+                 command_line=command_line)
+
+
+def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_scale: Optional[float] = None,
+             synapse_model: Optional[str] = None, duration="1.5s", discard="500ms", backend: str = "cpp",
+             threads: Optional[int] = None, precision: str = "double", seed: int = 1,
+             out_dir: PathLike = "runs/fidelity", from_dir: Optional[PathLike] = None, overwrite: bool = False,
+             progress: bool = False, figures_dir: Optional[PathLike] = None,
+             on_level: Optional[Callable[[str, Path], None]] = None, command_line: str = "") -> dict:
+    """The fidelity ladder's table: the column run at each neuron level (``levels``, comma-separated; the
+    reference level always included), or, with ``from_dir``, recomputed from records already there."""
+    from simnet.bench import fidelity as ladder
+    from simnet.bench import fidelity_table
+    from simnet.sessions import RunSettings
+
+    discard_s = as_seconds(discard, "discard", allow_zero=True)
+    if from_dir is not None:
+        records, sources = ladder.read_level_records(Path(from_dir), ladder.parse_levels(levels) if levels else None)
+    else:
+        duration_s = as_seconds(duration, "duration")
+        ladder.check_window(duration_s, discard_s)
+        settings = RunSettings(precision=precision, threads=threads, progress=progress)
+        plans = ladder.plan_levels(ladder.parse_levels(levels), duration_s=duration_s, backend=backend,
+                                   settings=settings, seed=seed,
+                                   options={"scale": scale, "k_scale": k_scale, "synapse_model": synapse_model})
+        sources = ladder.run_levels(plans, out_dir=Path(out_dir), overwrite=overwrite, command_line=command_line,
+                                    on_level=on_level)
+        records = {level: results.read(path) for level, path in sources.items()}
+    table = fidelity_table.fidelity_table(records, discard_s=discard_s, sources=sources)
+    if figures_dir is not None:
+        from simnet.plots import plot_cost_vs_fidelity
+
+        table["figures"] = [str(p) for p in plot_cost_vs_fidelity(
+            **fidelity_table.figure_inputs(table), out_stem=Path(figures_dir) / fidelity_table.FIGURE_STEM)]
+    return table

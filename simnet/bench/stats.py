@@ -1,0 +1,199 @@
+"""The summary of an experiment: medians and spreads over repeats, scaling fits, simnet / peer ratios.
+
+Pure: measurements (one dict per run, as :mod:`simnet.bench.execute` makes them) in, one JSON-safe dict out.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Optional
+
+from simnet.bench.fidelity_table import MODEL_NAME as COLUMN_MODEL, published_rate_check
+from simnet.bench.spec import Experiment, Runner, point_key
+from simnet.models.neurons import REFERENCE_LEVEL
+from simnet.peers import PEERS
+from simnet.projection.fits import fit_scaling, scaling_series
+from simnet.results import SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION
+
+#: What the summary's timing figures are, stored beside them.
+MEASUREMENT_DEFINITIONS = {
+    "sim_wall_s_per_bio_s": "wall-clock seconds of the simulation loop only (no build, compilation, synapse "
+                            "creation or start-up) per second of biological time; simnet: the run record's "
+                            "simulation_loop_s; peers: their own timer around the loop (brian2-plain: the same "
+                            "method as simnet; nest: around nest.Run)",
+    "total_wall_s_per_bio_s": "wall-clock seconds from network construction to results collected, per "
+                              "biological second (simnet: the record's total_s; peers: their own total_s; "
+                              "neither includes starting Python and importing the simulator)",
+    "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
+    "ratios": "simnet runner / peer runner at the same point, seed, threads and precision: ratio of the medians, "
+              "and the median and range of the per-repeat ratios of interleaved pairs",
+}
+
+
+def summarise(experiment: Experiment, measurements: list[dict], provenance: dict, *, complete: bool,
+              quick_run: bool = False) -> dict:
+    """The sweep's summary from its measurements (one dict per run, as the runners return them).
+
+    Points with no successful repeat are listed with ``status`` "failed", their ``reasons`` and no figures.
+    """
+    runners = {r.label: r for r in experiment.runners}
+    groups: dict[tuple, list[dict]] = {}
+    for measured in measurements:
+        key = (measured["runner"], point_key(measured["point"]), measured["seed"])
+        groups.setdefault(key, []).append(measured)
+    points = [_summarise_group(runners[label], runs, experiment) for (label, _, _), runs in groups.items()]
+    succeeded = [p for p in points if p["status"] == "ok"]
+    fits = {name: {"runner": series["runner"], "options": series["options"],
+                   "vs_neurons": _fit_entry(series["neurons"]), "vs_synapses": _fit_entry(series["synapses"])}
+            for name, series in (scaling_series(succeeded) if succeeded else {}).items()}
+    notes = []
+    if quick_run:
+        notes.append("quick run: smallest size, one repeat, first seed only; not a measurement to report")
+    peer_notes = sorted({note for m in measurements for note in m.get("peer_notes", [])})
+    return {
+        "format": SUMMARY_FORMAT,
+        "format_version": SUMMARY_FORMAT_VERSION,
+        "experiment": experiment.name,
+        "description": experiment.description,
+        "model": experiment.model,
+        "duration_s": experiment.duration_s,
+        "pre_run_s": experiment.pre_run_s,
+        "repeats": experiment.repeats,
+        "complete": complete,
+        "quick": quick_run,
+        "definitions": MEASUREMENT_DEFINITIONS,
+        "points": points,
+        "fits": fits,
+        "ratios": loop_time_ratios(points, runners),
+        "figures": [],
+        "notes": notes + [f"peer: {note}" for note in peer_notes],
+        "provenance": provenance,
+    }
+
+
+def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -> dict:
+    succeeded = [m for m in runs if m["ok"]]
+    first = runs[0]
+    entry = {
+        **runner.describe(),
+        "threads": next((m["threads"] for m in succeeded), first.get("threads")),
+        "options": dict(first["point"]),
+        "model_options": experiment.model_options(first["point"]),
+        "seed": first["seed"],
+        "repeats_run": len(runs),
+        "repeats_ok": len(succeeded),
+        "status": "ok" if succeeded else "failed",
+        "reasons": sorted({m["reason"] for m in runs if not m["ok"]}),
+        "files": [m["file"] for m in runs if m.get("file")],
+    }
+    if not succeeded:
+        entry.update(neurons=first.get("requested_neurons"), synapses=None)
+        for figure in ("sim_wall_s_per_bio_s", "total_wall_s_per_bio_s"):
+            entry.update({f"{figure}_median": None, f"{figure}_min": None, f"{figure}_max": None,
+                          f"{figure}_values": []})
+        entry.update(mean_rate_hz_median=None, spikes_median=None)
+        return entry
+    entry["neurons"] = int(statistics.median(m["neurons"] for m in succeeded))
+    entry["synapses"] = int(statistics.median(m["synapses"] for m in succeeded))
+    if len({m["synapses"] for m in succeeded}) > 1:
+        entry["reasons"].append("repeats built different synapse counts (median given)")
+    for figure in ("sim_wall_s_per_bio_s", "total_wall_s_per_bio_s"):
+        entry.update(median_and_spread([m.get(figure) for m in succeeded], figure))
+    entry["mean_rate_hz_median"] = statistics.median(m["mean_rate_hz"] for m in succeeded)
+    entry["population_rates_hz_median"] = _population_rate_medians(succeeded)
+    check = _published_rate_check(experiment, first["point"], entry["population_rates_hz_median"])
+    if check is not None:
+        entry["published_rate_check"] = check
+    entry["spikes_median"] = statistics.median(m["spikes"] for m in succeeded)
+    entry["versions"] = succeeded[0].get("versions", {})
+    return entry
+
+
+def _population_rate_medians(runs: list[dict]) -> dict:
+    """Per population, the median over the repeats of its mean rate (only populations every repeat reports)."""
+    names = [name for name in runs[0].get("population_rates_hz", {})
+             if all(name in m.get("population_rates_hz", {}) for m in runs)]
+    return {name: statistics.median(m["population_rates_hz"][name] for m in runs) for name in names}
+
+
+def _published_rate_check(experiment: Experiment, point: dict, rates_hz: dict) -> Optional[dict]:
+    """The reference column's rates against the published ones (None for any other model or neuron level)."""
+    options = experiment.model_options(point)
+    if experiment.model != COLUMN_MODEL or options.get("neuron_model", REFERENCE_LEVEL) != REFERENCE_LEVEL:
+        return None
+    return published_rate_check(rates_hz)
+
+
+def median_and_spread(values: list, name: str) -> dict:
+    """``<name>_median``, ``_min``, ``_max`` and ``_values`` (in run order) of the known ``values``."""
+    known = [float(v) for v in values if v is not None]
+    if not known:
+        return {f"{name}_median": None, f"{name}_min": None, f"{name}_max": None, f"{name}_values": []}
+    return {f"{name}_median": statistics.median(known), f"{name}_min": min(known), f"{name}_max": max(known),
+            f"{name}_values": known}
+
+
+#: Model options that set the number of neurons (COBAHH's ``neurons``, the column's ``scale``): the x axis of a
+#: scaling series, not a separate series.
+
+def _fit_entry(pairs: list[tuple[float, float]]) -> dict:
+    fit = fit_scaling(pairs)
+    if fit is None:
+        return {"available": False, "reason": "needs measurements at two or more distinct sizes"}
+    return {"available": True, **fit.to_dict()}
+
+
+def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dict]:
+    """simnet / peer loop-time ratios at the same point, seed, threads and precision.
+
+    ``comparison`` is ``"overhead"`` when the peer runs the same code path as the simnet backend (brian2-plain
+    on the matching Brian2 device: the ratio is simnet's overhead), else ``"peer"``.
+    """
+    ok = [p for p in points if p["status"] == "ok"]
+    ratios = []
+    for mine in (p for p in ok if p["kind"] == "simnet"):
+        for theirs in (p for p in ok if p["kind"] == "peer"):
+            if (point_key(mine["options"]) != point_key(theirs["options"]) or mine["seed"] != theirs["seed"]
+                    or mine["threads"] != theirs["threads"] or mine["precision"] != theirs["precision"]):
+                continue
+            peer = PEERS[theirs["peer"]]
+            same_path = peer.same_code_path_as.get(theirs["device"]) == mine["backend"]
+            if peer.name == "brian2-plain" and not same_path:
+                continue  # plain Brian2 on another device is neither an overhead nor a peer comparison
+            paired = [a / b for a, b in zip(mine["sim_wall_s_per_bio_s_values"],
+                                            theirs["sim_wall_s_per_bio_s_values"]) if b > 0]
+            ratio = mine["sim_wall_s_per_bio_s_median"] / theirs["sim_wall_s_per_bio_s_median"]
+            ratios.append({
+                "simnet_runner": mine["runner"], "peer_runner": theirs["runner"], "peer": peer.name,
+                "comparison": "overhead" if same_path else "peer",
+                "options": dict(mine["options"]), "seed": mine["seed"], "neurons": mine["neurons"],
+                "threads": mine["threads"], "precision": mine["precision"],
+                "loop_time_ratio": ratio,
+                "overhead_percent": (ratio - 1.0) * 100.0 if same_path else None,
+                "paired_ratio_median": statistics.median(paired) if paired else None,
+                "paired_ratio_min": min(paired) if paired else None,
+                "paired_ratio_max": max(paired) if paired else None,
+                "pairs": len(paired),
+                **paired_ratio_interval(paired),
+                "same_synapse_count": mine["synapses"] == theirs["synapses"],
+                "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
+            })
+    return ratios
+
+
+def paired_ratio_interval(paired: list[float], confidence: float = 0.95) -> dict:
+    """Geometric mean of paired loop-time ratios with a Student-t interval on their logarithms.
+
+    Interleaved pairs share the machine's drift, so the spread of their ratios, not of either runner alone, says
+    how small an overhead the experiment can resolve. None where fewer than two pairs were measured.
+    """
+    if len(paired) < 2 or any(r <= 0 for r in paired):
+        return {"paired_ratio_geomean": None, "paired_ratio_ci_low": None, "paired_ratio_ci_high": None,
+                "paired_ratio_confidence": confidence}
+    from scipy import stats
+
+    logs = [math.log(r) for r in paired]
+    mean = statistics.fmean(logs)
+    half = stats.t.ppf(0.5 + confidence / 2, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
+    return {"paired_ratio_geomean": math.exp(mean), "paired_ratio_ci_low": math.exp(mean - half),
+            "paired_ratio_ci_high": math.exp(mean + half), "paired_ratio_confidence": confidence}

@@ -1,0 +1,29 @@
+"""The program side of the peer protocol (``simnet/peers/__init__.py``): read the arguments, run, print one line.
+
+Every peer program ends with ``sys.exit(serve(run))``. A peer is run as a script, so this file is imported from
+the peer's own folder as the top-level module ``peer_protocol``: it imports nothing of simnet, and neither does a
+peer that uses it.
+"""
+import argparse
+import json
+
+#: Exit status of a peer that reports a failure as ``{"ok": false, "reason": ...}`` (e.g. a simulator not installed).
+EXIT_PEER_FAILED = 3
+
+
+class PeerFailure(Exception):
+    """A reason this peer cannot run the requested network, in one line."""
+
+
+def serve(run, description: str = "a simnet peer") -> int:
+    """Parse ``--json-args``, call ``run(arguments)`` and print its result (or the failure) as one JSON line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json-args", required=True, help="the run's settings as one JSON object")
+    arguments = json.loads(parser.parse_args().json_args)
+    try:
+        result = run(arguments)
+    except PeerFailure as failure:
+        print(json.dumps({"ok": False, "reason": str(failure)}))
+        return EXIT_PEER_FAILED
+    print(json.dumps(result))
+    return 0
