@@ -1,0 +1,533 @@
+"""Counting every code object of a Brian2 network: :func:`count_network` and the profile it returns.
+
+After a :class:`brian2.Network` has run (runtime or C++ standalone: in both, ``net.run`` prepares every object
+in Python), each :class:`~brian2.groups.group.CodeRunner` in it holds its ``abstract_code`` and the code object
+built from it. :func:`count_network` walks the network's objects, counts each runner's code after Brian2's own
+loop-invariant optimisation (:mod:`simnet.cost.flops.abstract_code`, which states the counting rule) and
+classes the work by the element it is done for and by category. The result is per element (neuron, spike,
+synaptic event, synapse); :func:`simnet.cost.flops.report.apply_activity` multiplies it by what a run did.
+
+Element kinds and categories
+----------------------------
+Each code object runs once per element of one kind: ``neuron_step`` (state updater, thresholder and
+``run_regularly`` of a NeuronGroup), ``spike`` (resetter), ``synaptic_event_pre`` / ``synaptic_event_post``
+(a Synapses pathway), ``synapse_step`` (a Synapses state updater, summed variables) and ``input_neuron_step``
+(a ``PoissonInput``: one binomial draw per target neuron per step, whatever the number of input events).
+Rows are keyed by the Brian2 name of the owner (population, projection, input).
+
+Categories: NeuronGroup code is ``neuron_update``; ``PoissonInput`` is ``input``. In Synapses code, each vector
+statement is classed by what it writes: a write to a neuron variable (through the pre- or postsynaptic index)
+is ``synaptic_propagation``; a write to a synaptic variable is ``plasticity``, unless the variable carries the
+transmitted signal -- it is written by the Synapses' state updater and read by one of its summed variables
+(e.g. a per-synapse conductance ``g`` with ``I_post = g : (summed)``) -- then it is ``synaptic_propagation``.
+A temporary takes the category of the statements that read it (``synaptic_propagation`` if any of them is).
+Summed variables are ``synaptic_propagation``. So ``v_post += w`` is propagation, while STDP trace updates and
+``w = clip(w + Apost, 0, wmax)`` are plasticity.
+
+Monitors' code objects are listed in :attr:`FlopProfile.skipped` as ``recording``; code objects of other
+kinds (e.g. SpatialNeuron) are listed there as unclassified. Neither is counted.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import brian2
+from brian2.core.preferences import prefs
+from brian2.core.variables import ArrayVariable
+from brian2.groups.group import CodeRunner
+from brian2.groups.neurongroup import Resetter, StateUpdater, Thresholder
+from brian2.groups.subgroup import Subgroup
+from brian2.input.binomial import BinomialFunction
+from brian2.input.poissoninput import PoissonInput
+from brian2.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
+from brian2.synapses.synapses import StateUpdater as SynapsesStateUpdater
+from brian2.synapses.synapses import SummedVariableUpdater, Synapses, SynapticPathway
+
+from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
+from simnet.cost.flops.ops import cost_table, describe
+from simnet.errors import UsageError
+from simnet.results import json_safe
+
+__all__ = [
+    "NEURON_STEP",
+    "SPIKE",
+    "SYNAPTIC_EVENT_PRE",
+    "SYNAPTIC_EVENT_POST",
+    "SYNAPSE_STEP",
+    "INPUT_NEURON_STEP",
+    "NEURON_UPDATE",
+    "SYNAPTIC_PROPAGATION",
+    "PLASTICITY",
+    "INPUT",
+    "CATEGORIES",
+    "CodeObjectCost",
+    "UnknownOperation",
+    "SkippedObject",
+    "FlopProfile",
+    "count_network",
+]
+
+# Element kinds: what one execution of a code object's vector code is for.
+NEURON_STEP = "neuron_step"
+SPIKE = "spike"
+SYNAPTIC_EVENT_PRE = "synaptic_event_pre"
+SYNAPTIC_EVENT_POST = "synaptic_event_post"
+SYNAPSE_STEP = "synapse_step"
+INPUT_NEURON_STEP = "input_neuron_step"
+
+# Categories of work in the report.
+NEURON_UPDATE = "neuron_update"
+SYNAPTIC_PROPAGATION = "synaptic_propagation"
+PLASTICITY = "plasticity"
+INPUT = "input"
+CATEGORIES = (NEURON_UPDATE, SYNAPTIC_PROPAGATION, PLASTICITY, INPUT)
+
+RECORDING = "recording"
+UNCLASSIFIED = "unclassified"
+
+
+@dataclass(frozen=True)
+class CodeObjectCost:
+    """Per-element cost of the part of one code object that falls in one category.
+
+    Attributes
+    ----------
+    owner : str
+        Brian2 name of the population, projection or input the code belongs to.
+    runner : str
+        Brian2 name of the CodeRunner (e.g. ``exc_stateupdater``, ``ee_pre``).
+    role : str
+        ``state_update``, ``threshold``, ``reset``, ``pre_pathway``, ``post_pathway``, ``summed_variable``,
+        ``poisson_input`` or ``run_regularly``.
+    template : str
+        Brian2 template name of the code object.
+    element : str
+        What one execution is for (``neuron_step``, ``spike``, ...).
+    category : str
+        ``neuron_update``, ``synaptic_propagation``, ``plasticity`` or ``input``.
+    flops_per_element : float
+        As written in Brian2's optimised vector code.
+    flops_per_element_cse : float
+        Lower bound after common-subexpression elimination within each block.
+    ops_per_element : dict
+        Operation name -> occurrences per element.
+    op_flops_per_element : dict
+        Operation name -> FLOPs per element.
+    statements : list of str
+        The vector statements counted for this category (template work marked ``(template)``).
+    hoisted_flops_per_call : float
+        FLOPs of Brian2's scalar (loop-invariant) statements, once per execution of the code object,
+        not per element. Given on the first category row of a code object only.
+    group : str
+        Brian2 name of the group the code iterates over (the target group for a PoissonInput).
+    group_size : int
+        Number of neurons or synapses in ``group`` when counted.
+    population : str
+        The NeuronGroup ``group`` belongs to (itself unless a subgroup); the key of neuron counts.
+    population_size : int
+    step_ratio : float
+        Executions per step of the group's clock (1 unless the code runs on another clock, e.g.
+        ``run_regularly(dt=...)``).
+    """
+
+    owner: str
+    runner: str
+    role: str
+    template: str
+    element: str
+    category: str
+    flops_per_element: float
+    flops_per_element_cse: float
+    ops_per_element: Dict[str, float]
+    op_flops_per_element: Dict[str, float]
+    statements: List[str]
+    hoisted_flops_per_call: float
+    group: str
+    group_size: int
+    population: str
+    population_size: int
+    step_ratio: float = 1.0
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json_safe(asdict(self))
+
+
+@dataclass(frozen=True)
+class UnknownOperation:
+    """An operation the table could not cost, and where it occurs."""
+
+    operation: str
+    reason: str
+    owner: str
+    runner: str
+    category: str
+    element: str
+    statement: str
+    occurrences_per_element: float
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json_safe(asdict(self))
+
+
+@dataclass(frozen=True)
+class SkippedObject:
+    """A network object whose code is deliberately not counted, and why."""
+
+    name: str
+    kind: str
+    reason: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json_safe(asdict(self))
+
+
+@dataclass(frozen=True)
+class FlopProfile:
+    """Per-element costs of every code object of a network, before any activity is known.
+
+    Attributes
+    ----------
+    rows : list of CodeObjectCost
+    unknown : list of UnknownOperation
+    skipped : list of SkippedObject
+        Monitors (``recording``), Python network operations and unclassified code objects.
+    weights : dict
+        The operation table used: name -> weight and its basis.
+    brian2_version : str
+    loop_invariant_optimisations : bool
+        Brian2's preference when counted (if off, nothing is hoisted).
+    """
+
+    rows: List[CodeObjectCost]
+    unknown: List[UnknownOperation]
+    skipped: List[SkippedObject]
+    weights: Dict[str, str]
+    brian2_version: str
+    loop_invariant_optimisations: bool
+
+    def rows_for(self, owner: str) -> List[CodeObjectCost]:
+        """The rows of one population, projection or input."""
+        return [row for row in self.rows if row.owner == owner]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "rows": [row.to_dict() for row in self.rows],
+            "unknown": [item.to_dict() for item in self.unknown],
+            "skipped": [item.to_dict() for item in self.skipped],
+            "weights": dict(self.weights),
+            "brian2_version": self.brian2_version,
+            "loop_invariant_optimisations": bool(self.loop_invariant_optimisations),
+        }
+
+
+def _walk_objects(objects) -> Iterator[Any]:
+    """Every object of the network, contained objects included, each once."""
+    seen = set()
+    stack = list(objects)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        yield obj
+        stack.extend(getattr(obj, "contained_objects", []))
+
+
+def _name_of(obj) -> str:
+    return str(getattr(obj, "name", type(obj).__name__))
+
+
+def _population_of(group) -> Tuple[str, int]:
+    """The whole group a (sub)group was cut from: activity records count whole populations."""
+    base = group.source if isinstance(group, Subgroup) else group
+    return _name_of(base), int(len(base))
+
+
+def _step_ratio(runner, group) -> float:
+    """How many times the runner executes per step of its group's clock."""
+    runner_clock = getattr(runner, "clock", None)
+    group_clock = getattr(group, "clock", None)
+    if runner_clock is None or group_clock is None or runner_clock is group_clock:
+        return 1.0
+    try:
+        return float(group_clock.dt_) / float(runner_clock.dt_)
+    except Exception:  # noqa: BLE001 -- a standalone clock whose dt cannot be read before the build
+        return 1.0
+
+
+def _classify(runner) -> Optional[Tuple[str, str, str, Any]]:
+    """(role, element, default category, group iterated over) of a code runner; None if not counted."""
+    group = runner.group
+    if isinstance(runner, PoissonInput):
+        return "poisson_input", INPUT_NEURON_STEP, INPUT, group
+    if isinstance(runner, SynapticPathway):
+        element = SYNAPTIC_EVENT_PRE if runner.prepost == "pre" else SYNAPTIC_EVENT_POST
+        return f"{runner.prepost}_pathway", element, PLASTICITY, group
+    if isinstance(runner, SummedVariableUpdater):
+        return "summed_variable", SYNAPSE_STEP, SYNAPTIC_PROPAGATION, group
+    is_synapses = isinstance(group, Synapses)
+    if isinstance(runner, (StateUpdater, SynapsesStateUpdater)):
+        return ("state_update", SYNAPSE_STEP, PLASTICITY, group) if is_synapses else (
+            "state_update", NEURON_STEP, NEURON_UPDATE, group)
+    if isinstance(runner, Thresholder) and not is_synapses:
+        return "threshold", NEURON_STEP, NEURON_UPDATE, group
+    if isinstance(runner, Resetter) and not is_synapses:
+        if getattr(runner, "event", "spike") != "spike":
+            return None
+        return "reset", SPIKE, NEURON_UPDATE, group
+    template = getattr(runner, "template", "")
+    if template == "stateupdate" and type(runner) is CodeRunner:  # run_regularly
+        return ("run_regularly", SYNAPSE_STEP, PLASTICITY, group) if is_synapses else (
+            "run_regularly", NEURON_STEP, NEURON_UPDATE, group)
+    return None
+
+
+@dataclass
+class _RunnerCount:
+    runner: Any
+    role: str
+    element: str
+    default_category: str
+    group: Any
+    statements: List[StatementCost]
+    hoisted: float
+    variables: Mapping[str, Any]
+    indices: Mapping[str, str]
+
+
+def _count_runner(runner, classified, costs, binomial_params) -> _RunnerCount:
+    role, element, category, group = classified
+    codeobj = runner.codeobj
+    counted = count_code_object(codeobj, runner.abstract_code, costs, binomial_params)
+    return _RunnerCount(runner, role, element, category, group, counted.statements, counted.hoisted,
+                        codeobj.variables, codeobj.variable_indices)
+
+
+def _writes_neuron_variable(count: _RunnerCount, var: str) -> bool:
+    """True when Synapses code writes a pre- or postsynaptic neuron's variable."""
+    variable = count.variables.get(var)
+    index = count.indices.get(var, "_idx") if hasattr(count.indices, "get") else "_idx"
+    return isinstance(variable, ArrayVariable) and index not in ("_idx", "0")
+
+
+def _expanded_reads(statement: StatementCost, statements: Sequence[StatementCost]) -> set:
+    """Identifiers a statement reads, looking through the temporaries of its block."""
+    temporaries = {s.var: s for s in statements if s.temporary}
+    reads, pending, done = set(), list(statement.reads), set()
+    while pending:
+        name = pending.pop()
+        if name in done:
+            continue
+        done.add(name)
+        if name in temporaries and temporaries[name] is not statement:
+            pending.extend(temporaries[name].reads)
+        else:
+            reads.add(name)
+    return reads
+
+
+def _transmission_variables(counts: Sequence[_RunnerCount]) -> Dict[str, set]:
+    """Per Synapses: synaptic variables carrying the transmitted signal (see the module docstring).
+
+    Those written by the Synapses' state updater and read by a summed variable, plus the state they are
+    integrated from (``dg/dt = (x - g)/tau`` makes ``x`` transmission state too).
+    """
+    by_owner: Dict[str, List[_RunnerCount]] = {}
+    for count in counts:
+        if isinstance(count.group, Synapses):
+            by_owner.setdefault(_name_of(count.group), []).append(count)
+    result: Dict[str, set] = {}
+    for owner, owner_counts in by_owner.items():
+        updater = [s for c in owner_counts if c.role == "state_update" for s in c.statements]
+        state_written = {s.var for s in updater if not s.temporary}
+        summed_reads: set = set()
+        for c in owner_counts:
+            if c.role == "summed_variable":
+                for s in c.statements:
+                    summed_reads |= _expanded_reads(s, c.statements)
+        transmission = state_written & summed_reads
+        changed = True
+        while changed:
+            changed = False
+            for s in updater:
+                if not s.temporary and s.var in transmission:
+                    new = (_expanded_reads(s, updater) & state_written) - transmission
+                    if new:
+                        transmission |= new
+                        changed = True
+        result[owner] = transmission
+    return result
+
+
+def _assign_categories(count: _RunnerCount, transmission: Mapping[str, set]) -> None:
+    """Class each statement of a code object (see the module docstring)."""
+    if not isinstance(count.group, Synapses) or count.role == "summed_variable":
+        for s in count.statements:
+            s.category = count.default_category
+        return
+    carried = transmission.get(_name_of(count.group), set())
+    for s in reversed(count.statements):
+        if s.temporary:
+            readers = [t for t in count.statements if t is not s and s.var in t.reads and t.category]
+            if any(t.category == SYNAPTIC_PROPAGATION for t in readers):
+                s.category = SYNAPTIC_PROPAGATION
+            elif readers:
+                s.category = PLASTICITY
+            else:
+                s.category = count.default_category
+        elif _writes_neuron_variable(count, s.var) or s.var in carried:
+            s.category = SYNAPTIC_PROPAGATION
+        else:
+            s.category = PLASTICITY
+
+
+def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOperation]]:
+    runner = count.runner
+    owner = _name_of(runner) if isinstance(runner, PoissonInput) else _name_of(count.group)
+    population, population_size = _population_of(count.group)
+    rows: List[CodeObjectCost] = []
+    unknown: List[UnknownOperation] = []
+    categories = [c for c in CATEGORIES if any(s.category == c for s in count.statements)]
+    if not categories:
+        categories = [count.default_category]
+    for position, category in enumerate(categories):
+        chosen = [s for s in count.statements if s.category == category]
+        tally, tally_cse = Tally(), Tally()
+        for s in chosen:
+            tally.merge(s.tally)
+            tally_cse.merge(s.tally_cse)
+            for operation, reason in s.tally.unknown:
+                unknown.append(
+                    UnknownOperation(
+                        operation=operation,
+                        reason=reason,
+                        owner=owner,
+                        runner=_name_of(runner),
+                        category=category,
+                        element=count.element,
+                        statement=s.text,
+                        occurrences_per_element=1.0,
+                    )
+                )
+        rows.append(
+            CodeObjectCost(
+                owner=owner,
+                runner=_name_of(runner),
+                role=count.role,
+                template=str(getattr(runner.codeobj, "template_name", "")),
+                element=count.element,
+                category=category,
+                flops_per_element=float(tally.flops),
+                flops_per_element_cse=float(tally_cse.flops),
+                ops_per_element={k: float(v) for k, v in sorted(tally.counts.items())},
+                op_flops_per_element={k: float(v) for k, v in sorted(tally.op_flops.items())},
+                statements=[s.text for s in chosen],
+                hoisted_flops_per_call=float(count.hoisted) if position == 0 else 0.0,
+                group=_name_of(count.group),
+                group_size=int(len(count.group)),
+                population=population,
+                population_size=population_size,
+                step_ratio=_step_ratio(runner, count.group),
+            )
+        )
+    return rows, unknown
+
+
+def count_network(net: brian2.Network, extra_costs: ExtraCosts = None) -> FlopProfile:
+    """Per-element FLOPs of every code object Brian2 generated for a network.
+
+    Parameters
+    ----------
+    net : brian2.Network
+        A network that has been run (runtime or standalone), so that its code objects exist.
+    extra_costs : mapping, optional
+        Operation name -> fixed FLOPs or a handler, added to or replacing the entries of the operation table
+        (e.g. for user-defined functions); see :mod:`simnet.cost.flops.ops`.
+
+    Returns
+    -------
+    FlopProfile
+
+    Raises
+    ------
+    UsageError
+        If no code object has been generated yet (the network was not run).
+    """
+    costs = cost_table(extra_costs)
+    objects = list(_walk_objects(net.objects))
+    binomial_params: Dict[str, Tuple[int, float]] = {}
+    for obj in objects:
+        if isinstance(obj, PoissonInput):
+            # n and p of the binomial draw, as PoissonInput builds it (N, rate * target dt)
+            try:
+                p = float(obj.rate * obj.clock.dt)
+            except Exception:  # noqa: BLE001 -- unreadable dt: the draw is then reported as unknown
+                continue
+            for name, variable in obj.variables.items():
+                if isinstance(variable, BinomialFunction):
+                    binomial_params[name] = (int(obj.N), p)
+    counts: List[_RunnerCount] = []
+    skipped: List[SkippedObject] = []
+    monitors = (SpikeMonitor, StateMonitor, PopulationRateMonitor, EventMonitor)
+    runners, runners_with_code = 0, 0
+    for obj in sorted(objects, key=_name_of):
+        if isinstance(obj, monitors):
+            skipped.append(SkippedObject(_name_of(obj), RECORDING, "monitor: recording, not simulation work"))
+            continue
+        if isinstance(obj, brian2.NetworkOperation):
+            skipped.append(SkippedObject(_name_of(obj), "python", "NetworkOperation runs Python, not Brian2 code"))
+            continue
+        if not isinstance(obj, CodeRunner):
+            continue
+        runners += 1
+        if getattr(obj, "codeobj", None) is None:
+            # a state updater with nothing to integrate, or an inactive object, generates no code
+            skipped.append(SkippedObject(_name_of(obj), "no_code", "no code object was generated for it"))
+            continue
+        runners_with_code += 1
+        classified = _classify(obj)
+        if classified is None:
+            skipped.append(
+                SkippedObject(
+                    _name_of(obj),
+                    UNCLASSIFIED,
+                    f"{type(obj).__name__} with template {getattr(obj.codeobj, 'template_name', '?')!r}: "
+                    "no element kind known, not counted",
+                )
+            )
+            continue
+        counts.append(_count_runner(obj, classified, costs, binomial_params))
+    if runners and not runners_with_code:
+        raise UsageError("count_network needs the code Brian2 generates when it runs: call net.run(...) first")
+    transmission = _transmission_variables(counts)
+    rows: List[CodeObjectCost] = []
+    unknown: List[UnknownOperation] = []
+    for count in counts:
+        _assign_categories(count, transmission)
+        count_rows, count_unknown = _rows_of(count)
+        rows.extend(count_rows)
+        unknown.extend(count_unknown)
+    return FlopProfile(
+        rows=rows,
+        unknown=_merge_unknown(unknown),
+        skipped=skipped,
+        weights={name: describe(handler) for name, handler in sorted(costs.items())},
+        brian2_version=str(brian2.__version__),
+        loop_invariant_optimisations=bool(prefs["codegen.loop_invariant_optimisations"]),
+    )
+
+
+def _merge_unknown(items: Sequence[UnknownOperation]) -> List[UnknownOperation]:
+    """One entry per (operation, statement), with its occurrences per element summed."""
+    merged: Dict[tuple, UnknownOperation] = {}
+    for item in items:
+        key = (item.operation, item.runner, item.category, item.statement, item.reason)
+        if key in merged:
+            previous = merged[key]
+            merged[key] = UnknownOperation(
+                **{**asdict(previous), "occurrences_per_element": previous.occurrences_per_element + 1.0}
+            )
+        else:
+            merged[key] = item
+    return list(merged.values())
