@@ -23,16 +23,16 @@ import brian2
 import numpy as np
 
 import simnet
-from simnet import network
+from simnet import microbench, network
 from simnet.backends import Backend, RunSettings, network_features, resolve_backend
 from simnet.cost import account
 from simnet.cost.energy import EnergyMeter
-from simnet.cost.hardware import peak_throughput
+from simnet.cost.hardware import peak_throughput, with_measured_peak
 from simnet.errors import SimulationFailed, UsageError
 from simnet.models import get_model
 from simnet.results import RunRecord, parameter_entry
 from simnet.spec import ModelSpec, parameter_items
-from simnet.system import describe_machine
+from simnet.system import describe_machine, nvcc_path
 
 #: Spikes are recorded by default when neurons x biological seconds is at most this (a few MB of spikes).
 RECORD_SPIKES_LIMIT = 1e6
@@ -125,7 +125,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
     started = time.perf_counter()
     machine = describe_machine()
     device_kind = "gpu" if backend.uses_gpu else "cpu"
-    peak = peak_throughput(machine, device_kind, settings.precision, cores_used=backend.threads_used(settings))
+    peak = _peak(machine, device_kind, settings.precision, backend.threads_used(settings))
     meter = EnergyMeter(device_kind, peak=peak)
     with backend.session(settings, project) as session:
         construction_started = time.perf_counter()
@@ -182,6 +182,23 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         cost=cost,
         notes=notes,
     )
+
+
+def _peak(machine: dict, device_kind: str, precision: str, threads: Optional[int]):
+    """The tabulated peak of the device the run uses; a device the tables lack gets a measured peak
+    (:mod:`simnet.microbench`: an FMA loop built with the C++ compiler and flags Brian2 uses, on the run's threads,
+    or a CUDA kernel on the GPU)."""
+    peak = peak_throughput(machine, device_kind, precision, cores_used=threads)
+    if peak.flops_per_s is not None:
+        return peak
+    if device_kind == "cpu":
+        measured, why = microbench.cpu_peak(peak.cores_used or threads or 1, precision,
+                                            flags=tuple(brian2.prefs.codegen.cpp.extra_compile_args_gcc))
+    else:
+        figures, why = microbench.gpu_measurements(nvcc_path())
+        measured = figures.get(precision)
+    return with_measured_peak(peak, measured.value if measured else None,
+                              f"{measured.method}, {measured.date_utc}" if measured else why)
 
 
 def provenance(seed: int, command_line: str, machine: dict) -> dict:

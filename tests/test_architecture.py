@@ -28,6 +28,7 @@ STAGE_OF = {
     "simnet.reference": "base",
     "simnet.published": "base",
     "simnet.system": "base",
+    "simnet.microbench": "base",
     "simnet.spec": "spec",
     "simnet.models": "spec",
     "simnet.phases": "run",
@@ -47,6 +48,7 @@ STAGE_OF = {
     "simnet.bench": "report",  # stats, report, fidelity_table; the runners below are drivers
     "simnet.bench.execute": DRIVERS,
     "simnet.bench.fidelity": DRIVERS,
+    "simnet.bench.element_costs": DRIVERS,
     "simnet.simulate": DRIVERS,
     "simnet.api": DRIVERS,
     "simnet.cli": DRIVERS,

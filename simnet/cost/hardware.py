@@ -12,7 +12,7 @@ seconds; :func:`utilisation` compares the counted FLOPs with it.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from simnet.reference import read_table
 
@@ -54,6 +54,11 @@ class Peak:
         Physical cores counted (CPU only).
     clock_ghz, flops_per_cycle : float or None
         The factors of a derived CPU peak.
+    nominal_flops_per_s : float or None
+        The tabulated (datasheet or derived) peak, when the tables know the device.
+    measured_flops_per_s, measured_source : float or None, str
+        A measured peak (:func:`with_measured_peak`) and how it was measured; ``flops_per_s`` is the measured
+        figure only where no nominal one is known.
     """
 
     device: str
@@ -68,6 +73,9 @@ class Peak:
     cores_used: int | None = None
     clock_ghz: float | None = None
     flops_per_cycle: float | None = None
+    nominal_flops_per_s: float | None = None
+    measured_flops_per_s: float | None = None
+    measured_source: str = ""
 
     def to_dict(self) -> dict:
         """Plain dict of every field (JSON-safe)."""
@@ -239,6 +247,7 @@ def _gpu_peak(machine: dict, precision: str, tflops_column: str, gpu_index: int)
     return Peak(
         device="gpu", precision=precision,
         flops_per_s=tflops * 1e12 if tflops is not None else None,
+        nominal_flops_per_s=tflops * 1e12 if tflops is not None else None,
         mem_bandwidth_bytes_per_s=bandwidth * 1e9 if bandwidth is not None else None,
         board_power_w=power,
         source=f"datasheet: '{name}' = {row['name']} in data/{HARDWARE_TABLE} ({row['source']})",
@@ -297,12 +306,29 @@ def _cpu_peak(machine: dict, precision: str, per_cycle_column: str, cores_used: 
     return Peak(
         device="cpu", precision=precision,
         flops_per_s=cores_used * clock * 1e9 * per_cycle,
+        nominal_flops_per_s=cores_used * clock * 1e9 * per_cycle,
         mem_bandwidth_bytes_per_s=bandwidth, board_power_w=power,
         source=source, note="; ".join(notes),
         device_name=part_row["name"] if part_row else machine.get("cpu_model", ""),
         microarchitecture=uarch_row["microarchitecture"],
         cores_used=cores_used, clock_ghz=clock, flops_per_cycle=per_cycle,
     )
+
+
+def with_measured_peak(peak: Peak, measured_flops_per_s: float | None, method: str) -> Peak:
+    """``peak`` with a measured peak beside it (:mod:`simnet.microbench`).
+
+    Where the tables give no nominal peak, the measured one becomes the peak the run is charged with, and its
+    source says "measured peak"; where they do, the nominal peak stays and the measured one is shown beside it.
+    A failed measurement (``measured_flops_per_s`` None) is added to the note.
+    """
+    if measured_flops_per_s is None:
+        return replace(peak, note="; ".join(filter(None, [peak.note, method])))
+    if peak.flops_per_s is not None:
+        return replace(peak, measured_flops_per_s=measured_flops_per_s, measured_source=method)
+    note = peak.note.replace("unknown peak:", "no nominal peak:", 1)
+    return replace(peak, flops_per_s=measured_flops_per_s, measured_flops_per_s=measured_flops_per_s,
+                   measured_source=method, source="; ".join(filter(None, [method, peak.source])), note=note)
 
 
 # --------------------------------------------------------------------------------------------------
