@@ -157,9 +157,25 @@ def reproduce(as_json):
     """Recompute every quantitative claim of the seed documents and say which hold."""
     from simnet import api
     from simnet.documents import format_table
+    from simnet.documents.table import format_model_checks
 
-    reproductions = api.reproduce()
-    _emit(as_json, {"reproductions": [r.to_dict() for r in reproductions]}, format_table(reproductions))
+    audit = api.reproduce()
+    _emit(as_json, audit.to_dict(), format_table(audit.reproductions) + "\n" + format_model_checks(audit.model_checks))
+
+
+@cli.command()
+@click.option("--runs", "runs_path", type=click.Path(path_type=Path),
+              help="Runs to predict, in the schema of data/published_runs.csv (default: that file).")
+@click.option("--hardware", "hardware_path", type=click.Path(path_type=Path),
+              help="Hardware table in the schema of data/hardware.csv (default: that file).")
+@click.option("--json", "as_json", is_flag=True, help="Print the back-test as one JSON document.")
+def backtest(runs_path, hardware_path, as_json):
+    """Predict published runs (and simnet's own) with the performance model and compare."""
+    from simnet import api
+    from simnet.projection.format import format_backtest
+
+    result = api.backtest(runs=runs_path, hardware=hardware_path)
+    _emit(as_json, result.to_dict(), format_backtest(result))
 
 
 @cli.command()
@@ -176,14 +192,17 @@ def reproduce(as_json):
               help="Electricity price in USD/kWh (default 0.10, document 001's figure, an assumption).")
 @click.option("--scaling", "scaling_path", type=click.Path(path_type=Path),
               help="Sweep summary JSON (simnet sweep/bench) to fit wall per bio-s against neurons.")
+@click.option("--min-delay", "min_delay", default=None,
+              help="Communication interval the performance model assumes on a cluster (default: the run's time step).")
 @click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write the ladder (and with --scaling the scaling fit) as PNG and SVG here.")
+              help="Write the ladder, the time to solution against devices (and with --scaling the scaling fit) "
+                   "as PNG and SVG here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the projections as one JSON document.")
-def extrapolate(records, neurons_text, years_text, synapses_text, target_text, price_text, scaling_path,
+def extrapolate(records, neurons_text, years_text, synapses_text, target_text, price_text, scaling_path, min_delay,
                 figures_dir, as_json):
     """Project measured runs (RECORDS) to human scale: FLOPs, wall-clock, memory, devices, energy, cost."""
     from simnet import api
-    from simnet.projection.format import format_projection
+    from simnet.projection.format import format_human_scale, format_projection
 
     done = api.extrapolate(
         records, neurons=parse_positive_list(neurons_text, "--neurons"),
@@ -191,8 +210,10 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
         synapses_per_neuron=parse_positive_list(synapses_text, "--synapses-per-neuron"),
         target_wall=parse_wall_duration_s(target_text, "--target-wall"),
         usd_per_kwh=parse_positive(price_text, "--price-per-kwh") if price_text is not None else None,
-        scaling=scaling_path, figures_dir=figures_dir)
-    text = "\n\n".join(f"== {label} ==\n{format_projection(p)}" for label, p in done.projections)
+        scaling=scaling_path, figures_dir=figures_dir, min_delay=min_delay)
+    model = dict(done.model_projections)
+    text = "\n\n".join(f"== {label} ==\n{format_projection(p)}\n{format_human_scale(model[label], done.model_basis)}"
+                       for label, p in done.projections)
     if done.figures:
         text += "\n\nfigures written: " + ", ".join(str(w) for w in done.figures)
     _emit(as_json, done.to_dict(), text)

@@ -238,3 +238,47 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
         return _save_atomically(fig, out_stem)
     finally:
         plt.close(fig)
+
+
+#: Marker per bottleneck term of the performance model (simnet.projection.model.TERMS).
+BOTTLENECK_MARKERS = {"compute": "o", "memory traffic": "s", "per-step overhead": "^",
+                      "communication latency": "D", "communication volume": "v"}
+
+
+def plot_time_to_solution(curves: list, out_stem: Path, title: str) -> list[Path]:
+    """Time to solution against devices, one panel per network size, one line per reference cluster and in-degree.
+
+    ``curves`` are :class:`simnet.projection.human_scale.ClusterProjection`; each point is marked by its bottleneck
+    (the model's largest term there), so the regions where compute, memory, per-step overhead or communication
+    bind are visible along each line.
+    """
+    sizes = sorted({c.neurons for c in curves})
+    degrees = sorted({c.synapses_per_neuron for c in curves})
+    machines = list(dict.fromkeys(c.machine for c in curves))
+    colours = {m: f"C{i}" for i, m in enumerate(machines)}
+    styles = {k: ("-", "--", ":", "-.")[i % 4] for i, k in enumerate(degrees)}
+    fig, axes = plt.subplots(1, len(sizes), figsize=(6.5 * len(sizes), 5.2), squeeze=False, sharey=True)
+    for ax, size in zip(axes[0], sizes):
+        for c in (c for c in curves if c.neurons == size and c.points):
+            x = [p.devices for p in c.points]
+            y = [p.time_to_solution_s / 3.15576e7 for p in c.points]
+            ax.plot(x, y, styles[c.synapses_per_neuron], color=colours[c.machine], alpha=0.8)
+            for p, xi, yi in zip(c.points, x, y):
+                ax.plot(xi, yi, BOTTLENECK_MARKERS.get(p.bottleneck, "x"), color=colours[c.machine], ms=6)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("devices (nodes or GPUs of the reference cluster)")
+        ax.set_title(f"{size:.3g} neurons")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("time to solution (years of wall-clock)")
+    handles = [plt.Line2D([], [], color=colours[m], label=m[:48]) for m in machines]
+    handles += [plt.Line2D([], [], color="grey", linestyle=styles[k], label=f"{k:g} synapses per neuron")
+                for k in degrees]
+    handles += [plt.Line2D([], [], color="grey", marker=mk, linestyle="", label=f"bottleneck: {name}")
+                for name, mk in BOTTLENECK_MARKERS.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.18))
+    fig.suptitle(title, fontsize=10)
+    try:
+        return _save_atomically(fig, out_stem)
+    finally:
+        plt.close(fig)

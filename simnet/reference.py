@@ -27,8 +27,19 @@ def data_path(name: str) -> Path:
 
 def read_table(name: str) -> Table:
     """Read ``data/<name>`` (a CSV whose leading ``#`` lines state its sources)."""
-    text = data_path(name).read_text(encoding="utf-8").splitlines()
+    return read_csv(data_path(name), name)
+
+
+def read_csv(path: Path, name: str | None = None) -> Table:
+    """Read any CSV in the tables' format (``#`` lines state its sources, then a header row); raises OSError when
+    the file cannot be read and ValueError when it is not UTF-8 text or has no header row."""
+    try:
+        text = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text ({err.reason})") from None
     source_lines = [line.lstrip("# ").rstrip() for line in text if line.startswith("#")]
     body = [line for line in text if line.strip() and not line.startswith("#")]
+    if not body:
+        raise ValueError(f"{path} has no header row")
     rows = tuple(dict(row) for row in csv.DictReader(body))
-    return Table(name=name, rows=rows, source=" ".join(source_lines))
+    return Table(name=name or Path(path).name, rows=rows, source=" ".join(source_lines))

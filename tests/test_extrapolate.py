@@ -325,9 +325,17 @@ def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record, capsys)
     assert {"total_flops_counted", "total_flops_peak_equivalent", "memory_bytes", "wall_s", "devices_by_memory",
             "devices_by_time", "energy_j", "cost_usd", "ml_ratio_counted", "wall_s_power_law",
             "orders_beyond"} <= keys
-    assert sorted(p.rsplit("/", 1)[-1] for p in data["figures"]) == ["ladder.png", "ladder.svg", "scaling.png",
-                                                                     "scaling.svg"]
+    assert sorted(p.rsplit("/", 1)[-1] for p in data["figures"]) == [
+        "ladder.png", "ladder.svg", "scaling.png", "scaling.svg", "time_to_solution.png", "time_to_solution.svg"]
+    model = data["performance_model"]
+    (clusters,) = [p["clusters"] for p in model["projections"]]
+    assert {c["machine"] for c in clusters} >= {"DGX H100 node (8x H100 SXM5, 8x ConnectX-7 NDR 400 Gb/s)"}
+    for cluster in clusters:
+        assert cluster["neurons"] == 1e6 and cluster["flops_cse"] <= cluster["flops_executed"]
+        assert cluster["points"] and all(p["bottleneck"] for p in cluster["points"])
+    assert model["basis"]["backtest_summary"]["held-out"]["runs"] > 0
     text = simnet(capsys, "extrapolate", str(tiny_record), "--neurons", "1e6", "--years", "1")
     assert text.returncode == 0, text.stderr
     assert "total FLOPs, counted" in text.stdout and "assumptions:" in text.stdout
     assert "[derived]" in text.stdout and "[measured]" in text.stdout
+    assert "devices by memory" in text.stdout and "bottleneck" in text.stdout

@@ -124,6 +124,11 @@ def cost_table(record) -> dict[str, Any]:
         "dense_flops_per_neuron_per_bio_s": fl["dense_flops_per_neuron_per_bio_s"],
         "peak_equivalent_flops_per_neuron_per_bio_s": peak_eq.get("peak_equivalent_flops_per_neuron_per_bio_s"),
         "peak_source": cost["peak"].get("source") or cost["peak"].get("note"),
+        # a measured peak (simnet.microbench) beside the tabulated one, where both are known
+        **({"peak_nominal_flops_per_s": cost["peak"]["nominal_flops_per_s"],
+            "peak_measured_flops_per_s": cost["peak"]["measured_flops_per_s"],
+            "peak_measured_source": cost["peak"].get("measured_source", "")}
+           if cost["peak"].get("measured_flops_per_s") and cost["peak"].get("nominal_flops_per_s") else {}),
         "utilisation": cost.get("utilisation"),
         "unknown_operations": fl["unknown_operations"],
         # Subpopulations share their population's code, so their own rows would read as zero work.
@@ -175,6 +180,9 @@ def format_cost(table: dict[str, Any]) -> str:
         f"    peak-equivalent (document 003's method)          "
         f"{_fmt(table['peak_equivalent_flops_per_neuron_per_bio_s'])}",
         f"      from: {table['peak_source']}",
+        *([f"      nominal peak {_fmt(table['peak_nominal_flops_per_s'])} FLOP/s; measured peak "
+           f"{_fmt(table['peak_measured_flops_per_s'])} FLOP/s ({table['peak_measured_source']})"]
+          if table.get("peak_measured_flops_per_s") else []),
         f"    utilisation = counted / peak-equivalent          {_fmt(table['utilisation'], '.2%')}",
         f"  FLOPs per synaptic event (counted)                 {_fmt(table['flops_per_synaptic_event'])}",
     ]

@@ -21,6 +21,7 @@ from simnet.documents.claims import (
     sci,
 )
 from simnet.documents.doc003 import (
+    PLOT_SCRIPT_EVIDENCE,
     blue_brain_benchmark_flop,
     blue_brain_training_flop,
     clock_from_peak_hz,
@@ -254,11 +255,12 @@ def _audit_003_brian2genn_data(hardware: Table) -> list[Reproduction]:
             simulation_s_for, stated_text="1e4", unit="s", rule=log_axis_reading,
             reason=lambda stated, recomputed: (
                 f"the data give {recomputed:.1f} s for 10 bio-s ({ratio_text(stated, recomputed)}): the "
-                "figure draws each simulation line 10x too high, so the document's 1e3 wall s per bio-s "
-                f"should be {recomputed / 10:.1f}"),
+                "figure draws each simulation line 10x too high (brian2genn_benchmarks plot_benchmarks.py "
+                "line 211 at commit 6d1a6d9: the 10-s run's loop time x 1, 10, 100 s), so the document's 1e3 "
+                f"wall s per bio-s should be {recomputed / 10:.1f}"),
             measured_simulation_s=measured, measured_bio_s=measured_bio,
             bio_s=s003(10, "s", "10 bio_seconds took 10^4 wall clock seconds"),
-            notes=(breakdown,)),
+            notes=(breakdown, "Evidence: " + PLOT_SCRIPT_EVIDENCE)),
         check(
             "003-snn-from-data", "003",
             "Spiking-net estimate redone by 003's method with the measured time (1.3e9 neurons)",

@@ -203,6 +203,19 @@ def coreneuron_equations(
     return neurons * equations_per_neuron
 
 
+#: Where the Brian2GeNN paper's detailed-runtime figure draws each simulation line 10x too high: the upstream
+#: plotting script, read at a stated commit, with the lines that do it.
+PLOT_SCRIPT_EVIDENCE = (
+    "brian-team/brian2genn_benchmarks at commit 6d1a6d9d97c05653cec2e413c9fd312cfe13e15c, plot_benchmarks.py "
+    "(unchanged since 90ef9fe6fe53fe1e1fc9f432e54c9364e8a5d27e, 2019-08-27), plot_detailed_times(): line 179 "
+    "`simulate = benchmark['duration_run']['amin']`, the absolute loop time of the run (duration_run, lines 67-69: "
+    "(t_after_run - t_before_run) / 1e6, not divided by the run's biological time); lines 195-197 loop over "
+    "biological_time in 1, 10 and 100 s; line 211 plots `simulate*biological_time`; lines 220-221 label each line "
+    "at that height; the default data directory (line 17) holds only 10-s runs (line 205 asserts a single run "
+    "length), so each line is drawn 10x too high. plot_benchmarks_2020.py divides by the run length first "
+    "(lines 225 and 227: `simulate_old/runtime_old*biological_time`, `simulate/runtime...*biological_time`).")
+
+
 @calculation
 def figure_line_as_drawn_s(
         *,
@@ -214,7 +227,8 @@ def figure_line_as_drawn_s(
     The plotting script (brian2genn_benchmarks ``plot_benchmarks.py``, last changed in 90ef9fe,
     2019-08-27) draws ``simulate * biological_time`` for biological times 1, 10 and 100 s, where
     ``simulate`` is the measured duration of a 10-s run; it does not divide by the 10 s first
-    (``plot_benchmarks_2020.py`` does). So each line is drawn 10x higher than its label implies.
+    (``plot_benchmarks_2020.py`` does). So each line is drawn 10x higher than its label implies; the lines of
+    the script are in :data:`PLOT_SCRIPT_EVIDENCE`.
     """
     return measured_simulation_s * line_bio_s
 

@@ -37,3 +37,24 @@ def format_table(reproductions: Sequence[Reproduction], width: int = 100) -> str
             lines += textwrap.wrap("-> " + reason, width=width, initial_indent=indent,
                                    subsequent_indent=indent + "   ")
     return "\n".join(lines)
+
+
+def format_model_checks(checks, width: int = 100) -> str:
+    """What the back-tested performance model predicts for the documents' configurations, as text."""
+    lines = ["", "What the back-tested performance model (simnet backtest) predicts for the documents' configurations:"]
+    for c in checks:
+        lines += textwrap.wrap(f"{c.chains}: {c.configuration}", width=width, subsequent_indent="    ")
+        if c.reason:
+            lines += textwrap.wrap(f"-> not described: {c.reason}", width=width, initial_indent="    ",
+                                   subsequent_indent="       ")
+            continue
+        years = c.time_to_solution_s / 3.15576e7 if c.time_to_solution_s is not None else None
+        text = (f"-> {c.devices:,} devices ({c.devices_by_memory:,} needed by memory): {sci(c.wall_s_per_bio_s, 3)} s "
+                f"per biological s, bottleneck {c.bottleneck}"
+                + (f"; {sci(years, 3)} years to solution" if years is not None and c.time_to_solution_s > 1e6 else "")
+                + f"; FLOPs counted after CSE {sci(c.flops_cse, 3)}, peak-equivalent {sci(c.peak_equivalent_flops, 3)}")
+        lines += textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent="       ")
+        for note in (*c.assumptions, *c.notes):
+            lines += textwrap.wrap(f"assumed/noted: {note}", width=width, initial_indent="    ",
+                                   subsequent_indent="       ")
+    return "\n".join(lines)

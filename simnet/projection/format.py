@@ -81,3 +81,118 @@ def _device_table(p: Projection, n: float) -> list[str]:
     lines.append("      energy: " + p.get("energy_j", neurons=n, device=measured).basis
                  + "; (est.) = rated board power x wall-clock, not a measurement")
     return lines
+
+
+# --------------------------------------------------------------------------------------------------
+# The back-test (simnet backtest)
+# --------------------------------------------------------------------------------------------------
+
+def _summary_line(label: str, s: dict) -> str:
+    if not s.get("runs"):
+        return f"  {label:<34s} {s.get('runs', 0):>4d} runs"
+    return (f"  {label:<34s} {s['runs']:>4d} runs  geometric mean ratio {s['geometric_mean_ratio']:.3g}  "
+            f"error factor {s['geometric_mean_error_factor']:.3g}  worst {s['worst_factor']:.3g}x  "
+            f"within 3x {s['within_3x']}/{s['runs']}, within 1.5x {s['within_1_5x']}/{s['runs']}")
+
+
+def format_rates(rates: dict) -> list[str]:
+    """Each device kind's sustained fractions and per-step costs, with their sources."""
+    lines = []
+    for kind, r in rates.items():
+        lines.append(f"  {kind}: compute {r.compute_fraction:.3g} of peak, neuron state {r.stream_fraction:.3g} and "
+                     f"synaptic events {r.event_fraction:.3g} of memory bandwidth")
+        for name in ("compute_fraction", "stream_fraction", "event_fraction"):
+            lines.append(f"      {name.replace('_', ' ')}: {r.sources.get(name, 'not set')}")
+        if kind == "cpu":
+            lines.append(f"      fork-join: {r.sources.get('forkjoin', '')}")
+        else:
+            lines.append(f"      kernel launch: {r.sources.get('launch', '')}")
+    return lines
+
+
+def format_backtest(bt) -> str:
+    """Plain-text rendering of a :class:`simnet.projection.backtest.Backtest`."""
+    roles = {"calibration": "calibration runs", "held-out": "held-out runs (never calibrated on)",
+             "partial": "partial (a term's inputs unknown)"}
+    lines = [f"back-test of simnet's performance model against {len(bt.results)} runs ({bt.runs_source}), "
+             f"hardware from {bt.hardware_source}",
+             "  model: wall per biological second = compute + memory traffic + per-step overhead + communication "
+             "latency + communication volume (simnet.projection.model); ratio = predicted / published",
+             "parameters:"]
+    lines += format_rates(bt.rates)
+    for kind, c in bt.calibration.items():
+        lines.append(f"  calibration subset, {kind}: {c['what']} ({c['rule']}; marked 'calibration' below)")
+    lines.append("summary (target: every run within 3x, geometric mean ratio within 1.5x; error factor = "
+                 "exp(mean |ln ratio|)):")
+    for role, label in roles.items():
+        lines.append(_summary_line(label, bt.summary.get(role, {})))
+    lines.append(f"  {'not described (listed with the reason)':<34s} {bt.summary['not described']['runs']:>4d} runs")
+    held = bt.summary.get("held-out", {})
+    if held.get("runs"):
+        met = held["targets_met"]
+        lines.append(f"  held-out targets {'met' if met else 'NOT met'}: worst {held['worst_factor']:.3g}x (target 3x), "
+                     f"geometric mean ratio {held['geometric_mean_ratio']:.3g} (target within 1.5x)")
+    for title, groups in (("held-out runs by predicted bottleneck", bt.by_bottleneck),
+                          ("held-out runs by simulator", bt.by_simulator)):
+        lines.append(title + ":")
+        lines += [_summary_line(name, s) for name, s in groups.items()]
+    lines.append("runs (published and predicted wall-clock s per biological s):")
+    lines.append(f"  {'role':<12s} {'id':<50s} {'hardware':<32s} {'P':>5s} {'published':>10s} {'predicted':>10s} "
+                 f"{'ratio':>7s}  bottleneck")
+    for r in bt.results:
+        if r.role == "not described":
+            continue
+        lines.append(f"  {r.role:<12s} {r.run_id[:50]:<50s} {r.hardware[:32]:<32s} {r.devices:>5s} "
+                     f"{r.published_wall_s_per_bio_s:>10.4g} {r.predicted_wall_s_per_bio_s:>10.4g} {r.ratio:>7.3g}  "
+                     f"{r.bottleneck}")
+        if r.failing:
+            lines.append(f"  {'':<12s}   {r.failing}")
+    lines.append("not described:")
+    for r in bt.results:
+        if r.role == "not described":
+            lines.append(f"  {r.run_id[:50]:<50s} {r.reason}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Human scale with the performance model (simnet extrapolate)
+# --------------------------------------------------------------------------------------------------
+
+def format_human_scale(clusters: list, basis: dict) -> str:
+    """The performance model's projection of one run: per size and in-degree, per reference cluster, the devices
+    memory needs and the strong-scaling curve with its bottleneck, energy and FLOPs."""
+    if not clusters:
+        return ""
+    held = basis.get("backtest_summary", {}).get("held-out", {})
+    years = clusters[0].bio_seconds / SECONDS_PER_YEAR
+    lines = ["performance model (simnet.projection.model; `simnet backtest`: on "
+             + (f"{held['runs']} held-out runs, geometric mean ratio {held['geometric_mean_ratio']:.3g}, "
+                f"error factor {held['geometric_mean_error_factor']:.3g}, worst {held['worst_factor']:.3g}x)"
+                if held.get("runs") else "no held-out runs)"),
+             "  the run's own network (its counted FLOPs and bytes per element, mean rate, time step, precision) on "
+             "a cluster of each reference machine (data/hardware.csv rows marked 'cluster'); wall-clock = compute + "
+             "memory traffic + per-step overhead + communication latency + communication volume; energy = devices x "
+             "rated power x time (an estimate)",
+             "  sustained rates:"]
+    lines += ["  " + line for line in format_rates(basis.get("rates", {}))]
+    for n in dict.fromkeys(c.neurons for c in clusters):
+        for k in dict.fromkeys(c.synapses_per_neuron for c in clusters if c.neurons == n):
+            group = [c for c in clusters if c.neurons == n and c.synapses_per_neuron == k]
+            first = group[0]
+            lines.append(f"at {n:.3g} neurons x {k:g} synapses per neuron for {years:.3g} years "
+                         f"({first.state_bytes / 1e12:.3g} TB of state):")
+            lines.append(f"  FLOPs counted after common-subexpression elimination {first.flops_cse:.3g} "
+                         f"(the minimum arithmetic); as executed {first.flops_executed:.3g}")
+            for c in group:
+                fastest = c.fastest
+                lines.append(f"  {c.machine}: {_count(c.devices_by_memory)} devices by memory")
+                for p in c.points:
+                    mark = "  <- fastest" if p is fastest else ""
+                    energy = "unknown" if p.energy_j is None else f"{p.energy_j:.3g} J"
+                    peak_eq = "unknown" if p.peak_equivalent_flops is None else f"{p.peak_equivalent_flops:.3g}"
+                    lines.append(f"    {p.devices:>12,d} devices: {p.time_to_solution_s / SECONDS_PER_YEAR:10.3g} years "
+                                 f"({p.wall_s_per_bio_s:.3g} s per bio-s), bottleneck {p.bottleneck}; energy {energy}; "
+                                 f"peak-equivalent {peak_eq} FLOPs{mark}")
+                for note in c.notes:
+                    lines.append(f"    note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""Human scale with the performance model: devices by memory and time to solution against device count.
+
+For a measured run's network (its per-element costs, rate, time step and precision) scaled to ``N`` neurons with
+``K`` synapses each, and for a cluster of each reference machine (``data/hardware.csv`` rows whose
+``projection_role`` is ``cluster``): the devices its state needs, then the wall-clock of :mod:`.model` from that
+count upwards in factors of :data:`STEP` (a strong-scaling curve, the bottleneck at each point), the time to solution
+for the biological time asked, the energy (devices x rated power x time: an estimate) and the FLOPs: counted after
+common-subexpression elimination (the minimum arithmetic, the headline), as executed, and peak-equivalent (devices
+x peak x wall, the documents' method). Pure functions, no I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from simnet.projection.model import Machine, Network, Rates, devices_by_memory, predict
+
+#: Device counts grow by this factor along a strong-scaling curve, for at most MAX_POINTS points, up to
+#: MAX_DEVICES (six times Fugaku's 158,976 nodes, the largest count in data/hardware.csv), and stop once a step gains
+#: less than MIN_GAIN (the curve has flattened: more devices buy almost nothing).
+STEP = 4
+MAX_POINTS = 8
+MAX_DEVICES = 1_000_000
+MIN_GAIN = 0.10
+
+
+@dataclass(frozen=True)
+class ScalingPoint:
+    """One device count of a strong-scaling curve."""
+
+    devices: int
+    wall_s_per_bio_s: float
+    time_to_solution_s: float
+    bottleneck: str
+    terms: dict
+    energy_j: float | None
+    peak_equivalent_flops: float | None
+
+
+@dataclass(frozen=True)
+class ClusterProjection:
+    """A network of ``neurons`` with ``synapses_per_neuron`` on a cluster of ``machine``."""
+
+    machine: str
+    kind: str
+    neurons: float
+    synapses_per_neuron: float
+    bio_seconds: float
+    state_bytes: float
+    devices_by_memory: int | None
+    flops_cse: float
+    flops_executed: float
+    points: tuple
+    notes: tuple
+
+    @property
+    def fastest(self) -> ScalingPoint | None:
+        return min(self.points, key=lambda p: p.time_to_solution_s) if self.points else None
+
+    def to_dict(self) -> dict:
+        fastest = self.fastest
+        return {"machine": self.machine, "kind": self.kind, "neurons": self.neurons,
+                "synapses_per_neuron": self.synapses_per_neuron, "bio_seconds": self.bio_seconds,
+                "state_bytes": self.state_bytes, "devices_by_memory": self.devices_by_memory,
+                "flops_cse": self.flops_cse, "flops_executed": self.flops_executed,
+                "fastest_devices": fastest.devices if fastest else None,
+                "points": [p.__dict__ for p in self.points], "notes": list(self.notes)}
+
+
+def strong_scaling(network: Network, machine: Machine, rates: Rates, bio_seconds: float) -> ClusterProjection:
+    """The strong-scaling curve of ``network`` on ``machine``: from the devices its memory needs upwards."""
+    notes = []
+    needed = devices_by_memory(network.state_bytes(), machine.memory_bytes) if machine.memory_bytes else None
+    if needed is None:
+        notes.append(f"no memory figure for {machine.name}: the curve starts at one device")
+    start = needed or 1
+    peak = machine.peak_flops_per_s.get(network.precision)
+    points = []
+    for k in range(MAX_POINTS):
+        devices = start * STEP ** k
+        if devices > MAX_DEVICES and points:
+            notes.append(f"curve stopped at {MAX_DEVICES:,} devices")
+            break
+        prediction = predict(network, machine, devices, rates)
+        wall = prediction.wall_s_per_bio_s
+        if wall is None:
+            notes.extend(prediction.notes)
+            break
+        time = wall * bio_seconds
+        points.append(ScalingPoint(
+            devices=devices, wall_s_per_bio_s=wall, time_to_solution_s=time, bottleneck=prediction.bottleneck,
+            terms={t.name: t.seconds for t in prediction.terms},
+            energy_j=devices * machine.board_power_w * time if machine.board_power_w else None,
+            peak_equivalent_flops=devices * peak * time if peak else None))
+        if len(points) >= 2 and points[-1].wall_s_per_bio_s > (1.0 - MIN_GAIN) * points[-2].wall_s_per_bio_s:
+            break  # flat or past the fastest point: more devices buy little or only add communication
+    notes.extend(n for n in predict(network, machine, start, rates).notes if n not in notes)
+    return ClusterProjection(machine.name, machine.kind, network.neurons, network.synapses / network.neurons,
+                             bio_seconds, network.state_bytes(), needed, network.flops_per_bio_s(True) * bio_seconds,
+                             network.flops_per_bio_s(False) * bio_seconds, tuple(points), tuple(notes))
+
+
+def human_scale(network: Network, neurons: tuple, synapses_per_neuron: tuple, machines: list[Machine],
+                rates: dict[str, Rates], bio_seconds: float) -> list[ClusterProjection]:
+    """:func:`strong_scaling` of ``network`` at every size and in-degree, on every machine whose kind has rates.
+
+    The network keeps its per-element costs, mean rate, time step, minimum delay, precision and plastic share of
+    synapses; only its size and in-degree change."""
+    plastic_share = network.plastic_synapses / network.synapses if network.synapses else 0.0
+    out = []
+    for n in neurons:
+        for k in synapses_per_neuron:
+            scaled = replace(network, neurons=n, synapses=n * k, plastic_synapses=plastic_share * n * k)
+            out += [strong_scaling(scaled, machine, rates[machine.kind], bio_seconds) for machine in machines
+                    if machine.kind in rates]
+    return out
