@@ -232,8 +232,9 @@ def failing_term(prediction: Prediction, published: float) -> str:
         return (f"under-predicted {1 / ratio:.3g}x: the {term.name} term ({share:.0%} of the prediction) would have "
                 f"to be {(published - others) / term.seconds:.3g}x the model's, or a term the model lacks is missing")
     if others >= published:
-        return (f"over-predicted {ratio:.3g}x: even without the {term.name} term the other terms exceed the published "
-                f"time")
+        second = max((t for t in prediction.terms if t.seconds is not None and t is not term), key=lambda t: t.seconds)
+        return (f"over-predicted {ratio:.3g}x: even without the {term.name} term the others exceed the published "
+                f"{published:.3g} s, the {second.name} term alone being {second.seconds:.3g} s")
     return (f"over-predicted {ratio:.3g}x: the {term.name} term ({share:.0%} of the prediction) would have to be "
             f"{(published - others) / term.seconds:.3g}x the model's")
 
@@ -334,8 +335,10 @@ def backtest(run_rows, hardware_rows, cost_rows, rates: dict[str, Rates], *,
 def simulator_family(simulator: str) -> str:
     """The simulator a runs-table row names, without versions: simnet, Brian2, Brian2GeNN, GeNN, NEST GPU, NEST."""
     text = simulator.lower()
-    for needle, family in (("simnet", "simnet"), ("brian2genn", "Brian2GeNN"), ("brian2", "Brian2"),
-                           ("nest gpu", "NEST GPU"), ("neurongpu", "NEST GPU"), ("genn", "GeNN"), ("nest", "NEST")):
+    if text.startswith("simnet"):
+        return "simnet"
+    for needle, family in (("brian2genn", "Brian2GeNN"), ("brian2", "Brian2"), ("nest gpu", "NEST GPU"),
+                           ("neurongpu", "NEST GPU"), ("genn", "GeNN"), ("nest", "NEST")):
         if needle in text:
             return family
     return simulator.split(" ")[0] or "unnamed"

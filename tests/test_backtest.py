@@ -1,0 +1,134 @@
+"""The back-test: every run predicted or listed with a reason, user files read, nothing scored is fitted."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from simnet import api
+from simnet.cli import main
+from simnet.projection.backtest import CALIBRATION, calibration_subset, error_summary
+from simnet.projection.model import Machine, Network, predict
+from simnet.cost.elements import ElementCosts
+from simnet.reference import read_table
+
+
+def run_cli(capsys, *args):
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def write_csv(path, rows, columns):
+    with open(path, "w", newline="") as handle:
+        handle.write("# a user's table\n")
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return api.backtest()
+
+
+def test_every_shipped_run_is_predicted_or_listed_with_a_reason(shipped):
+    rows = read_table("published_runs.csv").rows
+    assert [r.run_id for r in shipped.results] == [row["id"] for row in rows]
+    for result in shipped.results:
+        assert result.role in ("calibration", "held-out", "partial", "not described")
+        if result.role == "not described":
+            assert result.reason and result.ratio is None
+        else:
+            assert result.ratio == pytest.approx(result.predicted_wall_s_per_bio_s / result.published_wall_s_per_bio_s)
+            assert result.bottleneck in result.terms
+    calibrated = {r.run_id for r in shipped.results if r.role == "calibration"}
+    assert calibrated and all(r.startswith(sum((p for p, _ in CALIBRATION.values()), ())) for r in calibrated)
+    held = [r.ratio for r in shipped.results if r.role == "held-out"]
+    assert shipped.summary["held-out"] == error_summary(held) and len(held) > 20
+
+
+def test_held_out_predictions_do_not_depend_on_their_published_times(tmp_path, shipped):
+    """The model is calibrated on the calibration subset only: changing every other run's published time
+    changes its ratio and nothing else."""
+    table = read_table("published_runs.csv")
+    rows = [dict(row) for row in table.rows]
+    for row in rows:
+        if row["wall_s_per_bio_s"] and not any(calibration_subset(kind, row["id"]) for kind in CALIBRATION):
+            row["wall_s_per_bio_s"] = str(7 * float(row["wall_s_per_bio_s"]))
+    changed = api.backtest(runs=write_csv(tmp_path / "runs.csv", rows, list(rows[0])))
+    before = {r.run_id: r for r in shipped.results}
+    for result in changed.results:
+        if result.role in ("held-out", "partial"):
+            assert result.predicted_wall_s_per_bio_s == before[result.run_id].predicted_wall_s_per_bio_s
+            assert result.ratio == pytest.approx(before[result.run_id].ratio / 7)
+
+
+def test_the_cli_reads_user_runs_and_hardware(tmp_path, capsys):
+    hardware_columns = list(read_table("hardware.csv").rows[0])
+    gpu = {c: "" for c in hardware_columns}
+    gpu.update(name="My GPU", kind="gpu", fp32_tflops="10", fp64_tflops="5", mem_bandwidth_gb_s="500",
+               memory_gb="16", source="a user's datasheet")
+    hardware = write_csv(tmp_path / "hw.csv", [gpu], hardware_columns)
+    columns = list(read_table("published_runs.csv").rows[0])
+    base = {c: "" for c in columns}
+    base.update(cost_model="pd14_lif_exp", neurons="77169", synapses="3e8", mean_rate_hz="3", dt_ms="0.1",
+                min_delay_ms="0.1", hardware="My GPU", devices="1", precision="float32", wall_s_per_bio_s="1.0")
+    runs = write_csv(tmp_path / "runs.csv", [
+        {**base, "id": "mine"},
+        {**base, "id": "elsewhere", "hardware": "Another GPU"},
+        {**base, "id": "no rate", "mean_rate_hz": "", "mean_rate_source": "not measured"},
+        {**base, "id": "procedural", "features": "procedural_connectivity"},
+    ], columns)
+    status, out, err = run_cli(capsys, "backtest", "--runs", str(runs), "--hardware", str(hardware), "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["runs_source"] == str(runs) and data["hardware_source"] == str(hardware)
+    results = {r["run_id"]: r for r in data["runs"]}
+    assert results["mine"]["role"] == "held-out"
+    assert "not in the hardware table" in results["elsewhere"]["reason"]
+    assert results["no rate"]["reason"] == "mean rate: not measured"
+    assert "procedural connectivity" in results["procedural"]["reason"]
+    costs = ElementCosts.from_row(next(r for r in read_table("element_costs.csv").rows if r["model"] == "pd14_lif_exp"))
+    network = Network("mine", 77169, 3e8, 3.0, 1e-4, 1e-4, costs, precision="single")
+    expected = predict(network, Machine.from_row(gpu), 1, api.model_rates()["gpu"]).wall_s_per_bio_s
+    assert results["mine"]["predicted_wall_s_per_bio_s"] == pytest.approx(expected)
+    status, out, err = run_cli(capsys, "backtest", "--runs", str(runs), "--hardware", str(hardware))
+    assert status == 0 and "held-out" in out and "not described:" in out and "procedural" in out
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"# only a comment\n", "has no header row"),
+    (b"id,wall_s_per_bio_s\nx,1\n", "lacks the column(s) cost_model"),
+    (b"\xff\xfe\x00bad", "is not UTF-8 text"),
+])
+def test_bad_runs_files_are_one_line_exit_2(tmp_path, capsys, content, message):
+    path = tmp_path / "runs.csv"
+    path.write_bytes(content)
+    status, out, err = run_cli(capsys, "backtest", "--runs", str(path))
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    status, _, err = run_cli(capsys, "backtest", "--hardware", str(tmp_path / "missing.csv"))
+    assert status == 2 and "--hardware" in err
+
+
+def test_calibration_subsets_are_the_stated_prefixes():
+    assert calibration_subset("gpu", "b2g_titanxp_cobahh_benchmark_gpu_float32_200")
+    assert not calibration_subset("gpu", "b2g_v100_cobahh_benchmark_gpu_float32_200")
+    assert not calibration_subset("cpu", "simnet_epyc_fullscale_simnet-cpp_n1.0_2t_double")
+
+
+def test_the_new_tables_cite_their_sources():
+    for name in ("published_runs.csv", "microbench.csv", "element_costs.csv"):
+        table = read_table(name)
+        assert table.source
+        for row in table.rows:
+            assert row["source"].strip(), (name, row)
+    hardware = read_table("hardware.csv").rows
+    names = {row["name"] for row in hardware}
+    for row in read_table("published_runs.csv").rows:
+        assert row["hardware"] in names, row["id"]
+    for row in hardware:
+        if row["injection_bandwidth_gb_s"] or row["internode_latency_us"]:
+            assert row["figure_sources"].strip(), row["name"]

@@ -1,0 +1,128 @@
+"""The performance model's terms against hand arithmetic (simnet.projection.model, simnet.projection.human_scale)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from simnet.cost.elements import ElementCosts
+from simnet.projection.human_scale import human_scale, strong_scaling
+from simnet.projection.model import (Machine, Network, Rates, collective_rounds, devices_by_memory, devices_reached,
+                                     phase_time, predict, step_overhead_s)
+
+COSTS = ElementCosts(model="hand", neuron_flops_per_step=120.0, neuron_flops_per_step_cse=100.0, flops_per_spike=0.0,
+                     event_flops=3.0, event_flops_cse=2.0, plastic_flops_per_pre_event=0.0,
+                     plastic_flops_per_post_event=0.0, plastic_flops_per_pre_event_cse=0.0,
+                     plastic_flops_per_post_event_cse=0.0, neuron_float_bytes=40.0, neuron_other_bytes=10.0,
+                     synapse_float_bytes=8.0, synapse_other_bytes=8.0, code_objects_per_step=3, source="by hand")
+NETWORK = Network("hand", neurons=1000, synapses=1e6, mean_rate_hz=10.0, dt_s=1e-4, min_delay_s=1e-3, costs=COSTS)
+CPU = Machine("hand CPU", "cpu", {"single": 2e11, "double": 1e11}, mem_bandwidth_bytes_per_s=1e10, memory_bytes=1e9,
+              board_power_w=100.0, cores=4, injection_bytes_per_s=1e9, latency_s=1e-6)
+CPU_RATES = Rates("cpu", compute_fraction=0.5, stream_fraction=0.5, event_fraction=0.1, forkjoin_base_s=0.0,
+                  forkjoin_per_doubling_s=1e-6)
+
+
+def test_a_phase_is_bound_by_the_larger_of_its_compute_and_memory_times():
+    phase = phase_time(1e6, 10.0, 100.0, flop_rate=1e9, byte_rate=1e9)
+    assert phase["compute_s"] == pytest.approx(0.01) and phase["memory_s"] == pytest.approx(0.1)
+    assert phase["binding"] == "memory traffic" and phase["seconds"] == pytest.approx(0.1)
+    unknown_memory = phase_time(1e6, 10.0, 100.0, flop_rate=1e9, byte_rate=None)
+    assert unknown_memory["binding"] == "compute" and unknown_memory["memory_s"] is None
+
+
+def test_spikes_reach_the_devices_that_hold_their_targets():
+    assert devices_reached(1, 1000) == 0.0
+    assert devices_reached(4, 1) == pytest.approx(3 * (1 - 0.75))      # one target: on another device 3/4 of the time
+    assert devices_reached(100, 1e6) == pytest.approx(99)               # many targets: every other device
+    assert [collective_rounds(p) for p in (1, 2, 5, 1024)] == [0, 1, 3, 10]
+
+
+def test_devices_by_memory_round_up():
+    assert devices_by_memory(2.5e12, 1e12) == 3
+    assert devices_by_memory(1.0, 1e12) == 1
+
+
+def test_per_step_overhead_on_a_gpu_and_on_a_cpu():
+    gpu = Rates("gpu", 1, 1, 1, launch_sync_s=10e-6, launch_queued_s=2e-6)
+    seconds, _ = step_overhead_s(gpu, steps=1e4, code_objects=7, phases_with_work=3, threads=None)
+    assert seconds == pytest.approx(1e4 * (10e-6 + 2 * 2e-6))       # one wait, two more kernels queued, per step
+    cpu = Rates("cpu", 1, 1, 1, forkjoin_base_s=1e-6, forkjoin_per_doubling_s=1e-6)
+    seconds, _ = step_overhead_s(cpu, steps=1e4, code_objects=5, phases_with_work=2, threads=8)
+    assert seconds == pytest.approx(1e4 * 5 * (1e-6 + 1e-6 * 3))    # fork-join at 8 threads = base + 3 doublings
+
+
+def test_every_term_of_a_two_device_cpu_run_by_hand():
+    p = predict(NETWORK, CPU, devices=2, rates=CPU_RATES)
+    # per device: 5e6 neuron-steps; compute 5e6 x 100 / (0.5 x 1e11) = 0.01 s, memory 5e6 x 2 x 50 B / 5e9 = 0.1 s
+    assert p.phases["neuron update"]["compute_s"] == pytest.approx(0.01)
+    assert p.phases["neuron update"]["memory_s"] == pytest.approx(0.1)
+    # 5e6 events: memory 5e6 x (16 B synapse + 2 x 8 B target) / (0.1 x 1e10) = 0.16 s; compute 2e-4 s
+    assert p.phases["synaptic events"]["memory_s"] == pytest.approx(0.16)
+    assert p.phases["synaptic events"]["compute_s"] == pytest.approx(2e-4)
+    terms = {t.name: t.seconds for t in p.terms}
+    assert terms["compute"] == 0.0                                        # no phase is compute-bound
+    assert terms["memory traffic"] == pytest.approx(0.26)
+    assert terms["per-step overhead"] == pytest.approx(1e4 * 3 * 2e-6)   # 4 threads: 2 doublings x 1 us
+    assert terms["communication latency"] == pytest.approx(1000 * 1 * 1e-6)  # 1 ms interval, log2 2 = 1 round
+    reach = 1 - 0.5 ** 1000
+    assert terms["communication volume"] == pytest.approx(5000 * 8 * reach / 1e9)
+    assert p.wall_s_per_bio_s == pytest.approx(sum(terms.values()))
+    assert p.bottleneck == "memory traffic"
+    assert p.devices_by_memory == devices_by_memory(1000 * 50 + 1e6 * 16, 1e9) == 1
+
+
+def test_a_cpu_run_on_part_of_a_socket_gets_that_share_of_it():
+    whole = predict(NETWORK, CPU, devices=1, rates=CPU_RATES)
+    one_core = predict(NETWORK, CPU, devices=1, rates=CPU_RATES, threads=1)
+    assert one_core.term("memory traffic").seconds == pytest.approx(4 * whole.term("memory traffic").seconds)
+    assert one_core.term("per-step overhead").seconds == 0.0           # one thread: no fork-join cost (log2 1 = 0)
+    assert one_core.term("communication latency").seconds == 0.0       # one device: no exchange
+
+
+def test_single_precision_halves_the_float_bytes():
+    single = predict(Network(**{**NETWORK.__dict__, "precision": "single"}), CPU, 1, CPU_RATES)
+    # neuron: 10 + 40/2 = 30 B, read and written: 1e7 steps x 60 B / 5e9
+    assert single.phases["neuron update"]["memory_s"] == pytest.approx(1e7 * 60 / 5e9)
+    assert single.phases["synaptic events"]["memory_s"] == pytest.approx(1e7 * (12 + 8) / 1e9)
+
+
+def test_unknown_figures_leave_their_term_out_and_say_so():
+    no_network = Machine("bare", "cpu", {"double": 1e11}, 1e10, 1e9, None, 4, None, None)
+    p = predict(NETWORK, no_network, devices=4, rates=CPU_RATES)
+    assert p.term("communication latency").seconds is None and p.term("communication volume").seconds is None
+    assert any("lower bound" in note for note in p.notes)
+    known = sum(t.seconds for t in p.terms if t.seconds is not None)
+    assert p.wall_s_per_bio_s == pytest.approx(known)
+
+
+def test_capacity_note_when_the_state_does_not_fit():
+    small = Machine("small", "cpu", {"double": 1e11}, 1e10, 1e6, None, 4, 1e9, 1e-6)
+    p = predict(NETWORK, small, devices=2, rates=CPU_RATES)
+    assert p.devices_by_memory == math.ceil((1000 * 50 + 1e6 * 16) / 1e6)
+    assert any(note.startswith("capacity:") for note in p.notes)
+
+
+def test_counted_flops_after_cse_and_as_executed():
+    assert NETWORK.flops_per_bio_s(cse=True) == pytest.approx(1000 * 1e4 * 100 + 1e6 * 10 * 2)
+    assert NETWORK.flops_per_bio_s(cse=False) == pytest.approx(1000 * 1e4 * 120 + 1e6 * 10 * 3)
+
+
+def test_strong_scaling_starts_at_the_devices_memory_needs_and_grows_by_fours():
+    big = Network(**{**NETWORK.__dict__, "neurons": 1e6, "synapses": 1e9})
+    curve = strong_scaling(big, CPU, CPU_RATES, bio_seconds=100.0)
+    needed = devices_by_memory(1e6 * 50 + 1e9 * 16, 1e9)
+    assert curve.devices_by_memory == needed
+    assert [p.devices for p in curve.points][:2] == [needed, 4 * needed]
+    first = curve.points[0]
+    assert first.time_to_solution_s == pytest.approx(first.wall_s_per_bio_s * 100.0)
+    assert first.energy_j == pytest.approx(needed * 100.0 * first.time_to_solution_s)
+    assert first.peak_equivalent_flops == pytest.approx(needed * 1e11 * first.time_to_solution_s)
+    assert curve.flops_cse == pytest.approx(big.flops_per_bio_s(True) * 100.0)
+
+
+def test_human_scale_keeps_the_rate_and_the_plastic_share():
+    plastic = Network(**{**NETWORK.__dict__, "plastic_synapses": 5e5})
+    (curve,) = human_scale(plastic, neurons=(2000,), synapses_per_neuron=(500,), machines=[CPU],
+                           rates={"cpu": CPU_RATES}, bio_seconds=1.0)
+    assert curve.neurons == 2000 and curve.synapses_per_neuron == 500
+    assert curve.state_bytes == pytest.approx(2000 * 50 + 1e6 * 16)
