@@ -175,6 +175,8 @@ def format_human_scale(clusters: list, basis: dict) -> str:
              "rated power x time (an estimate)",
              "  sustained rates:"]
     lines += ["  " + line for line in format_rates(basis.get("rates", {}))]
+    lines.append("  reference machines (figures from data/hardware.csv):")
+    lines += [f"    {name}: {source}" for name, source in dict.fromkeys((c.machine, c.machine_source) for c in clusters)]
     for n in dict.fromkeys(c.neurons for c in clusters):
         for k in dict.fromkeys(c.synapses_per_neuron for c in clusters if c.neurons == n):
             group = [c for c in clusters if c.neurons == n and c.synapses_per_neuron == k]

@@ -42,6 +42,7 @@ class ClusterProjection:
 
     machine: str
     kind: str
+    machine_source: str
     neurons: float
     synapses_per_neuron: float
     bio_seconds: float
@@ -58,7 +59,8 @@ class ClusterProjection:
 
     def to_dict(self) -> dict:
         fastest = self.fastest
-        return {"machine": self.machine, "kind": self.kind, "neurons": self.neurons,
+        return {"machine": self.machine, "kind": self.kind, "machine_source": self.machine_source,
+                "neurons": self.neurons,
                 "synapses_per_neuron": self.synapses_per_neuron, "bio_seconds": self.bio_seconds,
                 "state_bytes": self.state_bytes, "devices_by_memory": self.devices_by_memory,
                 "flops_cse": self.flops_cse, "flops_executed": self.flops_executed,
@@ -94,7 +96,8 @@ def strong_scaling(network: Network, machine: Machine, rates: Rates, bio_seconds
         if len(points) >= 2 and points[-1].wall_s_per_bio_s > (1.0 - MIN_GAIN) * points[-2].wall_s_per_bio_s:
             break  # flat or past the fastest point: more devices buy little or only add communication
     notes.extend(n for n in predict(network, machine, start, rates).notes if n not in notes)
-    return ClusterProjection(machine.name, machine.kind, network.neurons, network.synapses / network.neurons,
+    return ClusterProjection(machine.name, machine.kind, machine.sources.get("figures", ""), network.neurons,
+                             network.synapses / network.neurons,
                              bio_seconds, network.state_bytes(), needed, network.flops_per_bio_s(True) * bio_seconds,
                              network.flops_per_bio_s(False) * bio_seconds, tuple(points), tuple(notes))
 
