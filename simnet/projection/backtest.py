@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from simnet.cost.elements import ElementCosts
-from simnet.projection.model import TERMS, Machine, Network, Prediction, Rates, predict
+from simnet.projection.model import Machine, Network, Prediction, Rates, predict
 
 #: Per device kind: the id prefixes of the calibration runs, and what they are.
 CALIBRATION = {
@@ -344,5 +344,5 @@ def simulator_family(simulator: str) -> str:
     return simulator.split(" ")[0] or "unnamed"
 
 
-__all__ = ["CALIBRATION", "Backtest", "Case", "Result", "TERMS", "backtest", "calibrate", "calibrated_rates",
+__all__ = ["CALIBRATION", "Backtest", "Case", "Result", "backtest", "calibrate", "calibrated_rates",
            "describe", "element_costs_by_name", "error_summary", "failing_term", "measured_rates"]

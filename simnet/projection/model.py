@@ -41,7 +41,6 @@ from simnet.cost.elements import ElementCosts
 BYTES_PER_SPIKE = 8.0
 #: Term names, in the order they are reported; they add up to the predicted wall-clock.
 TERMS = ("compute", "memory traffic", "per-step overhead", "communication latency", "communication volume")
-PHASES = ("neuron update", "synaptic events", "plastic updates")
 
 
 @dataclass(frozen=True)
@@ -188,13 +187,6 @@ class Prediction:
 
     def term(self, name: str) -> Term:
         return next(t for t in self.terms if t.name == name)
-
-    def to_dict(self) -> dict:
-        return {"network": self.network.label, "machine": self.machine.name, "devices": self.devices,
-                "threads": self.threads, "wall_s_per_bio_s": self.wall_s_per_bio_s, "bottleneck": self.bottleneck,
-                "devices_by_memory": self.devices_by_memory,
-                "terms": {t.name: {"seconds": t.seconds, "basis": t.basis} for t in self.terms},
-                "phases": self.phases, "notes": list(self.notes)}
 
 
 # --------------------------------------------------------------------------------------------------
