@@ -175,8 +175,8 @@ def extrapolate(records: Sequence[Union[RunRecord, PathLike]], *, neurons: Seque
             raise UsageError(f"{scaling}: {err}") from None
         fits = scaling_fits(series)
         if not fits:
-            raise UsageError(f"{scaling}: no runner was measured at two or more distinct sizes, so no scaling "
-                             "can be fitted")
+            raise UsageError(f"{scaling}: no runner was measured at two or more distinct sizes on hosts of one "
+                             "kind, so no scaling can be fitted")
     # the peak-ratio table lists the single devices it always listed; the cluster rows are the performance model's
     hardware_rows = [row for row in read_table("hardware.csv").rows if row.get("projection_role") == "device"]
     ml_runs = ex.ml_runs_from_rows(read_table("ml_training_compute.csv").rows)
@@ -347,15 +347,21 @@ def backends() -> dict:
 # Experiments
 # --------------------------------------------------------------------------------------------------
 
-def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: Optional[int] = None, quick: bool = False,
-          overwrite: bool = False, build_dir: Optional[PathLike] = None,
-          log: Optional[Callable[[str], None]] = None, command_line: str = "") -> dict:
+def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: Optional[int] = None,
+                   quick: bool = False, overwrite: bool = False, redo: bool = False,
+                   build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None,
+                   workers: Optional[int] = None, log: Optional[Callable[[str], None]] = None,
+                   command_line: str = "") -> dict:
     """Run an experiment (a file path or a :class:`simnet.bench.spec.Experiment`) and return its summary.
 
-    ``out_dir`` (default ``runs/bench/<name>``) receives every run's record and ``summary.json``.
+    ``out_dir`` (default ``runs/bench/<name>``) receives every run's record and ``summary.json``; rerun into the
+    same folder, the runs already recorded there are skipped (``redo`` runs them again). The runs are made in
+    this process, one after another, or on a Dask cluster: ``scheduler`` (an address such as
+    ``tcp://host:8786``) or ``workers`` (a local cluster of that many single-threaded workers).
     """
     from simnet.bench import execute as runner
     from simnet.bench import spec
+    from simnet.bench.executors import open_executor
 
     if not isinstance(experiment, spec.Experiment):
         experiment = spec.load_experiment(Path(experiment))
@@ -364,18 +370,21 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
     if repeats is not None:
         experiment = spec.with_repeats(experiment, repeats)
     out_dir = Path(out_dir) if out_dir is not None else Path("runs") / "bench" / experiment.name
-    runner.prepare_out_dir(out_dir, overwrite)
-    return runner.run_experiment(experiment, out_dir, build_root=Path(build_dir) if build_dir else None, log=log,
+    executor = open_executor(scheduler, workers)  # checks its arguments; starts nothing yet
+    runner.prepare_out_dir(out_dir, overwrite, resumes=runner.experiment_hash(experiment))
+    return runner.run_experiment(experiment, out_dir, executor=executor, redo=redo,
+                                 build_root=Path(build_dir) if build_dir else None, log=log,
                                  command_line=command_line, quick_run=quick)
 
 
 def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
           threads: Optional[int] = None, precision: str = "double", peers: Sequence[str] = (),
-          duration: str = "1s", repeats: int = 1, seed: int = 1, overwrite: bool = False,
-          build_dir: Optional[PathLike] = None, log: Optional[Callable[[str], None]] = None,
-          command_line: str = "") -> dict:
+          duration: str = "1s", repeats: int = 1, seed: int = 1, overwrite: bool = False, redo: bool = False,
+          build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None, workers: Optional[int] = None,
+          log: Optional[Callable[[str], None]] = None, command_line: str = "") -> dict:
     """Run ``model`` at every combination of ``values`` (option -> list of values, ``neurons`` among them) and
-    summarise the scaling; ``out_dir`` defaults to ``runs/sweep/<model>-<UTC time>``."""
+    summarise the scaling; ``out_dir`` defaults to ``runs/sweep/<model>-<UTC time>`` (give it to resume).
+    ``scheduler``, ``workers`` and ``redo`` as for :func:`run_experiment`."""
     import datetime
 
     from simnet.bench.spec import sweep_experiment
@@ -385,20 +394,23 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
     if out_dir is None:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out_dir = Path("runs") / "sweep" / f"{model}-{stamp}"
-    return run_experiment(experiment, out_dir=out_dir, overwrite=overwrite, build_dir=build_dir, log=log,
-                 command_line=command_line)
+    return run_experiment(experiment, out_dir=out_dir, overwrite=overwrite, redo=redo, build_dir=build_dir,
+                          scheduler=scheduler, workers=workers, log=log, command_line=command_line)
 
 
 def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_scale: Optional[float] = None,
              synapse_model: Optional[str] = None, duration="1.5s", discard="500ms", backend: str = "cpp",
              threads: Optional[int] = None, precision: str = "double", seed: int = 1,
              out_dir: PathLike = "runs/fidelity", from_dir: Optional[PathLike] = None, overwrite: bool = False,
-             progress: bool = False, figures_dir: Optional[PathLike] = None,
-             on_level: Optional[Callable[[str, Path], None]] = None, command_line: str = "") -> dict:
+             progress: bool = False, figures_dir: Optional[PathLike] = None, scheduler: Optional[str] = None,
+             workers: Optional[int] = None, on_level: Optional[Callable[[str, Path], None]] = None,
+             command_line: str = "") -> dict:
     """The fidelity ladder's table: the column run at each neuron level (``levels``, comma-separated; the
-    reference level always included), or, with ``from_dir``, recomputed from records already there."""
+    reference level always included), or, with ``from_dir``, recomputed from records already there.
+    ``scheduler`` or ``workers`` run the levels on a Dask cluster, as for :func:`run_experiment`."""
     from simnet.bench import fidelity as ladder
     from simnet.bench import fidelity_table
+    from simnet.bench.executors import open_executor
     from simnet.sessions import RunSettings
 
     discard_s = as_seconds(discard, "discard", allow_zero=True)
@@ -408,11 +420,11 @@ def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_s
         duration_s = as_seconds(duration, "duration")
         ladder.check_window(duration_s, discard_s)
         settings = RunSettings(precision=precision, threads=threads, progress=progress)
-        plans = ladder.plan_levels(ladder.parse_levels(levels), duration_s=duration_s, backend=backend,
-                                   settings=settings, seed=seed,
-                                   options={"scale": scale, "k_scale": k_scale, "synapse_model": synapse_model})
-        sources = ladder.run_levels(plans, out_dir=Path(out_dir), overwrite=overwrite, command_line=command_line,
-                                    on_level=on_level)
+        runs = ladder.level_runs(ladder.parse_levels(levels), duration_s=duration_s, backend=backend,
+                                 settings=settings, seed=seed, command_line=command_line,
+                                 options={"scale": scale, "k_scale": k_scale, "synapse_model": synapse_model})
+        sources = ladder.run_levels(runs, out_dir=Path(out_dir), overwrite=overwrite,
+                                    executor=open_executor(scheduler, workers), on_level=on_level)
         records = {level: results.read(path) for level, path in sources.items()}
     table = fidelity_table.fidelity_table(records, discard_s=discard_s, sources=sources)
     if figures_dir is not None:

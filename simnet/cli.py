@@ -35,6 +35,14 @@ def _log(line: str) -> None:
     click.echo(line, err=True)
 
 
+def _executor_options(command):
+    """--scheduler and --workers: where the points run (default: here, one after another)."""
+    command = click.option("--workers", type=int, help="Run the points on a local Dask cluster of this many "
+                           "single-threaded workers (needs simnet[dask]).")(command)
+    return click.option("--scheduler", metavar="ADDRESS", help="Run the points on the Dask cluster whose scheduler "
+                        "is at ADDRESS, e.g. tcp://host:8786 (workers need --resources machine=1).")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="simnet", message="simnet %(version)s")
 def cli():
@@ -225,17 +233,22 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
               help="Folder for the point records, summary.json and figures (default: runs/bench/<name>).")
 @click.option("--repeats", type=int, help="Repeats per runner and point (default: the experiment's).")
 @click.option("--quick", is_flag=True, help="Smallest size, one repeat, first seed only (a smoke test).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing summary in the output folder.")
+@click.option("--overwrite", is_flag=True, help="Replace a summary of another experiment in the output folder.")
+@click.option("--redo", is_flag=True, help="Run every point again, even those already recorded in the output folder.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
+@_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
-def bench(experiment_path, out_dir, repeats, quick, overwrite, build_dir, as_json):
-    """Run an experiment file: every point with every runner (simnet backends and peers), then summarise."""
+def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, scheduler, workers, as_json):
+    """Run an experiment file: every point with every runner (simnet backends and peers), then summarise.
+
+    Rerun into the same output folder, points already recorded there are skipped."""
     from simnet import api
     from simnet.bench.report import format_summary
 
     summary = api.run_experiment(experiment_path, out_dir=out_dir, repeats=repeats, quick=quick, overwrite=overwrite,
-                        build_dir=build_dir, log=_log, command_line=_command_line())
+                                 redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers, log=_log,
+                                 command_line=_command_line())
     _emit(as_json, summary, format_summary(summary))
 
 
@@ -255,13 +268,15 @@ def bench(experiment_path, out_dir, repeats, quick, overwrite, build_dir, as_jso
 @click.option("--repeats", default=1, show_default=True, type=int, help="Repeats per runner and point.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
 @click.option("--out-dir", type=click.Path(path_type=Path),
-              help="Output folder (default: runs/sweep/<model>-<UTC time>).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing summary in the output folder.")
+              help="Output folder (default: runs/sweep/<model>-<UTC time>; give it to resume a sweep).")
+@click.option("--overwrite", is_flag=True, help="Replace a summary of another experiment in the output folder.")
+@click.option("--redo", is_flag=True, help="Run every point again, even those already recorded in the output folder.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
+@_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads, precision, peers, duration,
-          repeats, seed, out_dir, overwrite, build_dir, as_json):
+          repeats, seed, out_dir, overwrite, redo, build_dir, scheduler, workers, as_json):
     """Sweep MODEL over sizes (an experiment built from the command line) and summarise the scaling."""
     from simnet import api
     from simnet.bench.report import format_summary
@@ -277,7 +292,8 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
         values[name.strip().replace("-", "_")] = _option_values(f"--option {name}", text)
     summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
                         precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
-                        overwrite=overwrite, build_dir=build_dir, log=_log, command_line=_command_line())
+                        overwrite=overwrite, redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers,
+                        log=_log, command_line=_command_line())
     _emit(as_json, summary, format_summary(summary))
 
 
@@ -300,7 +316,7 @@ def _option_values(option: str, text: str) -> list:
 
 #: Options that choose what is simulated; with --from-dir nothing is simulated, so they are refused there.
 _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backend_name", "threads", "precision",
-                         "seed", "out_dir", "overwrite")
+                         "seed", "out_dir", "overwrite", "scheduler", "workers")
 
 
 @cli.command()
@@ -324,10 +340,11 @@ _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backe
               help="Also draw the cost-versus-fidelity figure (PNG and SVG) into this directory.")
 @click.option("--overwrite", is_flag=True, help="Replace existing records.")
 @click.option("--progress/--no-progress", default=False, help="Brian2's progress reports on stderr.")
+@_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document.")
 @click.pass_context
 def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, backend_name, threads, precision, seed,
-             out_dir, from_dir, figures_dir, overwrite, progress, as_json):
+             out_dir, from_dir, figures_dir, overwrite, progress, scheduler, workers, as_json):
     """Run the cortical column at each neuron-fidelity level and compare cost and dynamics."""
     from click.core import ParameterSource
 
@@ -343,7 +360,7 @@ def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, back
                          duration=duration or "1.5s", discard=discard, backend=backend_name or "cpp",
                          threads=threads, precision=precision or "double", seed=1 if seed is None else seed,
                          out_dir=out_dir, from_dir=from_dir, overwrite=overwrite, progress=progress,
-                         figures_dir=figures_dir, command_line=_command_line(),
+                         figures_dir=figures_dir, scheduler=scheduler, workers=workers, command_line=_command_line(),
                          on_level=lambda level, path: _log(f"simnet: {level} written to {path}"))
     text = format_fidelity(table)
     if table.get("figures"):

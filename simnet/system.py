@@ -245,6 +245,17 @@ def describe_machine() -> dict:
     }
 
 
+def host_kind(machine: dict) -> str:
+    """What kind of machine a :func:`describe_machine` result is: CPU model, logical CPUs and GPUs.
+
+    Loop times measured on hosts of one kind are comparable (given the same load); a scaling law fitted across
+    kinds would mix machines.
+    """
+    gpus = sorted(str(g.get("name")) for g in machine.get("gpus") or [])
+    kind = f"{machine.get('cpu_model') or 'unknown CPU'}, {machine.get('logical_cores') or '?'} logical CPUs"
+    return kind + (f", GPUs: {', '.join(gpus)}" if gpus else "")
+
+
 def nvidia_gpu_names() -> list[str]:
     """GPU names reported by nvidia-smi (empty when there is no driver or no GPU)."""
     return [row["name"] for row in nvidia_smi_query(("name",)) or []]

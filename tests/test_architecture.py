@@ -47,6 +47,8 @@ STAGE_OF = {
     "simnet.documents": "report",
     "simnet.bench": "report",  # stats, report, fidelity_table; the runners below are drivers
     "simnet.bench.execute": DRIVERS,
+    "simnet.bench.points": DRIVERS,  # one point run wherever an executor sends it
+    "simnet.bench.executors": DRIVERS,
     "simnet.bench.fidelity": DRIVERS,
     "simnet.bench.element_costs": DRIVERS,
     "simnet.simulate": DRIVERS,

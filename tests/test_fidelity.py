@@ -105,14 +105,13 @@ def test_a_record_without_spikes_is_refused():
 @pytest.fixture(scope="module")
 def cobahh_ladder(tmp_path_factory):
     """Two small COBAHH runs (runtime backend) standing in for two levels: the ladder's plumbing, not PD14."""
-    from simnet.backends import RunSettings
-    from simnet.simulate import plan_run
+    from simnet.bench.points import SimnetRun
 
-    plans = {name: plan_run("cobahh", {"neurons": neurons}, duration_s=0.7, backend="runtime",
-                            settings=RunSettings(progress=False), seed=3, record_spikes=True)
-             for name, neurons in (("small", 200), ("large", 400))}
+    runs = {name: SimnetRun("cobahh", {"neurons": neurons}, duration_s=0.7, backend="runtime", seed=3,
+                            record_spikes=True)
+            for name, neurons in (("small", 200), ("large", 400))}
     out_dir = tmp_path_factory.mktemp("ladder")
-    paths = ladder.run_levels(plans, out_dir=out_dir, overwrite=False)
+    paths = ladder.run_levels(runs, out_dir=out_dir, overwrite=False)
     return out_dir, paths
 
 

@@ -1,40 +1,74 @@
-"""Running an experiment: every point with every runner, interleaved, each run's record kept.
+"""Running an experiment: every point with every runner, interleaved, by an executor, resumably.
 
-Runs are interleaved so that slow drift of the machine (thermal state, other load) affects every runner alike:
-for each point, seed and repeat every runner runs once, in the listed order on even repeats and in reverse
-order on odd ones. Each simnet run goes through the one run pipeline (:mod:`simnet.simulate`) and stores its full
-:class:`~simnet.results.RunRecord`, each peer run its JSON result, under ``<out>/points/``. The summary
-(:mod:`simnet.bench.stats`) is rewritten after every run (``"complete": false`` until the end), so an
-interrupted sweep keeps what it measured.
+The schedule interleaves runners so that slow drift of the machine (thermal state, other load) affects every
+runner alike: for each point, seed and repeat every runner runs once, in the listed order on odd-numbered repeats
+and in reverse order on even-numbered ones. The serial executor runs the schedule in that order; a cluster
+(:mod:`simnet.bench.executors`) starts runs in that order as workers become free and runs them side by side,
+so runs close in the schedule run close in time but possibly on different hosts.
+
+Each run is a :class:`~simnet.bench.points.PointJob`: a simnet run through the one run pipeline or a peer run,
+made wherever the executor sends it. Its record goes under ``<out>/points/`` (``.h5`` or ``.json``) with
+``<name>.point.json`` beside it: its measurement, the host that made it, its identity (runner, point, seed,
+repeat) and the experiment's hash (:func:`experiment_hash`). Rerunning the experiment into the same folder skips
+every run whose point file matches and succeeded; failed runs are run again, and ``redo`` runs everything again.
+The summary (:mod:`simnet.bench.stats`) is rewritten after every run (``"complete": false`` until the end).
 """
 from __future__ import annotations
 
 import datetime
-import os
+import hashlib
+import json
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from simnet import results
-from simnet.bench.report import draw_figures, relative
+from simnet.bench.executors import Failure, SerialExecutor
+from simnet.bench.points import PeerRun, PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
+from simnet.bench.report import draw_figures
 from simnet.bench.spec import Experiment, Runner, point_label, point_slug
 from simnet.bench.stats import summarise
 from simnet.errors import UsageError
-from simnet.peers import PEERS, run_peer
 from simnet.sessions import RunSettings
-from simnet.simulate import execute, plan_run, provenance
-from simnet.summary import run_summary
+from simnet.simulate import provenance
 from simnet.system import describe_machine
 
+#: ``<out>/points/<name>.point.json``: one run's measurement and identity, read back to resume.
+POINT_FORMAT = "simnet-point"
+POINT_SUFFIX = ".point.json"
+#: What every run of an experiment shares and every result depends on (``Experiment.to_dict`` keys); the
+#: sweep, repeats, seeds and runners select runs and are matched per run, so a sweep can be extended.
+_HASHED = ("model", "duration_s", "pre_run_s", "record_spikes", "options")
 
-def prepare_out_dir(out_dir: Path, overwrite: bool) -> Path:
-    """Check, before anything runs, that the sweep's folder can be written (and holds no summary to keep)."""
+
+def experiment_hash(experiment: Experiment) -> str:
+    """A digest of what every run of ``experiment`` shares (model, fixed options, durations, spike recording)."""
+    shared = {key: value for key, value in experiment.to_dict().items() if key in _HASHED}
+    return hashlib.sha256(_canonical(shared).encode()).hexdigest()[:16]
+
+
+def _canonical(value) -> str:
+    return json.dumps(results.json_safe(value), sort_keys=True)
+
+
+def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
+    """Check, before anything runs, that the sweep's folder can be written; a summary already there must be of
+    the experiment with hash ``resumes`` (it is then resumed) or ``overwrite`` given."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"output folder {out_dir} is a file")
-    if (out_dir / results.SUMMARY_FILE).exists() and not overwrite:
-        raise UsageError(f"{out_dir / results.SUMMARY_FILE} already exists: overwrite it or choose another "
-                         "output folder", parameter="overwrite")
+    summary_path = out_dir / results.SUMMARY_FILE
+    if summary_path.exists() and not overwrite:
+        try:
+            earlier = results.read_summary(summary_path).get("provenance", {}).get("experiment_hash")
+        except UsageError:
+            earlier = None
+        if not resumes or earlier != resumes:
+            raise UsageError(f"{summary_path} already exists and is not of this experiment (its fixed options, "
+                             "duration or model differ): overwrite it or choose another output folder",
+                             parameter="overwrite")
     try:
         (out_dir / "points").mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".simnet-probe-", delete=True)
@@ -44,9 +78,20 @@ def prepare_out_dir(out_dir: Path, overwrite: bool) -> Path:
     return out_dir
 
 
-def run_experiment(experiment: Experiment, out_dir: Path, *, build_root: Optional[Path] = None,
-                   log: Optional[Callable[[str], None]] = None, command_line: str = "",
-                   quick_run: bool = False) -> dict:
+def schedule(experiment: Experiment) -> list[tuple[dict, int, int, Runner]]:
+    """(point, seed, repeat from 0, runner) of every run, interleaved: see the module's docstring."""
+    return [
+        (point, seed, repeat, runner)
+        for point in experiment.points()
+        for seed in experiment.seeds
+        for repeat in range(experiment.repeats)
+        for runner in (experiment.runners if repeat % 2 == 0 else tuple(reversed(experiment.runners)))
+    ]
+
+
+def run_experiment(experiment: Experiment, out_dir: Path, *, executor=None, redo: bool = False,
+                   build_root: Optional[Path] = None, log: Optional[Callable[[str], None]] = None,
+                   command_line: str = "", quick_run: bool = False) -> dict:
     """Run every point of ``experiment`` with every runner and return (and write) the summary.
 
     Parameters
@@ -54,9 +99,13 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, build_root: Optiona
     experiment : Experiment
         What to run.
     out_dir : Path
-        Gets ``points/`` (one file per run) and ``summary.json`` plus the scaling figures.
+        Gets ``points/`` (one record and one point file per run) and ``summary.json`` plus the scaling figures.
+    executor : optional
+        Runs the points (:mod:`simnet.bench.executors`; default: serially in this process); entered here.
+    redo : bool
+        Run every point again, even those with a matching successful record in ``out_dir``.
     build_root : Path, optional
-        Where standalone projects are built (simnet and peers alike).
+        Where standalone projects are built (simnet and peers alike), on the host that runs each point.
     log : callable, optional
         Called with one line of progress per run.
     command_line : str
@@ -64,132 +113,157 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, build_root: Optiona
     quick_run : bool
         Recorded in the summary (the experiment was reduced by :func:`quick`).
     """
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     (out_dir / "points").mkdir(parents=True, exist_ok=True)
     log = log or (lambda line: None)
-    machine = describe_machine()
-    started_utc = _now_utc()
-    measurements: list[dict] = []
-    schedule = [
-        (point, seed, repeat, runner)
-        for point in experiment.points()
-        for seed in experiment.seeds
-        for repeat in range(experiment.repeats)
-        for runner in (experiment.runners if repeat % 2 == 0 else tuple(reversed(experiment.runners)))
-    ]
-    for index, (point, seed, repeat, runner) in enumerate(schedule, start=1):
-        if runner.kind == "simnet":
-            measured = _run_simnet(experiment, runner, point, seed, repeat, out_dir, build_root, command_line)
+    session = {"started_s": time.perf_counter(), "started_utc": _now_utc(), "machine": describe_machine()}
+    digest = experiment_hash(experiment)
+    earlier = {} if redo else _finished_runs(out_dir, digest)
+    measurements: dict[int, dict] = {}  # by place in the schedule
+    hosts: dict[str, dict] = {}
+    to_run = {}
+    for index, (point, seed, repeat, runner) in enumerate(schedule(experiment)):
+        run = _ScheduledRun(index, point, seed, repeat + 1, runner)
+        found = earlier.get(run.name)
+        if found and _canonical(found["identity"]) == _canonical(run.identity):
+            measurements[index] = found["measurement"]
+            _add_host(hosts, found["measurement"], found.get("machine"))
         else:
-            measured = _run_peer(experiment, runner, point, seed, repeat, out_dir, build_root)
-        measurements.append(measured)
-        outcome = (f"loop {measured['sim_wall_s_per_bio_s']:.4g} s per biological s" if measured["ok"]
-                   else f"failed: {measured['reason']}")
-        log(f"[{index}/{len(schedule)}] {runner.label} {point_label(point)} seed {seed} "
-            f"repeat {repeat + 1}/{experiment.repeats}: {outcome}")
-        provenance = _provenance(experiment, machine, started_utc, command_line, measurements)
-        results.write_summary(summarise(experiment, measurements, provenance, complete=False,
-                                        quick_run=quick_run), out_dir)
-    provenance = _provenance(experiment, machine, started_utc, command_line, measurements)
-    summary = summarise(experiment, measurements, provenance, complete=True, quick_run=quick_run)
+            to_run[run.name] = run
+    resumed = len(measurements)
+    if resumed:
+        log(f"{resumed} of {resumed + len(to_run)} runs already recorded in {out_dir}: running the other "
+            f"{len(to_run)}")
+
+    def summary_so_far(complete: bool) -> dict:
+        ordered = [measurements[i] for i in sorted(measurements)]
+        return summarise(experiment, ordered, _provenance(experiment, digest, session, hosts, resumed, command_line,
+                                                          ordered), complete=complete, quick_run=quick_run)
+
+    with marked_out_dir(out_dir) as token, (executor or SerialExecutor()) as running:
+        session["executor"], session["executor_notes"] = running.describe(), running.notes()
+        jobs = []
+        for run in to_run.values():
+            made = _point_run(experiment, run.runner, run.point, run.seed, build_root, command_line)
+            jobs.append(PointJob(name=run.name, run=made, out_dir=str(out_dir), out_dir_token=token,
+                                 resources=point_resources(made)))
+        for done, (job, outcome) in enumerate(running.map(run_point, jobs), start=1):
+            run = to_run[job.name]
+            machine = None
+            if isinstance(outcome, Failure):
+                measured = {**run.base(experiment), "ok": False, "reason": outcome.reason}
+            else:
+                outcome = deliver(outcome, out_dir)
+                machine = outcome.pop("machine", None)
+                measured = {**run.base(experiment), **outcome}
+            measurements[run.index] = measured
+            _add_host(hosts, measured, machine)
+            results.write_json({"format": POINT_FORMAT, "experiment_hash": digest, "identity": run.identity,
+                                "measurement": measured, "machine": machine}, out_dir / (run.name + POINT_SUFFIX))
+            results.write_summary(summary_so_far(complete=False), out_dir)
+            result = (f"loop {measured['sim_wall_s_per_bio_s']:.4g} s per biological s" if measured["ok"]
+                      else f"failed: {measured['reason']}")
+            log(f"[{done}/{len(jobs)}] {run.runner.label} {point_label(run.point)} seed {run.seed} repeat "
+                f"{run.repeat}/{experiment.repeats}{' on ' + measured['host'] if measured.get('host') else ''}: "
+                f"{result}")
+    summary = summary_so_far(complete=True)
+    summary["notes"].extend(session["executor_notes"])
     summary["figures"], figure_notes = draw_figures(summary, experiment, out_dir)
     summary["notes"].extend(figure_notes)
     results.write_summary(summary, out_dir)
     return results.json_safe(summary)
 
 
-def _run_simnet(experiment: Experiment, runner: Runner, point: dict, seed: int, repeat: int, out_dir: Path,
-                build_root: Optional[Path], command_line: str) -> dict:
-    base = _measurement_base(experiment, runner, point, seed, repeat)
-    settings = RunSettings(precision=runner.precision, threads=runner.threads, build_root=build_root,
-                           progress=False, reuse_build=runner.reuse_build)
-    try:
-        plan = plan_run(experiment.model, experiment.model_options(point), duration_s=experiment.duration_s,
-                        pre_run_s=experiment.pre_run_s, backend=runner.backend, settings=settings, seed=seed,
-                        record_spikes=experiment.record_spikes)
-    except UsageError as err:  # not usable here, or cannot run this point's network
-        return {**base, "ok": False, "reason": str(err)}
-    base["threads"] = plan.backend.threads_used(settings)
-    try:
-        record = execute(plan, command_line=command_line or f"simnet bench {experiment.source}")
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as err:  # one failing point must not end a sweep of many; its reason is kept
-        return {**base, "ok": False, "reason": one_line(err)}
-    path = out_dir / "points" / f"{runner.label}_{point_slug(point)}_seed{seed}_r{repeat + 1}.h5"
-    results.write(record, path, overwrite=True)
-    loop_s = record.timings.get("simulation_loop_s")
-    total_s = record.timings.get("total_s")
-    if loop_s is None:
-        return {**base, "ok": False, "reason": f"backend {runner.backend} reported no loop time",
-                "file": relative(path, out_dir)}
-    return {
-        **base, "ok": True,
-        "sim_wall_s_per_bio_s": loop_s / record.duration_s,
-        "total_wall_s_per_bio_s": total_s / record.duration_s if total_s is not None else None,
-        "neurons": record.n_neurons, "synapses": record.n_synapses, "spikes": record.n_spikes,
-        "mean_rate_hz": record.n_spikes / (record.n_neurons * record.duration_s),
-        "population_rates_hz": run_summary(record)["rates_hz"],
-        "versions": dict(record.backend.get("packages") or {}),
-        "file": relative(path, out_dir),
-    }
+@dataclass(frozen=True)
+class _ScheduledRun:
+    """One run of the schedule: its place in it, what it is and the names it is stored and matched under."""
+
+    index: int
+    point: dict
+    seed: int
+    repeat: int  # from 1
+    runner: Runner
+
+    @property
+    def name(self) -> str:
+        return f"points/{self.runner.label}_{point_slug(self.point)}_seed{self.seed}_r{self.repeat}"
+
+    @property
+    def identity(self) -> dict:
+        return {"runner": self.runner.describe(), "point": dict(self.point), "seed": self.seed,
+                "repeat": self.repeat}
+
+    def base(self, experiment: Experiment) -> dict:
+        """The measurement's fields known before it runs."""
+        return {"runner": self.runner.label, "point": dict(self.point), "seed": self.seed, "repeat": self.repeat,
+                "threads": self.runner.threads,
+                "requested_neurons": experiment.model_options(self.point).get("neurons")}
 
 
-def _run_peer(experiment: Experiment, runner: Runner, point: dict, seed: int, repeat: int, out_dir: Path,
-              build_root: Optional[Path]) -> dict:
-    base = _measurement_base(experiment, runner, point, seed, repeat)
-    threads = runner.threads or (1 if runner.device == "runtime" else os.cpu_count() or 1)
-    base["threads"] = threads
-    arguments = {
+def _point_run(experiment: Experiment, runner: Runner, point: dict, seed: int, build_root: Optional[Path],
+               command_line: str):
+    if runner.kind == "simnet":
+        settings = RunSettings(precision=runner.precision, threads=runner.threads, build_root=build_root,
+                               progress=False, reuse_build=runner.reuse_build)
+        return SimnetRun(model=experiment.model, options=experiment.model_options(point),
+                         duration_s=experiment.duration_s, pre_run_s=experiment.pre_run_s, backend=runner.backend,
+                         settings=settings, seed=seed, record_spikes=experiment.record_spikes,
+                         command_line=command_line or f"simnet bench {experiment.source}")
+    return PeerRun(peer=runner.peer, arguments={
         "model": experiment.model, "options": experiment.model_options(point), "duration_s": experiment.duration_s,
-        "seed": seed, "threads": threads, "precision": runner.precision, "device": runner.device,
+        "seed": seed, "threads": runner.threads, "precision": runner.precision, "device": runner.device,
         "record_spikes": experiment.record_spikes, "build_root": str(build_root) if build_root else None,
-    }
-    result = run_peer(PEERS[runner.peer], arguments)
-    path = out_dir / "points" / f"{runner.label}_{point_slug(point)}_seed{seed}_r{repeat + 1}.json"
-    results.write_json({"arguments": arguments, "result": result}, path)
-    if not result.get("ok"):
-        return {**base, "ok": False, "reason": str(result.get("reason", "no reason given")),
-                "file": relative(path, out_dir)}
-    if result.get("imports_simnet"):
-        return {**base, "ok": False, "reason": f"peer {runner.peer} imported simnet: not a plain peer",
-                "file": relative(path, out_dir)}
-    duration_s = experiment.duration_s
-    return {
-        **base, "ok": True,
-        "sim_wall_s_per_bio_s": result["loop_s"] / duration_s,
-        "total_wall_s_per_bio_s": result["total_s"] / duration_s if result.get("total_s") is not None else None,
-        "neurons": result["neurons"], "synapses": result["synapses"], "spikes": result["spikes"],
-        "mean_rate_hz": result["mean_rate_hz"],
-        "population_rates_hz": dict(result.get("population_rates_hz") or {}),
-        "versions": dict(result.get("versions") or {}),
-        "peer_notes": list(result.get("notes") or []),
-        "file": relative(path, out_dir),
-    }
+    })
 
 
-def _measurement_base(experiment: Experiment, runner: Runner, point: dict, seed: int, repeat: int) -> dict:
-    return {"runner": runner.label, "point": dict(point), "seed": seed, "repeat": repeat + 1,
-            "threads": runner.threads, "requested_neurons": experiment.model_options(point).get("neurons")}
+def _finished_runs(out_dir: Path, digest: str) -> dict[str, dict]:
+    """Point files in ``out_dir`` of this experiment whose run succeeded and whose record is there, by name."""
+    found = {}
+    for path in sorted((out_dir / "points").glob("*" + POINT_SUFFIX)):
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            measured = entry["measurement"]
+            if entry.get("format") != POINT_FORMAT or entry.get("experiment_hash") != digest or not measured["ok"]:
+                continue
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # unreadable or of another kind: the run is made again
+        if measured.get("file") and (out_dir / measured["file"]).is_file():
+            found["points/" + path.name[: -len(POINT_SUFFIX)]] = entry
+    return found
 
 
+def _add_host(hosts: dict, measured: dict, machine: Optional[dict]) -> None:
+    if measured.get("host") and machine and measured["host"] not in hosts:
+        hosts[measured["host"]] = {"kind": measured.get("host_kind"), "machine": machine}
 
-def _provenance(experiment: Experiment, machine: dict, started_utc: str, command_line: str,
-                measurements: list[dict]) -> dict:
-    recorded = provenance(seed=0, command_line=command_line, machine=machine)
+
+def _provenance(experiment: Experiment, digest: str, session: dict, hosts: dict, resumed: int,
+                command_line: str, measurements: list[dict]) -> dict:
+    """Who, what and where; ``machine`` is the client's (where the summary is written), ``hosts`` those that
+    ran points, and ``session_wall_s`` this session's wall-clock so far (resumed runs not included)."""
+    recorded = provenance(seed=0, command_line=command_line, machine=session["machine"])
     recorded.pop("seed", None)
     recorded.pop("date_utc", None)
     peer_versions: dict[str, dict] = {}
     for measured in measurements:
         if measured.get("ok") and measured.get("versions"):
             peer_versions.setdefault(measured["runner"], measured["versions"])
+    order = ("interleaved: every runner once per point, seed and repeat; listed order on odd-numbered repeats, "
+             "reversed on even-numbered ones")
+    if session["executor"]["kind"] != "serial":
+        order += ("; on a cluster runs start in this order as workers become free and run side by side, so "
+                  "interleaved runs share drift only where they ran on the same host")
     return {
         **recorded,
-        "date_utc_started": started_utc,
+        "date_utc_started": session["started_utc"],
         "date_utc_written": _now_utc(),
+        "session_wall_s": time.perf_counter() - session["started_s"],
+        "runs_resumed": resumed,
+        "executor": session["executor"],
+        "hosts": hosts,
         "runner_versions": peer_versions,
-        "run_order": "interleaved: every runner once per point, seed and repeat; listed order on odd-numbered "
-                     "repeats, reversed on even-numbered ones",
+        "run_order": order,
+        "experiment_hash": digest,
         "experiment": experiment.to_dict(),
         "experiment_source": experiment.source,
         "experiment_text": experiment.source_text,
@@ -198,9 +272,3 @@ def _provenance(experiment: Experiment, machine: dict, started_utc: str, command
 
 def _now_utc() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def one_line(err: BaseException) -> str:
-    """The type and first line of an exception: why a point failed, as its summary keeps it."""
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -1,8 +1,8 @@
 """The neuron-fidelity ladder: the cortical column run once per level of neuron detail.
 
-:func:`plan_levels` checks every level's run before anything is built; :func:`run_levels` simulates each (every
-spike recorded) through the one run pipeline (:mod:`simnet.simulate`) and writes one record per level;
-:func:`read_level_records` reads such records back. The table comparing the levels is
+:func:`level_runs` makes and checks every level's run before anything is built; :func:`run_levels` simulates each
+(every spike recorded) through the one run pipeline (:mod:`simnet.simulate`), in this process or on a cluster
+(:mod:`simnet.bench.executors`), and writes one record per level; :func:`read_level_records` reads them back. The table comparing the levels is
 :mod:`simnet.bench.fidelity_table`'s.
 """
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional
 
 from simnet import dynamics, results
+from simnet.bench.executors import Failure, SerialExecutor
 from simnet.bench.fidelity_table import MODEL_NAME, level_of, neuron_levels
-from simnet.errors import UsageError
+from simnet.bench.points import PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
+from simnet.errors import SimulationFailed, UsageError
 from simnet.sessions import RunSettings
-from simnet.simulate import RunPlan, execute, plan_run
 
 #: Levels run when none are named, cheapest first (the two-compartment level is opt-in: not every backend has it).
 DEFAULT_LEVELS = ("lif_exp", "lif_cond", "adex", "izhikevich", "hh_traub")
@@ -59,19 +60,23 @@ def check_window(duration_s: float, discard_s: float) -> None:
                          f"{shortest_ms:g} ms", parameter="duration")
 
 
-def plan_levels(levels: Iterable[str], *, duration_s: float, backend: str = "cpp",
-                settings: RunSettings = RunSettings(), seed: int = 1,
-                options: Optional[Mapping] = None) -> dict[str, RunPlan]:
-    """Every level's run of the column, checked before anything runs (bad options fail early).
+def level_runs(levels: Iterable[str], *, duration_s: float, backend: str = "cpp",
+               settings: RunSettings = RunSettings(), seed: int = 1, options: Optional[Mapping] = None,
+               command_line: str = "") -> dict[str, SimnetRun]:
+    """Every level's run of the column, each planned here first so that bad options fail before anything runs.
 
     ``options`` are the column's other options (scale, k_scale, synapse_model, ...; None means the default).
     The whole duration is simulated in the measured loop (no pre-run), so the loop time and the activity
     counts behind the cost figures cover the same biological time; the transient is cut from the spike
     statistics only.
     """
-    return {level: plan_run(MODEL_NAME, {**dict(options or {}), "neuron_model": level}, duration_s=duration_s,
-                            backend=backend, settings=settings, seed=seed, record_spikes=True)
+    runs = {level: SimnetRun(model=MODEL_NAME, options={**dict(options or {}), "neuron_model": level},
+                             duration_s=duration_s, backend=backend, settings=settings, seed=seed,
+                             record_spikes=True, command_line=command_line)
             for level in levels}
+    for run in runs.values():
+        run.plan()
+    return runs
 
 
 def record_paths(out_dir: Path, levels: Iterable[str]) -> dict[str, Path]:
@@ -79,17 +84,33 @@ def record_paths(out_dir: Path, levels: Iterable[str]) -> dict[str, Path]:
     return {level: Path(out_dir) / f"{level}.h5" for level in levels}
 
 
-
-def run_levels(plans: Mapping[str, RunPlan], *, out_dir: Path, overwrite: bool, command_line: str = "",
+def run_levels(runs: Mapping[str, SimnetRun], *, out_dir: Path, overwrite: bool, executor=None,
                on_level: Optional[Callable[[str, Path], None]] = None) -> dict[str, Path]:
-    """Simulate every level's plan and write its record; every output file is checked before the first run."""
-    paths = record_paths(out_dir, plans)
+    """Simulate every level's run and write its record; every output file is checked before the first run.
+
+    ``executor`` (:mod:`simnet.bench.executors`, entered here once the files are checked; default: serially here)
+    runs the levels. A level
+    that fails does not stop the others; afterwards :class:`~simnet.errors.SimulationFailed` names every failed
+    level and why (the other levels' records are kept).
+    """
+    paths = record_paths(out_dir, runs)
     for path in paths.values():
         results.check_writable(path, overwrite)
-    for level, plan in plans.items():
-        results.write(execute(plan, command_line=command_line), paths[level], overwrite=overwrite)
-        if on_level is not None:
-            on_level(level, paths[level])
+    out_dir = Path(out_dir).resolve()
+    failed = {}
+    with marked_out_dir(out_dir) as token, executor or SerialExecutor() as running:
+        jobs = [PointJob(name=level, run=run, out_dir=str(out_dir), out_dir_token=token,
+                         resources=point_resources(run)) for level, run in runs.items()]
+        for job, outcome in running.map(run_point, jobs):
+            if not isinstance(outcome, Failure):
+                outcome = deliver(outcome, out_dir)
+            if isinstance(outcome, Failure) or not outcome["ok"]:
+                failed[job.name] = outcome.reason if isinstance(outcome, Failure) else outcome["reason"]
+            elif on_level is not None:
+                on_level(job.name, paths[job.name])
+    if failed:
+        raise SimulationFailed("; ".join(f"level {level} failed: {why}" for level, why in failed.items())
+                               + (f" (the other levels' records are in {out_dir})" if len(failed) < len(jobs) else ""))
     return paths
 
 

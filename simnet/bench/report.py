@@ -6,7 +6,7 @@ from pathlib import Path
 
 from simnet.bench.spec import Experiment, point_key, point_label
 from simnet.plots import plot_scaling
-from simnet.projection.fits import fit_scaling, scaling_series
+from simnet.projection.fits import scaling_fits, scaling_series
 
 
 def draw_figures(summary: dict, experiment: Experiment, out_dir: Path) -> tuple[list[str], list[str]]:
@@ -18,12 +18,11 @@ def draw_figures(summary: dict, experiment: Experiment, out_dir: Path) -> tuple[
     if not succeeded:
         return [], ["no figures: no point ran successfully"]
     series = scaling_series(succeeded)
-    machine = summary["provenance"].get("machine", {})
-    where = f"{machine.get('cpu_model', 'unknown CPU')}, median of {experiment.repeats} repeat(s)"
+    where = f"{measured_on(summary['provenance'])}, median of {experiment.repeats} repeat(s)"
     figures = []
     for axis, label in (("neurons", "neurons"), ("synapses", "synapses")):
         measured = {name: s[axis] for name, s in series.items() if s[axis]}
-        fits = {name: fit for name, pairs in measured.items() if (fit := fit_scaling(pairs)) is not None}
+        fits = {name: fit for name, fit in scaling_fits(series, axis).items() if name in measured}
         if not measured:
             continue
         paths = plot_scaling(measured, fits, label, "loop wall-clock per biological second (s/s)",
@@ -32,15 +31,29 @@ def draw_figures(summary: dict, experiment: Experiment, out_dir: Path) -> tuple[
     return figures, []
 
 
+def measured_on(provenance: dict) -> str:
+    """The kinds of host that ran an experiment's points (older summaries: the machine that wrote it)."""
+    kinds = sorted({host.get("kind") or "unknown kind" for host in (provenance.get("hosts") or {}).values()})
+    if kinds:
+        return "; ".join(kinds)
+    machine = provenance.get("machine", {})
+    return f"{machine.get('cpu_model', 'unknown CPU')}, {machine.get('logical_cores', '?')} logical CPUs"
+
+
 def format_summary(summary: dict) -> str:
     """The summary as a table for a terminal: one row per runner and point, then the fits and ratios."""
-    machine = summary["provenance"].get("machine", {})
+    provenance = summary["provenance"]
+    executor = provenance.get("executor") or {}
+    hosts = provenance.get("hosts") or {}
+    by = ""
+    if executor.get("kind") == "dask":
+        by = f" by Dask ({executor.get('scheduler')}, {len(executor.get('workers') or [])} workers)"
     lines = [
         f"{summary['experiment']}: {summary['model']}, {summary['duration_s']:g} s of biological time per run"
         + (f" after a {summary['pre_run_s']:g} s pre-run (not in any figure)" if summary.get("pre_run_s") else "")
         + f", median of {summary['repeats']} repeat(s)" + ("" if summary["complete"] else " (incomplete)"),
-        f"  measured on {machine.get('cpu_model', 'unknown CPU')} ({machine.get('logical_cores', '?')} logical "
-        f"CPUs), {summary['provenance'].get('date_utc_started', '')}",
+        f"  measured on {measured_on(provenance)}"
+        + (f" ({len(hosts)} hosts)" if len(hosts) > 1 else "") + f"{by}, {provenance.get('date_utc_started', '')}",
         "  loop = wall-clock of the simulation loop only, per biological second",
     ]
     overhead = {(r["simnet_runner"], point_key(r["options"]), r["seed"]): r["loop_time_ratio"]

@@ -9,10 +9,10 @@ import statistics
 from typing import Optional
 
 from simnet.bench.fidelity_table import MODEL_NAME as COLUMN_MODEL, published_rate_check
-from simnet.bench.spec import Experiment, Runner, point_key
+from simnet.bench.spec import Experiment, Runner, point_key, point_label
 from simnet.models.neurons import REFERENCE_LEVEL
 from simnet.peers import PEERS
-from simnet.projection.fits import fit_scaling, scaling_series
+from simnet.projection.fits import fit_scaling, mixes_hosts, scaling_series
 from simnet.results import SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION
 
 #: What the summary's timing figures are, stored beside them.
@@ -27,6 +27,12 @@ MEASUREMENT_DEFINITIONS = {
     "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
     "ratios": "simnet runner / peer runner at the same point, seed, threads and precision: ratio of the medians, "
               "and the median and range of the per-repeat ratios of interleaved pairs",
+    "runs": "every run of a point in run order: the host that ran it (hostname), how many other runs of this "
+            "experiment ran on that host at any time while it ran (points_beside: 0 means it had the host to "
+            "itself as far as this experiment goes), and the host's 1-minute load average at its start and end "
+            "(which also counts other work on the host)",
+    "host_kinds": "CPU model, logical CPUs and GPUs of the hosts that ran a point; loop times are comparable, and "
+                  "a scaling law is fitted, only within one kind",
 }
 
 
@@ -37,16 +43,26 @@ def summarise(experiment: Experiment, measurements: list[dict], provenance: dict
     Points with no successful repeat are listed with ``status`` "failed", their ``reasons`` and no figures.
     """
     runners = {r.label: r for r in experiment.runners}
+    beside = points_beside(measurements)
     groups: dict[tuple, list[dict]] = {}
-    for measured in measurements:
+    for measured, count in zip(measurements, beside):
         key = (measured["runner"], point_key(measured["point"]), measured["seed"])
-        groups.setdefault(key, []).append(measured)
+        groups.setdefault(key, []).append({**measured, "points_beside": count})
     points = [_summarise_group(runners[label], runs, experiment) for (label, _, _), runs in groups.items()]
     succeeded = [p for p in points if p["status"] == "ok"]
-    fits = {name: {"runner": series["runner"], "options": series["options"],
-                   "vs_neurons": _fit_entry(series["neurons"]), "vs_synapses": _fit_entry(series["synapses"])}
+    fits = {name: {"runner": series["runner"], "options": series["options"], "host_kinds": series["host_kinds"],
+                   "vs_neurons": _fit_entry(series, "neurons"), "vs_synapses": _fit_entry(series, "synapses")}
             for name, series in (scaling_series(succeeded) if succeeded else {}).items()}
-    notes = []
+    notes = [f"{name}: no scaling law fitted, its points ran on hosts of different kinds "
+             f"({'; '.join(series['host_kinds'])})" for name, series in fits.items() if mixes_hosts(series)]
+    shared = sum(1 for count in beside if count)
+    if shared:
+        notes.append(f"{shared} of {len(measurements)} runs shared their host with other runs of this experiment "
+                     "(runs[].points_beside > 0): their loop times include that contention")
+    ratios = loop_time_ratios(points, runners)
+    notes.extend(f"{r['simnet_runner']} / {r['peer_runner']} at {point_label(r['options']) or 'the point'}: the two "
+                 "runners ran on hosts of different kinds, so their ratio compares machines as well"
+                 for r in ratios if not r["same_host_kind"])
     if quick_run:
         notes.append("quick run: smallest size, one repeat, first seed only; not a measurement to report")
     peer_notes = sorted({note for m in measurements for note in m.get("peer_notes", [])})
@@ -64,7 +80,7 @@ def summarise(experiment: Experiment, measurements: list[dict], provenance: dict
         "definitions": MEASUREMENT_DEFINITIONS,
         "points": points,
         "fits": fits,
-        "ratios": loop_time_ratios(points, runners),
+        "ratios": ratios,
         "figures": [],
         "notes": notes + [f"peer: {note}" for note in peer_notes],
         "provenance": provenance,
@@ -85,6 +101,11 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
         "status": "ok" if succeeded else "failed",
         "reasons": sorted({m["reason"] for m in runs if not m["ok"]}),
         "files": [m["file"] for m in runs if m.get("file")],
+        "runs": [{"repeat": m["repeat"], "ok": m["ok"], "host": m.get("host"), "points_beside": m["points_beside"],
+                  "load_1min": m.get("load_1min")} for m in runs],
+        "host_kinds": sorted({m["host_kind"] for m in runs if m.get("host_kind")}),
+        "points_beside_max": max((m["points_beside"] for m in runs if m["points_beside"] is not None),
+                                 default=None),
     }
     if not succeeded:
         entry.update(neurons=first.get("requested_neurons"), synapses=None)
@@ -136,11 +157,29 @@ def median_and_spread(values: list, name: str) -> dict:
 #: Model options that set the number of neurons (COBAHH's ``neurons``, the column's ``scale``): the x axis of a
 #: scaling series, not a separate series.
 
-def _fit_entry(pairs: list[tuple[float, float]]) -> dict:
-    fit = fit_scaling(pairs)
+def _fit_entry(series: dict, axis: str) -> dict:
+    if mixes_hosts(series):
+        return {"available": False, "reason": "measured on hosts of different kinds: "
+                                              + "; ".join(series["host_kinds"])}
+    fit = fit_scaling(series[axis])
     if fit is None:
         return {"available": False, "reason": "needs measurements at two or more distinct sizes"}
     return {"available": True, **fit.to_dict()}
+
+
+def points_beside(measurements: list[dict]) -> list[Optional[int]]:
+    """For each run, how many other runs of ``measurements`` ran on its host while it ran (None: not known,
+    e.g. a run whose worker died)."""
+    spans = [(m.get("host"), m.get("started_unix"), m.get("ended_unix")) for m in measurements]
+    counts = []
+    for index, (host, start, end) in enumerate(spans):
+        if host is None or start is None or end is None:
+            counts.append(None)
+            continue
+        counts.append(sum(1 for other, (host2, start2, end2) in enumerate(spans)
+                          if other != index and host2 == host and start2 is not None and end2 is not None
+                          and start2 < end and end2 > start))
+    return counts
 
 
 def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dict]:
@@ -176,6 +215,7 @@ def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dic
                 "pairs": len(paired),
                 **paired_ratio_interval(paired),
                 "same_synapse_count": mine["synapses"] == theirs["synapses"],
+                "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
                 "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
             })
     return ratios

@@ -105,8 +105,9 @@ def scaling_series(points) -> dict[str, dict]:
     """The successful points of a sweep or bench summary as scaling series.
 
     One series per runner and per value of any swept option other than :data:`SIZE_OPTIONS`:
-    ``name -> {"runner", "options", "neurons": [(neurons, median)], "synapses": [(synapses, median)]}``, where
-    median is the point's ``sim_wall_s_per_bio_s_median``. Failed points (``status`` other than "ok") are left
+    ``name -> {"runner", "options", "neurons": [(neurons, median)], "synapses": [(synapses, median)],
+    "host_kinds"}``, where median is the point's ``sim_wall_s_per_bio_s_median`` and ``host_kinds`` the kinds of
+    host its points ran on (as far as the summary says). Failed points (``status`` other than "ok") are left
     out; their reasons stay in the summary.
 
     Raises
@@ -136,7 +137,9 @@ def scaling_series(points) -> dict[str, dict]:
         options = point.get("options") if isinstance(point.get("options"), dict) else {}
         others = {k: v for k, v in options.items() if k not in SIZE_OPTIONS}
         name = runner + (f" ({', '.join(f'{k}={v}' for k, v in others.items())})" if others else "")
-        entry = series.setdefault(name, {"runner": runner, "options": others, "neurons": [], "synapses": []})
+        entry = series.setdefault(name, {"runner": runner, "options": others, "neurons": [], "synapses": [],
+                                         "host_kinds": []})
+        entry["host_kinds"] = sorted(set(entry["host_kinds"]) | set(point.get("host_kinds") or []))
         entry["neurons"].append((neurons, wall))
         if synapses:
             entry["synapses"].append((synapses, wall))
@@ -152,10 +155,18 @@ def fit_scaling(pairs, confidence: float = 0.95) -> PowerLawFit | None:
     return fit_power_law([x for x, _ in pairs], [y for _, y in pairs], confidence)
 
 
+def mixes_hosts(entry: dict) -> bool:
+    """Whether a series of :func:`scaling_series` was measured on hosts of more than one kind."""
+    return len(entry.get("host_kinds") or ()) > 1
+
+
 def scaling_fits(series: dict[str, dict], axis: str = "neurons", confidence: float = 0.95) -> dict[str, PowerLawFit]:
-    """A power law per series (of :func:`scaling_series`) measured at two or more distinct sizes on ``axis``."""
+    """A power law per series (of :func:`scaling_series`) measured at two or more distinct sizes on ``axis``,
+    on hosts of one kind (a law across kinds of machine would mix machines, so none is fitted)."""
     fits = {}
     for name, entry in series.items():
+        if mixes_hosts(entry):
+            continue
         fit = fit_scaling(entry[axis], confidence)
         if fit is not None:
             fits[name] = fit

@@ -1,0 +1,204 @@
+"""Executors: who runs the points of an experiment. One small interface, two implementations.
+
+An executor is a context manager with ``map(function, jobs)``, which yields ``(job, result)`` as jobs finish
+(``result`` is what ``function(job)`` returned, or a :class:`Failure` saying why there is none), ``describe()``,
+stored in the summary's provenance, and ``notes()``, caveats for the summary's notes.
+
+- :class:`SerialExecutor` (the default; nothing to install) runs the jobs in this process, one after another, in
+  the order given.
+- :class:`DaskExecutor` sends them to a Dask distributed cluster, an existing one (``scheduler`` address) or a
+  ``LocalCluster`` of ``workers`` single-threaded processes on this machine. Each job holds its ``resources``
+  (:func:`simnet.bench.points.point_resources`: the whole machine, and a GPU where it uses one) while it runs,
+  so a worker offering ``machine=1`` runs one timed point at a time. Jobs start in the order given as workers
+  become free. A job whose worker dies is retried once on another worker and then reported as a failure
+  (the scheduler's ``allowed-failures`` set to 1: simnet sets it for its own local cluster and reports the
+  value an existing scheduler uses).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional, Sequence
+
+from simnet.bench.points import GPU, MACHINE, one_line
+from simnet.errors import UsageError
+from simnet.system import describe_gpus
+
+#: How often a point may be running on a worker that dies before it is reported as failed (1: one retry).
+ALLOWED_FAILURES = 1
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A job that returned nothing: why."""
+
+    reason: str
+
+
+class SerialExecutor:
+    """Every job in this process, one at a time, in the order given (Ctrl-C stops at once)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def map(self, function: Callable, jobs: Sequence) -> Iterator[tuple[object, object]]:
+        for job in jobs:
+            try:
+                yield job, function(job)
+            except Exception as err:  # the function's own failure, kept as the job's result
+                yield job, Failure(one_line(err))
+
+    def describe(self) -> dict:
+        return {"kind": "serial", "where": "this process, one point at a time, in the listed order"}
+
+    def notes(self) -> list[str]:
+        return []
+
+
+class DaskExecutor:
+    """Jobs on a Dask cluster: ``scheduler`` (e.g. ``tcp://host:8786``) or a local cluster of ``workers``."""
+
+    def __init__(self, scheduler: Optional[str] = None, workers: Optional[int] = None):
+        """Checks the arguments (and that Dask is installed); nothing is started until the executor is entered."""
+        if (scheduler is None) == (workers is None):
+            raise UsageError("give either a scheduler address or a number of local workers, not both",
+                             parameter="scheduler")
+        if workers is not None and workers < 1:
+            raise UsageError(f"workers must be at least 1, got {workers}", parameter="workers")
+        try:
+            from distributed.comm.addressing import parse_address, parse_host_port
+        except ImportError:
+            raise UsageError("running points on a Dask cluster needs dask and distributed: "
+                             "pip install 'simnet[dask]'", parameter="scheduler" if scheduler else "workers") \
+                from None
+        if scheduler is not None:
+            try:
+                protocol, location = parse_address(scheduler)
+                if protocol in ("tcp", "tls"):
+                    parse_host_port(location)
+            except ValueError:
+                raise UsageError(f"scheduler must be an address such as tcp://host:8786, got {scheduler!r}",
+                                 parameter="scheduler") from None
+        self.scheduler, self.workers = scheduler, workers
+        self._client = self._cluster = None
+        self._allowed_failures: Optional[int] = None
+        self._entered = 0
+
+    def __enter__(self):
+        """Connect (or start the local cluster); entered again while open, the same cluster serves (so one cluster
+        can run several experiments), and it closes when the outermost ``with`` ends."""
+        import dask.config
+        from distributed import Client, LocalCluster
+
+        self._entered += 1
+        if self._client is not None:
+            return self
+        if self.workers is not None:
+            resources = {MACHINE: 1, **({GPU: 1} if describe_gpus() else {})}
+            with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+                # No memory limit: a point may need most of the machine, and the nanny would kill it.
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             resources=resources, memory_limit=0, dashboard_address=None,
+                                             host="127.0.0.1")
+            self._client = Client(self._cluster, set_as_default=False)
+        else:
+            try:
+                self._client = Client(self.scheduler, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError) as err:
+                self._entered -= 1
+                raise UsageError(f"cannot reach a Dask scheduler at {self.scheduler}: {one_line(err)}",
+                                 parameter="scheduler") from None
+        try:
+            self._allowed_failures = self._client.run_on_scheduler(
+                lambda dask_scheduler: dask_scheduler.allowed_failures)
+        except Exception:  # an older or locked-down scheduler: the value stays unknown, and is reported so
+            self._allowed_failures = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._entered -= 1
+        if self._entered > 0:
+            return
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+    def _workers(self) -> dict:
+        return self._client.scheduler_info(n_workers=-1)["workers"]
+
+    def _check_resources(self, jobs: Sequence) -> None:
+        """Every job must fit some worker, else it would wait for ever: refuse before submitting any."""
+        offered = [w.get("resources") or {} for w in self._workers().values()]
+        where = self.scheduler or "the local cluster"
+        if not offered:
+            raise UsageError(f"the Dask cluster at {where} has no workers", parameter="scheduler")
+        for needed in {tuple(sorted(job.resources.items())) for job in jobs}:
+            if not any(all(have.get(name, 0) >= amount for name, amount in needed) for have in offered):
+                wanted = ",".join(f"{name}={amount}" for name, amount in needed)
+                raise UsageError(f"no worker of the Dask cluster at {where} offers the resources a point needs "
+                                 f"({wanted}): start workers with `dask worker {self.scheduler or 'ADDRESS'} "
+                                 f"--nthreads 1 --resources {wanted}`", parameter="scheduler")
+
+    def map(self, function: Callable, jobs: Sequence) -> Iterator[tuple[object, object]]:
+        from distributed import KilledWorker, as_completed
+
+        if not jobs:
+            return
+        self._check_resources(jobs)
+        session = secrets.token_hex(4)
+        # Higher priority starts first: the listed order, as workers become free.
+        futures = {self._client.submit(function, job, key=f"simnet-point-{session}-{index}", pure=False,
+                                       resources=job.resources, priority=len(jobs) - index): job
+                   for index, job in enumerate(jobs)}
+        try:
+            for future in as_completed(futures, loop=self._client.loop):
+                job = futures.pop(future)
+                try:
+                    yield job, future.result()
+                except KilledWorker:
+                    yield job, Failure(f"the worker running it died, and so did the one it was retried on "
+                                       f"(retries after a worker's death: {self._retries_text()})")
+                except Exception as err:
+                    yield job, Failure(one_line(err))
+        finally:
+            if futures:  # interrupted: nothing left should start (a running point finishes on its worker)
+                self._client.cancel(list(futures))
+
+    def _retries_text(self) -> str:
+        return "unknown" if self._allowed_failures is None else str(self._allowed_failures)
+
+    def describe(self) -> dict:
+        workers = self._workers() if self._client is not None else {}
+        return {
+            "kind": "dask",
+            "scheduler": self.scheduler or "local cluster on this machine",
+            "local_workers": self.workers,
+            "workers": [{"address": address, "nthreads": w.get("nthreads"), "resources": w.get("resources") or {},
+                         "memory_limit_bytes": w.get("memory_limit") or None}
+                        for address, w in sorted(workers.items())],
+            "allowed_failures": self._allowed_failures,
+            "where": "points start in the listed order as workers become free and run side by side, one per "
+                     "worker holding machine=1",
+        }
+
+    def notes(self) -> list[str]:
+        """What a reader of the summary must know about this cluster's retry policy."""
+        if self._allowed_failures == ALLOWED_FAILURES:
+            return []
+        return [f"the Dask scheduler retries a point whose worker died {self._retries_text()} time(s) "
+                f"(simnet asks for {ALLOWED_FAILURES}: start the scheduler with "
+                f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES={ALLOWED_FAILURES})"]
+
+
+def open_executor(scheduler: Optional[str] = None, workers: Optional[int] = None):
+    """The serial executor, or a Dask one when a scheduler address or a number of local workers is given."""
+    if scheduler is None and workers is None:
+        return SerialExecutor()
+    if scheduler is not None and workers is not None:
+        raise UsageError("give a scheduler address or a number of local workers, not both", parameter="workers")
+    return DaskExecutor(scheduler=scheduler, workers=workers)
