@@ -5,6 +5,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -302,3 +303,38 @@ def test_a_point_whose_worker_dies_twice_is_a_failure_and_the_others_finish(clus
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert done["lives"] == "lives"
     assert isinstance(done["dies"], Failure) and "died" in done["dies"].reason
+
+
+def test_the_comparison_script_puts_the_two_runs_side_by_side(serial_run, tmp_path, capsys):
+    import copy
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "experiments" / "compare_executors.py"
+    module_spec = importlib.util.spec_from_file_location("compare_executors", path)
+    compare = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(compare)
+    _, serial = serial_run
+    cluster = copy.deepcopy(serial)
+    cluster["provenance"]["executor"] = {"kind": "dask", "workers": [{}, {}]}
+    cluster["provenance"]["session_wall_s"] = serial["provenance"]["session_wall_s"] / 2
+    for point in cluster["points"]:
+        for field in ("median", "min", "max"):
+            point[f"sim_wall_s_per_bio_s_{field}"] *= 1.25
+    table = compare.compare(serial, cluster)
+    assert table["whole_sweep_wall_s"]["serial_over_dask"] == pytest.approx(2.0)
+    assert [row["dask_over_serial_loop"] for row in table["points"]] == pytest.approx([1.25, 1.25])
+    assert all(row["same_spikes"] for row in table["points"]) and table["dask_workers"] == 2
+    (tmp_path / "s").mkdir()
+    (tmp_path / "d").mkdir()
+    from simnet import results
+
+    results.write_summary(serial, tmp_path / "s")
+    results.write_summary(cluster, tmp_path / "d")
+    assert compare.main([str(tmp_path / "s"), str(tmp_path / "d"), "--out", str(tmp_path / "c.json")]) == 0
+    assert "(2.00x)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "c.json").read_text())["format"] == compare.FORMAT
+    cluster["provenance"]["runs_resumed"] = 1
+    results.write_summary(cluster, tmp_path / "d")
+    assert compare.main([str(tmp_path / "s"), str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert "resumed 1 run(s)" in err and len(err.strip().splitlines()) == 1
