@@ -287,22 +287,34 @@ def _kill_own_worker(job):
 
 
 class _Job:
-    def __init__(self, name):
-        self.name, self.resources = name, {"machine": 1}
+    def __init__(self, name, **resources):
+        self.name, self.resources = name, {"machine": 1, **resources}
 
 
-def test_a_point_whose_worker_dies_twice_is_a_failure_and_the_others_finish(cluster):
+def _map_here(cluster, jobs):
     import sys
 
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
     try:
-        done = {job.name: result for job, result in cluster.map(_kill_own_worker, [_Job("dies"), _Job("lives")])}
+        return {job.name: result for job, result in cluster.map(_kill_own_worker, jobs)}
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
+def test_a_point_whose_worker_dies_twice_is_a_failure_and_the_others_finish(cluster):
+    done = _map_here(cluster, [_Job("dies"), _Job("lives")])
     assert done["lives"] == "lives"
     assert isinstance(done["dies"], Failure) and "died" in done["dies"].reason
+
+
+def test_a_point_no_worker_can_take_fails_at_once_and_a_cluster_that_can_take_none_is_refused(cluster):
+    done = _map_here(cluster, [_Job("lives"), _Job("needs-a-tpu", tpu=1)])
+    assert done["lives"] == "lives"
+    assert isinstance(done["needs-a-tpu"], Failure) and "--resources machine=1,tpu=1" in done["needs-a-tpu"].reason
+    with pytest.raises(UsageError, match="offers the resources"):
+        _map_here(cluster, [_Job("needs-a-tpu", tpu=1)])
 
 
 def test_the_comparison_script_puts_the_two_runs_side_by_side(serial_run, tmp_path, capsys):

@@ -10,7 +10,8 @@ stored in the summary's provenance, and ``notes()``, caveats for the summary's n
   ``LocalCluster`` of ``workers`` single-threaded processes on this machine. Each job holds its ``resources``
   (:func:`simnet.bench.points.point_resources`: the whole machine, and a GPU where it uses one) while it runs,
   so a worker offering ``machine=1`` runs one timed point at a time. Jobs start in the order given as workers
-  become free. A job whose worker dies is retried once on another worker and then reported as a failure
+  become free; a job no worker offers the resources for is reported as a failure at once. A job whose worker
+  dies is retried once (on another worker, or on the one its nanny restarted) and then reported as a failure
   (the scheduler's ``allowed-failures`` set to 1: simnet sets it for its own local cluster and reports the
   value an existing scheduler uses).
 """
@@ -26,6 +27,8 @@ from simnet.system import describe_gpus
 
 #: How often a point may be running on a worker that dies before it is reported as failed (1: one retry).
 ALLOWED_FAILURES = 1
+#: How long to wait for a first worker when the cluster has none yet.
+WAIT_FOR_WORKERS_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -131,31 +134,43 @@ class DaskExecutor:
     def _workers(self) -> dict:
         return self._client.scheduler_info(n_workers=-1)["workers"]
 
-    def _check_resources(self, jobs: Sequence) -> None:
-        """Every job must fit some worker, else it would wait for ever: refuse before submitting any."""
+    def _unplaceable(self, jobs: Sequence) -> dict[int, str]:
+        """Jobs no worker offers the resources for (they would wait for ever), by index, with why; refuses the
+        whole lot when no job can be placed (a cluster with no worker, or none started with the resources)."""
+        where = f"at {self.scheduler}" if self.scheduler else "on this machine"
+        if not self._workers():
+            try:  # workers still starting (or restarting after a death) are waited for a while
+                self._client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except TimeoutError:
+                raise UsageError(f"the Dask cluster {where} has no workers (waited {WAIT_FOR_WORKERS_S:g} s)",
+                                 parameter="scheduler") from None
         offered = [w.get("resources") or {} for w in self._workers().values()]
-        where = self.scheduler or "the local cluster"
-        if not offered:
-            raise UsageError(f"the Dask cluster at {where} has no workers", parameter="scheduler")
-        for needed in {tuple(sorted(job.resources.items())) for job in jobs}:
-            if not any(all(have.get(name, 0) >= amount for name, amount in needed) for have in offered):
-                wanted = ",".join(f"{name}={amount}" for name, amount in needed)
-                raise UsageError(f"no worker of the Dask cluster at {where} offers the resources a point needs "
-                                 f"({wanted}): start workers with `dask worker {self.scheduler or 'ADDRESS'} "
-                                 f"--nthreads 1 --resources {wanted}`", parameter="scheduler")
+        refused = {}
+        for index, job in enumerate(jobs):
+            if not any(all(have.get(name, 0) >= amount for name, amount in job.resources.items())
+                       for have in offered):
+                wanted = ",".join(f"{name}={amount}" for name, amount in sorted(job.resources.items()))
+                refused[index] = (f"no worker of the Dask cluster {where} offers the resources it needs: start "
+                                  f"workers with `dask worker {self.scheduler or 'ADDRESS'} --nthreads 1 "
+                                  f"--resources {wanted}`")
+        if len(refused) == len(jobs):
+            raise UsageError(next(iter(refused.values())), parameter="scheduler")
+        return refused
 
     def map(self, function: Callable, jobs: Sequence) -> Iterator[tuple[object, object]]:
         from distributed import KilledWorker, as_completed
 
         if not jobs:
             return
-        self._check_resources(jobs)
+        refused = self._unplaceable(jobs)
         session = secrets.token_hex(4)
         # Higher priority starts first: the listed order, as workers become free.
         futures = {self._client.submit(function, job, key=f"simnet-point-{session}-{index}", pure=False,
                                        resources=job.resources, priority=len(jobs) - index): job
-                   for index, job in enumerate(jobs)}
+                   for index, job in enumerate(jobs) if index not in refused}
         try:
+            for index, reason in refused.items():
+                yield jobs[index], Failure(reason)
             for future in as_completed(futures, loop=self._client.loop):
                 job = futures.pop(future)
                 try:

@@ -47,7 +47,7 @@ def format_summary(summary: dict) -> str:
     hosts = provenance.get("hosts") or {}
     by = ""
     if executor.get("kind") == "dask":
-        by = f" by Dask ({executor.get('scheduler')}, {len(executor.get('workers') or [])} workers)"
+        by = f" by Dask ({executor.get('scheduler')}, {len(executor.get('workers') or [])} worker(s))"
     lines = [
         f"{summary['experiment']}: {summary['model']}, {summary['duration_s']:g} s of biological time per run"
         + (f" after a {summary['pre_run_s']:g} s pre-run (not in any figure)" if summary.get("pre_run_s") else "")
