@@ -1,7 +1,7 @@
 """The ``simnet`` command: each subcommand parses its options, makes one call to :mod:`simnet.api` and prints.
 
 Bad input ends with one line on stderr and exit status 2; a simulation that could not complete with one line and
-status 1; Ctrl-C with status 130, and nothing is written.
+status 1; Ctrl-C with status 130. No file is ever left half-written.
 """
 from __future__ import annotations
 
@@ -379,6 +379,11 @@ def _usage_message(err: UsageError) -> str:
     return f"{message} ({flag})"
 
 
+#: Files are written whole or not at all; bench and sweep keep the runs they finished.
+_INTERRUPTED = ("simnet: interrupted; no partial file was written (bench and sweep resume when run again into the "
+                "same output folder)")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``simnet`` console script."""
     try:
@@ -386,7 +391,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.exceptions.Abort:
-        click.echo("simnet: interrupted; no results written", err=True)
+        click.echo(_INTERRUPTED, err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as err:
         click.echo(f"simnet: error: {err.format_message()}", err=True)
@@ -395,10 +400,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         click.echo(f"simnet: error: {_usage_message(err)}", err=True)
         return EXIT_USAGE
     except SimulationFailed as err:
-        click.echo(f"simnet: error: {err}; no results written", err=True)
+        click.echo(f"simnet: error: {err}; no partial file was written", err=True)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        click.echo("simnet: interrupted; no results written", err=True)
+        click.echo(_INTERRUPTED, err=True)
         return EXIT_INTERRUPTED
     return 0
 

@@ -282,3 +282,22 @@ def test_published_rate_check_fails_on_rates_that_are_off():
     assert fidelity.published_rate_check(missing)["missing_populations"] == ["L6I"]
     assert not fidelity.published_rate_check(missing)["passes"]
     assert fidelity.published_rate_check({"exc": 1.0}) is None
+
+
+def test_a_level_that_fails_does_not_stop_the_others(tmp_path, monkeypatch):
+    from simnet.bench import points
+    from simnet.errors import SimulationFailed
+
+    real_execute = points.execute
+
+    def fails_at_150(plan, **kwargs):
+        if plan.spec.n_neurons == 150:
+            raise RuntimeError("out of memory\nand more")
+        return real_execute(plan, **kwargs)
+
+    monkeypatch.setattr(points, "execute", fails_at_150)
+    runs = {name: points.SimnetRun("cobahh", {"neurons": neurons}, duration_s=0.05, backend="runtime")
+            for name, neurons in (("fails", 150), ("runs", 200))}
+    with pytest.raises(SimulationFailed, match=r"level fails failed: RuntimeError: out of memory \(the other"):
+        ladder.run_levels(runs, out_dir=tmp_path, overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.h5"]

@@ -67,7 +67,7 @@ class DaskExecutor:
     def __init__(self, scheduler: Optional[str] = None, workers: Optional[int] = None):
         """Checks the arguments (and that Dask is installed); nothing is started until the executor is entered."""
         if (scheduler is None) == (workers is None):
-            raise UsageError("give either a scheduler address or a number of local workers, not both",
+            raise UsageError("give a scheduler address or a number of local workers (one of the two)",
                              parameter="scheduler")
         if workers is not None and workers < 1:
             raise UsageError(f"workers must be at least 1, got {workers}", parameter="workers")

@@ -2,8 +2,8 @@
 
 :func:`level_runs` makes and checks every level's run before anything is built; :func:`run_levels` simulates each
 (every spike recorded) through the one run pipeline (:mod:`simnet.simulate`), in this process or on a cluster
-(:mod:`simnet.bench.executors`), and writes one record per level; :func:`read_level_records` reads them back. The table comparing the levels is
-:mod:`simnet.bench.fidelity_table`'s.
+(:mod:`simnet.bench.executors`), and writes one record per level; :func:`read_level_records` reads them back.
+The table comparing the levels is :mod:`simnet.bench.fidelity_table`'s.
 """
 from __future__ import annotations
 
@@ -89,9 +89,8 @@ def run_levels(runs: Mapping[str, SimnetRun], *, out_dir: Path, overwrite: bool,
     """Simulate every level's run and write its record; every output file is checked before the first run.
 
     ``executor`` (:mod:`simnet.bench.executors`, entered here once the files are checked; default: serially here)
-    runs the levels. A level
-    that fails does not stop the others; afterwards :class:`~simnet.errors.SimulationFailed` names every failed
-    level and why (the other levels' records are kept).
+    runs the levels. A level that fails does not stop the others; afterwards
+    :class:`~simnet.errors.SimulationFailed` names every failed level and why (the other levels' records are kept).
     """
     paths = record_paths(out_dir, runs)
     for path in paths.values():
@@ -109,8 +108,8 @@ def run_levels(runs: Mapping[str, SimnetRun], *, out_dir: Path, overwrite: bool,
             elif on_level is not None:
                 on_level(job.name, paths[job.name])
     if failed:
-        raise SimulationFailed("; ".join(f"level {level} failed: {why}" for level, why in failed.items())
-                               + (f" (the other levels' records are in {out_dir})" if len(failed) < len(jobs) else ""))
+        kept = f" (the other levels' records are in {out_dir})" if len(failed) < len(jobs) else ""
+        raise SimulationFailed("; ".join(f"level {level} failed: {why}" for level, why in failed.items()) + kept)
     return paths
 
 
