@@ -225,6 +225,17 @@ def test_scaling_series_fits_and_runner_choice():
         fits.choose_fit({}, "cpp")
 
 
+def test_seeds_of_one_size_are_one_size_on_the_synapse_axis():
+    """Two seeds of one network draw slightly different synapse counts: that is not a second size to fit."""
+    points = [{"runner": "cpp", "neurons": 4000, "synapses": synapses, "sim_wall_s_per_bio_s_median": wall}
+              for synapses, wall in ((319_720, 1.5), (320_466, 1.9))]
+    series = fits.scaling_series(points)
+    assert {x for x, _ in series["cpp"]["synapses"]} == {320_093.0}
+    assert fits.scaling_fits(series, axis="synapses") == {}
+    points.append({"runner": "cpp", "neurons": 8000, "synapses": 1_280_000, "sim_wall_s_per_bio_s_median": 3.0})
+    assert fits.scaling_fits(fits.scaling_series(points), axis="synapses")["cpp"].n_points == 3
+
+
 # --- ladder ------------------------------------------------------------------------------------------
 
 def test_ladder_entries_select_dedupe_and_sort():

@@ -142,10 +142,27 @@ def scaling_series(points) -> dict[str, dict]:
         entry["host_kinds"] = sorted(set(entry["host_kinds"]) | set(point.get("host_kinds") or []))
         entry["neurons"].append((neurons, wall))
         if synapses:
-            entry["synapses"].append((synapses, wall))
+            entry["synapses"].append((synapses, wall, neurons))
     if not series:
         raise ValueError("the scaling summary has no successful points")
+    for entry in series.values():
+        entry["synapses"] = _synapses_by_size(entry["synapses"])
     return series
+
+
+def _synapses_by_size(points: list) -> list[tuple[float, float]]:
+    """``(synapses, wall)`` with one synapse count per network size: the median of its seeds' counts.
+
+    Seeds of one size draw slightly different numbers of synapses; fitted as distinct sizes they would give an
+    exponent from noise (a few synapses' difference against the spread of the loop times).
+    """
+    import statistics
+
+    by_size: dict[float, list[float]] = {}
+    for synapses, _, neurons in points:
+        by_size.setdefault(neurons, []).append(synapses)
+    median = {neurons: statistics.median(counts) for neurons, counts in by_size.items()}
+    return [(median[neurons], wall) for _, wall, neurons in points]
 
 
 def fit_scaling(pairs, confidence: float = 0.95) -> PowerLawFit | None:
