@@ -319,7 +319,7 @@ def build_spec(params: MicrocircuitParams = MicrocircuitParams()) -> ModelSpec:
     if problems:
         description += "; scaling warning: " + "; ".join(problems)
     return ModelSpec(name="microcircuit", parameters=p, populations=populations, projections=projections,
-                     inputs=inputs, dt=p.dt, description=description)
+                     inputs=inputs, dt=p.dt, description=description, display_order=POPULATIONS)
 
 
 def _group_slices(sizes: dict[str, int]) -> dict[str, tuple[str, int, int]]:

@@ -71,7 +71,7 @@ def read(path: PathLike) -> RunRecord:
 def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
     """A costed record, given or read from a path."""
     record = record_or_path if isinstance(record_or_path, RunRecord) else read(record_or_path)
-    if not record.cost:
+    if not record.cost_detail:
         where = record_or_path if not isinstance(record_or_path, RunRecord) else f"the {record.model} record"
         raise UsageError(f"{where} has no cost section (written by an older simnet)")
     return record
@@ -109,7 +109,7 @@ def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[flo
     bandwidth, source = None, ""
     if bandwidth_gb_s is not None:
         bandwidth, source = bandwidth_gb_s * 1e9, "given by the user"
-    elif not record.cost.get("peak", {}).get("mem_bandwidth_bytes_per_s"):
+    elif not record.cost_detail.get("peak", {}).get("mem_bandwidth_bytes_per_s"):
         if record.provenance.get("machine", {}).get("hostname") == system.hostname():
             bandwidth, source = system.measure_copy_bandwidth()
     return record_roofline(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source,
@@ -185,10 +185,10 @@ def extrapolate(records: Sequence[Union[RunRecord, PathLike]], *, neurons: Seque
         record = _record(item)
         label = str(item) if not isinstance(item, RunRecord) else record.model
         try:
-            measurement = ex.measurement_from_cost_table(cost_table(record), record.cost.get("peak"), label=None)
+            measurement = ex.measurement_from_cost_table(cost_table(record), record.cost_detail.get("peak"), label=None)
         except ValueError as err:
             raise UsageError(f"{label}: {err}") from None
-        peak = record.cost.get("peak") or {}
+        peak = record.cost_detail.get("peak") or {}
         row, _ = find_hardware_row(peak.get("device_name") or measurement.measured_on, peak.get("device", "gpu"))
         device_memory = float(row["memory_gb"]) * 1e9 if row and row.get("memory_gb") else None
         fit, fit_label = None, ""

@@ -186,7 +186,8 @@ def activity_counts(built: BuiltNetwork, duration: brian2.Quantity) -> dict:
 
 
 def spike_trains(built: BuiltNetwork) -> dict:
-    """Recorded spikes per population: ``{name: (times_ms, node_ids)}`` (empty when not recorded)."""
+    """Recorded spikes per Brian2 group: ``{name: (times_ms, node_ids)}`` (empty when not recorded); the run
+    pipeline splits them into the model's populations (:func:`simnet.record.split_group_spikes`)."""
     trains = {}
     for name, mon in built.spike_monitors.items():
         if mon.record:

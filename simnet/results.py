@@ -1,85 +1,62 @@
-"""RunRecord: everything one run produced and where it came from; the only module that reads or writes result files.
+"""Every file simnet reads or writes: run records (.h5), benchmark summaries (summary.json); the one JSON sanitiser.
 
-One HDF5 file per run, readable with plain h5py (layout in the README):
+One HDF5 file per run, readable with plain h5py (layout in the README), whose ``/spikes`` group is a SONATA spike
+report (libsonata, bmtk and the SONATA developer guide read it):
 
 ``/`` attributes
-    ``simnet_format``, ``model``, ``description``, ``duration_s``, ``dt_s``, ``pre_run_s``
+    ``simnet_format``, ``model``, ``description``, ``duration_s``, ``dt_s``, ``pre_run_s``, ``populations`` (the
+    model's populations in its order); SONATA's ``magic`` (0x0A7A) and ``version`` ([0, 1])
 ``/parameters/<name>``
     attributes ``value`` (float in the SI unit named by ``unit``, or the plain value), ``unit`` ("" if none),
     ``display`` (as Brian2 prints it)
 ``/backend``, ``/provenance``, ``/timings``, ``/counts``, ``/cost``
     nested groups of attributes; arrays are datasets, lists of records are numbered subgroups, and an
     unknown value (None) is an empty attribute
-``/spikes/<population>/timestamps`` (ms), ``/spikes/<population>/node_ids``
-    the SONATA spike-report layout, sorted by time
+``/spikes/<population>/timestamps`` (ms, float64), ``/spikes/<population>/node_ids`` (uint64, local)
+    one SONATA node population per model population, ``sorting`` the enum ``by_time``, uncompressed (the
+    libsonata wheels have no deflate filter)
 ``/rates/<name>/time_ms``, ``/rates/<name>/rate_hz``
     population rates in bins
 ``/notes``
     a list of strings: caveats the run recorded about its own figures
 
-Files are written to a temporary name beside the target and renamed into place, so an interrupted write never
-leaves a partial file under the requested name.
+Files of format 1 (spikes per Brian2 group) are still read: their spikes are split into populations on read and
+a note says so. Files are written to a temporary name beside the target and renamed into place, so an
+interrupted write never leaves a partial file under the requested name.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
 
-import json
-
 from simnet import atomicfile
 from simnet.errors import UsageError
+from simnet.record import RunRecord, leaf_populations, split_group_spikes
 
-FORMAT_VERSION = 1
+__all__ = ["RunRecord", "FORMAT_VERSION", "check_writable", "write", "read", "write_json", "write_summary",
+           "read_summary", "json_safe", "parameter_entry"]
+
+#: 2: spikes per model population with local ids, as a SONATA spike report (1: per Brian2 group, gzip, text
+#: ``sorting``; still read, see :func:`_migrate_format_1`).
+FORMAT_VERSION = 2
+#: The SONATA spike report's root attributes (SONATA developer guide: ``magic`` 0x0A7A, ``version`` [0, 1]).
+SONATA_MAGIC = 0x0A7A
+SONATA_VERSION = (0, 1)
+#: SONATA's ``sorting`` attribute is an HDF5 enum with these members.
+SONATA_SORTING = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1")
 _LIST_MARKER = "_simnet_list"
 
 #: The summary of a benchmark or sweep (``simnet bench``, ``simnet sweep``): ``<out>/summary.json``.
 SUMMARY_FORMAT = "simnet-bench-summary"
 SUMMARY_FORMAT_VERSION = 1
 SUMMARY_FILE = "summary.json"
-
-
-@dataclass
-class RunRecord:
-    """One run: the model and its parameters, how and where it ran, what it cost, and what it did."""
-
-    model: str
-    description: str
-    parameters: dict[str, dict]
-    backend: dict[str, Any]
-    provenance: dict[str, Any]
-    duration_s: float
-    dt_s: float
-    pre_run_s: float = 0.0
-    timings: dict[str, Any] = field(default_factory=dict)
-    counts: dict[str, Any] = field(default_factory=dict)
-    cost: dict[str, Any] = field(default_factory=dict)
-    #: population -> (timestamps in ms, node ids), sorted by time
-    spikes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    #: population or subpopulation -> (bin start in ms, rate in Hz)
-    rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def n_neurons(self) -> int:
-        pops = self.counts.get("populations", {})
-        return int(sum(v["size"] for v in pops.values() if not v.get("part_of")))
-
-    @property
-    def n_synapses(self) -> int:
-        return int(sum(p["synapses"] for p in self.counts.get("projections", {}).values()))
-
-    @property
-    def n_spikes(self) -> int:
-        pops = self.counts.get("populations", {})
-        return int(sum(v["spikes"] for v in pops.values() if not v.get("part_of")))
 
 
 def check_writable(path: Path, overwrite: bool) -> Path:
@@ -130,17 +107,22 @@ def read(path: Path) -> RunRecord:
 
 def _write_record(f: h5py.File, record: RunRecord) -> None:
     f.attrs["simnet_format"] = FORMAT_VERSION
+    f.attrs["magic"] = np.uint32(SONATA_MAGIC)
+    f.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
     for name in ("model", "description", "duration_s", "dt_s", "pre_run_s"):
         f.attrs[name] = getattr(record, name)
-    for name in ("parameters", "backend", "provenance", "timings", "counts", "cost"):
-        _write_tree(f.create_group(name), getattr(record, name))
+    f.attrs.create("populations", list(record.populations), dtype=h5py.string_dtype())
+    for name, value in (("parameters", record.parameters), ("backend", record.backend),
+                        ("provenance", record.provenance), ("timings", record.timings), ("counts", record.counts),
+                        ("cost", record.cost_detail)):
+        _write_tree(f.create_group(name), value)
     spikes = f.create_group("spikes")
-    for pop, (times, ids) in record.spikes.items():
+    for pop, (times, ids) in record.spike_trains.items():
         group = spikes.create_group(pop)
-        group.attrs["sorting"] = "by_time"
-        ts = group.create_dataset("timestamps", data=np.asarray(times, dtype=np.float64), **_compression(times))
-        ts.attrs["units"] = "ms"
-        group.create_dataset("node_ids", data=np.asarray(ids, dtype=np.uint64), **_compression(ids))
+        group.attrs.create("sorting", 2, dtype=SONATA_SORTING)
+        timestamps = group.create_dataset("timestamps", data=np.asarray(times, dtype=np.float64))
+        timestamps.attrs["units"] = "ms"
+        group.create_dataset("node_ids", data=np.asarray(ids, dtype=np.uint64))
     rates = f.create_group("rates")
     for name, (t_ms, rate_hz) in record.rates.items():
         group = rates.create_group(name)
@@ -150,11 +132,13 @@ def _write_record(f: h5py.File, record: RunRecord) -> None:
 
 
 def _read_record(f: h5py.File) -> RunRecord:
-    spikes = {
-        pop: (group["timestamps"][()], group["node_ids"][()]) for pop, group in f["spikes"].items()
-    }
+    version = int(_plain(f.attrs["simnet_format"]))
+    if version > FORMAT_VERSION:
+        raise UsageError(f"{f.filename} is a simnet_format {version} file, newer than this simnet reads "
+                         f"({FORMAT_VERSION}); update simnet")
+    spikes = {pop: (group["timestamps"][()], group["node_ids"][()]) for pop, group in f["spikes"].items()}
     rates = {name: (group["time_ms"][()], group["rate_hz"][()]) for name, group in f["rates"].items()}
-    return RunRecord(
+    record = RunRecord(
         model=_plain(f.attrs["model"]),
         description=_plain(f.attrs["description"]),
         duration_s=_plain(f.attrs["duration_s"]),
@@ -165,11 +149,27 @@ def _read_record(f: h5py.File) -> RunRecord:
         provenance=_read_tree(f["provenance"]),
         timings=_read_tree(f["timings"]),
         counts=_read_tree(f["counts"]),
-        cost=_read_tree(f["cost"]),
-        spikes=spikes,
+        cost_detail=_read_tree(f["cost"]),
+        spike_trains=spikes,
         rates=rates,
         notes=[str(s) for s in f["notes"].asstr()[()]],
+        populations=[str(s) for s in f.attrs.get("populations", [])],
     )
+    return _migrate_format_1(record) if version == 1 else record
+
+
+def _migrate_format_1(record: RunRecord) -> RunRecord:
+    """A format-1 record as format 2: spikes split from Brian2 groups into populations with local ids."""
+    order = ()
+    if record.model == "microcircuit":  # the one library model whose groups interleave its populations
+        from simnet.models.microcircuit import POPULATIONS as order
+    record.populations = leaf_populations(record.counts, order)
+    record.spike_trains = split_group_spikes(record.counts, record.spike_trains, order)
+    record.notes.append("read from a simnet_format 1 file (written before spike reports were SONATA-conformant): "
+                        "its spikes are stored per Brian2 group and were split into populations on read; SONATA "
+                        "readers such as libsonata cannot read that file (run it again, or write this record "
+                        "anew with simnet.results.write)")
+    return record
 
 
 def write_json(data: Any, path: Path) -> Path:
@@ -239,6 +239,7 @@ def json_safe(value: Any) -> Any:
 
 
 def _compression(data) -> dict:
+    # only for the record's own arrays (never the SONATA spikes, which other readers must open)
     return {"compression": "gzip", "shuffle": True} if np.size(data) > 4096 else {}
 
 

@@ -30,6 +30,7 @@ from simnet.cost.energy import EnergyMeter
 from simnet.cost.hardware import peak_throughput, with_measured_peak
 from simnet.errors import SimulationFailed, UsageError
 from simnet.models import get_model
+from simnet.record import leaf_populations, split_group_spikes
 from simnet.results import RunRecord, parameter_entry
 from simnet.spec import ModelSpec, parameter_items
 from simnet.system import describe_machine, nvcc_path
@@ -135,7 +136,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
             session.simulate(built.net, duration, pre_run)
         collect_started = time.perf_counter()
         counts = network.activity_counts(built, duration)
-        spikes = network.spike_trains(built)
+        spikes = split_group_spikes(counts, network.spike_trains(built), spec.display_order)
         rates = network.population_rates(built)
         static = account.static_measurements(built)
         timings = dict(session.timings)
@@ -177,10 +178,11 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         pre_run_s=float(pre_run) if pre_run is not None else 0.0,
         timings=timings,
         counts=counts,
-        spikes=spikes,
+        spike_trains=spikes,
         rates=rates,
-        cost=cost,
+        cost_detail=cost,
         notes=notes,
+        populations=leaf_populations(counts, spec.display_order),
     )
 
 

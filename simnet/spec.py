@@ -96,6 +96,9 @@ class ModelSpec:
     inputs: tuple[PoissonBackground, ...] = ()
     dt: Optional[Quantity] = None
     description: str = ""
+    #: The model's own order of its populations (e.g. the column's layers), used by reports and plots; names it
+    #: leaves out follow in the order declared.
+    display_order: tuple[str, ...] = ()
 
     @property
     def n_neurons(self) -> int:

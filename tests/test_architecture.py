@@ -38,6 +38,7 @@ STAGE_OF = {
     "simnet.network": "run",
     "simnet.peers": "run",
     "simnet.bench.spec": "experiment",
+    "simnet.record": "record",
     "simnet.results": "record",
     "simnet.cost": "cost",
     "simnet.projection": "projection",

@@ -76,10 +76,11 @@ def test_two_standalone_runs_in_one_process_use_separate_directories(tmp_path):
     # The program's loop marks (steady_clock) lie on the Python meter's clock (time.monotonic), so the
     # energy is cut to the loop rather than left covering compilation too.
     for record in (first, second):
-        assert record.cost["energy"]["span"] == "the simulation loop"
-        assert "whole_call" in record.cost["energy"] or record.cost["energy"]["joules"] is None
+        assert record.cost_detail["energy"]["span"] == "the simulation loop"
+        assert "whole_call" in record.cost_detail["energy"] or record.cost_detail["energy"]["joules"] is None
     # same seed, same program: the same spikes
-    np.testing.assert_array_equal(first.spikes["neurons"][1], second.spikes["neurons"][1])
+    for population in ("exc", "inh"):
+        np.testing.assert_array_equal(first.spikes(population).node_ids, second.spikes(population).node_ids)
     assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
 
 
@@ -91,7 +92,7 @@ def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name
     settings = RunSettings(threads=1, progress=False, build_root=tmp_path)
     backend = RuntimeBackend("numpy") if backend_name == "runtime" else get_backend("cpp")
     record = execute(RunPlan(spec, backend, settings, duration_s=0.05, pre_run_s=0.03, seed=2, record_spikes=True))
-    times_ms, ids = record.spikes["neurons"]
+    times_ms = np.concatenate([train.times_ms for train in record.spikes().values()])
     assert len(times_ms) > 0 and times_ms.min() >= 30.0 - 1e-9
     assert record.n_spikes == len(times_ms)  # counts come from the same (paused) monitor
     starts, _ = record.rates["neurons"]
@@ -288,10 +289,10 @@ def test_a_reused_project_recompiles_only_what_changed_and_gives_the_same_spikes
     fresh = run(RunSettings(threads=1, progress=False, build_root=tmp_path / "fresh"), 2)
     assert fresh.backend["project"] == "temporary"
     assert list((tmp_path / "fresh").iterdir()) == []
-    np.testing.assert_array_equal(second.spikes["neurons"][0], fresh.spikes["neurons"][0])
-    np.testing.assert_array_equal(second.spikes["neurons"][1], fresh.spikes["neurons"][1])
+    np.testing.assert_array_equal(second.spikes("exc").times_ms, fresh.spikes("exc").times_ms)
+    np.testing.assert_array_equal(second.spikes("exc").node_ids, fresh.spikes("exc").node_ids)
     # the new seed did reach the reused program (main.cpp was rebuilt)
-    first_times, second_times = first.spikes["neurons"][0], second.spikes["neurons"][0]
+    first_times, second_times = first.spikes("exc").times_ms, second.spikes("exc").times_ms
     assert len(first_times) != len(second_times) or not np.array_equal(first_times, second_times)
 
 

@@ -71,35 +71,25 @@ def test_existing_record_is_refused_before_anything_runs(tmp_path, capsys):
     assert not (out_dir / "lif_exp.h5").exists()
 
 
-def fake_record(populations: dict, spikes: dict) -> RunRecord:
-    return RunRecord(model="fake", description="", parameters={}, backend={}, provenance={}, duration_s=1.0,
-                     dt_s=1e-4, counts={"populations": populations}, spikes=spikes)
-
-
-def test_slices_of_one_group_are_split_into_populations_with_local_ids():
-    populations = {
-        "neurons": {"size": 10, "spikes": 4, "part_of": ""},
-        "exc": {"size": 6, "spikes": 2, "part_of": "neurons"},
-        "inh": {"size": 4, "spikes": 2, "part_of": "neurons"},
-        "other": {"size": 3, "spikes": 0, "part_of": ""},
-    }
-    spikes = {"neurons": (np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 9, 5, 6], dtype=np.uint64))}
-    trains, sizes = fidelity.population_trains(fake_record(populations, spikes))
-    assert sizes == {"exc": 6, "inh": 4, "other": 3}
-    assert trains["exc"][0].tolist() == [1.0, 3.0] and trains["exc"][1].tolist() == [0, 5]
-    assert trains["inh"][0].tolist() == [2.0, 4.0] and trains["inh"][1].tolist() == [3, 0]
-    assert trains["other"][0].size == 0
-
-
-def test_slices_that_do_not_tile_their_group_are_refused():
-    populations = {"neurons": {"size": 10, "part_of": ""}, "exc": {"size": 6, "part_of": "neurons"}}
-    with pytest.raises(UsageError, match="do not tile"):
-        fidelity.population_trains(fake_record(populations, {"neurons": (np.array([1.0]), np.array([0]))}))
-
-
-def test_a_record_without_spikes_is_refused():
+def test_population_trains_are_the_records_populations_in_the_models_order():
+    counts = {"populations": {
+        "excitatory": {"size": 5, "spikes": 2, "part_of": ""},
+        "L23E": {"size": 3, "spikes": 1, "part_of": "excitatory", "start": 0},
+        "L4E": {"size": 2, "spikes": 1, "part_of": "excitatory", "start": 3},
+        "inhibitory": {"size": 2, "spikes": 0, "part_of": ""},
+        "L23I": {"size": 2, "spikes": 0, "part_of": "inhibitory", "start": 0},
+    }}
+    record = RunRecord(model="fake", description="", parameters={}, backend={}, provenance={}, duration_s=1.0,
+                       dt_s=1e-4, counts=counts, populations=["L23E", "L23I", "L4E"],
+                       spike_trains={"L23E": (np.array([1.0]), np.array([2], dtype=np.uint64)),
+                                     "L4E": (np.array([3.0]), np.array([1], dtype=np.uint64))})
+    trains, sizes = fidelity.population_trains(record)
+    assert list(trains) == ["L23E", "L23I", "L4E"] and sizes == {"L23E": 3, "L23I": 2, "L4E": 2}
+    assert trains["L4E"][1].tolist() == [1] and trains["L23I"][0].size == 0
     with pytest.raises(UsageError, match="no spike trains"):
-        fidelity.population_trains(fake_record({"neurons": {"size": 4, "part_of": ""}}, {}))
+        fidelity.population_trains(RunRecord(model="fake", description="", parameters={}, backend={},
+                                             provenance={}, duration_s=1.0, dt_s=1e-4, counts=counts,
+                                             populations=["L23E"]))
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +112,7 @@ def test_run_levels_writes_one_record_per_level_and_refuses_to_overwrite(cobahh_
     records, sources = ladder.read_level_records(out_dir)
     # named by file (COBAHH has no neuron_model parameter), in name order for levels the library lacks
     assert list(records) == ["large", "small"] and sources["small"] == paths["small"]
-    assert records["small"].n_neurons == 200 and records["small"].spikes
+    assert records["small"].n_neurons == 200 and records["small"].spike_trains
     before = paths["small"].read_bytes()
     with pytest.raises(UsageError, match="already exists"):
         ladder.run_levels({"small": None}, out_dir=out_dir, overwrite=False)

@@ -165,12 +165,11 @@ def _run(params, duration_s):
 
 def _rates_hz(record, params, discard_s):
     rates = {}
-    for name, (group, start, stop) in quiet_spec(params).slices().items():
-        if name not in POPULATIONS:
-            continue  # the Brian2 groups the populations are slices of
-        times_ms, ids = record.spikes[group]
-        inside = (ids >= start) & (ids < stop) & (times_ms >= discard_s * 1e3)
-        rates[name] = inside.sum() / (stop - start) / (record.duration_s - discard_s)
+    assert record.populations == list(POPULATIONS)
+    for name in POPULATIONS:
+        train = record.spikes(name)
+        assert train.size == params.sizes()[name]
+        rates[name] = (train.times_ms >= discard_s * 1e3).sum() / train.size / (record.duration_s - discard_s)
     return rates
 
 

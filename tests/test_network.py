@@ -50,9 +50,12 @@ def test_counts_match_hand_arithmetic():
 
 def test_spikes_are_recorded_by_time():
     record = run(tiny_spec(()))
-    times, ids = record.spikes["clock"]
-    assert len(times) == 100 and np.all(np.diff(times) >= 0)
-    assert set(ids.tolist()) == set(range(10))
+    # the group "clock" is tiled by its slices "first" (4 neurons) and "rest" (6): one population each, local ids
+    assert record.populations == ["first", "rest"]
+    first, rest = record.spikes("first"), record.spikes("rest")
+    assert len(first) == 40 and len(rest) == 60
+    assert np.all(np.diff(first.times_ms) >= 0) and np.all(np.diff(rest.times_ms) >= 0)
+    assert set(first.node_ids.tolist()) == set(range(4)) and set(rest.node_ids.tolist()) == set(range(6))
     t, rate = record.rates["clock"]
     # 100 spikes / 10 neurons / 0.1 s = 100 Hz on average
     assert rate.mean() == pytest.approx(100.0, rel=0.02)

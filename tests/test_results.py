@@ -21,12 +21,13 @@ def make_record() -> results.RunRecord:
         timings={"simulation_loop_s": 2.5, "compile_s": None},
         counts={"n_steps": 15000, "populations": {"neurons": {"size": 10, "spikes": 3, "part_of": ""}},
                 "projections": {}},
-        cost={"rows": [{"owner": "neurons", "flops": 12.5}, {"owner": "syn", "flops": 1.0}],
+        cost_detail={"rows": [{"owner": "neurons", "flops": 12.5}, {"owner": "syn", "flops": 1.0}],
               "unknown_ops": [], "flags": ["a", "b"], "ok": True, "vector": np.arange(5.0),
               "by_operator": {"/": 4.0, "*": 1.0, "100%": 2.0}},
-        spikes={"neurons": (np.array([0.5, 1.25, 3.0]), np.array([4, 0, 9], dtype=np.uint64))},
+        spike_trains={"neurons": (np.array([100.5, 101.25, 103.0]), np.array([4, 0, 9], dtype=np.uint64))},
         rates={"neurons": (np.arange(3.0), np.array([1.0, 2.0, 3.0]))},
         notes=["first note", "second note"],
+        populations=["neurons"],
     )
 
 
@@ -35,26 +36,80 @@ def test_every_field_round_trips(tmp_path):
     path = results.write(record, tmp_path / "run.h5")
     back = results.read(path)
     for name in ("model", "description", "parameters", "backend", "provenance", "duration_s", "dt_s",
-                 "pre_run_s", "timings", "counts", "notes"):
+                 "pre_run_s", "timings", "counts", "notes", "populations"):
         assert getattr(back, name) == getattr(record, name), name
-    np.testing.assert_array_equal(back.cost.pop("vector"), record.cost["vector"])
-    expected_cost = {k: v for k, v in record.cost.items() if k != "vector"}
-    assert back.cost == expected_cost
+    np.testing.assert_array_equal(back.cost_detail.pop("vector"), record.cost_detail["vector"])
+    expected_cost = {k: v for k, v in record.cost_detail.items() if k != "vector"}
+    assert back.cost_detail == expected_cost
     assert back.timings["compile_s"] is None
-    for pop, (t, i) in record.spikes.items():
-        np.testing.assert_array_equal(back.spikes[pop][0], t)
-        np.testing.assert_array_equal(back.spikes[pop][1], i)
+    for pop, (t, i) in record.spike_trains.items():
+        np.testing.assert_array_equal(back.spikes(pop).times_ms, t)
+        np.testing.assert_array_equal(back.spikes(pop).node_ids, i)
     np.testing.assert_array_equal(back.rates["neurons"][1], record.rates["neurons"][1])
 
 
-def test_layout_is_plain_h5py_with_sonata_spikes(tmp_path):
+def test_layout_is_plain_h5py_with_a_sonata_spike_report(tmp_path):
+    """What the SONATA developer guide asks of a spike file, checked with h5py alone."""
     path = results.write(make_record(), tmp_path / "run.h5")
     with h5py.File(path, "r") as f:
         assert f.attrs["model"] == "cobahh"
-        assert f["spikes/neurons/timestamps"].attrs["units"] == "ms"
-        assert list(f["spikes/neurons/node_ids"][()]) == [4, 0, 9]
+        assert f.attrs["magic"] == 0x0A7A and f.attrs["magic"].dtype == np.uint32
+        assert list(f.attrs["version"]) == [0, 1] and f.attrs["version"].dtype == np.uint32
+        population = f["spikes/neurons"]
+        sorting = h5py.check_enum_dtype(population.attrs.get_id("sorting").dtype)
+        assert sorting == {"none": 0, "by_id": 1, "by_time": 2}
+        assert population.attrs["sorting"] == 2
+        assert population["timestamps"].attrs["units"] == "ms" and population["timestamps"].dtype == np.float64
+        assert population["node_ids"].dtype == np.uint64 and list(population["node_ids"][()]) == [4, 0, 9]
+        for dataset in (population["timestamps"], population["node_ids"]):
+            assert dataset.compression is None and not dataset.shuffle  # readers without deflate open them
         assert f["parameters/we"].attrs["unit"] == "S"
         assert f["timings"].attrs["simulation_loop_s"] == 2.5
+
+
+def test_large_spike_reports_are_not_compressed(tmp_path):
+    record = make_record()
+    times = np.sort(np.random.default_rng(0).uniform(100, 1600, 50_000))
+    record.spike_trains = {"neurons": (times, np.zeros(len(times), dtype=np.uint64))}
+    with h5py.File(results.write(record, tmp_path / "run.h5"), "r") as f:
+        assert f["spikes/neurons/timestamps"].compression is None
+
+
+def write_format_1(record, path):
+    """A record as simnet wrote it before format 2: spikes per Brian2 group (global ids), gzip, text sorting."""
+    results.write(record, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["simnet_format"] = 1
+        for name in ("magic", "version", "populations"):
+            del f.attrs[name]
+        for group in f["spikes"].values():
+            group.attrs["sorting"] = "by_time"
+    return path
+
+
+def test_format_1_files_are_split_into_populations_on_read(tmp_path):
+    record = make_record()
+    record.counts["populations"] = {
+        "neurons": {"size": 10, "spikes": 3, "part_of": "", "start": 0, "stop": 10},
+        "exc": {"size": 8, "spikes": 2, "part_of": "neurons", "start": 0, "stop": 8},
+        "inh": {"size": 2, "spikes": 1, "part_of": "neurons", "start": 8, "stop": 10},
+    }
+    back = results.read(write_format_1(record, tmp_path / "old.h5"))
+    assert back.populations == ["exc", "inh"]
+    assert back.spikes("exc").node_ids.tolist() == [4, 0] and back.spikes("exc").times_ms.tolist() == [100.5, 101.25]
+    assert back.spikes("inh").node_ids.tolist() == [1] and back.spikes("inh").size == 2
+    assert "simnet_format 1" in back.notes[-1]
+    # written again, it is a format-2 file
+    again = results.read(results.write(back, tmp_path / "new.h5"))
+    assert again.spike_trains.keys() == {"exc", "inh"} and not any("format 1" in n for n in again.notes[:-1])
+
+
+def test_a_newer_format_is_refused(tmp_path):
+    path = results.write(make_record(), tmp_path / "run.h5")
+    with h5py.File(path, "r+") as f:
+        f.attrs["simnet_format"] = results.FORMAT_VERSION + 1
+    with pytest.raises(UsageError, match="newer than this simnet reads"):
+        results.read(path)
 
 
 def test_existing_file_is_refused_and_kept(tmp_path):

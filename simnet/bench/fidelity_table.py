@@ -18,7 +18,6 @@ import numpy as np
 from simnet import dynamics
 from simnet.cost.account import cost_table
 from simnet.errors import UsageError
-from simnet.models.microcircuit import POPULATIONS
 from simnet.models.neurons import NEURON_MODELS, REFERENCE_LEVEL
 from simnet.projection import extrapolate
 from simnet.reference import read_table
@@ -58,45 +57,11 @@ def level_of(record, fallback: str) -> str:
 
 
 def population_trains(record) -> tuple[dict, dict]:
-    """Spikes and sizes per population of a record: ``({name: (t_ms, local ids)}, {name: size})``.
-
-    A population built as slices of one Brian2 group (``part_of`` in the record's counts) is analysed per
-    slice, with ids made local to it. The slice offsets are read from the counts (``start``) when the record
-    has them; otherwise the slices are taken to tile their group in the order listed, which is checked against
-    the sizes.
-    """
-    populations = record.counts.get("populations", {})
-    if not record.spikes:
-        raise UsageError(f"the {record.model} record has no spike trains (run with spikes recorded)")
-    spikes, sizes = {}, {}
-    for owner, entry in populations.items():
-        if entry.get("part_of"):
-            continue
-        times, ids = record.spikes.get(owner, (np.empty(0), np.empty(0, dtype=np.int64)))
-        ids = np.asarray(ids, dtype=np.int64)
-        parts = [(name, sub) for name, sub in populations.items() if sub.get("part_of") == owner]
-        if not parts:
-            spikes[owner], sizes[owner] = (np.asarray(times), ids), int(entry["size"])
-            continue
-        start = 0
-        for name, sub in parts:
-            first = int(sub["start"]) if "start" in sub else start
-            stop = first + int(sub["size"])
-            start = stop
-            if stop > int(entry["size"]):
-                raise UsageError(f"cannot place subpopulation {name} inside {owner} from the record's counts")
-            inside = (ids >= first) & (ids < stop)
-            spikes[name], sizes[name] = (np.asarray(times)[inside], ids[inside] - first), int(sub["size"])
-        if "start" not in parts[0][1] and start != int(entry["size"]):
-            raise UsageError(f"the subpopulations of {owner} do not tile it; cannot split its spikes")
-    order = _population_order(record.model)
-    ranked = sorted(sizes, key=lambda name: order.index(name) if name in order else len(order))
-    return {name: spikes[name] for name in ranked}, {name: sizes[name] for name in ranked}
-
-
-def _population_order(model: str) -> tuple[str, ...]:
-    """The order populations are shown in: the column's layer order (L23E, L23I, L4E, ...) for the column."""
-    return tuple(POPULATIONS) if model == MODEL_NAME else ()
+    """Spikes and sizes per population of a record, in the model's order:
+    ``({name: (t_ms, local ids)}, {name: size})``."""
+    trains = record.spikes()
+    return ({name: (t.times_ms, t.node_ids.astype(np.int64)) for name, t in trains.items()},
+            {name: t.size for name, t in trains.items()})
 
 
 def analysis_window_ms(record, discard_s: float) -> tuple[float, float]:
@@ -139,7 +104,7 @@ def _ks_summary(per_population: dict, measure: str) -> dict:
 
 def level_row(level: str, record, stats: dict, reference_stats: Optional[dict], source: str = "") -> dict:
     """One level's cost, dynamics and distance from the reference (JSON-safe)."""
-    if not record.cost:
+    if not record.cost_detail:
         raise UsageError(f"the {level} record has no cost section (written by an older simnet)")
     cost = cost_table(record)
     neurons, synapses = cost["neurons"], cost["synapses"]

@@ -7,10 +7,10 @@
   FLOPs, peak-equivalent, utilisation, memory, energy), from a :class:`Workload` (the static metrics, activity
   counts, timings, the machine's peak, the energy metered).
 
-:func:`cost_record` evaluates them into the ``cost`` section of a run record; :func:`cost_table` and
-:func:`format_cost` present that section. Counted figures come from Brian2's code (:mod:`simnet.cost.flops`);
-peak-equivalent figures are seed document 003's method (cores x clock x flop/cycle x wall time); utilisation is
-their ratio.
+:func:`cost_record` evaluates them into the cost section of a run record (``record.cost_detail``);
+:func:`simnet.record.cost_table` (``record.cost``) and :func:`format_cost` present that section. Counted
+figures come from Brian2's code (:mod:`simnet.cost.flops`); peak-equivalent figures are seed document 003's
+method (cores x clock x flop/cycle x wall time); utilisation is their ratio.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 
 from simnet.cost import flops, hardware, memory
 from simnet.cost.energy import Energy, per_unit
+from simnet.record import cost_table  # noqa: F401  (the headline view of the section made here)
 
 #: Static metrics: name -> metric(built network) (a :class:`simnet.network.BuiltNetwork`).
 STATIC_METRICS: dict[str, Callable[[Any], Any]] = {
@@ -100,59 +101,6 @@ WORKLOAD_METRICS: dict[str, Callable[[Workload], Any]] = {
 def cost_record(workload: Workload) -> dict:
     """The ``cost`` section of a run record (JSON-safe nested dicts): every workload metric of ``workload``."""
     return {name: metric(workload) for name, metric in WORKLOAD_METRICS.items()}
-
-
-def cost_table(record) -> dict[str, Any]:
-    """The headline cost figures of a record, each with what it was measured on or derived from."""
-    cost = record.cost
-    fl, peak_eq, mem, en = cost["flops"], cost.get("peak_equivalent", {}), cost["memory"], cost["energy"]
-    machine = record.provenance.get("machine", {})
-    return {
-        "model": record.model,
-        "backend": record.backend.get("name"),
-        "precision": record.backend.get("precision"),
-        "threads": record.backend.get("threads"),
-        "measured_on": machine.get("cpu_model") if not (machine.get("gpus") or []) else
-        ", ".join(g.get("name", "?") for g in machine["gpus"]),
-        "neurons": record.n_neurons,
-        "synapses": record.n_synapses,
-        "biological_time_s": record.duration_s,
-        "sim_wall_s_per_bio_s": (record.timings.get("simulation_loop_s") or 0.0) / record.duration_s,
-        "counted_flops_per_neuron_per_bio_s": fl["flops_per_neuron_per_bio_s"],
-        "counted_flops_per_neuron_per_bio_s_by_category": fl["flops_per_neuron_per_bio_s_by_category"],
-        "flops_per_synaptic_event": fl["flops_per_synaptic_event"],
-        "dense_flops_per_neuron_per_bio_s": fl["dense_flops_per_neuron_per_bio_s"],
-        "peak_equivalent_flops_per_neuron_per_bio_s": peak_eq.get("peak_equivalent_flops_per_neuron_per_bio_s"),
-        "peak_source": cost["peak"].get("source") or cost["peak"].get("note"),
-        # a measured peak (simnet.microbench) beside the tabulated one, where both are known
-        **({"peak_nominal_flops_per_s": cost["peak"]["nominal_flops_per_s"],
-            "peak_measured_flops_per_s": cost["peak"]["measured_flops_per_s"],
-            "peak_measured_source": cost["peak"].get("measured_source", "")}
-           if cost["peak"].get("measured_flops_per_s") and cost["peak"].get("nominal_flops_per_s") else {}),
-        "utilisation": cost.get("utilisation"),
-        "unknown_operations": fl["unknown_operations"],
-        # Subpopulations share their population's code, so their own rows would read as zero work.
-        "neuron_models": [m for m in fl["neuron_models"]
-                          if not record.counts["populations"].get(m.get("population"), {}).get("part_of")],
-        "bytes_per_neuron": mem["state"].get("bytes_per_neuron"),
-        "bytes_per_synapse": mem["state"].get("bytes_per_synapse"),
-        "peak_rss_bytes": mem["peak_rss"],
-        "gpu_memory_peak_mib": mem.get("gpu_memory_peak_mib"),
-        "energy_joules": en.get("joules"),
-        "energy_method": en.get("method"),
-        "energy_span": en.get("span"),
-        "joules_per_bio_s": en.get("joules_per_bio_s"),
-        "uJ_per_synaptic_event": en.get("uJ_per_synaptic_event"),
-        "energy_whole_call_joules": (en.get("whole_call") or {}).get("joules"),
-        "counts": {
-            "neuron_steps": sum(p["neuron_steps"] for p in record.counts["populations"].values()
-                                if not p.get("part_of")),
-            "spikes": record.n_spikes,
-            "synaptic_events_pre": sum(p["synaptic_events_pre"] for p in record.counts["projections"].values()),
-            "synaptic_events_post": sum(p["synaptic_events_post"] for p in record.counts["projections"].values()),
-        },
-        "rows": fl["rows"],
-    }
 
 
 def _fmt(value, spec: str = ".3g", unit: str = "") -> str:

@@ -157,7 +157,7 @@ def record_roofline(record, *, bandwidth_bytes_per_s: Optional[float] = None, ba
 
     A bandwidth given here replaces the record's table bandwidth (e.g. a measured one).
     """
-    cost = record.cost
+    cost = record.cost_detail
     peak = cost.get("peak", {})
     if bandwidth_bytes_per_s is None and peak.get("mem_bandwidth_bytes_per_s"):
         bandwidth_bytes_per_s = peak["mem_bandwidth_bytes_per_s"]

@@ -87,7 +87,7 @@ class Measurement:
 
 
 def measurement_from_cost_table(table: dict, peak: dict | None = None, label: str | None = None) -> Measurement:
-    """A :class:`Measurement` from ``simnet.cost.account.cost_table(record)`` and ``record.cost["peak"]``.
+    """A :class:`Measurement` from ``simnet.cost.account.cost_table(record)`` and ``record.cost_detail["peak"]``.
 
     Raises
     ------
