@@ -63,6 +63,35 @@ def run(model: str, *, out: Optional[PathLike] = None, overwrite: bool = False, 
     return execute(plan(model, **kwargs), out=out, overwrite=overwrite)
 
 
+def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
+            precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
+            build_dir: Optional[PathLike] = None, keep_build: bool = False, progress: bool = True,
+            out: Optional[PathLike] = None, overwrite: bool = False, namespace: Optional[dict] = None,
+            command_line: str = "") -> RunRecord:
+    """Run a Brian2 network simnet did not write, with simnet's instrumentation, and return its record.
+
+    ``network`` is a path to a script that builds Brian2 objects (``simnet account my_model.py``), a function
+    that builds and returns them (any backend), or a ``brian2.Network`` / objects already made (runtime backend
+    only); ``namespace`` holds the names their equations use, where the objects do not carry them (a script's
+    globals, and a function's when it returns ``locals()``, are used by themselves). The user's objects are run
+    as they are; simnet adds its own monitors beside them and measures
+    phases, counted FLOPs per code object, activity, memory and energy as for its own models
+    (``record.cost``). See :mod:`simnet.usernet` for what the code may and may not do.
+    """
+    from simnet import usernet
+    from simnet.sessions import RunSettings
+    from simnet.simulate import plan_network
+
+    user = usernet.from_script(network) if isinstance(network, (str, Path)) else \
+        usernet.from_python(network, namespace)
+    settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
+                           keep_build=keep_build, progress=progress)
+    run_plan = plan_network(user, duration_s=as_seconds(duration, "duration"),
+                            pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
+                            settings=settings, seed=seed, record_spikes=record_spikes)
+    return execute(run_plan, out=out, overwrite=overwrite, command_line=command_line)
+
+
 def read(path: PathLike) -> RunRecord:
     """The record in a results file written by simnet."""
     return results.read(Path(path))

@@ -38,6 +38,7 @@ from simnet.build_cache import project_name
 from simnet.errors import UsageError
 from simnet.sessions import PRECISIONS, RunSettings, RuntimeSession, Session, SessionContext, StandaloneSession
 from simnet.spec import ModelSpec
+from simnet.usernet import UserNetwork
 from simnet.system import nvcc_path, nvidia_gpu_names, package_version
 
 __all__ = ["PRECISIONS", "RunSettings", "Availability", "Backend", "BACKENDS", "get_backend", "resolve_backend",
@@ -233,6 +234,9 @@ class GennBackend(Backend):
             problems.append(f"several synapses per neuron pair (projections {', '.join(features.repeated_pairs)})")
         if features.separate_pre_run:
             problems.append("a pre-run (Brian2GeNN supports a single run call)")
+        if features.made_by_code:
+            problems.append(f"a network made by code ({', '.join(features.made_by_code)}), which cannot be checked "
+                            "against Brian2GeNN's exclusions before it is built")
         if problems:
             return Availability(False, f"backend {self.name} cannot run this network: " + "; ".join(problems))
         return Availability(True)
@@ -356,16 +360,22 @@ class NetworkFeatures:
     repeated_pairs: tuple[str, ...] = ()
     #: Each run makes two run calls: a pre-run, then the measured loop.
     separate_pre_run: bool = False
+    #: Networks made by user code, whose features are known only once they are built.
+    made_by_code: tuple[str, ...] = ()
 
 
 def network_features(*specs: ModelSpec, pre_run: bool = False) -> NetworkFeatures:
     """The :class:`NetworkFeatures` of ``specs`` together (a pure function of the specs)."""
-    delays, repeated = [], []
+    delays, repeated, made_by_code = [], [], []
     for spec in specs:
+        if isinstance(spec, UserNetwork):
+            made_by_code.append(spec.name)
+            continue
         for proj in spec.projections:
             if proj.delay is not None or proj.arrays is not None:
                 delays.append(proj.name)
             if proj.total_number is not None or proj.arrays is not None:
                 repeated.append(proj.name)
     return NetworkFeatures(per_synapse_delays=tuple(dict.fromkeys(delays)),
-                           repeated_pairs=tuple(dict.fromkeys(repeated)), separate_pre_run=bool(pre_run))
+                           repeated_pairs=tuple(dict.fromkeys(repeated)), separate_pre_run=bool(pre_run),
+                           made_by_code=tuple(made_by_code))

@@ -104,6 +104,41 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
 
 
 @cli.command()
+@click.argument("script", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--duration", default="1s", show_default=True, help="Biological time to simulate (e.g. 1s, 500ms).")
+@click.option("--pre-run", default="0s", show_default=True,
+              help="Biological time simulated first and excluded from the loop time (start-up transient).")
+@click.option("--backend", "backend_name", default="cpp", show_default=True,
+              help="runtime, cpp, cuda or auto (genn cannot check a network made by code before building it).")
+@click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
+@click.option("--precision", default="double", show_default=True, help="single or double.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed (Brian2's, set before the script).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
+              help="Results file (default: runs/<script>-<backend>-seed<seed>.h5).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
+@click.option("--record-spikes/--no-record-spikes", default=None,
+              help="Store every spike (default: on when neurons x seconds <= 1e6).")
+@click.option("--keep-build", is_flag=True, help="Keep the generated standalone project.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where standalone projects are built (default: the system's temporary directory).")
+@click.option("--progress/--no-progress", default=True, help="Progress reports on stderr.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cost table as one JSON document.")
+def account(script, duration, pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes,
+            keep_build, build_dir, progress, as_json):
+    """Cost of a network SCRIPT builds with plain Brian2 (simnet runs it: put its run() under __main__)."""
+    from simnet import api
+    from simnet.cost.account import format_cost
+
+    out_path = out_path or Path("runs") / f"{script.stem}-{backend_name}-seed{seed}.h5"
+    record = api.account(script, duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
+                         precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
+                         keep_build=keep_build, progress=progress, out=out_path, overwrite=overwrite,
+                         command_line=_command_line())
+    table = record.cost
+    _emit(as_json, table, format_cost(table) + f"\n  results        {out_path}")
+
+
+@cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def show(path, as_json):

@@ -1,6 +1,9 @@
 """ModelSpec -> Brian2 objects, and the activity counts read back from them after a run.
 
-This is the only module that creates Brian2 groups, synapses and monitors. It works the same in runtime and
+A network made by user code (:class:`simnet.usernet.UserNetwork`) is built by that code instead; :func:`adopt`
+adds simnet's monitors beside it and :func:`describe` reads its description back from the objects, so that the
+rest of a run treats it as any model. This is the only module that creates Brian2 groups, synapses and monitors
+for simnet. It works the same in runtime and
 standalone modes: the active Brian2 device (set by a :mod:`simnet.backends` session) decides whether the calls
 execute now or are recorded into a generated program. ``mark`` is called between construction steps so the
 session can time them (in standalone mode, inside the generated program).
@@ -8,13 +11,17 @@ session can time them (in standalone mode, inside the generated program).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Union
 
 import brian2
 import numpy as np
 
+from brian2.core.spikesource import SpikeSource
+from brian2.groups.subgroup import Subgroup
+
 from simnet.phases import INIT_END, SYNAPSES_END, SYNAPSES_START
-from simnet.spec import ModelSpec, Projection
+from simnet.spec import ModelSpec, PoissonBackground, Population, Projection
+from simnet.usernet import UserNetwork
 
 
 @dataclass
@@ -31,6 +38,9 @@ class BuiltNetwork:
     rate_monitors: dict  # population or subpopulation name -> PopulationRateMonitor
     #: What the reader of the run's record must know about how it was built.
     notes: list = field(default_factory=list)
+    #: Where the run looks up external names in the objects' code (a user network's script globals; simnet's
+    #: own models carry theirs in each object).
+    namespace: dict = field(default_factory=dict)
 
 
 def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[str], None]) -> BuiltNetwork:
@@ -100,18 +110,118 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
             syn.delay = proj.delay
     mark(INIT_END)
 
-    spike_monitors = {
-        name: brian2.SpikeMonitor(group, record=record_spikes, name=f"{name}_spikemonitor")
-        for name, group in groups.items()
-    }
-    rate_monitors = {
-        name: brian2.PopulationRateMonitor(view, name=f"{name}_ratemonitor") for name, view in views.items()
-    }
+    spike_monitors, rate_monitors = _monitors(groups, views, record_spikes)
     net = brian2.Network(
         *groups.values(), *synapses.values(), *inputs.values(), *spike_monitors.values(),
         *rate_monitors.values(),
     )
     return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors, notes)
+
+
+def _monitors(groups: dict, views: dict, record_spikes: bool, prefix: str = "") -> tuple[dict, dict]:
+    """simnet's own monitors: spikes (or only counts) per group, population rates per group and slice."""
+    spike_monitors = {
+        name: brian2.SpikeMonitor(group, record=record_spikes, name=f"{prefix}{name}_spikemonitor")
+        for name, group in groups.items()
+    }
+    rate_monitors = {
+        name: brian2.PopulationRateMonitor(view, name=f"{prefix}{name}_ratemonitor") for name, view in views.items()
+    }
+    return spike_monitors, rate_monitors
+
+
+def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[int], bool]],
+          mark: Callable[[str], None]) -> BuiltNetwork:
+    """Build a network made by user code on the active device and add simnet's monitors beside its objects.
+
+    The user's objects are not changed; their description is read back from them (:func:`describe`).
+    ``record_spikes`` may be a function of the number of neurons (known only once the objects exist). The
+    whole of the user's construction lies between the synapse-creation marks (it cannot be split), which a
+    note says.
+    """
+    if user.dt_s is not None:
+        brian2.defaultclock.dt = user.dt_s * brian2.second
+    notes = []
+    try:
+        brian2.seed(seed)
+    except NotImplementedError:
+        notes.append("this device takes no seed: the random draws of the network's code are not reproducible")
+    mark(SYNAPSES_START)
+    objects, namespace = user.build()
+    mark(SYNAPSES_END)
+    mark(INIT_END)
+    notes.append(f"{user.description}: its set-up (groups, synapses, initial values, made by its own code in one "
+                 "piece) is reported as synapse creation")
+    spec = describe(objects, user)
+    groups = {pop.name: _object_named(objects, pop.name) for pop in spec.populations}
+    views = {name: groups[owner] if name == owner else groups[owner][start:stop]
+             for name, (owner, start, stop) in spec.slices().items()}
+    synapses = {proj.name: _object_named(objects, proj.name) for proj in spec.projections}
+    inputs = {bg.name: _object_named(objects, bg.name) for bg in spec.inputs}
+    if callable(record_spikes):
+        record_spikes = record_spikes(spec.n_neurons)
+    spike_monitors, rate_monitors = _monitors(groups, views, record_spikes, prefix="simnet_")
+    net = brian2.Network(*objects, *spike_monitors.values(), *rate_monitors.values())
+    return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors, notes, namespace)
+
+
+def _object_named(objects: list, name: str):
+    return next(obj for obj in objects if obj.name == name)
+
+
+def _made_by_user_code(rng):
+    raise RuntimeError("these synapses were connected by the user's code; simnet does not connect them")
+
+
+def describe(objects: list, user: UserNetwork) -> ModelSpec:
+    """A :class:`ModelSpec` read back from Brian2 objects that user code made: populations (spike sources and
+    the slices of them that synapses and inputs use), projections, Poisson inputs, time step.
+
+    It describes; nothing is built from it. A projection's connectivity rule is the user's code.
+    """
+    sources = [obj for obj in objects if isinstance(obj, SpikeSource) and not isinstance(obj, Subgroup)
+               and not isinstance(obj, brian2.Synapses)]
+    used_slices: dict[str, dict[str, tuple[int, int]]] = {obj.name: {} for obj in sources}
+
+    def name_of(group) -> str:
+        if isinstance(group, Subgroup):
+            used_slices.setdefault(group.source.name, {})[group.name] = (int(group.start), int(group.stop))
+        return group.name
+
+    projections = []
+    for syn in (obj for obj in objects if isinstance(obj, brian2.Synapses)):
+        pathways = {pathway.prepost: str(pathway.code) for pathway in syn._pathways}
+        projections.append(Projection(
+            name=syn.name, source=name_of(syn.source), target=name_of(syn.target), on_pre=pathways.get("pre"),
+            on_post=pathways.get("post"), model=str(syn.equations), arrays=_made_by_user_code,
+            plastic=_is_plastic(syn, pathways)))
+    inputs = tuple(
+        PoissonBackground(name=inp.name, target=name_of(inp.group), target_var=str(inp._target_var),
+                          inputs_per_neuron=int(inp.N), rate=inp.rate, weight=str(inp._weight))
+        for inp in objects if isinstance(inp, brian2.PoissonInput))
+    for obj in objects:  # slices the code bound to names, e.g. Pe = P[:3200]
+        if isinstance(obj, Subgroup):
+            name_of(obj)
+    populations = tuple(
+        Population(name=group.name, size=len(group), equations=str(getattr(group, "equations", "")),
+                   threshold=getattr(group, "events", {}).get("spike"), method="",
+                   subpopulations=used_slices.get(group.name, {}))
+        for group in sources)
+    return ModelSpec(name=user.name, parameters=user.source, populations=populations,
+                     projections=tuple(projections), inputs=inputs, dt=brian2.defaultclock.dt,
+                     description=user.description)
+
+
+def _is_plastic(syn: brian2.Synapses, pathways: dict) -> bool:
+    """Whether the synapses change their own variables on a spike (plasticity), read from the pathway code."""
+    own = {name for name, var in syn.variables.items()
+           if getattr(getattr(var, "owner", None), "name", None) == syn.name and not name.startswith("_")}
+    for code in pathways.values():
+        for line in code.splitlines():
+            target = line.split("=")[0].strip().rstrip("+-*/").strip() if "=" in line else ""
+            if target in own and target not in ("lastupdate",):
+                return True
+    return False
 
 
 def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator) -> dict:

@@ -74,8 +74,9 @@ class Session(ABC):
         """Mark a phase boundary at this point of the run."""
 
     @abstractmethod
-    def simulate(self, net: brian2.Network, duration, pre_run) -> None:
-        """Run ``pre_run`` (excluded from the loop time) then ``duration`` of biological time."""
+    def simulate(self, net: brian2.Network, duration, pre_run, namespace: Optional[dict] = None) -> None:
+        """Run ``pre_run`` (excluded from the loop time) then ``duration`` of biological time; external names
+        in the objects' code are looked up in ``namespace`` only (simnet's models carry their own)."""
 
     def close(self) -> None:
         """Release what the session holds (a build directory, a lock); called once the run is over."""
@@ -127,8 +128,8 @@ class RuntimeSession(Session):
     def mark(self, name: str) -> None:
         self.clock.mark(name)
 
-    def simulate(self, net, duration, pre_run) -> None:
-        run_kwargs = {"namespace": {}}
+    def simulate(self, net, duration, pre_run, namespace=None) -> None:
+        run_kwargs = {"namespace": dict(namespace or {})}
         generation_s = 0.0
         pre_run_loop_s = None
         if pre_run is not None and float(pre_run) > 0:
@@ -240,13 +241,13 @@ class StandaloneSession(Session):
             self._set_up_arrays = sorted(n for n in new_arrays if n.startswith("_static_array_"))
             brian2.device.insert_code("main", _release_static_arrays_code(self._set_up_arrays))
 
-    def simulate(self, net, duration, pre_run) -> None:
+    def simulate(self, net, duration, pre_run, namespace=None) -> None:
         if pre_run is not None and float(pre_run) > 0:
             with _monitors_paused(net):
-                net.run(pre_run, namespace={})
+                net.run(pre_run, namespace=dict(namespace or {}))
         self.mark(phases.LOOP_START)
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
-                namespace={})
+                namespace=dict(namespace or {}))
         self.mark(phases.LOOP_END)
         started = time.perf_counter()
         if self._releases_set_up_arrays:

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Union
 
 import brian2
 import numpy as np
@@ -34,6 +34,7 @@ from simnet.record import leaf_populations, split_group_spikes
 from simnet.results import RunRecord, parameter_entry
 from simnet.spec import ModelSpec, parameter_items
 from simnet.system import describe_machine, nvcc_path
+from simnet.usernet import UserNetwork
 
 #: Spikes are recorded by default when neurons x biological seconds is at most this (a few MB of spikes).
 RECORD_SPIKES_LIMIT = 1e6
@@ -42,15 +43,16 @@ RECORD_SPIKES_LIMIT = 1e6
 @dataclass(frozen=True)
 class RunPlan:
     """One run, checked and ready: nothing has been built yet. Made by :func:`plan_run` for a model of the
-    library, or directly for a hand-made ModelSpec."""
+    library, by :func:`plan_network` for a network made by user code, or directly for a hand-made ModelSpec."""
 
-    spec: ModelSpec
+    spec: Union[ModelSpec, UserNetwork]
     backend: Backend
     settings: RunSettings
     duration_s: float
     pre_run_s: float = 0.0
     seed: int = 1
-    record_spikes: bool = False
+    #: None (user networks only): decided once the network is built, by :data:`RECORD_SPIKES_LIMIT`.
+    record_spikes: Optional[bool] = False
 
     @property
     def model(self) -> str:
@@ -95,6 +97,25 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
                    pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes))
 
 
+def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: float = 0.0, backend: str = "cpp",
+                 settings: RunSettings = RunSettings(), seed: int = 1,
+                 record_spikes: Optional[bool] = None) -> RunPlan:
+    """Check a run of a network made by user code (:mod:`simnet.usernet`), as :func:`plan_run` does a model's.
+
+    Objects that already exist run only on the runtime backend (a standalone device records the objects as they
+    are made); a standalone project is never reused (the network has no name before it is built).
+    """
+    resolved = resolve_backend(backend, network, pre_run=pre_run_s > 0)
+    if network.prebuilt and resolved.standalone:
+        raise UsageError(f"Brian2 objects made before the run can only run on the runtime backend, not "
+                         f"{resolved.name}: pass a function that makes them (simnet calls it on the device)",
+                         parameter="backend")
+    if settings.reuse_build:
+        raise UsageError("a network made by code cannot reuse a standalone project", parameter="reuse_build")
+    return RunPlan(spec=network, backend=resolved, settings=settings, duration_s=float(duration_s),
+                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes)
+
+
 def execute(plan: RunPlan, *, command_line: str = "") -> RunRecord:
     """Run ``plan``: what happened and what it cost, as a record (not written anywhere).
 
@@ -118,11 +139,11 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
     spec, backend, settings, seed = plan.spec, plan.backend, plan.settings, plan.seed
     duration = plan.duration_s * brian2.second
     pre_run = plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None
-    record_spikes = plan.record_spikes
     supported = backend.supports(network_features(spec, pre_run=pre_run is not None))
     if not supported.usable:
         raise UsageError(supported.reason)
-    project = backend.project_name(spec, settings) if settings.reuse_build and backend.standalone else None
+    reusable = settings.reuse_build and backend.standalone and isinstance(spec, ModelSpec)
+    project = backend.project_name(spec, settings) if reusable else None
     started = time.perf_counter()
     machine = describe_machine()
     device_kind = "gpu" if backend.uses_gpu else "cpu"
@@ -130,10 +151,16 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
     meter = EnergyMeter(device_kind, peak=peak)
     with backend.session(settings, project) as session:
         construction_started = time.perf_counter()
-        built = network.build(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
+        if isinstance(spec, UserNetwork):
+            record_spikes = plan.record_spikes if plan.record_spikes is not None else (
+                lambda n_neurons: n_neurons * plan.duration_s <= RECORD_SPIKES_LIMIT)
+            built = network.adopt(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
+        else:
+            built = network.build(spec, seed=seed, record_spikes=plan.record_spikes, mark=session.mark)
+        spec = built.spec  # a user network's description, read back from its objects
         construction_s = time.perf_counter() - construction_started
         with meter:
-            session.simulate(built.net, duration, pre_run)
+            session.simulate(built.net, duration, pre_run, built.namespace)
         collect_started = time.perf_counter()
         counts = network.activity_counts(built, duration)
         spikes = split_group_spikes(counts, network.spike_trains(built), spec.display_order)

@@ -30,6 +30,7 @@ STAGE_OF = {
     "simnet.system": "base",
     "simnet.microbench": "base",
     "simnet.spec": "spec",
+    "simnet.usernet": "spec",
     "simnet.models": "spec",
     "simnet.phases": "run",
     "simnet.build_cache": "run",

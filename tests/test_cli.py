@@ -110,7 +110,7 @@ def test_run_writes_record_and_show_reads_it(simnet, tmp_path):
     with h5py.File(target, "r") as f:
         assert f.attrs["model"] == "cobahh"
         assert f["provenance"].attrs["seed"] == 3
-        assert len(f["spikes/neurons/timestamps"]) == summary["spikes"]
+        assert sum(len(f[f"spikes/{p}/timestamps"]) for p in ("exc", "inh")) == summary["spikes"]
     shown = simnet("show", str(target), "--json")
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["spikes"] == summary["spikes"]
