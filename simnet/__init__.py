@@ -5,8 +5,8 @@ The Python API (:mod:`simnet.api`) is available from here: ``simnet.run``, ``sim
 """
 __version__ = "0.1.0"
 
-_API = ("plan", "execute", "run", "account", "read", "cost_table", "roofline", "extrapolate", "reproduce",
-        "backends", "run_experiment", "sweep", "fidelity", "backtest")
+_API = ("plan", "execute", "run", "account", "read", "summary", "plot", "compare", "cost_table", "roofline",
+        "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest")
 
 
 def __getattr__(name):

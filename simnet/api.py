@@ -97,6 +97,43 @@ def read(path: PathLike) -> RunRecord:
     return results.read(Path(path))
 
 
+def summary(record: Union[RunRecord, PathLike]) -> dict:
+    """A run's summary (:func:`simnet.summary.run_summary`): size, activity, time by phase, a start-up transient
+    seen in its rates and, for the column, its regime (:mod:`simnet.activity`)."""
+    from simnet.summary import run_summary
+
+    path = None if isinstance(record, RunRecord) else str(record)
+    return run_summary(record if isinstance(record, RunRecord) else read(record), path)
+
+
+def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None) -> list:
+    """Draw a run's raster and population rates as ``<out>.png`` and ``<out>.svg`` (default: beside the file,
+    ``<name>_activity``); returns the paths written."""
+    from simnet.plots import plot_activity
+
+    if out is None:
+        if isinstance(record, RunRecord):
+            raise UsageError("give out (a path without suffix) to plot a record that is not read from a file",
+                             parameter="out")
+        out = Path(record).with_name(Path(record).stem + "_activity")
+    record = record if isinstance(record, RunRecord) else read(record)
+    try:
+        return plot_activity(record, Path(out))
+    except OSError as err:
+        raise UsageError(f"cannot write figures at {out}: {err.strerror or err}", parameter="out") from None
+
+
+def compare(a: Union[RunRecord, PathLike], b: Union[RunRecord, PathLike], *,
+            fail_above: Optional[float] = None) -> dict:
+    """Two runs' cost figures and population rates side by side, with ratios B / A
+    (:func:`simnet.comparison.compare_records`); with ``fail_above``, ``regressed`` says whether B's loop time
+    per biological second exceeds A's by more than that factor."""
+    from simnet.comparison import compare_records
+
+    labels = tuple(str(x) if not isinstance(x, RunRecord) else x.model for x in (a, b))
+    return compare_records(_record(a), _record(b), labels=labels, fail_above=fail_above)
+
+
 def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
     """A costed record, given or read from a path."""
     record = record_or_path if isinstance(record_or_path, RunRecord) else read(record_or_path)

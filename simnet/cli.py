@@ -142,12 +142,24 @@ def account(script, duration, pre_run, backend_name, threads, precision, seed, o
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def show(path, as_json):
-    """Print the summary of a results file."""
+    """Print the summary of a results file (with a start-up transient it sees, and the column's regime)."""
     from simnet import api
-    from simnet.summary import format_summary, run_summary
+    from simnet.summary import format_summary
 
-    summary = run_summary(api.read(path), str(path))
+    summary = api.summary(path)
     _emit(as_json, summary, format_summary(summary))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--out", "out_stem", type=click.Path(path_type=Path),
+              help="Figure path without suffix (default: beside the file, <name>_activity).")
+def plot(path, out_stem):
+    """Draw a run's raster (per population) and population rates, as PNG and SVG."""
+    from simnet import api
+
+    for written in api.plot(path, out_stem):
+        click.echo(str(written))
 
 
 @cli.command()
@@ -177,6 +189,24 @@ def roofline(path, bandwidth_gb_s, launch_latency_us, as_json):
     record = api.read(path)
     bound = api.roofline(record, bandwidth_gb_s=bandwidth_gb_s, launch_latency_us=launch_latency_us)
     _emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
+
+
+@cli.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option("--fail-above", type=float, metavar="RATIO",
+              help="Exit with status 1 when B's loop time per biological second exceeds A's by more than RATIO.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as one JSON document.")
+@click.pass_context
+def compare(ctx, a, b, fail_above, as_json):
+    """Two runs side by side: cost figures and population rates, with ratios B / A."""
+    from simnet import api
+    from simnet.comparison import format_comparison
+
+    comparison = api.compare(a, b, fail_above=fail_above)
+    _emit(as_json, comparison, format_comparison(comparison))
+    if comparison["regressed"]:
+        ctx.exit(EXIT_FAILED)
 
 
 @cli.command()
@@ -422,7 +452,10 @@ _INTERRUPTED = ("simnet: interrupted; no partial file was written (bench and swe
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``simnet`` console script."""
     try:
-        cli.main(args=argv, prog_name="simnet", standalone_mode=False)
+        # without standalone mode, click returns the status a command exits with (ctx.exit) instead of raising
+        status = cli.main(args=argv, prog_name="simnet", standalone_mode=False)
+        if isinstance(status, int):
+            return status
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.exceptions.Abort:

@@ -1,7 +1,8 @@
-"""Figures: the scaling fit with its measurements and band, and the orders-of-magnitude ladder.
+"""Figures: a run's raster and rates, the scaling fit with its measurements and band, the orders-of-magnitude
+ladder, cost versus fidelity, time to solution against devices.
 
-This module only draws what it is given (measured points, fits from :mod:`simnet.projection.fits`, ladder entries);
-it never simulates and never opens result files. Every figure is written as PNG and SVG, each to a temporary
+This module only draws what it is given (records, measured points, fits from :mod:`simnet.projection.fits`, ladder
+entries); it never simulates and never opens result files. Every figure is written as PNG and SVG, each to a temporary
 file beside the target and then renamed into place, so an interrupted run never leaves a half-written figure.
 """
 from __future__ import annotations
@@ -279,6 +280,85 @@ def plot_time_to_solution(curves: list, out_stem: Path, title: str) -> list[Path
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.18))
     fig.suptitle(title, fontsize=10)
     try:
+        return _save_atomically(fig, out_stem)
+    finally:
+        plt.close(fig)
+
+
+#: At most this many neurons are drawn in a raster (each population shows the same fraction of its neurons).
+RASTER_MAX_NEURONS = 2000
+#: Population rates are drawn smoothed with a boxcar of this width (the record stores 1 ms bins).
+RATE_SMOOTHING_MS = 5.0
+
+
+def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[Path]:
+    """A run's raster (one colour per population, in the model's order, top to bottom) above its population rates.
+
+    Parameters
+    ----------
+    record : simnet.record.RunRecord
+        A run with spikes recorded (the rates panel alone otherwise).
+    out_stem : Path
+        Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
+    title : str, optional
+        Defaults to the record's description and what it ran on.
+
+    Returns
+    -------
+    list of Path
+        The PNG and SVG paths written.
+    """
+    populations = list(record.populations) or [n for n in record.rates]
+    sizes = {name: int(record.counts.get("populations", {}).get(name, {}).get("size", 0)) for name in populations}
+    total = sum(sizes.values()) or 1
+    fraction = min(1.0, RASTER_MAX_NEURONS / total)
+    start_ms, stop_ms = record.loop_window_ms
+    cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    colours = {name: cycle[i % len(cycle)] for i, name in enumerate(populations)}
+    has_spikes = bool(record.spike_trains)
+    fig, axes = plt.subplots(2 if has_spikes else 1, 1, sharex=True, squeeze=False,
+                             figsize=(7.0, 5.6 if has_spikes else 2.8),
+                             gridspec_kw={"height_ratios": [2.2, 1] if has_spikes else [1]})
+    axes = axes[:, 0]
+    try:
+        if has_spikes:
+            ax, row, ticks = axes[0], 0, []
+            for name in populations:
+                train = record.spikes(name)
+                shown = max(1, int(math.ceil(train.size * fraction))) if train.size else 0
+                keep = train.node_ids < shown
+                # top to bottom in the model's order: the first population gets the highest rows
+                rows = total * fraction - row - train.node_ids[keep].astype(float)
+                # rasterised inside the SVG too: a vector dot per spike makes files of many megabytes
+                ax.scatter(train.times_ms[keep], rows, s=0.8, marker=".", linewidths=0, color=colours[name],
+                           rasterized=True)
+                ticks.append((total * fraction - row - shown / 2, name))
+                row += shown
+            ax.set_yticks([y for y, _ in ticks])
+            ax.set_yticklabels([name for _, name in ticks], fontsize="small")
+            ax.set_ylim(total * fraction - row, total * fraction + 1)
+            shown_text = "every neuron" if fraction >= 1 else f"{fraction:.1%} of each population's neurons"
+            ax.set_ylabel(f"neurons ({shown_text})", fontsize="small")
+        ax = axes[-1]
+        per_bin = None
+        for name in populations:
+            if name not in record.rates:
+                continue
+            t_ms, rate_hz = record.rates[name]
+            if len(t_ms) > 1:
+                per_bin = max(1, int(round(RATE_SMOOTHING_MS / (t_ms[1] - t_ms[0]))))
+                rate_hz = np.convolve(rate_hz, np.ones(per_bin) / per_bin, mode="same")
+            ax.plot(t_ms, rate_hz, color=colours[name], linewidth=0.9, label=name)
+        ax.set_ylabel(f"rate, Hz ({RATE_SMOOTHING_MS:g} ms boxcar)" if per_bin else "rate, Hz", fontsize="small")
+        ax.set_xlabel("time, ms" + (f" (after a {record.pre_run_s * 1e3:g} ms pre-run)" if record.pre_run_s else ""))
+        ax.set_xlim(start_ms, stop_ms)
+        ax.legend(fontsize="x-small", ncol=min(4, len(populations)), loc="upper right")
+        ax.grid(True, alpha=0.3)
+        machine = record.provenance.get("machine", {})
+        fig.suptitle(title or f"{record.description}\n{record.backend.get('name')} backend on "
+                     f"{machine.get('cpu_model') or 'an unknown CPU'}, seed {record.provenance.get('seed')}",
+                     fontsize="small")
+        fig.tight_layout()
         return _save_atomically(fig, out_stem)
     finally:
         plt.close(fig)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from simnet import activity
 from simnet.phases import per_biological_second
 from simnet.results import RunRecord
 
@@ -55,7 +56,22 @@ def run_summary(record: RunRecord, path: Optional[str] = None) -> dict[str, Any]
         "seed": record.provenance.get("seed"),
         "file": path,
         "notes": list(record.notes),
+        "startup_transient": activity.startup_transient(record),
+        "regime": activity.column_regime(record),
     }
+
+
+def _regime_text(regime: dict) -> str:
+    if regime.get("mean_synchrony") is None and regime.get("reason"):
+        return f"not judged: {regime['reason']}"
+    verdict = {True: "asynchronous-irregular", False: "NOT asynchronous-irregular",
+               None: "not judged (a statistic is missing)"}[regime.get("asynchronous_irregular")]
+    synchrony = regime.get("mean_synchrony")
+    cv = regime.get("mean_cv_isi")
+    start, stop = regime["window_ms"]
+    return (f"{verdict}: synchrony {synchrony:.3g} against {regime['reference_synchrony']:.3g}, mean ISI CV "
+            f"{cv:.2f} ({start:g}-{stop:g} ms; rule: {regime['rule']}; reference: {regime['reference']})"
+            if synchrony is not None and cv is not None else verdict)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -84,6 +100,16 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  simulation loop wall per biological second  {summary['sim_wall_s_per_bio_s']:.3f} s/s")
     if "total_wall_s_per_bio_s" in summary:
         lines.append(f"  total wall per biological second            {summary['total_wall_s_per_bio_s']:.3f} s/s")
+    transient = summary.get("startup_transient") or {}
+    if transient.get("flagged"):
+        shown = ", ".join(f"{p['population']} {p['opening_hz']:.3g} vs {p['steady_hz']:.3g} Hz"
+                          for p in transient["populations"])
+        lines.append(f"  start-up transient: the first {activity.TRANSIENT_WINDOW_MS:g} ms differ from the second "
+                     f"half of the loop by more than x{activity.TRANSIENT_FACTOR:g} ({shown}); "
+                     f"{transient['advice']}")
+    regime = summary.get("regime")
+    if regime is not None:
+        lines.append("  regime         " + _regime_text(regime))
     for note in summary["notes"]:
         lines.append(f"  note: {note}")
     if summary.get("file"):

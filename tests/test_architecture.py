@@ -44,6 +44,8 @@ STAGE_OF = {
     "simnet.cost": "cost",
     "simnet.projection": "projection",
     "simnet.summary": "report",
+    "simnet.activity": "report",
+    "simnet.comparison": "report",
     "simnet.dynamics": "report",
     "simnet.plots": "report",
     "simnet.documents": "report",

@@ -1,0 +1,99 @@
+"""What one record says about itself (start-up transient, the column's regime), its plot, and two runs compared."""
+import dataclasses
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from simnet import activity, results
+from simnet.backends import RunSettings, RuntimeBackend
+from simnet.cli import main
+from simnet.record import RunRecord
+from simnet.simulate import execute, plan_run
+
+
+def rate_record(opening_hz, steady_hz, duration_s=0.5, model="fake"):
+    t_ms = np.arange(0.0, duration_s * 1e3)
+    rate = np.where(t_ms < 20, opening_hz, steady_hz).astype(float)
+    counts = {"populations": {"exc": {"size": 8, "spikes": 0, "part_of": ""},
+                              "inh": {"size": 2, "spikes": 0, "part_of": ""}}}
+    return RunRecord(model=model, description="", parameters={}, backend={}, provenance={}, duration_s=duration_s,
+                     dt_s=1e-4, counts=counts, rates={"exc": (t_ms, rate), "inh": (t_ms, np.full(len(t_ms), 5.0))},
+                     populations=["exc", "inh"])
+
+
+def test_a_start_up_burst_is_flagged_with_the_pre_run_advice_and_a_steady_run_is_not():
+    burst = activity.startup_transient(rate_record(40.0, 5.0))
+    assert burst["flagged"] and [p["population"] for p in burst["populations"]] == ["exc"]
+    assert "--pre-run" in burst["advice"]
+    assert activity.startup_transient(rate_record(0.0, 5.0))["flagged"]  # a silent start is a transient too
+    assert not activity.startup_transient(rate_record(8.0, 5.0))["flagged"]  # within the factor 2
+    short = activity.startup_transient(rate_record(40.0, 5.0, duration_s=0.05))
+    assert short["flagged"] is None and "shorter" in short["reason"]
+
+
+def test_the_reference_synchrony_is_the_runs_scale_else_full_scale():
+    same = activity.reference_synchrony(0.1, 0.1)
+    assert same["same_scale"] and same["mean_synchrony"] == pytest.approx(2.359)
+    other = activity.reference_synchrony(0.1, 1.0)
+    assert not other["same_scale"] and other["n_scaling"] == 1.0 and "full-scale" in other["source"]
+    assert activity.column_regime(rate_record(1.0, 1.0)) is None  # not the column
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """COBAHH at 200 and 400 neurons, 200 ms, runtime backend with numpy (nothing compiled)."""
+    folder = tmp_path_factory.mktemp("runs")
+    paths = []
+    for neurons in (200, 400):
+        plan = plan_run("cobahh", {"neurons": neurons}, duration_s=0.2, backend="runtime",
+                        settings=RunSettings(progress=False), seed=1, record_spikes=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            record = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy")))
+        paths.append(results.write(record, folder / f"n{neurons}.h5"))
+    return paths
+
+
+def run_cli(capsys, *args):
+    capsys.readouterr()
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_plot_writes_png_and_svg_beside_the_file(two_runs, capsys):
+    status, out, _ = run_cli(capsys, "plot", two_runs[0])
+    png, svg = two_runs[0].with_name("n200_activity.png"), two_runs[0].with_name("n200_activity.svg")
+    assert status == 0 and out.split() == [str(png), str(svg)]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    text = svg.read_text()
+    assert "<svg" in text and "exc" in text and "inh" in text  # one legend entry per population
+    assert svg.stat().st_size < 2_000_000  # the raster is embedded as an image, not a dot per spike
+    status, _, err = run_cli(capsys, "plot", two_runs[0], "--out", two_runs[0].parent / "missing-dir" / "x" / "y")
+    assert status == 0  # folders are made
+
+
+def test_show_reports_the_transient_check(two_runs, capsys):
+    status, out, _ = run_cli(capsys, "show", two_runs[0], "--json")
+    summary = json.loads(out)
+    assert status == 0 and summary["startup_transient"]["flagged"] in (True, False)
+    assert summary["regime"] is None  # not the column
+
+
+def test_compare_gives_ratios_and_fails_above_a_loop_regression(two_runs, capsys):
+    a, b = two_runs
+    status, out, _ = run_cli(capsys, "compare", a, b, "--json")
+    comparison = json.loads(out)
+    rows = {row["key"]: row for row in comparison["rows"]}
+    assert status == 0 and rows["neurons"]["ratio"] == 2.0
+    loop = rows["sim_wall_s_per_bio_s"]
+    assert loop["ratio"] == pytest.approx(loop["b"] / loop["a"])
+    assert [r["population"] for r in comparison["rates"]] == ["exc", "inh"]
+    below, above = loop["ratio"] * 0.9, loop["ratio"] * 1.1
+    assert run_cli(capsys, "compare", a, b, "--fail-above", below)[0] == 1
+    assert run_cli(capsys, "compare", a, b, "--fail-above", above)[0] == 0
+    status, _, err = run_cli(capsys, "compare", a, b, "--fail-above", "0")
+    assert status == 2 and "--fail-above must be a positive ratio" in err
+    assert "B / A" in run_cli(capsys, "compare", a, b)[1]
