@@ -3,7 +3,9 @@
 The Python API (:mod:`simnet.api`) is available from here: ``simnet.run``, ``simnet.read``, ``simnet.cost_table``,
 ``simnet.extrapolate`` and the rest, loaded on first use so that ``import simnet`` stays light.
 """
-__version__ = "0.1.0"
+from simnet.version import version as _version
+
+__version__ = _version()
 
 _API = ("plan", "execute", "run", "account", "read", "summary", "plot", "compare", "cost_table", "roofline",
         "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest")

@@ -43,6 +43,62 @@ def _executor_options(command):
                         "is at ADDRESS, e.g. tcp://host:8786 (workers need --resources machine=1).")(command)
 
 
+class _Choice(click.Choice):
+    """A ``click.Choice`` whose values are read when first needed (checking a value, --help, shell completion):
+    they come from the model library and the backends, which import Brian2, and ``simnet`` should not wait for
+    that before it must."""
+
+    def __init__(self, load):
+        self._load, self._choices, self.case_sensitive = load, None, True
+
+    @property
+    def choices(self):
+        if self._choices is None:
+            self._choices = tuple(self._load())
+        return self._choices
+
+    @choices.setter
+    def choices(self, values):
+        self._choices = tuple(values)
+
+
+def _models():
+    from simnet.models import model_names
+
+    return model_names()
+
+
+def _backends():
+    from simnet.backends import BACKENDS
+
+    return [*BACKENDS, "auto"]
+
+
+def _precisions():
+    from simnet.sessions import PRECISIONS
+
+    return list(PRECISIONS)
+
+
+def _model_choices(module: str, name: str):
+    def load():
+        import importlib
+
+        return list(getattr(importlib.import_module(f"simnet.models.{module}"), name))
+    return _Choice(load)
+
+
+def _peers():
+    from simnet.peers import PEERS
+
+    return list(PEERS)
+
+
+MODEL = _Choice(_models)
+BACKEND = _Choice(_backends)
+PRECISION = _Choice(_precisions)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="simnet", message="simnet %(version)s")
 def cli():
@@ -50,23 +106,24 @@ def cli():
 
 
 @cli.command()
-@click.argument("model")
+@click.argument("model", type=MODEL, metavar="MODEL")
 @click.option("--neurons", type=int, help="Number of neurons (cobahh).")
-@click.option("--mode", type=str, help="cobahh connectivity: classic or benchmark.")
-@click.option("--plasticity", type=str, help="Synaptic plasticity: none or stdp.")
+@click.option("--mode", type=_model_choices("cobahh", "MODES"), help="cobahh connectivity.")
+@click.option("--plasticity", type=_model_choices("cobahh", "PLASTICITY"), help="cobahh: synaptic plasticity.")
 @click.option("--scale", type=float, help="microcircuit: fraction of PD14's neurons, in (0, 1] (default 0.1).")
 @click.option("--k-scale", type=float, help="microcircuit: fraction of PD14's in-degrees, in (0, 1] (default 1).")
-@click.option("--neuron-model", type=str, help="microcircuit: neuron level (lif_exp, lif_cond, adex, ...).")
-@click.option("--synapse-model", type=str, help="microcircuit: static, stdp or triplet.")
-@click.option("--background", type=str, help="microcircuit: poisson or dc.")
+@click.option("--neuron-model", type=_model_choices("neurons", "NEURON_MODELS"), help="microcircuit: neuron level.")
+@click.option("--synapse-model", type=_model_choices("microcircuit", "SYNAPSE_MODELS"),
+              help="microcircuit: synapse model (plasticity on E -> E).")
+@click.option("--background", type=_model_choices("microcircuit", "BACKGROUNDS"), help="microcircuit: background.")
 @click.option("--dt", type=str, help="microcircuit: integration time step (e.g. 0.1ms).")
 @click.option("--duration", default="1s", show_default=True, help="Biological time to simulate (e.g. 1s, 500ms).")
 @click.option("--pre-run", default="0s", show_default=True,
               help="Biological time simulated first and excluded from the loop time (start-up transient).")
-@click.option("--backend", "backend_name", default="cpp", show_default=True,
-              help="runtime, cpp, cuda, genn, genn-cpu or auto.")
+@click.option("--backend", "backend_name", type=BACKEND, default="cpp", show_default=True,
+              help="Where to run (simnet backends says which are usable here).")
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
-@click.option("--precision", default="double", show_default=True, help="single or double.")
+@click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
               help="Results file (default: runs/<model>-<backend>-<seed>.h5).")
@@ -108,10 +165,10 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
 @click.option("--duration", default="1s", show_default=True, help="Biological time to simulate (e.g. 1s, 500ms).")
 @click.option("--pre-run", default="0s", show_default=True,
               help="Biological time simulated first and excluded from the loop time (start-up transient).")
-@click.option("--backend", "backend_name", default="cpp", show_default=True,
-              help="runtime, cpp, cuda or auto (genn cannot check a network made by code before building it).")
+@click.option("--backend", "backend_name", type=BACKEND, default="cpp", show_default=True,
+              help="Where to run (genn refuses a network made by code: it cannot be checked before it is built).")
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
-@click.option("--precision", default="double", show_default=True, help="single or double.")
+@click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed (Brian2's, set before the script).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
               help="Results file (default: runs/<script>-<backend>-seed<seed>.h5).")
@@ -318,16 +375,16 @@ def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, 
 
 
 @cli.command()
-@click.argument("model")
+@click.argument("model", type=MODEL, metavar="MODEL")
 @click.option("--neurons", required=True, help="Comma-separated sizes, e.g. 1000,2000,4000.")
 @click.option("--mode", help="cobahh connectivity (comma-separated values are swept).")
 @click.option("--plasticity", help="none or stdp (comma-separated values are swept).")
 @click.option("--option", "extra_options", multiple=True, metavar="NAME=V1[,V2...]",
               help="Another model option; several values are swept. Repeatable.")
-@click.option("--backend", "backend_name", default="cpp", show_default=True, help="The simnet backend.")
+@click.option("--backend", "backend_name", type=BACKEND, default="cpp", show_default=True, help="The simnet backend.")
 @click.option("--threads", type=int, help="OpenMP threads (default: every logical CPU).")
-@click.option("--precision", default="double", show_default=True, help="single or double.")
-@click.option("--peer", "peers", multiple=True,
+@click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
+@click.option("--peer", "peers", multiple=True, type=_Choice(_peers),
               help="Also run a peer at every point (brian2-plain, nest), with the same threads. Repeatable.")
 @click.option("--duration", default="1s", show_default=True, help="Biological time per run.")
 @click.option("--repeats", default=1, show_default=True, type=int, help="Repeats per runner and point.")
@@ -393,9 +450,9 @@ _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backe
 @click.option("--duration", help="Biological time simulated per level (default 1.5s).")
 @click.option("--discard", default="500ms", show_default=True,
               help="Start-up transient cut before the spike statistics.")
-@click.option("--backend", "backend_name", help="runtime, cpp, cuda, genn, genn-cpu or auto (default cpp).")
+@click.option("--backend", "backend_name", type=BACKEND, help="Where to run (default cpp).")
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
-@click.option("--precision", help="single or double (default double).")
+@click.option("--precision", type=PRECISION, help="Floating-point precision (default double).")
 @click.option("--seed", type=int, help="Random seed of every level's run (default 1).")
 @click.option("--out-dir", type=click.Path(path_type=Path), default=Path("runs/fidelity"), show_default=True,
               help="Where each level's record is written, as <level>.h5.")

@@ -10,6 +10,7 @@ backends' business (:mod:`simnet.backends`); :class:`RunSettings` carries the pe
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ import brian2
 import numpy as np
 
 from simnet import phases
+from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
 from simnet.errors import UsageError
 
@@ -44,7 +46,8 @@ class RunSettings:
     #: Build a standalone project in a directory named after the network's code and keep it, so the next run
     #: of the same network recompiles only changed sources (see :class:`StandaloneSession`).
     reuse_build: bool = False
-    #: Print Brian2's progress reports (to stderr) during the simulation loop.
+    #: Progress on stderr: the phase under way and its elapsed time while the run is built (on a terminal only,
+    #: :mod:`simnet.progress`), and Brian2's progress reports during the simulation loop.
     progress: bool = True
     report_period_s: float = 10.0
 
@@ -68,6 +71,7 @@ class Session(ABC):
         self.notes: list[str] = []
         #: (start, end) of the measured loop on the time.monotonic() clock, when the backend can tell
         self.loop_window_monotonic: Optional[tuple[float, float]] = None
+        self.progress = Progress(settings.progress)
 
     @abstractmethod
     def mark(self, name: str) -> None:
@@ -100,12 +104,50 @@ class SessionContext:
         _restore_brian_defaults()
         brian2.prefs.core.default_float_dtype = self.settings.float_dtype
         self.session = self._open_session()
+        self._known_warnings = _KnownWarnings(self.session.notes)
+        for handler in _brian2_handlers():
+            handler.addFilter(self._known_warnings)
         return self.session
 
     def __exit__(self, *exc_info):
+        for handler in _brian2_handlers():
+            handler.removeFilter(self._known_warnings)
+        self.session.progress.close()
         self.session.close()
         _restore_brian_defaults()
         return False
+
+
+#: Brian2 warnings simnet knows and keeps off the terminal: (logger, start of the message, why it is known). Each
+#: one a run meets becomes one note in its record instead.
+KNOWN_BRIAN2_WARNINGS = (
+    ("brian2.devices.cpp_standalone.device.openmp", "OpenMP code is not yet well tested",
+     "Brian2 gives it on every multi-threaded C++ standalone run"),
+)
+
+
+class _KnownWarnings(logging.Filter):
+    """Drops the :data:`KNOWN_BRIAN2_WARNINGS` from Brian2's log output and notes each once."""
+
+    def __init__(self, notes: list):
+        super().__init__()
+        self.notes, self.seen = notes, set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, start, why in KNOWN_BRIAN2_WARNINGS:
+            message = record.getMessage()
+            if record.name == name and message.startswith(start):
+                if name not in self.seen:
+                    self.seen.add(name)
+                    self.notes.append(f"Brian2 warned: \"{message}\" ({name}); {why}, so simnet kept it off the "
+                                      "terminal and notes it here")
+                return False
+        return True
+
+
+def _brian2_handlers() -> list:
+    """The handlers Brian2's log messages reach: those of its ``brian2`` logger and of the root logger."""
+    return [*logging.getLogger("brian2").handlers, *logging.getLogger().handlers]
 
 
 def _restore_brian_defaults():
@@ -134,14 +176,15 @@ class RuntimeSession(Session):
         pre_run_loop_s = None
         if pre_run is not None and float(pre_run) > 0:
             started = time.perf_counter()
-            with _monitors_paused(net):
+            with _monitors_paused(net), self.progress.phase("generating code and running the pre-run"):
                 net.run(pre_run, **run_kwargs)
             pre_run_loop_s = brian2.device._last_run_time
             generation_s += time.perf_counter() - started - pre_run_loop_s
         self.mark(phases.LOOP_START)
         started = time.perf_counter()
-        net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
-                **run_kwargs)
+        with self.progress.phase("generating code and running the loop", ticking=False):
+            net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
+                    **run_kwargs)
         wall = time.perf_counter() - started
         self.mark(phases.LOOP_END)
         ended_monotonic = time.monotonic()
@@ -251,13 +294,16 @@ class StandaloneSession(Session):
         self.mark(phases.LOOP_END)
         started = time.perf_counter()
         if self._releases_set_up_arrays:
-            brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
-                                **self.build_args)
+            with self.progress.phase("generating code and compiling"):
+                brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                    **self.build_args)
             _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
-            brian2.device.run(directory=str(self.directory), with_output=True, run_args=None)
+            with self.progress.phase("running the program", ticking=False):
+                brian2.device.run(directory=str(self.directory), with_output=True, run_args=None)
         else:
-            brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
-                                **self.build_args)
+            with self.progress.phase("generating code, compiling and running the program", ticking=False):
+                brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
+                                    **self.build_args)
         build_wall = time.perf_counter() - started
         timers = getattr(brian2.device, "timers", {}) or {}
         compile_s = sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None

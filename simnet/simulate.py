@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import platform
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import brian2
 import numpy as np
 
 import simnet
-from simnet import microbench, network
+from simnet import microbench, network, version
 from simnet.backends import Backend, RunSettings, network_features, resolve_backend
 from simnet.cost import account
 from simnet.cost.energy import EnergyMeter
@@ -151,12 +150,13 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
     meter = EnergyMeter(device_kind, peak=peak)
     with backend.session(settings, project) as session:
         construction_started = time.perf_counter()
-        if isinstance(spec, UserNetwork):
-            record_spikes = plan.record_spikes if plan.record_spikes is not None else (
-                lambda n_neurons: n_neurons * plan.duration_s <= RECORD_SPIKES_LIMIT)
-            built = network.adopt(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
-        else:
-            built = network.build(spec, seed=seed, record_spikes=plan.record_spikes, mark=session.mark)
+        with session.progress.phase(f"constructing {spec.name}"):
+            if isinstance(spec, UserNetwork):
+                record_spikes = plan.record_spikes if plan.record_spikes is not None else (
+                    lambda n_neurons: n_neurons * plan.duration_s <= RECORD_SPIKES_LIMIT)
+                built = network.adopt(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
+            else:
+                built = network.build(spec, seed=seed, record_spikes=plan.record_spikes, mark=session.mark)
         spec = built.spec  # a user network's description, read back from its objects
         construction_s = time.perf_counter() - construction_started
         with meter:
@@ -235,7 +235,7 @@ def provenance(seed: int, command_line: str, machine: dict) -> dict:
     """Who, what and where: versions, machine, date, seed and command line of a run."""
     return {
         "simnet_version": simnet.__version__,
-        "simnet_commit": _git_commit(),
+        **{f"simnet_{key}": value for key, value in version.commit().items()},
         "python": platform.python_version(),
         "packages": {"brian2": brian2.__version__, "numpy": np.__version__},
         "machine": machine,
@@ -243,13 +243,3 @@ def provenance(seed: int, command_line: str, machine: dict) -> dict:
         "seed": seed,
         "command_line": command_line or " ".join(sys.argv),
     }
-
-
-def _git_commit() -> str:
-    """The commit simnet runs from when it runs from a git checkout, else ""."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(simnet.__file__).parent,
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""

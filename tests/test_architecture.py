@@ -23,6 +23,8 @@ DRIVERS = "driver"
 STAGE_OF = {
     "simnet": DRIVERS,  # the package's face: its version and the Python API's names, loaded on first use
     "simnet.errors": "base",
+    "simnet.progress": "base",
+    "simnet.version": "base",
     "simnet.units": "base",
     "simnet.atomicfile": "base",
     "simnet.reference": "base",

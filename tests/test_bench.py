@@ -112,7 +112,7 @@ def test_existing_summary_is_refused_before_anything_runs(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--neurons", "300,abc"], "point neurons=abc"),
     (["--neurons", "300,"], "empty value"),
-    (["--neurons", "300", "--peer", "neuron"], "unknown peer 'neuron'"),
+    (["--neurons", "300", "--peer", "neuron"], "Invalid value for '--peer': 'neuron' is not one of"),
     (["--neurons", "300", "--option", "size"], "write NAME=VALUE"),
     (["--neurons", "300", "--option", "size=3"], "[options] size"),
     (["--neurons", "300", "--backend", "cuda", "--peer", "brian2-plain"], "no device that matches backend cuda"),

@@ -33,8 +33,8 @@ def simnet(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "nosuchmodel"], "unknown model 'nosuchmodel'"),
-    (["run", "cobahh", "--backend", "nosuch"], "unknown backend 'nosuch'"),
+    (["run", "nosuchmodel"], "'nosuchmodel' is not one of 'cobahh', 'microcircuit'"),
+    (["run", "cobahh", "--backend", "nosuch"], "Invalid value for '--backend': 'nosuch' is not one of"),
     (["run", "cobahh", "--frobnicate"], "No such option"),
     (["run", "cobahh", "--neurons", "0"], "at least 2 neurons"),
     (["run", "cobahh", "--neurons", "-5"], "at least 2 neurons"),
@@ -43,9 +43,9 @@ def simnet(capsys, monkeypatch):
     (["run", "cobahh", "--duration", "-1s"], "--duration must be positive"),
     (["run", "cobahh", "--duration", "5mV"], "is not a time"),
     (["run", "cobahh", "--duration", "ten"], "is not a time"),
-    (["run", "cobahh", "--mode", "sparse"], "unknown COBAHH mode 'sparse'"),
-    (["run", "cobahh", "--plasticity", "bcm"], "unknown plasticity 'bcm'"),
-    (["run", "cobahh", "--precision", "half"], "unknown precision 'half'"),
+    (["run", "cobahh", "--mode", "sparse"], "Invalid value for '--mode': 'sparse' is not one of 'classic', 'benchmark'"),
+    (["run", "cobahh", "--plasticity", "bcm"], "Invalid value for '--plasticity': 'bcm' is not one of"),
+    (["run", "cobahh", "--precision", "half"], "Invalid value for '--precision': 'half' is not one of 'single', 'double'"),
     (["run", "cobahh", "--threads", "0"], "--threads must be at least 1"),
     (["run", "cobahh", "--backend", "cuda"], "backend cuda needs"),
     (["run", "cobahh", "--backend", "genn"], "backend genn needs"),
@@ -159,3 +159,11 @@ def test_ctrl_c_during_the_loop_leaves_no_file(tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["builds"]
+
+
+def test_shell_completion_offers_the_fixed_choices():
+    env = {**os.environ, "_SIMNET_COMPLETE": "bash_complete", "COMP_WORDS": "simnet run cobahh --precision ",
+           "COMP_CWORD": "4"}
+    done = subprocess.run(SIMNET, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["plain,single", "plain,double"]
