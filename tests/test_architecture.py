@@ -25,6 +25,7 @@ STAGE_OF = {
     "simnet.errors": "base",
     "simnet.progress": "base",
     "simnet.version": "base",
+    "simnet._version": "base",  # written by setuptools-scm at build time
     "simnet.units": "base",
     "simnet.atomicfile": "base",
     "simnet.reference": "base",
