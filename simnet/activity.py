@@ -105,9 +105,11 @@ def reference_synchrony(n_scaling: Optional[float], k_scaling: Optional[float]) 
 
 
 def column_regime(record, discard_s: float = dynamics.DEFAULT_DISCARD_MS / 1e3) -> Optional[dict]:
-    """The asynchronous-irregular test on one run of the column; None for other models or without spikes."""
-    if record.model != fidelity_table.MODEL_NAME or not record.spike_trains:
+    """The asynchronous-irregular test on one run of the column; None for other models."""
+    if record.model != fidelity_table.MODEL_NAME:
         return None
+    if not record.spike_trains:
+        return {"asynchronous_irregular": None, "reason": "the run kept no spike trains (run it with --record-spikes)"}
     loop_start, loop_stop = record.loop_window_ms
     start = max(loop_start, discard_s * 1e3)
     if start >= loop_stop:

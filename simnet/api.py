@@ -207,11 +207,12 @@ class Extrapolation:
                 "figures": [str(f) for f in self.figures]}
 
 
-def extrapolate(records: Sequence[Union[RunRecord, PathLike]], *, neurons: Sequence[float] = (1.3e9, 1.3e10),
+def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, PathLike]]], *, neurons: Sequence[float] = (1.3e9, 1.3e10),
                 years: float = 15.0, synapses_per_neuron: Sequence[float] = (1000.0, 7000.0), target_wall="1y",
                 usd_per_kwh: Optional[float] = None, scaling: Optional[PathLike] = None,
                 figures_dir: Optional[PathLike] = None, min_delay=None) -> Extrapolation:
-    """Project measured runs to ``neurons`` for ``years`` of biological time (:mod:`simnet.projection`).
+    """Project measured runs (one record or path, or several) to ``neurons`` for ``years`` of biological time
+    (:mod:`simnet.projection`).
 
     ``scaling`` is a sweep or bench summary: the loop time's exponent against neurons is fitted to it and used
     beside the linear assumption. ``figures_dir`` receives the ladder figure (and the scaling fit, and the
@@ -224,6 +225,8 @@ def extrapolate(records: Sequence[Union[RunRecord, PathLike]], *, neurons: Seque
     from simnet.projection.fits import choose_fit, scaling_fits, scaling_series
     from simnet.reference import read_table
 
+    if isinstance(records, (RunRecord, str, Path)):
+        records = [records]
     price = {} if usd_per_kwh is None else {"usd_per_kwh": usd_per_kwh, "price_source": "given by the user"}
     try:
         assumptions = ex.Assumptions(neurons=tuple(neurons), bio_seconds=years * SECONDS_PER_YEAR,

@@ -347,7 +347,10 @@ def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[P
             t_ms, rate_hz = record.rates[name]
             if len(t_ms) > 1:
                 per_bin = max(1, int(round(RATE_SMOOTHING_MS / (t_ms[1] - t_ms[0]))))
-                rate_hz = np.convolve(rate_hz, np.ones(per_bin) / per_bin, mode="same")
+                window = np.ones(per_bin)
+                # divided by the bins each window covers, so that the first and last bins are not pulled to 0
+                rate_hz = np.convolve(rate_hz, window, mode="same") / np.convolve(np.ones(len(rate_hz)), window,
+                                                                                    mode="same")
             ax.plot(t_ms, rate_hz, color=colours[name], linewidth=0.9, label=name)
         ax.set_ylabel(f"rate, Hz ({RATE_SMOOTHING_MS:g} ms boxcar)" if per_bin else "rate, Hz", fontsize="small")
         ax.set_xlabel("time, ms" + (f" (after a {record.pre_run_s * 1e3:g} ms pre-run)" if record.pre_run_s else ""))
