@@ -100,7 +100,8 @@ def reference_synchrony(n_scaling: Optional[float], k_scaling: Optional[float]) 
     same = [row for row in rows if n_scaling is not None and k_scaling is not None
             and float(row["n_scaling"]) == n_scaling and float(row["k_scaling"]) == k_scaling]
     row = same[0] if same else max(rows, key=lambda r: float(r["n_scaling"]))
-    return {"mean_synchrony": float(row["mean_synchrony"]), "n_scaling": float(row["n_scaling"]),
+    return {"mean_synchrony": float(row["mean_synchrony"]), "window_ms": float(row["window_ms"]),
+            "n_scaling": float(row["n_scaling"]),
             "k_scaling": float(row["k_scaling"]), "same_scale": bool(same), "source": row["source"]}
 
 
@@ -126,6 +127,13 @@ def column_regime(record, discard_s: float = dynamics.DEFAULT_DISCARD_MS / 1e3) 
     scale = "this scale" if reference["same_scale"] else (
         f"n = {reference['n_scaling']:g}, k = {reference['k_scaling']:g} (none is committed for this run's scale; "
         "synchrony grows with the neurons sampled, so compare with care)")
-    return {**verdict, "mean_synchrony": row["mean_synchrony"], "window_ms": [start, loop_stop],
-            "reference_synchrony": reference["mean_synchrony"],
-            "reference": f"the reference level (lif_exp) at {scale}: {reference['source']}"}
+    result = {**verdict, "mean_synchrony": row["mean_synchrony"], "window_ms": [start, loop_stop],
+              "reference_synchrony": reference["mean_synchrony"],
+              "reference": f"the reference level (lif_exp) at {scale}: {reference['source']}"}
+    if loop_stop - start < reference["window_ms"]:
+        # ISI CVs from a short window are biased low (long intervals do not fit), so no verdict
+        result["asynchronous_irregular"] = None
+        result["reason"] = (f"the window after the {discard_s * 1e3:g} ms transient, {loop_stop - start:g} ms, is "
+                            f"shorter than the reference's {reference['window_ms']:g} ms (ISI CVs from a short window "
+                            f"are biased low): run at least {(start + reference['window_ms']) / 1e3:g} s")
+    return result

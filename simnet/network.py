@@ -1,11 +1,10 @@
 """ModelSpec -> Brian2 objects, and the activity counts read back from them after a run.
 
-A network made by user code (:class:`simnet.usernet.UserNetwork`) is built by that code instead; :func:`adopt`
-adds simnet's monitors beside it and :func:`describe` reads its description back from the objects, so that the
-rest of a run treats it as any model. This is the only module that creates Brian2 groups, synapses and monitors
-for simnet. It works the same in runtime and
-standalone modes: the active Brian2 device (set by a :mod:`simnet.backends` session) decides whether the calls
-execute now or are recorded into a generated program. ``mark`` is called between construction steps so the
+This is the only module that creates Brian2 groups, synapses and monitors for simnet. A network made by user
+code (:class:`simnet.usernet.UserNetwork`) is built by that code instead: :func:`adopt` adds simnet's monitors
+beside its objects and :func:`describe` reads its description back from them, so that the rest of a run treats
+it as any model. It works the same in runtime and standalone modes: the active Brian2 device (set by a
+:mod:`simnet.backends` session) decides whether the calls execute now or are recorded into a generated program. ``mark`` is called between construction steps so the
 session can time them (in standalone mode, inside the generated program).
 """
 from __future__ import annotations
@@ -154,6 +153,10 @@ def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[
                  "piece) is reported as synapse creation")
     spec = describe(objects, user)
     groups = {pop.name: _object_named(objects, pop.name) for pop in spec.populations}
+    inputs_as_neurons = [name for name, group in groups.items() if not isinstance(group, brian2.NeuronGroup)]
+    if inputs_as_neurons:
+        notes.append(f"spike sources that are not NeuronGroups ({', '.join(inputs_as_neurons)}) are populations "
+                     "too: their neurons count in every per-neuron figure")
     views = {name: groups[owner] if name == owner else groups[owner][start:stop]
              for name, (owner, start, stop) in spec.slices().items()}
     synapses = {proj.name: _object_named(objects, proj.name) for proj in spec.projections}

@@ -8,6 +8,7 @@ file beside the target and then renamed into place, so an interrupted run never 
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -323,6 +324,7 @@ def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[P
     try:
         if has_spikes:
             ax, row, ticks = axes[0], 0, []
+            shown_spikes = sum(len(times) for times, _ in record.spike_trains.values()) * fraction
             for name in populations:
                 train = record.spikes(name)
                 shown = max(1, int(math.ceil(train.size * fraction))) if train.size else 0
@@ -330,8 +332,8 @@ def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[P
                 # top to bottom in the model's order: the first population gets the highest rows
                 rows = total * fraction - row - train.node_ids[keep].astype(float)
                 # rasterised inside the SVG too: a vector dot per spike makes files of many megabytes
-                ax.scatter(train.times_ms[keep], rows, s=0.8, marker=".", linewidths=0, color=colours[name],
-                           rasterized=True)
+                ax.scatter(train.times_ms[keep], rows, s=0.8 if shown_spikes > 50_000 else 3.0, marker=".",
+                           linewidths=0, color=colours[name], rasterized=True)
                 ticks.append((total * fraction - row - shown / 2, name))
                 row += shown
             ax.set_yticks([y for y, _ in ticks])
@@ -358,7 +360,7 @@ def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[P
         ax.legend(fontsize="x-small", ncol=min(4, len(populations)), loc="upper right")
         ax.grid(True, alpha=0.3)
         machine = record.provenance.get("machine", {})
-        fig.suptitle(title or f"{record.description}\n{record.backend.get('name')} backend on "
+        fig.suptitle(title or textwrap.fill(record.description, 100) + f"\n{record.backend.get('name')} backend on "
                      f"{machine.get('cpu_model') or 'an unknown CPU'}, seed {record.provenance.get('seed')}",
                      fontsize="small")
         fig.tight_layout()

@@ -65,7 +65,8 @@ def _regime_text(regime: dict) -> str:
     if regime.get("mean_synchrony") is None and regime.get("reason"):
         return f"not judged: {regime['reason']}"
     verdict = {True: "asynchronous-irregular", False: "NOT asynchronous-irregular",
-               None: "not judged (a statistic is missing)"}[regime.get("asynchronous_irregular")]
+               None: f"not judged ({regime.get('reason') or 'a statistic is missing'})"}[
+        regime.get("asynchronous_irregular")]
     synchrony = regime.get("mean_synchrony")
     cv = regime.get("mean_cv_isi")
     start, stop = regime["window_ms"]

@@ -97,3 +97,37 @@ def test_compare_gives_ratios_and_fails_above_a_loop_regression(two_runs, capsys
     status, _, err = run_cli(capsys, "compare", a, b, "--fail-above", "0")
     assert status == 2 and "--fail-above must be a positive ratio" in err
     assert "B / A" in run_cli(capsys, "compare", a, b)[1]
+
+
+def poisson_column(duration_s, synchronous=False, seed=0):
+    """A stand-in column record: eight populations of 100 neurons firing at 5 Hz, independently or together."""
+    rng = np.random.default_rng(seed)
+    populations = ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]
+    trains, counts = {}, {}
+    for name in populations:
+        if synchronous:  # every neuron fires at the same moments
+            events = np.sort(rng.uniform(0, duration_s * 1e3, int(5 * duration_s)))
+            times, ids = np.repeat(events, 100), np.tile(np.arange(100), len(events))
+        else:
+            n = rng.poisson(5 * duration_s * 100)
+            times, ids = rng.uniform(0, duration_s * 1e3, n), rng.integers(0, 100, n)
+        order = np.argsort(times, kind="stable")
+        trains[name] = (times[order], ids[order].astype(np.uint64))
+        counts[name] = {"size": 100, "spikes": len(times), "part_of": ""}
+    parameters = {"n_scaling": {"value": 0.1}, "k_scaling": {"value": 0.1}}
+    return RunRecord(model="microcircuit", description="", parameters=parameters, backend={}, provenance={},
+                     duration_s=duration_s, dt_s=1e-4, counts={"populations": counts}, spike_trains=trains,
+                     populations=populations)
+
+
+def test_the_regime_needs_the_references_window_and_tells_independent_from_synchronous_firing():
+    short = activity.column_regime(poisson_column(1.0))
+    assert short["asynchronous_irregular"] is None and "shorter than the reference's 1000 ms" in short["reason"]
+    independent = activity.column_regime(poisson_column(1.5))
+    assert independent["asynchronous_irregular"] is True and independent["mean_synchrony"] < 2
+    assert "at this scale" in independent["reference"]
+    together = activity.column_regime(poisson_column(1.5, synchronous=True))
+    assert together["asynchronous_irregular"] is False and together["mean_synchrony"] > 10
+    no_spikes = poisson_column(1.5)
+    no_spikes.spike_trains = {}
+    assert "kept no spike trains" in activity.column_regime(no_spikes)["reason"]
