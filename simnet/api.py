@@ -74,9 +74,9 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     that builds and returns them (any backend), or a ``brian2.Network`` / objects already made (runtime backend
     only); ``namespace`` holds the names their equations use, where the objects do not carry them (a script's
     globals, and a function's when it returns ``locals()``, are used by themselves). The user's objects are run
-    as they are; simnet adds its own monitors beside them and measures
-    phases, counted FLOPs per code object, activity, memory and energy as for its own models
-    (``record.cost``). See :mod:`simnet.usernet` for what the code may and may not do.
+    as they are; simnet adds its own monitors beside them and measures phases, counted FLOPs per code object,
+    activity, memory and energy as for its own models (``record.cost``). See :mod:`simnet.usernet` for what the
+    code may and may not do.
     """
     from simnet import usernet
     from simnet.sessions import RunSettings
@@ -207,7 +207,8 @@ class Extrapolation:
                 "figures": [str(f) for f in self.figures]}
 
 
-def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, PathLike]]], *, neurons: Sequence[float] = (1.3e9, 1.3e10),
+def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, PathLike]]], *,
+                neurons: Sequence[float] = (1.3e9, 1.3e10),
                 years: float = 15.0, synapses_per_neuron: Sequence[float] = (1000.0, 7000.0), target_wall="1y",
                 usd_per_kwh: Optional[float] = None, scaling: Optional[PathLike] = None,
                 figures_dir: Optional[PathLike] = None, min_delay=None) -> Extrapolation:

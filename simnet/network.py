@@ -1,11 +1,11 @@
 """ModelSpec -> Brian2 objects, and the activity counts read back from them after a run.
 
-This is the only module that creates Brian2 groups, synapses and monitors for simnet. A network made by user
-code (:class:`simnet.usernet.UserNetwork`) is built by that code instead: :func:`adopt` adds simnet's monitors
-beside its objects and :func:`describe` reads its description back from them, so that the rest of a run treats
-it as any model. It works the same in runtime and standalone modes: the active Brian2 device (set by a
-:mod:`simnet.backends` session) decides whether the calls execute now or are recorded into a generated program. ``mark`` is called between construction steps so the
-session can time them (in standalone mode, inside the generated program).
+This is the only module that creates Brian2 groups, synapses and monitors for simnet. A network made by user code
+(:class:`simnet.usernet.UserNetwork`) is built by that code instead: :func:`adopt` adds simnet's monitors beside
+its objects and :func:`describe` reads its description back from them, so that the rest of a run treats it as any
+model. It works the same in runtime and standalone modes: the active Brian2 device (set by a :mod:`simnet.backends`
+session) decides whether the calls execute now or are recorded into a generated program. ``mark`` is called between
+construction steps so the session can time them (in standalone mode, inside the generated program).
 """
 from __future__ import annotations
 

@@ -93,11 +93,12 @@ def from_python(network_or_builder: Any, namespace: Optional[dict] = None) -> Us
                      **(namespace or {})}
             return collect(_as_objects(made), f"{name}()"), names
 
-        return UserNetwork(name=_identifier(name), build=build,
-                           source=CodeSource(f"{getattr(builder, '__module__', '?')}.{getattr(builder, '__qualname__', name)}"),
+        where = f"{getattr(builder, '__module__', '?')}.{getattr(builder, '__qualname__', name)}"
+        return UserNetwork(name=_identifier(name), build=build, source=CodeSource(where),
                            description=f"Brian2 network built by {name}()")
     objects = collect(_as_objects(network_or_builder), "the objects given")
-    return UserNetwork(name="network", build=lambda: (objects, dict(namespace or {})), source=CodeSource("Brian2 objects given from Python"),
+    return UserNetwork(name="network", build=lambda: (objects, dict(namespace or {})),
+                       source=CodeSource("Brian2 objects given from Python"),
                        description="Brian2 network given as objects", prebuilt=True,
                        dt_s=float(brian2.defaultclock.dt))
 

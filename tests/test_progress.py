@@ -2,6 +2,7 @@
 import io
 import logging
 import os
+import select
 import time
 
 from simnet.progress import Progress
@@ -25,7 +26,10 @@ def test_a_terminal_sees_the_phase_its_elapsed_time_and_its_duration(monkeypatch
         os.dup2(os.open(os.devnull, os.O_WRONLY), tty)  # as Brian2 does to descriptor 2 while make runs
         time.sleep(0.3)
     progress.close()
-    text = os.read(main, 4096).decode()
+    chunks = []
+    while select.select([main], [], [], 0.5)[0]:  # everything written, however the terminal hands it over
+        chunks.append(os.read(main, 4096))
+    text = b"".join(chunks).decode()
     assert "simnet: compiling ..." in text and " s" in text and "simnet: compiling: 0." in text
     os.close(main)
 

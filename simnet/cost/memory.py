@@ -72,19 +72,22 @@ def _owned_arrays(obj) -> list[tuple[str, object, str]]:
     from brian2.core.variables import ArrayVariable
     seen: set[int] = set()
     arrays = []
-    sources = [("", obj.variables)]
-    # Synaptic delays live in the pathway's variables (owned by the Synapses object).
+    sources = [obj.variables]
+    # Synaptic delays live in the pathway's variables (owned by the Synapses object); brian2 2.11 also lists them
+    # among the Synapses' own variables, so each is named after its pathway wherever it is met first.
+    delay_names = {}
     for pathway in getattr(obj, "_pathways", []):
-        sources.append((pathway.name + ".", pathway.variables))
-    for prefix, variables in sources:
+        sources.append(pathway.variables)
+        if "delay" in pathway.variables:
+            delay_names[id(pathway.variables["delay"])] = f"{pathway.name}.delay"
+    for variables in sources:
         for name, var in variables.items():
             if not isinstance(var, ArrayVariable) or id(var) in seen:
                 continue
             if _owner_name(var) != obj.name:
                 continue
             seen.add(id(var))
-            arrays.append((prefix + name if prefix and name == "delay" else name, var,
-                           variables.indices[name]))
+            arrays.append((delay_names.get(id(var), name), var, variables.indices[name]))
     return arrays
 
 
