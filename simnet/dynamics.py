@@ -1,7 +1,7 @@
 """Spike-train statistics of a population: rates, irregularity, correlation, synchrony, and distances between runs.
 
 Pure functions on spike trains (numpy and scipy only; no Brian2, no files). A population's spikes are given as
-they are stored in a run record (:attr:`simnet.results.RunRecord.spikes`): spike times in ms and
+they are stored in a run record (:meth:`simnet.record.RunRecord.spikes`): spike times in ms and
 population-local node ids ``0 .. n_neurons - 1``, plus the population size (silent neurons leave no spikes, so
 the size cannot be read from the spikes). Every statistic is computed over an analysis window
 ``[t_start_ms, t_stop_ms)``; by default the first :data:`DEFAULT_DISCARD_MS` of a run are discarded as the
