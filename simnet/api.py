@@ -293,7 +293,8 @@ def _model_projection(record: RunRecord, label: str, assumptions, min_delay, don
     network = Network(label=label, neurons=float(record.n_neurons), synapses=synapses,
                       mean_rate_hz=record.n_spikes / record.n_neurons / record.duration_s, dt_s=record.dt_s,
                       min_delay_s=min_delay_s,
-                      costs=element_costs(record.cost, record.counts, record.model, f"counted by simnet from {label}"),
+                      costs=element_costs(record.cost_detail, record.counts, record.model,
+                                          f"counted by simnet from {label}"),
                       plastic_synapses=float(plastic), precision=record.backend.get("precision", "double"))
     machines = [Machine.from_row(row) for row in read_table("hardware.csv").rows
                 if row.get("projection_role") == "cluster"]

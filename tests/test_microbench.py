@@ -52,7 +52,7 @@ def test_a_run_on_an_unknown_cpu_gets_a_measured_peak(monkeypatch):
                    "cpu_family": None, "cpu_model_id": None}
     monkeypatch.setattr(simulate, "describe_machine", lambda: unknown_cpu)
     record = simnet.run("cobahh", neurons=100, duration="5ms", backend="runtime", progress=False)
-    peak = record.cost["peak"]
+    peak = record.cost_detail["peak"]
     assert peak["flops_per_s"] > 0 and peak["measured_flops_per_s"] == peak["flops_per_s"]
     assert peak["source"].startswith("measured peak: FMA micro-benchmark") and "1 thread(s)" in peak["source"]
-    assert record.cost["peak_equivalent"]["peak_equivalent_flops"] > 0
+    assert record.cost_detail["peak_equivalent"]["peak_equivalent_flops"] > 0

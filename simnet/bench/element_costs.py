@@ -39,7 +39,7 @@ def count(name: str):
     finally:
         backends.BACKENDS["runtime"] = saved
     text = ", ".join(f"{k}={v}" for k, v in options.items())
-    return element_costs(record.cost, record.counts, name,
+    return element_costs(record.cost_detail, record.counts, name,
                          f"counted by simnet {simnet.__version__} (Brian2 {record.provenance['packages']['brian2']}) "
                          f"from {model} ({text}), python -m simnet.bench.element_costs")
 
