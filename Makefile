@@ -2,6 +2,8 @@
 #   make run        creates .venv, installs simnet, runs the main job on the CPU
 #   make test       creates/uses the same .venv (with test dependencies) and runs the whole test suite (CI)
 #   make test-fast  the same suite without the tests marked slow (compiling C++ projects), for day-to-day work
+#   make test-genn  a second environment with Brian2GeNN (brian2 2.5.4) and GeNN 4.9.0 from ../shared/vendor:
+#                   the GeNN tests on GeNN's CPU backend, and the fast suite on brian2 2.5.4 (CI runs it too)
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +11,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.simnet-core
 DEV_STAMP := $(VENV)/.simnet-dev
 
-.PHONY: run test test-fast clean
+.PHONY: run test test-fast test-genn clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +40,30 @@ test: $(DEV_STAMP)
 test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# Brian2GeNN's environment: Brian2GeNN 1.7 needs brian2 2.5.x (and numpy 1.26, sympy 1.12, setuptools < 82).
+GENN_VENV := .venv-genn
+GENN_STAMP := $(GENN_VENV)/.simnet-genn
+# GeNN is on no package index: the released 4.9.0 tarball, kept outside the repository, extracted into an ignored
+# folder (GeNN builds its libraries into its own tree on first use, so the tree must be writable).
+GENN_TARBALL ?= $(firstword $(wildcard ../shared/vendor/genn-4.9.0.tar.gz ../../shared/vendor/genn-4.9.0.tar.gz) \
+                             ../shared/vendor/genn-4.9.0.tar.gz)
+GENN_SHA256 := 887101ed95feffdc9bfa2f9dfa749e8544a562bb2c4cf99eb286c95dfdede7cb
+GENN_DIR := .genn/genn-4.9.0
+
+$(GENN_STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(GENN_VENV)
+	$(GENN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GENN_VENV)/bin/python -m pip install --quiet -e '.[genn,dev]'
+	touch $@
+
+$(GENN_DIR)/.extracted:
+	@test -f "$(GENN_TARBALL)" || { echo "make test-genn: no GeNN 4.9.0 tarball at $(GENN_TARBALL) (set GENN_TARBALL)" >&2; exit 2; }
+	echo "$(GENN_SHA256)  $(GENN_TARBALL)" | sha256sum --check --quiet
+	rm -rf $(GENN_DIR) && mkdir -p .genn && tar -xzf "$(GENN_TARBALL)" -C .genn
+	touch $@
+
+test-genn: $(GENN_STAMP) $(GENN_DIR)/.extracted
+	GENN_PATH=$(abspath $(GENN_DIR)) $(GENN_VENV)/bin/python -m pytest -q -m "needs_genn or not slow"
+
 clean:
-	rm -rf $(VENV) runs figures .pytest_cache
+	rm -rf $(VENV) $(GENN_VENV) .genn runs figures .pytest_cache

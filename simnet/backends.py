@@ -36,7 +36,8 @@ import brian2
 
 from simnet.build_cache import project_name
 from simnet.errors import UsageError
-from simnet.sessions import PRECISIONS, RunSettings, RuntimeSession, Session, SessionContext, StandaloneSession
+from simnet.sessions import (PRECISIONS, GennSession, RunSettings, RuntimeSession, Session, SessionContext,
+                             StandaloneSession)
 from simnet.spec import ModelSpec
 from simnet.usernet import UserNetwork
 from simnet.system import nvcc_path, nvidia_gpu_names, package_version
@@ -195,6 +196,8 @@ class GennBackend(Backend):
 
     def __init__(self, use_gpu: bool = True):
         self.use_gpu = use_gpu
+        #: The GeNN tree found by availability() (None before it is asked).
+        self.genn_path: Optional[str] = None
         self.name = "genn" if use_gpu else "genn-cpu"
         if not use_gpu:
             self.summary = "Brian2GeNN with GeNN's single-threaded CPU backend"
@@ -211,9 +214,10 @@ class GennBackend(Backend):
         if not brian2.__version__.startswith("2.5."):
             return Availability(False, f"backend {self.name} needs brian2 2.5.x (Brian2GeNN 1.7), "
                                        f"this environment has {brian2.__version__}")
-        genn_path = os.environ.get("GENN_PATH")
+        self.genn_path = genn_path = _genn_path()
         if not genn_path or not Path(genn_path).is_dir():
-            return Availability(False, f"backend {self.name} needs a GeNN 4.x source tree: set GENN_PATH to it")
+            return Availability(False, f"backend {self.name} needs a GeNN 4.x source tree: set GENN_PATH (or "
+                                       "Brian's preference devices.genn.path) to it")
         return Availability(True)
 
     def package_versions(self):
@@ -221,6 +225,9 @@ class GennBackend(Backend):
 
     def describe(self, settings):
         return {**super().describe(settings), "use_gpu": self.use_gpu}
+
+    def threads_used(self, settings):
+        return None if self.use_gpu else 1  # GeNN's CPU backend is single-threaded
 
     def supports(self, features):
         # Brian2GeNN 1.7's documented exclusions (docs_sphinx/introduction/exclusions.rst) and what its device
@@ -244,7 +251,24 @@ class GennBackend(Backend):
     def _open(self, settings, project):
         import brian2genn  # noqa: F401  (registers the genn device)
 
-        return StandaloneSession(settings, "genn", {"use_GPU": self.use_gpu}, project, self.build_reuse_refusal)
+        # The tree availability() found (session() asks it first): the session has just reset Brian's
+        # preferences to their defaults, which clears a devices.genn.path set before it.
+        brian2.prefs.devices.genn.path = self.genn_path
+        return GennSession(settings, self.use_gpu, project, self.build_reuse_refusal)
+
+
+def _genn_path() -> Optional[str]:
+    """The GeNN tree Brian2GeNN builds with, looked for as it does (``GeNNDevice.compile_source``): Brian's
+    preference ``devices.genn.path``, else ``GENN_PATH``, else the tree whose ``bin`` holds ``genn-buildmodel.sh``
+    on PATH. (The preference can only be set from Python, after importing brian2genn: Brian refuses a preference
+    file that names it, since it validates the files before Brian2GeNN registers its preferences.)"""
+    import brian2genn  # noqa: F401  (registers the devices.genn preferences)
+
+    genn_path = brian2.prefs["devices.genn.path"] or os.environ.get("GENN_PATH")
+    if not genn_path:
+        buildmodel = shutil.which("genn-buildmodel.sh")
+        genn_path = str(Path(buildmodel).resolve().parent.parent) if buildmodel else None
+    return genn_path
 
 
 #: Registry: name -> factory.

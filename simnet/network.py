@@ -9,6 +9,7 @@ construction steps so the session can time them (in standalone mode, inside the 
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -60,11 +61,12 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
     if spec.dt is not None:
         brian2.defaultclock.dt = spec.dt
     notes = []
-    try:
+    if _device_takes_seed():
         brian2.seed(seed)
-    except NotImplementedError:  # Brian2GeNN 1.7's device refuses a seed for its own generator
-        notes.append(f"this device takes no seed: its random draws (initial values, Poisson input) are not "
-                     f"reproducible; simnet's own draws (fixed-number and listed connections) used seed {seed}")
+    else:
+        notes.append(f"this device takes no seed: its random draws (initial values, probabilistic connections, "
+                     f"Poisson input) are not reproducible; simnet's own draws (fixed-number and listed "
+                     f"connections) used seed {seed}")
     rng = np.random.default_rng(seed)
 
     groups = {}
@@ -141,9 +143,9 @@ def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[
     if user.dt_s is not None:
         brian2.defaultclock.dt = user.dt_s * brian2.second
     notes = []
-    try:
+    if _device_takes_seed():
         brian2.seed(seed)
-    except NotImplementedError:
+    else:
         notes.append("this device takes no seed: the random draws of the network's code are not reproducible")
     mark(SYNAPSES_START)
     objects, namespace = user.build()
@@ -225,6 +227,16 @@ def _is_plastic(syn: brian2.Synapses, pathways: dict) -> bool:
             if target in own and target not in ("lastupdate",):
                 return True
     return False
+
+
+def _device_takes_seed() -> bool:
+    """Whether the active device can seed its random numbers.
+
+    Brian2GeNN 1.7's device accepts ``brian2.seed`` and refuses it only later, when it builds the project
+    (``NotImplementedError`` from ``GeNNDevice.make_main_lines``), so it has to be asked before seeding.
+    """
+    genn = sys.modules.get("brian2genn.device")  # imported by the genn backends' sessions, never here
+    return genn is None or not isinstance(brian2.get_device(), genn.GeNNDevice)
 
 
 def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator) -> dict:

@@ -230,6 +230,8 @@ def cost_table(record: RunRecord) -> dict[str, Any]:
         "counted_flops_per_neuron_per_bio_s_by_category": fl["flops_per_neuron_per_bio_s_by_category"],
         "flops_per_synaptic_event": fl["flops_per_synaptic_event"],
         "dense_flops_per_neuron_per_bio_s": fl["dense_flops_per_neuron_per_bio_s"],
+        "executed_flops_per_neuron_per_bio_s": (fl.get("as_executed") or {}).get("flops_per_neuron_per_bio_s"),
+        "executed_flops_note": (fl.get("as_executed") or {}).get("note"),
         "peak_equivalent_flops_per_neuron_per_bio_s": peak_eq.get("peak_equivalent_flops_per_neuron_per_bio_s"),
         "peak_source": cost["peak"].get("source") or cost["peak"].get("note"),
         # a measured peak (simnet.microbench) beside the tabulated one, where both are known

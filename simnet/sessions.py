@@ -13,10 +13,12 @@ import gc
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -163,8 +165,10 @@ class RuntimeSession(Session):
     def __init__(self, settings: RunSettings, target: str):
         super().__init__(settings)
         brian2.prefs.codegen.target = target
-        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete.
-        brian2.prefs.core.stop_on_keyboard_interrupt = False
+        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete. (brian2 < 2.6
+        # has no such preference: there a KeyboardInterrupt always propagates out of the run.)
+        if "core.stop_on_keyboard_interrupt" in brian2.prefs:
+            brian2.prefs.core.stop_on_keyboard_interrupt = False
         self.clock = phases.PythonMarks()
 
     def mark(self, name: str) -> None:
@@ -292,6 +296,19 @@ class StandaloneSession(Session):
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
                 namespace=dict(namespace or {}))
         self.mark(phases.LOOP_END)
+        self._build_and_run()
+        marks = phases.read_standalone_marks(self.directory)
+        if not marks:
+            self.notes.append("the generated program wrote no phase marks")
+        self.timings.update(phases.phase_durations(marks))
+        if phases.LOOP_START in marks and phases.LOOP_END in marks:
+            self.loop_window_monotonic = (marks[phases.LOOP_START], marks[phases.LOOP_END])
+        if pre_run is None or float(pre_run) <= 0:
+            self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
+        _check_completed()
+
+    def _build_and_run(self) -> None:
+        """Generate, compile and run the project; record code_generation_s, compile_s and run_binary_s."""
         started = time.perf_counter()
         if self._releases_set_up_arrays:
             with self.progress.phase("generating code and compiling"):
@@ -299,7 +316,8 @@ class StandaloneSession(Session):
                                     **self.build_args)
             _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
             with self.progress.phase("running the program", ticking=False):
-                brian2.device.run(directory=str(self.directory), with_output=True, run_args=None)
+                # run_args: an empty list, not None (brian2 2.5's run concatenates it to the command as it is)
+                brian2.device.run(directory=str(self.directory), with_output=True, run_args=[])
         else:
             with self.progress.phase("generating code, compiling and running the program", ticking=False):
                 brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
@@ -315,15 +333,6 @@ class StandaloneSession(Session):
         else:
             self.timings["build_and_run_s"] = build_wall
             self.notes.append("this device does not report compile and run times separately")
-        marks = phases.read_standalone_marks(self.directory)
-        if not marks:
-            self.notes.append("the generated program wrote no phase marks")
-        self.timings.update(phases.phase_durations(marks))
-        if phases.LOOP_START in marks and phases.LOOP_END in marks:
-            self.loop_window_monotonic = (marks[phases.LOOP_START], marks[phases.LOOP_END])
-        if pre_run is None or float(pre_run) <= 0:
-            self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
-        _check_completed()
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -331,6 +340,75 @@ class StandaloneSession(Session):
             self._lock_fd = None
         elif not self.settings.keep_build:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class GennSession(StandaloneSession):
+    """A run on Brian2GeNN 1.7's ``genn`` device (GeNN 4.x), which differs from the other standalone devices:
+
+    * Its ``main.cpp`` runs the code of the "main" slot (synapse creation and initial values, recorded in Brian2's
+      order) before it converts the synapses and state to GeNN's structures and calls GeNN's run, so marks
+      placed there after the run call would enclose nothing. The end of initialisation and the loop are marked
+      in the ``before_network_run`` / ``after_network_run`` slots instead; initialisation then includes the
+      conversion.
+    * GeNN's model generator, run while the project compiles, executes the same set-up code, marks included,
+      in the same directory: the marks file is emptied before the program runs.
+    * It sets ``run_statement_used`` at the end of ``network_run`` and, when it builds, refuses every code
+      object while it is set: it expects to build inside the run (``build_on_run=True``).
+    * The single-threaded CPU backend compiles GeNN's generated simulation code with GeNN's compiler flags,
+      which have no optimisation unless GeNN's ``optimizeCode`` preference is set; Brian2GeNN never sets it.
+    """
+
+    #: Marks that belong around GeNN's run call rather than in the "main" slot.
+    _NETWORK_RUN_SLOTS = {phases.INIT_END: "before_network_run", phases.LOOP_START: "before_network_run",
+                          phases.LOOP_END: "after_network_run"}
+
+    def __init__(self, settings: RunSettings, use_gpu: bool, project: Optional[str] = None,
+                 reuse_refusal: str = ""):
+        super().__init__(settings, "genn", {"use_GPU": use_gpu}, project, reuse_refusal)
+        self.use_gpu = use_gpu
+        self.notes.append("genn: state initialisation includes converting the synapses and state to GeNN's "
+                          "structures")
+        if not use_gpu:
+            # Code of the "before_start" slot also runs in GeNN's model definition, where GENN_PREFERENCES
+            # exists; BACKEND_NAMESPACE is defined only when that is compiled (not for main.cpp).
+            brian2.device.insert_code("before_start", "#ifdef BACKEND_NAMESPACE\n"
+                                                      "GENN_PREFERENCES.optimizeCode = true;\n#endif")
+            self.notes.append("genn-cpu: GeNN's generated simulation code compiled with GeNN's optimizeCode "
+                              "preference (-O3 -ffast-math), which Brian2GeNN leaves off")
+
+    def simulate(self, net, duration, pre_run) -> None:
+        # Brian2GeNN prints its progress with print(); simnet's stdout carries its own output (--json).
+        with redirect_stdout(sys.stderr):
+            super().simulate(net, duration, pre_run)
+
+    def mark(self, name: str) -> None:
+        slot = self._NETWORK_RUN_SLOTS.get(name)
+        if slot is None:
+            super().mark(name)
+        else:
+            brian2.device.insert_code(slot, phases.standalone_mark_code(name))
+
+    def _build_and_run(self) -> None:
+        # The device object itself: an attribute set through the brian2.device proxy would not reach it.
+        device = brian2.get_device()
+        device.run_statement_used = False
+        directory = str(self.directory)
+        started = time.perf_counter()
+        device.build(directory=directory, compile=False, run=False, use_GPU=self.use_gpu, with_output=True)
+        generated = time.perf_counter()
+        compiled = None
+        try:
+            device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
+            compiled = time.perf_counter()
+            (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)  # the model generator's marks
+            device.run(directory, self.use_gpu, True)
+        except subprocess.CalledProcessError as err:  # reported as Brian2GeNN's build reports it
+            stage = "compilation" if compiled is None else "run"
+            raise RuntimeError(f"Project {stage} failed (command {err.cmd} failed with error code "
+                               f"{err.returncode})") from None
+        self.timings["code_generation_s"] = generated - started
+        self.timings["compile_s"] = compiled - generated
+        self.timings["run_binary_s"] = time.perf_counter() - compiled
 
 
 def _release_static_arrays_code(names: list[str]) -> str:

@@ -15,10 +15,18 @@ def _has_gpu() -> bool:
         return False
 
 
+def _genn_cpu_usable() -> bool:
+    if importlib.util.find_spec("brian2genn") is None:
+        return False
+    from simnet.backends import GennBackend
+
+    return GennBackend(use_gpu=False).availability().usable
+
+
 def pytest_collection_modifyitems(config, items):
     skips = {
         "needs_gpu": (not _has_gpu(), "needs an NVIDIA GPU"),
-        "needs_genn": (importlib.util.find_spec("brian2genn") is None, "needs Brian2GeNN and GENN_PATH"),
+        "needs_genn": (not _genn_cpu_usable(), "needs Brian2GeNN (brian2 2.5.x) and a GeNN tree: make test-genn"),
         "needs_nest": (importlib.util.find_spec("nest") is None, "needs the NEST simulator"),
     }
     for item in items:

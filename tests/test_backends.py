@@ -308,3 +308,10 @@ def test_bench_runners_take_reuse_build():
     assert runner.reuse_build is True and runner.describe()["reuse_build"] is True
     with pytest.raises(UsageError, match="reuse_build must be true or false"):
         experiment(reuse_build="yes")
+
+
+def test_genn_cpu_counts_one_thread():
+    from simnet.backends import GennBackend
+
+    assert GennBackend(use_gpu=False).threads_used(RunSettings()) == 1  # GeNN's CPU backend is single-threaded
+    assert GennBackend(use_gpu=True).threads_used(RunSettings()) is None  # a GPU run: the GPU's peak

@@ -191,6 +191,25 @@ def test_loop_invariant_work_is_not_counted_per_element():
     assert _row(profile, "lio_vector").flops_per_element == 2
 
 
+def test_the_count_does_not_depend_on_the_devices_loop_invariant_preference():
+    """Brian2GeNN turns codegen.loop_invariant_optimisations off; the count is made with it on regardless."""
+    group = NeuronGroup(3, "v : 1", name="lip", namespace={"c": 2.0, "k": 0.5})
+    group.run_regularly("v = v + c*exp(k)", name="lip_constant")
+    net = Network(group)
+    net.run(0.3 * ms)
+    previous = prefs.codegen.loop_invariant_optimisations
+    prefs.codegen.loop_invariant_optimisations = False  # as Brian2GeNN's device sets it
+    try:
+        profile = count_network(net)
+        unoptimised = count_network(net, loop_invariant_optimisations=False)
+        assert prefs.codegen.loop_invariant_optimisations is False  # put back as it was
+    finally:
+        prefs.codegen.loop_invariant_optimisations = previous
+    assert profile.loop_invariant_optimisations and not unoptimised.loop_invariant_optimisations
+    assert _row(profile, "lip_constant").flops_per_element == 1  # v += hoisted c*exp(k)
+    assert _row(unoptimised, "lip_constant").flops_per_element == 10  # + 1, * 1, exp 8 per neuron
+
+
 def test_run_regularly_on_a_slower_clock_has_a_step_ratio():
     group = NeuronGroup(2, "v : 1", name="slow")
     group.run_regularly("v = v*0.5", dt=1 * ms, name="slow_rr")

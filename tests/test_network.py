@@ -100,10 +100,32 @@ def test_cpp_frees_the_set_up_arrays_only_after_the_network_has_its_values():
 def test_a_device_that_takes_no_seed_is_noted_in_the_record(monkeypatch):
     import brian2
 
-    def refuse(seed=None):
-        raise NotImplementedError("Setting a seed is currently not supported")
+    from simnet import network
 
+    def refuse(seed=None):
+        raise AssertionError("a device that takes no seed must not be seeded")
+
+    monkeypatch.setattr(network, "_device_takes_seed", lambda: False)
     monkeypatch.setattr(brian2, "seed", refuse)
     record = run(tiny_spec(()))
     assert record.n_spikes == 100
     assert any("takes no seed" in note for note in record.notes)
+
+
+def test_the_brian2genn_device_is_not_seeded(monkeypatch):
+    """Brian2GeNN 1.7 accepts brian2.seed() and refuses it only when it builds, so the device is asked first."""
+    import sys
+    import types
+
+    import brian2
+
+    from simnet import network
+
+    class GeNNDevice:  # stands in for brian2genn.device.GeNNDevice
+        pass
+
+    assert network._device_takes_seed()  # the runtime device is active
+    monkeypatch.setitem(sys.modules, "brian2genn.device", types.SimpleNamespace(GeNNDevice=GeNNDevice))
+    assert network._device_takes_seed()  # imported, but another device is active
+    monkeypatch.setattr(brian2, "get_device", GeNNDevice)
+    assert not network._device_takes_seed()

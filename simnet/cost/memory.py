@@ -51,7 +51,8 @@ def _array_bytes(var) -> tuple[int | None, int | None, str]:
     from brian2.core.variables import DynamicArrayVariable
     device = getattr(var, "device", None)
     if isinstance(var, DynamicArrayVariable) and device is not None and _is_standalone(device):
-        results_dir = getattr(device, "results_dir", None)
+        # brian2 2.5 has no results_dir; its file names are relative to the project directory ("results/...")
+        results_dir = getattr(device, "results_dir", None) or getattr(device, "project_dir", None)
         if getattr(device, "has_been_run", False) and results_dir:
             path = os.path.join(results_dir, device.get_array_filename(var))
             if os.path.exists(path):

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from brian2.codegen.translation import make_statements
 from brian2.core.functions import DEFAULT_FUNCTIONS
@@ -289,8 +290,26 @@ def _augment_variables(variables: Mapping[str, Any], statements: Sequence) -> Di
     return augmented
 
 
+# Brian2 memoises make_statements on its arguments, not on codegen.loop_invariant_optimisations, which decides the
+# hoisting: a result memoised while a device had the optimisation off (Brian2GeNN) would be returned whatever the
+# preference says when counting. The count calls the function itself.
+_make_statements = getattr(make_statements, "__wrapped__", make_statements)
+
+
+@contextmanager
+def _preference(name: str, value) -> Iterator[None]:
+    """Brian2's preference ``name`` set to ``value`` for the duration (make_statements reads it)."""
+    before = prefs[name]
+    prefs[name] = value
+    try:
+        yield
+    finally:
+        prefs[name] = before
+
+
 def count_code_object(
-    codeobj, abstract_code, costs: Mapping[str, Handler], binomial_params: Mapping[str, Tuple[int, float]]
+    codeobj, abstract_code, costs: Mapping[str, Handler], binomial_params: Mapping[str, Tuple[int, float]],
+    loop_invariant_optimisations: bool = True,
 ) -> CodeCount:
     """Count the abstract code of one code object (a CodeRunner's ``codeobj`` and ``abstract_code``).
 
@@ -304,6 +323,9 @@ def count_code_object(
         The operation table (:func:`simnet.cost.flops.ops.cost_table`).
     binomial_params : mapping
         Brian2 name of a BinomialFunction -> (n, p).
+    loop_invariant_optimisations : bool
+        Let Brian2 hoist work that depends on constants only out of the element loop, as its C++ and Cython code
+        generators do by default; off, every statement is counted per element, as Brian2GeNN generates it.
     """
     dtype = prefs["core.default_float_dtype"]
     statements: List[StatementCost] = []
@@ -313,7 +335,8 @@ def count_code_object(
             continue
         # The same call Brian2's code generators make (CodeGenerator.translate), so the split into scalar and
         # vector statements, and the hoisting, are Brian2's own.
-        scalar, vector = make_statements(block_code, codeobj.variables, dtype, optimise=True, blockname=block)
+        with _preference("codegen.loop_invariant_optimisations", loop_invariant_optimisations):
+            scalar, vector = _make_statements(block_code, codeobj.variables, dtype, optimise=True, blockname=block)
         variables = _augment_variables(codeobj.variables, list(scalar) + list(vector))
         context = OpContext(variables=variables, binomial_params=binomial_params)
         scalar_counter = _Counter(context, costs, cse=False)

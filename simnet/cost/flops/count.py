@@ -33,7 +33,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import brian2
-from brian2.core.preferences import prefs
 from brian2.core.variables import ArrayVariable
 from brian2.groups.group import CodeRunner
 from brian2.groups.neurongroup import Resetter, StateUpdater, Thresholder
@@ -196,7 +195,7 @@ class FlopProfile:
         The operation table used: name -> weight and its basis.
     brian2_version : str
     loop_invariant_optimisations : bool
-        Brian2's preference when counted (if off, nothing is hoisted).
+        Whether counted with Brian2's loop-invariant optimisation (if not, nothing is hoisted).
     """
 
     rows: List[CodeObjectCost]
@@ -296,10 +295,10 @@ class _RunnerCount:
     indices: Mapping[str, str]
 
 
-def _count_runner(runner, classified, costs, binomial_params) -> _RunnerCount:
+def _count_runner(runner, classified, costs, binomial_params, loop_invariant_optimisations) -> _RunnerCount:
     role, element, category, group = classified
     codeobj = runner.codeobj
-    counted = count_code_object(codeobj, runner.abstract_code, costs, binomial_params)
+    counted = count_code_object(codeobj, runner.abstract_code, costs, binomial_params, loop_invariant_optimisations)
     return _RunnerCount(runner, role, element, category, group, counted.statements, counted.hoisted,
                         codeobj.variables, codeobj.variable_indices)
 
@@ -434,7 +433,8 @@ def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOpe
     return rows, unknown
 
 
-def count_network(net: brian2.Network, extra_costs: ExtraCosts = None) -> FlopProfile:
+def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
+                  loop_invariant_optimisations: bool = True) -> FlopProfile:
     """Per-element FLOPs of every code object Brian2 generated for a network.
 
     Parameters
@@ -444,6 +444,11 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None) -> FlopPr
     extra_costs : mapping, optional
         Operation name -> fixed FLOPs or a handler, added to or replacing the entries of the operation table
         (e.g. for user-defined functions); see :mod:`simnet.cost.flops.ops`.
+    loop_invariant_optimisations : bool
+        Count with Brian2's loop-invariant optimisation (the default, whatever the device's code generation did):
+        the same model then counts the same on every backend, and work on constants alone (e.g.
+        ``exp(-dt/tau)``, which a compiler folds) is not charged per element. Brian2GeNN turns the optimisation
+        off for the code it generates; count with False to get what that code executes.
 
     Returns
     -------
@@ -497,7 +502,7 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None) -> FlopPr
                 )
             )
             continue
-        counts.append(_count_runner(obj, classified, costs, binomial_params))
+        counts.append(_count_runner(obj, classified, costs, binomial_params, loop_invariant_optimisations))
     if runners and not runners_with_code:
         raise UsageError("count_network needs the code Brian2 generates when it runs: call net.run(...) first")
     transmission = _transmission_variables(counts)
@@ -514,7 +519,7 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None) -> FlopPr
         skipped=skipped,
         weights={name: describe(handler) for name, handler in sorted(costs.items())},
         brian2_version=str(brian2.__version__),
-        loop_invariant_optimisations=bool(prefs["codegen.loop_invariant_optimisations"]),
+        loop_invariant_optimisations=bool(loop_invariant_optimisations),
     )
 
 

@@ -1,0 +1,125 @@
+"""The GeNN path on GeNN's single-threaded CPU backend (``genn-cpu``): it needs Brian2GeNN 1.7 (brian2 2.5.x) and a
+GeNN 4.x tree, so it runs in its own environment: ``make test-genn`` (which CI runs after ``make test``).
+
+Each run is compared with the same network on ``cpp``. GeNN takes no seed, so its draws (initial values, the
+probabilistic connections, the spikes) differ from cpp's: counts and rates are compared statistically, never
+spike by spike.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from simnet import api
+
+pytestmark = [pytest.mark.needs_genn]
+
+
+def _run(backend, seed=1, **options):
+    return api.run("cobahh", backend=backend, seed=seed, progress=False, threads=1 if backend == "cpp" else None,
+                   record_spikes=True, **options)
+
+
+def _per_neuron_rates(record):
+    times_ms, ids = record.spikes["neurons"]
+    n = record.counts["populations"]["neurons"]["size"]
+    return np.bincount(np.asarray(ids, dtype=np.int64), minlength=n) / record.duration_s
+
+
+@pytest.fixture(scope="module")
+def benchmark_runs():
+    """COBAHH in benchmark mode (zero weights: the neurons fire independently), 2,000 neurons, 0.3 s."""
+    options = dict(neurons=2000, mode="benchmark", duration="300ms")
+    return _run("genn-cpu", **options), _run("cpp", **options)
+
+
+@pytest.mark.slow
+def test_benchmark_mode_agrees_with_cpp_statistically(benchmark_runs):
+    genn, cpp = benchmark_runs
+    # p = 1000/N = 0.5 for each of N x N pairs, drawn independently: a binomial count on both devices
+    pairs, p = 2000 * 2000, 1000 / 2000
+    sd = math.sqrt(pairs * p * (1 - p))
+    for record in (genn, cpp):
+        assert abs(record.n_synapses - pairs * p) < 5 * sd, record.backend["name"]
+    # mean rates: the same distribution of independent neurons on both (Welch's z on per-neuron rates, 4 sigma)
+    a, b = _per_neuron_rates(genn), _per_neuron_rates(cpp)
+    standard_error = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert abs(a.mean() - b.mean()) < 4 * standard_error, (a.mean(), b.mean(), standard_error)
+    assert a.mean() > 5.0  # not silent
+
+
+@pytest.mark.slow
+def test_genn_cpu_phases_threads_seed_note_and_flops(benchmark_runs):
+    genn, cpp = benchmark_runs
+    timings = genn.timings
+    assert genn.backend["name"] == "genn-cpu" and genn.backend["threads"] == 1
+    assert {"code_generation_s", "compile_s", "run_binary_s", "synapse_creation_s"} <= set(timings)
+    # the loop is measured around GeNN's run call: neither ~0 nor the whole program
+    assert 0.01 < timings["simulation_loop_s"] < timings["run_binary_s"]
+    assert genn.cost["energy"]["span"] == "the simulation loop" or genn.cost["energy"]["joules"] is None
+    assert any("takes no seed" in note for note in genn.notes)
+    assert any("optimizeCode" in note for note in genn.notes)
+
+    def per_element(record):
+        return {(row["owner"], row["role"]): row["flops_per_element"] for row in record.cost["flops"]["rows"]}
+
+    # the model's count is the same on both devices; what GeNN's code executes (no loop-invariant hoisting) is
+    # counted beside it, and is more
+    assert per_element(genn) == per_element(cpp)
+    executed = genn.cost["flops"]["as_executed"]
+    assert executed["flops_per_neuron_per_bio_s"] > genn.cost["flops"]["flops_per_neuron_per_bio_s"]
+    assert "as_executed" not in cpp.cost["flops"]
+
+
+@pytest.mark.slow
+def test_classic_mode_with_stdp_runs_on_genn_cpu():
+    """Classic COBAHH with pair STDP: the recurrent network's rate is a network property, which varies from seed
+    to seed (cpp at N = 1000: see the two seeds run here), so it is compared against cpp's band, widened by 25 %
+    of its level; the plastic pathways must have done their work."""
+    options = dict(neurons=1000, mode="classic", plasticity="stdp", duration="300ms")
+    genn = _run("genn-cpu", **options)
+    cpps = [_run("cpp", seed=seed, **options) for seed in (1, 2)]
+    rates = [r.n_spikes / (r.n_neurons * r.duration_s) for r in cpps]
+    rate = genn.n_spikes / (genn.n_neurons * genn.duration_s)
+    assert min(rates) * 0.75 < rate < max(rates) * 1.25, (rate, rates)
+    plastic = genn.counts["projections"]["exc_synapses"]
+    assert plastic["plastic"] and plastic["synaptic_events_post"] > 0
+    assert genn.cost["flops"]["flops_per_neuron_per_bio_s_by_category"]["plasticity"] > 0
+    # 800 excitatory sources x 1000 targets at p = 80/1000
+    expected, sd = 800 * 1000 * 0.08, math.sqrt(800 * 1000 * 0.08 * 0.92)
+    assert abs(plastic["synapses"] - expected) < 5 * sd
+
+
+def test_the_column_is_refused_on_genn_cpu_in_one_line(tmp_path, capsys):
+    from simnet.cli import main
+
+    out = tmp_path / "r.h5"
+    status = main(["run", "microcircuit", "--scale", "0.02", "--backend", "genn-cpu", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "backend genn-cpu cannot run this network: per-synapse delays" in err
+    assert not out.exists()
+
+
+def test_the_genn_tree_is_found_by_brians_preference_or_on_path(monkeypatch, tmp_path):
+    """As Brian2GeNN looks for it: the preference devices.genn.path, else GENN_PATH, else genn-buildmodel.sh on
+    PATH."""
+    import os
+
+    import brian2
+    import brian2genn  # noqa: F401  (registers the devices.genn preferences)
+
+    from simnet.backends import GennBackend
+
+    tree = os.environ["GENN_PATH"]
+    monkeypatch.delenv("GENN_PATH")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no genn-buildmodel.sh there
+    assert not GennBackend(use_gpu=False).availability().usable
+    brian2.prefs["devices.genn.path"] = tree
+    try:
+        assert GennBackend(use_gpu=False).availability().usable
+    finally:
+        brian2.prefs["devices.genn.path"] = None
+    monkeypatch.setenv("PATH", os.path.join(tree, "bin"))
+    backend = GennBackend(use_gpu=False)
+    assert backend.availability().usable and os.path.samefile(backend.genn_path, tree)
