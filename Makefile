@@ -4,6 +4,9 @@
 #   make test-fast  the same suite without the tests marked slow (compiling C++ projects), for day-to-day work
 #   make test-genn  a second environment with Brian2GeNN (brian2 2.5.4) and GeNN 4.9.0 from ../shared/vendor:
 #                   the GeNN tests on GeNN's CPU backend, and the fast suite on brian2 2.5.4 (CI runs it too)
+#   make compile-cuda   (opt-in, not in CI: about 30 min on 2 cores) Python 3.12 with brian2cuda and the CUDA 13
+#                   toolkit from the package index; compiles the COBAHH and column projects for sm_90, no GPU
+#   make gpu-carry  (needs network) .gpu-carry/: what experiments/gpu/check.sh needs on an offline GPU machine
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +14,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.simnet-core
 DEV_STAMP := $(VENV)/.simnet-dev
 
-.PHONY: run test test-fast test-genn clean
+.PHONY: run test test-fast test-genn compile-cuda gpu-carry clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,5 +68,30 @@ $(GENN_DIR)/.extracted:
 test-genn: $(GENN_STAMP) $(GENN_DIR)/.extracted
 	GENN_PATH=$(abspath $(GENN_DIR)) $(GENN_VENV)/bin/python -m pytest -q -m "needs_genn or not slow"
 
+# brian2cuda needs Python >= 3.12 (brian2 2.10.1); the CUDA 13 toolkit wheels make a complete toolkit under
+# site-packages/nvidia/cu13 (the 12.x nvcc wheel has no bin/nvcc), which needs libcurand.so beside libcurand.so.10.
+PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo "$$p"; break; }; done)
+CUDA_VENV := .venv312
+CUDA_STAMP := $(CUDA_VENV)/.simnet-cuda
+CUDA_TOOLKIT = $(abspath $(CUDA_VENV))/lib/python3.12/site-packages/nvidia/cu13
+
+$(CUDA_STAMP): setup.cfg pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "make compile-cuda: needs Python 3.12 (set PYTHON312)" >&2; exit 2; }
+	$(PYTHON312) -m venv $(CUDA_VENV)
+	$(CUDA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CUDA_VENV)/bin/python -m pip install --quiet -e '.[cuda,cuda-toolkit]'
+	ln -sf libcurand.so.10 $(CUDA_TOOLKIT)/lib/libcurand.so
+	touch $@
+
+compile-cuda: $(CUDA_STAMP)
+	CUDA_PATH=$(CUDA_TOOLKIT) $(CUDA_VENV)/bin/simnet run cobahh --neurons 4000 --plasticity stdp --backend cuda \
+		--compile-only --compute-capability 9.0 --no-progress
+	CUDA_PATH=$(CUDA_TOOLKIT) $(CUDA_VENV)/bin/simnet run microcircuit --scale 0.1 --backend cuda \
+		--compile-only --compute-capability 9.0 --no-progress
+
+gpu-carry:
+	GENN_TARBALL=$(GENN_TARBALL) experiments/gpu/prepare_carry.sh
+
 clean:
-	rm -rf $(VENV) $(GENN_VENV) .genn runs figures .pytest_cache
+	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) .genn .gpu-carry runs figures .pytest_cache

@@ -7,8 +7,8 @@ from simnet.version import version as _version
 
 __version__ = _version()
 
-_API = ("plan", "execute", "run", "account", "read", "summary", "plot", "compare", "cost_table", "roofline",
-        "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest")
+_API = ("plan", "execute", "compile_project", "run", "account", "read", "summary", "plot", "compare", "cost_table",
+        "roofline", "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest")
 
 
 def __getattr__(name):

@@ -29,17 +29,20 @@ PathLike = Union[str, Path]
 def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
-         progress: bool = True, **options):
+         progress: bool = True, compile_only: bool = False, compute_capability: Optional[float] = None,
+         **options):
     """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
 
     See :func:`simnet.simulate.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
-    ``"500ms"`` or seconds).
+    ``"500ms"`` or seconds). With ``compile_only`` the plan is for :func:`compile_project` (for ``cuda``,
+    ``compute_capability`` names the GPU to compile for, so none need be present).
     """
     from simnet.sessions import RunSettings
     from simnet.simulate import plan_run
 
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
-                           keep_build=keep_build, reuse_build=reuse_build, progress=progress)
+                           keep_build=keep_build, reuse_build=reuse_build, progress=progress,
+                           compile_only=compile_only, compute_capability=compute_capability)
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
                     settings=settings, seed=seed, record_spikes=record_spikes)
@@ -56,6 +59,13 @@ def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False
     if out is not None:
         results.write(record, Path(out), overwrite=overwrite)
     return record
+
+
+def compile_project(run_plan) -> dict:
+    """Generate and compile a compile-only plan's project without running it (:func:`simnet.simulate.compile_project`)."""
+    from simnet.simulate import compile_project as compile_plan
+
+    return compile_plan(run_plan)
 
 
 def run(model: str, *, out: Optional[PathLike] = None, overwrite: bool = False, **kwargs) -> RunRecord:
@@ -409,8 +419,9 @@ def backends() -> dict:
     for name in BACKENDS:
         backend = get_backend(name)
         available = backend.availability()
+        compiles = available if available.usable else backend.availability(compile_only=True)
         rows.append({"name": name, "usable": available.usable, "summary": backend.summary,
-                     "reason": available.reason})
+                     "reason": available.reason, "compiles_here": compiles.usable})
     return {"backends": rows, "auto": get_backend("auto").name}
 
 

@@ -46,8 +46,9 @@ __all__ = ["PRECISIONS", "RunSettings", "Availability", "Backend", "BACKENDS", "
            "choose_auto", "network_features", "NetworkFeatures"]
 
 # brian2cuda's makefile asks for C++11; the Thrust/CUB headers of CUDA 13 need C++17, and nvcc honours the
-# last -std flag it is given.
-CUDA13_NVCC_ARGS = ["-w", "-use_fast_math", "-std=c++17"]
+# last -std flag it is given. brian2cuda's templates use thrust::pair without including its header, which CCCL
+# 3.5 (the CUDA 13 toolkit on the package index) no longer pulls in through the others.
+CUDA13_NVCC_ARGS = ["-w", "-use_fast_math", "-std=c++17", "--pre-include", "thrust/pair.h"]
 CUDA13_GCC_ARGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
 
 
@@ -72,8 +73,8 @@ class Backend(ABC):
     selection_note: str = ""
 
     @abstractmethod
-    def availability(self) -> Availability:
-        """Whether this backend can run here."""
+    def availability(self, compile_only: bool = False) -> Availability:
+        """Whether this backend can run here (with ``compile_only``: compile a project here, to run elsewhere)."""
 
     def supports(self, features: "NetworkFeatures") -> Availability:
         """Whether this backend can run a network with ``features`` (see :func:`network_features`).
@@ -103,7 +104,7 @@ class Backend(ABC):
         ``project`` names the reusable build directory of the network (:func:`project_name`); it is used only
         with ``settings.reuse_build`` on a standalone backend.
         """
-        available = self.availability()
+        available = self.availability(compile_only=settings.compile_only)
         if not available.usable:
             raise UsageError(available.reason)
         return SessionContext(lambda: self._open(settings, project), settings)
@@ -124,7 +125,10 @@ class RuntimeBackend(Backend):
     def __init__(self, target: str = "auto"):
         self.target = target
 
-    def availability(self) -> Availability:
+    def availability(self, compile_only: bool = False) -> Availability:
+        if compile_only:
+            return Availability(False, "backend runtime compiles as it runs: compile only is for the standalone "
+                                       "backends (cpp, cuda, genn-cpu)")
         return Availability(True)
 
     def describe(self, settings):
@@ -141,7 +145,7 @@ class CppBackend(Backend):
     name = "cpp"
     summary = "Brian2 C++ standalone with OpenMP"
 
-    def availability(self) -> Availability:
+    def availability(self, compile_only: bool = False) -> Availability:
         compiler = os.environ.get("CXX") or "g++"
         if shutil.which(compiler.split()[0]) is None and shutil.which("c++") is None:
             return Availability(False, "backend cpp needs a C++ compiler (g++): install build-essential")
@@ -166,15 +170,24 @@ class CudaBackend(Backend):
     build_reuse_refusal = ("brian2cuda's makefile does not track header dependencies, so a reused project could "
                            "link stale objects")
 
-    def availability(self) -> Availability:
+    def availability(self, compile_only: bool = False) -> Availability:
+        toolchain = self._toolchain()
+        if compile_only or not toolchain.usable:
+            return toolchain
         if not nvidia_gpu_names():
-            return Availability(False, "backend cuda needs an NVIDIA GPU (nvidia-smi reports none)")
-        if nvcc_path() is None:
-            return Availability(False, "backend cuda needs the CUDA toolkit: put nvcc on PATH or set CUDA_PATH")
+            return Availability(False, "backend cuda needs an NVIDIA GPU to run (nvidia-smi reports none); its "
+                                       "projects compile here (compile only, for a given compute capability)")
+        return toolchain
+
+    @staticmethod
+    def _toolchain() -> Availability:
+        """What compiling a project needs: brian2cuda (so Python >= 3.12) and nvcc."""
         if sys.version_info < (3, 12):
             return Availability(False, "backend cuda needs Python >= 3.12 (brian2cuda 1.0b1 pins brian2 2.10.1)")
         if importlib.util.find_spec("brian2cuda") is None:
             return Availability(False, "backend cuda needs brian2cuda: pip install 'simnet[cuda]'")
+        if nvcc_path() is None:
+            return Availability(False, "backend cuda needs the CUDA toolkit: put nvcc on PATH or set CUDA_PATH")
         return Availability(True)
 
     def package_versions(self):
@@ -183,8 +196,14 @@ class CudaBackend(Backend):
     def _open(self, settings, project):
         import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
 
-        brian2.prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc = list(CUDA13_NVCC_ARGS)
+        cuda = brian2.prefs.devices.cuda_standalone.cuda_backend
+        cuda.extra_compile_args_nvcc = list(CUDA13_NVCC_ARGS)
         brian2.prefs.codegen.cpp.extra_compile_args_gcc = list(CUDA13_GCC_ARGS)
+        if settings.compute_capability is not None:
+            # compile for the given GPU, without looking for one (brian2cuda needs gpu_id too when it does not)
+            cuda.detect_gpus = False
+            cuda.gpu_id = 0
+            cuda.compute_capability = float(settings.compute_capability)
         return StandaloneSession(settings, "cuda_standalone", {}, project, self.build_reuse_refusal)
 
 
@@ -203,11 +222,16 @@ class GennBackend(Backend):
             self.summary = "Brian2GeNN with GeNN's single-threaded CPU backend"
             self.uses_gpu = False
 
-    def availability(self) -> Availability:
+    def availability(self, compile_only: bool = False) -> Availability:
+        if compile_only and self.use_gpu:
+            return Availability(False, "backend genn compiles only where it runs (Brian2GeNN finds the GPU as it "
+                                       "builds); genn-cpu can compile only")
         if self.use_gpu and not nvidia_gpu_names():
             return Availability(False, f"backend {self.name} needs an NVIDIA GPU (nvidia-smi reports none)")
-        if self.use_gpu and nvcc_path() is None:
-            return Availability(False, f"backend {self.name} needs the CUDA toolkit: set CUDA_PATH (nvcc)")
+        if self.use_gpu and not _genn_cuda_path():
+            # Brian2GeNN builds with CUDA_PATH (or its preference), not with an nvcc found on PATH
+            return Availability(False, f"backend {self.name} needs the CUDA toolkit: set CUDA_PATH to it (nvcc "
+                                       "under bin/)")
         if importlib.util.find_spec("brian2genn") is None:
             return Availability(False, f"backend {self.name} needs Brian2GeNN 1.7 with brian2 2.5.x in its own "
                                        "environment: pip install 'simnet[genn]' (see README)")
@@ -271,6 +295,12 @@ def _genn_path() -> Optional[str]:
     return genn_path
 
 
+def _genn_cuda_path() -> Optional[str]:
+    """The CUDA toolkit Brian2GeNN compiles with: ``CUDA_PATH`` when it holds ``bin/nvcc``."""
+    cuda_path = os.environ.get("CUDA_PATH")
+    return cuda_path if cuda_path and Path(cuda_path, "bin", "nvcc").exists() else None
+
+
 #: Registry: name -> factory.
 BACKENDS = {
     "runtime": RuntimeBackend,
@@ -299,7 +329,7 @@ def get_backend(name: str) -> Backend:
     return BACKENDS[name]()
 
 
-def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False) -> Backend:
+def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False, compile_only: bool = False) -> Backend:
     """The backend ``name`` for running ``specs``, checked before anything is built.
 
     A named backend that cannot run one of the networks, or is not usable here, is a :class:`UsageError`
@@ -315,11 +345,13 @@ def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False) -> Back
         The networks the backend will run.
     pre_run : bool
         Each run simulates a pre-run before its measured loop (a second run call).
+    compile_only : bool
+        The project is to be compiled here, not run: a GPU backend needs no GPU for that.
     """
     features = network_features(*specs, pre_run=pre_run)
     if name != "auto":
         backend = get_backend(name)
-        for verdict in (backend.supports(features), backend.availability()):
+        for verdict in (backend.supports(features), backend.availability(compile_only=compile_only)):
             if not verdict.usable:
                 raise UsageError(verdict.reason)
         return backend
@@ -328,7 +360,7 @@ def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False) -> Back
         backend = BACKENDS[candidate]()
         network = backend.supports(features)
         # Availability may query nvidia-smi; a backend that cannot run the network need not be asked.
-        here = backend.availability() if network.usable else Availability(False, "not asked")
+        here = backend.availability(compile_only=compile_only) if network.usable else Availability(False, "not asked")
         candidates.append((candidate, here, network))
     chosen, note = choose_auto(candidates)
     backend = BACKENDS[chosen]()

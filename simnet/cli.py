@@ -138,19 +138,30 @@ def cli():
               help="Where standalone projects are built (default: the system's temporary directory; with "
                    "--reuse-build, $XDG_CACHE_HOME/simnet/builds or ~/.cache/simnet/builds).")
 @click.option("--progress/--no-progress", default=True, help="Brian2's progress reports on stderr.")
+@click.option("--compile-only", is_flag=True,
+              help="Generate and compile the standalone project, do not run it (no results file).")
+@click.option("--compute-capability", type=float,
+              help="cuda with --compile-only: the GPU to compile for (e.g. 9.0, an H100), so none need be here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
         pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,
-        reuse_build, build_dir, progress, as_json):
+        reuse_build, build_dir, progress, compile_only, compute_capability, as_json):
     """Simulate MODEL and write its results file."""
     from simnet import api
-    from simnet.summary import format_summary, run_summary
+    from simnet.summary import format_build, format_summary, run_summary
 
+    if compile_only and (out_path or overwrite):
+        raise UsageError("--compile-only runs nothing and writes no results file: drop --out/--overwrite")
     run_plan = api.plan(model, neurons=neurons, mode=mode, plasticity=plasticity, scale=scale, k_scale=k_scale,
                         neuron_model=neuron_model, synapse_model=synapse_model, background=background, dt=dt,
                         duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
                         precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
-                        keep_build=keep_build, reuse_build=reuse_build, progress=progress)
+                        keep_build=keep_build, reuse_build=reuse_build, progress=progress,
+                        compile_only=compile_only, compute_capability=compute_capability)
+    if compile_only:
+        built = api.compile_project(run_plan)
+        _emit(as_json, built, format_build(built))
+        return
     out_path = out_path or run_plan.default_out_path
     try:
         record = api.execute(run_plan, out=out_path, overwrite=overwrite, command_line=_command_line())
@@ -276,7 +287,9 @@ def backends(as_json):
     rows = table["backends"]
     width = max(len(r["name"]) for r in rows)
     text = [f"{r['name']:<{width}}  {'usable' if r['usable'] else 'unusable':<8}  "
-            f"{r['summary'] if r['usable'] else r['reason']}" for r in rows]
+            f"{r['summary'] if r['usable'] else r['reason']}"
+            + ("" if r["usable"] or not r["compiles_here"] else " [compiles here: run --compile-only]")
+            for r in rows]
     text.append(f"{'auto':<{width}}  -> {table['auto']}")
     _emit(as_json, table, "\n".join(text))
 

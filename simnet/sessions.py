@@ -52,12 +52,19 @@ class RunSettings:
     #: :mod:`simnet.progress`), and Brian2's progress reports during the simulation loop.
     progress: bool = True
     report_period_s: float = 10.0
+    #: Generate and compile the standalone project, do not run it (:meth:`StandaloneSession.compile_only`).
+    compile_only: bool = False
+    #: cuda: the GPU's compute capability to compile for (e.g. 9.0 for an H100), so no GPU need be present.
+    compute_capability: Optional[float] = None
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise UsageError(f"unknown precision {self.precision!r}; choose single or double", parameter="precision")
         if self.threads is not None and self.threads < 1:
             raise UsageError(f"threads must be at least 1, got {self.threads}", parameter="threads")
+        if self.compute_capability is not None and not 1.0 <= self.compute_capability < 100.0:
+            raise UsageError(f"compute_capability must be a CUDA compute capability such as 9.0, got "
+                             f"{self.compute_capability}", parameter="compute_capability")
 
     @property
     def float_dtype(self):
@@ -83,6 +90,11 @@ class Session(ABC):
     def simulate(self, net: brian2.Network, duration, pre_run, namespace: Optional[dict] = None) -> None:
         """Run ``pre_run`` (excluded from the loop time) then ``duration`` of biological time; external names
         in the objects' code are looked up in ``namespace`` only (simnet's models carry their own)."""
+
+    def compile_only(self, net: brian2.Network, duration, pre_run, namespace: Optional[dict] = None) -> None:
+        """Generate and compile the program that would run ``net``, without running it."""
+        raise UsageError("compile only needs a standalone backend (cpp, cuda, genn-cpu): runtime mode compiles "
+                         "as it runs", parameter="compile_only")
 
     def close(self) -> None:
         """Release what the session holds (a build directory, a lock); called once the run is over."""
@@ -288,7 +300,8 @@ class StandaloneSession(Session):
             self._set_up_arrays = sorted(n for n in new_arrays if n.startswith("_static_array_"))
             brian2.device.insert_code("main", _release_static_arrays_code(self._set_up_arrays))
 
-    def simulate(self, net, duration, pre_run, namespace=None) -> None:
+    def _record_run_calls(self, net, duration, pre_run, namespace=None) -> None:
+        """The run calls, recorded into the project (standalone: nothing executes yet)."""
         if pre_run is not None and float(pre_run) > 0:
             with _monitors_paused(net):
                 net.run(pre_run, namespace=dict(namespace or {}))
@@ -296,6 +309,22 @@ class StandaloneSession(Session):
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
                 namespace=dict(namespace or {}))
         self.mark(phases.LOOP_END)
+
+    def compile_only(self, net, duration, pre_run, namespace=None) -> None:
+        self._record_run_calls(net, duration, pre_run, namespace)
+        started = time.perf_counter()
+        brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                            **self.build_args)
+        wall = time.perf_counter() - started
+        compile_s = _compile_seconds()
+        if compile_s is not None:
+            self.timings["code_generation_s"] = wall - compile_s
+            self.timings["compile_s"] = compile_s
+        else:
+            self.timings["build_s"] = wall
+
+    def simulate(self, net, duration, pre_run, namespace=None) -> None:
+        self._record_run_calls(net, duration, pre_run, namespace)
         self._build_and_run()
         marks = phases.read_standalone_marks(self.directory)
         if not marks:
@@ -323,9 +352,8 @@ class StandaloneSession(Session):
                 brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
                                     **self.build_args)
         build_wall = time.perf_counter() - started
-        timers = getattr(brian2.device, "timers", {}) or {}
-        compile_s = sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
-        run_binary_s = timers.get("run_binary")
+        compile_s = _compile_seconds()
+        run_binary_s = (getattr(brian2.device, "timers", {}) or {}).get("run_binary")
         if compile_s is not None and run_binary_s is not None:
             self.timings["code_generation_s"] = build_wall - compile_s - run_binary_s
             self.timings["compile_s"] = compile_s
@@ -376,10 +404,15 @@ class GennSession(StandaloneSession):
             self.notes.append("genn-cpu: GeNN's generated simulation code compiled with GeNN's optimizeCode "
                               "preference (-O3 -ffast-math), which Brian2GeNN leaves off")
 
-    def simulate(self, net, duration, pre_run) -> None:
+    def simulate(self, net, duration, pre_run, namespace=None) -> None:
         # Brian2GeNN prints its progress with print(); simnet's stdout carries its own output (--json).
         with redirect_stdout(sys.stderr):
-            super().simulate(net, duration, pre_run)
+            super().simulate(net, duration, pre_run, namespace)
+
+    def compile_only(self, net, duration, pre_run, namespace=None) -> None:
+        with redirect_stdout(sys.stderr):
+            self._record_run_calls(net, duration, pre_run, namespace)
+            self._build(run=False)
 
     def mark(self, name: str) -> None:
         slot = self._NETWORK_RUN_SLOTS.get(name)
@@ -389,6 +422,9 @@ class GennSession(StandaloneSession):
             brian2.device.insert_code(slot, phases.standalone_mark_code(name))
 
     def _build_and_run(self) -> None:
+        self._build(run=True)
+
+    def _build(self, run: bool) -> None:
         # The device object itself: an attribute set through the brian2.device proxy would not reach it.
         device = brian2.get_device()
         device.run_statement_used = False
@@ -401,14 +437,22 @@ class GennSession(StandaloneSession):
             device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
             compiled = time.perf_counter()
             (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)  # the model generator's marks
-            device.run(directory, self.use_gpu, True)
+            if run:
+                device.run(directory, self.use_gpu, True)
         except subprocess.CalledProcessError as err:  # reported as Brian2GeNN's build reports it
             stage = "compilation" if compiled is None else "run"
             raise RuntimeError(f"Project {stage} failed (command {err.cmd} failed with error code "
                                f"{err.returncode})") from None
         self.timings["code_generation_s"] = generated - started
         self.timings["compile_s"] = compiled - generated
-        self.timings["run_binary_s"] = time.perf_counter() - compiled
+        if run:
+            self.timings["run_binary_s"] = time.perf_counter() - compiled
+
+
+def _compile_seconds() -> Optional[float]:
+    """Seconds the standalone device spent compiling in its last build, when it reports them."""
+    timers = getattr(brian2.device, "timers", {}) or {}
+    return sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
 
 
 def _release_static_arrays_code(names: list[str]) -> str:

@@ -89,7 +89,10 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     """
     entry = get_model(model)
     spec = entry.build_spec(entry.parameters(**dict(options or {})))
-    resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0)
+    resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0, compile_only=settings.compile_only)
+    if settings.compute_capability is not None and not settings.compile_only:
+        raise UsageError("a target compute capability is for compiling only (no GPU is looked for, so nothing "
+                         "could run)", parameter="compute_capability")
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
     return RunPlan(spec=spec, backend=resolved, settings=settings, duration_s=float(duration_s),
@@ -113,6 +116,37 @@ def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: fl
         raise UsageError("a network made by code cannot reuse a standalone project", parameter="reuse_build")
     return RunPlan(spec=network, backend=resolved, settings=settings, duration_s=float(duration_s),
                    pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes)
+
+
+def compile_project(plan: RunPlan) -> dict:
+    """Generate and compile ``plan``'s standalone project without running it (``settings.compile_only``).
+
+    For a GPU backend no GPU need be present (``settings.compute_capability`` names the target). Returns what was
+    built and how long it took; there is no run, so no record. The project is kept with ``keep_build``.
+    """
+    if not plan.settings.compile_only:
+        raise UsageError("compile_project needs settings with compile_only", parameter="compile_only")
+    spec, backend, settings = plan.spec, plan.backend, plan.settings
+    started = time.perf_counter()
+    try:
+        with backend.session(settings, None) as session:
+            built = network.build(spec, seed=plan.seed, record_spikes=plan.record_spikes, mark=session.mark)
+            session.compile_only(built.net, plan.duration_s * brian2.second,
+                                 plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None)
+            directory = getattr(session, "directory", None)
+            notes = list(session.notes) + built.notes
+            timings = dict(session.timings)
+    except RuntimeError as err:
+        if str(err).startswith("Project "):
+            raise SimulationFailed(str(err)) from None
+        raise
+    timings["total_s"] = time.perf_counter() - started
+    return {
+        "model": spec.name, "description": spec.description, "neurons": spec.n_neurons,
+        "backend": backend.describe(settings), "compute_capability": settings.compute_capability,
+        "timings": timings, "project": str(directory) if directory is not None and settings.keep_build else None,
+        "notes": notes,
+    }
 
 
 def execute(plan: RunPlan, *, command_line: str = "") -> RunRecord:

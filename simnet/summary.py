@@ -116,3 +116,19 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary.get("file"):
         lines.append(f"  results        {summary['file']}")
     return "\n".join(lines)
+
+
+def format_build(built: dict[str, Any]) -> str:
+    """Plain-text rendering of a compile-only build (:func:`simnet.simulate.compile_project`)."""
+    backend = built["backend"]
+    target = (f" for compute capability {built['compute_capability']:g}" if built.get("compute_capability")
+              else "")
+    lines = [f"{built['description']}", f"  compiled for {backend['name']}{target} ({backend['precision']} "
+                                        f"precision); not run", f"  neurons        {built['neurons']:,}",
+             "  wall-clock by phase (measured):"]
+    labels = dict(TIMING_ROWS)
+    for key, seconds in built["timings"].items():
+        lines.append(f"    {labels.get(key, key):<32s}{seconds:10.3f} s")
+    lines += [f"  note: {note}" for note in built["notes"]]
+    lines.append(f"  project        {built['project'] or 'removed (keep it with --keep-build)'}")
+    return "\n".join(lines)

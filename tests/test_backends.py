@@ -1,5 +1,6 @@
 """Backends: registry, availability, choosing by network, reused projects, and the same network giving the same
 statistics on runtime and cpp."""
+import json
 import os
 from dataclasses import replace
 
@@ -315,3 +316,54 @@ def test_genn_cpu_counts_one_thread():
 
     assert GennBackend(use_gpu=False).threads_used(RunSettings()) == 1  # GeNN's CPU backend is single-threaded
     assert GennBackend(use_gpu=True).threads_used(RunSettings()) is None  # a GPU run: the GPU's peak
+
+
+def test_cuda_availability_separates_compiling_from_running(monkeypatch):
+    from types import SimpleNamespace
+
+    from simnet import backends
+
+    def toolchain(nvcc="/opt/cuda/bin/nvcc", gpus=(), python=(3, 12, 1), brian2cuda=True):
+        monkeypatch.setattr(backends, "nvcc_path", lambda: nvcc)
+        monkeypatch.setattr(backends, "nvidia_gpu_names", lambda: list(gpus))
+        monkeypatch.setattr(backends, "sys", SimpleNamespace(version_info=python))
+        monkeypatch.setattr(backends, "importlib", SimpleNamespace(util=SimpleNamespace(
+            find_spec=lambda name: object() if brian2cuda and name == "brian2cuda" else None)))
+        return backends.CudaBackend()
+
+    no_gpu = toolchain()
+    assert not no_gpu.availability().usable and "compile here" in no_gpu.availability().reason
+    assert no_gpu.availability(compile_only=True).usable
+    assert toolchain(gpus=["NVIDIA H100 80GB HBM3"]).availability().usable
+    for broken, needs in ((dict(nvcc=None), "CUDA toolkit"), (dict(python=(3, 11, 7)), "Python >= 3.12"),
+                          (dict(brian2cuda=False), "needs brian2cuda")):
+        cuda = toolchain(**broken)
+        assert needs in cuda.availability().reason and needs in cuda.availability(compile_only=True).reason
+    assert not backends.RuntimeBackend().availability(compile_only=True).usable
+
+
+def test_a_target_compute_capability_is_for_compiling_only():
+    from simnet import api
+
+    with pytest.raises(UsageError, match="compute capability is for compiling only"):
+        api.plan("cobahh", neurons=20, compute_capability=9.0)
+    with pytest.raises(UsageError, match="compute_capability"):
+        api.plan("cobahh", neurons=20, compile_only=True, compute_capability=0.5)
+    with pytest.raises(UsageError, match="compiles as it runs"):
+        api.plan("cobahh", neurons=20, backend="runtime", compile_only=True)
+
+
+@pytest.mark.slow
+def test_compile_only_builds_the_program_and_runs_nothing(tmp_path, capsys):
+    from simnet.cli import main
+
+    status = main(["run", "cobahh", "--neurons", "40", "--duration", "10ms", "--threads", "1", "--compile-only",
+                   "--keep-build", "--build-dir", str(tmp_path), "--no-progress", "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    built = json.loads(out)
+    project = tmp_path / built["project"].rsplit("/", 1)[-1]
+    assert (project / "main").exists()
+    assert built["timings"]["compile_s"] > 0 and "simulation_loop_s" not in built["timings"]
+    assert not (project / "results" / "last_run_info.txt").exists()  # the program never ran
+    assert not list(project.glob("simnet_phase_marks.txt"))
