@@ -121,7 +121,7 @@ def format_summary(summary: dict[str, Any]) -> str:
 def format_build(built: dict[str, Any]) -> str:
     """Plain-text rendering of a compile-only build (:func:`simnet.simulate.compile_project`)."""
     backend = built["backend"]
-    target = (f" for compute capability {built['compute_capability']:g}" if built.get("compute_capability")
+    target = (f" for compute capability {built['compute_capability']:.1f}" if built.get("compute_capability")
               else "")
     lines = [f"{built['description']}", f"  compiled for {backend['name']}{target} ({backend['precision']} "
                                         f"precision); not run", f"  neurons        {built['neurons']:,}",
