@@ -15,10 +15,11 @@ mkdir -p "$carry/wheels/cuda" "$carry/wheels/genn"
 cp312=(--only-binary=:all: --no-deps --python-version 3.12 --implementation cp --platform manylinux2014_x86_64)
 # The device machine has numpy, sympy, jinja2, cython, pyparsing, h5py and matplotlib; simnet's run, cost and
 # roofline need nothing else but click (scipy only for fits and spike statistics, not used by the check).
-"$python" -m pip download -q "${cp312[@]}" -d "$carry/wheels/cuda" brian2==2.10.1 brian2cuda==1.0b1 click \
-    'setuptools<82' 
+# setuptools, wheel, setuptools-scm and packaging build simnet itself (pip install -e, without network).
+build=('setuptools<82' wheel 'setuptools-scm>=8,<9' packaging)
+"$python" -m pip download -q "${cp312[@]}" -d "$carry/wheels/cuda" brian2==2.10.1 brian2cuda==1.0b1 click "${build[@]}"
 "$python" -m pip download -q "${cp312[@]}" -d "$carry/wheels/genn" brian2genn==1.7.0 numpy==1.26.4 sympy==1.12 \
-    'setuptools<82' mpmath click
+    mpmath click "${build[@]}"
 # brian2 2.5.4's source: getting it runs its build metadata, which needs these (not pip's isolated build, which
 # would compile numpy from source)
 "$python" -m venv "$carry/build-env"
