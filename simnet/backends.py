@@ -38,6 +38,7 @@ from simnet.build_cache import project_name
 from simnet.errors import UsageError
 from simnet.sessions import (PRECISIONS, GennSession, RunSettings, RuntimeSession, Session, SessionContext,
                              StandaloneSession)
+from simnet.profiling import CPP_PROFILE_CLOCK_OPENMP, CPP_PROFILE_CLOCK_SERIAL
 from simnet.spec import ModelSpec
 from simnet.usernet import UserNetwork
 from simnet.system import nvcc_path, nvidia_gpu_names, package_version
@@ -112,7 +113,8 @@ class Backend(ABC):
     def project_name(self, spec: ModelSpec, settings: RunSettings) -> str:
         """The name of the reusable build directory of ``spec`` on this backend with ``settings``."""
         return project_name(spec, self.name, {
-            "precision": settings.precision, "threads": self.threads_used(settings),
+            # profiling changes the generated code: a profiled and an unprofiled build are kept apart
+            "precision": settings.precision, "threads": self.threads_used(settings), "profile": settings.profile,
             "describe": self.describe(settings), "packages": self.package_versions(),
         })
 
@@ -158,7 +160,9 @@ class CppBackend(Backend):
         # Brian2 uses no OpenMP at all for 0 threads; one thread runs the same single-threaded code path.
         threads = self.threads_used(settings)
         brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
-        return StandaloneSession(settings, "cpp_standalone", {}, project, self.build_reuse_refusal)
+        clock = CPP_PROFILE_CLOCK_SERIAL if threads == 1 else CPP_PROFILE_CLOCK_OPENMP
+        return StandaloneSession(settings, "cpp_standalone", {}, project, self.build_reuse_refusal,
+                                 profile_clock=clock)
 
 
 class CudaBackend(Backend):

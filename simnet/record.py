@@ -262,4 +262,6 @@ def cost_table(record: RunRecord) -> dict[str, Any]:
             "synaptic_events_post": sum(p["synaptic_events_post"] for p in projections.values()),
         },
         "rows": fl["rows"],
+        # each code object's measured loop time beside its counted work (a profiled run; simnet.cost.account)
+        "loop_profile": cost.get("loop_profile"),
     }

@@ -30,6 +30,7 @@ from simnet import phases
 from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
 from simnet.errors import UsageError
+from simnet.profiling import RUNTIME_PROFILE_CLOCK, loop_profile
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
 
@@ -51,6 +52,8 @@ class RunSettings:
     #: Progress on stderr: the phase under way and its elapsed time while the run is built (on a terminal only,
     #: :mod:`simnet.progress`), and Brian2's progress reports during the simulation loop.
     progress: bool = True
+    #: Time every code object of the measured loop (Brian2's ``profile``; on backends that support it).
+    profile: bool = False
     report_period_s: float = 10.0
     #: Generate and compile the standalone project, do not run it (:meth:`StandaloneSession.compile_only`).
     compile_only: bool = False
@@ -81,6 +84,8 @@ class Session(ABC):
         #: (start, end) of the measured loop on the time.monotonic() clock, when the backend can tell
         self.loop_window_monotonic: Optional[tuple[float, float]] = None
         self.progress = Progress(settings.progress)
+        #: Seconds per code object of the measured loop, when profiled (see :func:`loop_profile`)
+        self.loop_profile: Optional[dict] = None
 
     @abstractmethod
     def mark(self, name: str) -> None:
@@ -200,11 +205,14 @@ class RuntimeSession(Session):
         started = time.perf_counter()
         with self.progress.phase("generating code and running the loop", ticking=False):
             net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
-                    **run_kwargs)
+                    profile=self.settings.profile, **run_kwargs)
         wall = time.perf_counter() - started
         self.mark(phases.LOOP_END)
         ended_monotonic = time.monotonic()
         _check_completed()
+        if self.settings.profile:
+            # Brian2 times each object's run() (all of its code objects together) with time.time()
+            self.loop_profile = loop_profile(net, net.profiling_info, RUNTIME_PROFILE_CLOCK, keyed_by_runner=True)
         # Runtime mode generates (and, for Cython, compiles) code inside each run call before its loop starts;
         # Brian2 times the loop itself (device._last_run_time).
         loop_s = brian2.device._last_run_time
@@ -234,8 +242,13 @@ class StandaloneSession(Session):
     """
 
     def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
-                 reuse_refusal: str = ""):
+                 reuse_refusal: str = "", profile_clock: str = ""):
         super().__init__(settings)
+        #: How the device times its code objects ("": it cannot, and the run is not profiled).
+        self.profile_clock = profile_clock
+        if settings.profile and not profile_clock:
+            self.notes.append(f"per-code-object times not measured: simnet does not profile the {device_name} "
+                              "device's code objects")
         self._lock_fd: Optional[int] = None
         self.project = "temporary"
         if settings.reuse_build and reuse_refusal:
@@ -300,14 +313,21 @@ class StandaloneSession(Session):
             self._set_up_arrays = sorted(n for n in new_arrays if n.startswith("_static_array_"))
             brian2.device.insert_code("main", _release_static_arrays_code(self._set_up_arrays))
 
-    def _record_run_calls(self, net, duration, pre_run, namespace=None) -> None:
-        """The run calls, recorded into the project (standalone: nothing executes yet)."""
+    def _record_run_calls(self, net, duration, pre_run, namespace=None) -> bool:
+        """The run calls, recorded into the project (standalone: nothing executes yet); whether they are profiled."""
+        profile = bool(self.settings.profile and self.profile_clock)
         if pre_run is not None and float(pre_run) > 0:
             with _monitors_paused(net):
-                net.run(pre_run, namespace=dict(namespace or {}))
+                net.run(pre_run, namespace=dict(namespace or {}), profile=profile)
+            if profile:
+                # Brian2 makes most code objects anew for each run call, but a pathway's spike-queue push once,
+                # in the first: profiled from the pre-run on, every time is set back to zero as the loop starts.
+                brian2.device.insert_code("main", "\n".join(
+                    f"brian::{name}_profiling_info = 0.0;" for name in brian2.device.profiled_codeobjects))
         self.mark(phases.LOOP_START)
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
-                namespace=dict(namespace or {}))
+                namespace=dict(namespace or {}), profile=profile)
+        return profile
         self.mark(phases.LOOP_END)
 
     def compile_only(self, net, duration, pre_run, namespace=None) -> None:
@@ -324,7 +344,7 @@ class StandaloneSession(Session):
             self.timings["build_s"] = wall
 
     def simulate(self, net, duration, pre_run, namespace=None) -> None:
-        self._record_run_calls(net, duration, pre_run, namespace)
+        profile = self._record_run_calls(net, duration, pre_run, namespace)
         self._build_and_run()
         marks = phases.read_standalone_marks(self.directory)
         if not marks:
@@ -335,6 +355,13 @@ class StandaloneSession(Session):
         if pre_run is None or float(pre_run) <= 0:
             self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
         _check_completed()
+        if profile:
+            try:
+                info = net.profiling_info
+            except ValueError:  # the program wrote no profile
+                self.notes.append("the generated program wrote no per-code-object profile")
+            else:
+                self.loop_profile = loop_profile(net, info, self.profile_clock, keyed_by_runner=False)
 
     def _build_and_run(self) -> None:
         """Generate, compile and run the project; record code_generation_s, compile_s and run_binary_s."""

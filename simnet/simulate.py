@@ -202,6 +202,8 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         static = account.static_measurements(built)
         timings = dict(session.timings)
         timings["collect_s"] = time.perf_counter() - collect_started
+        if session.loop_profile:
+            timings["loop_profile"] = session.loop_profile
         notes = ([backend.selection_note] if backend.selection_note else []) + list(session.notes) + built.notes
         loop_window = session.loop_window_monotonic
         # Standalone runs: "reused", "new" or "temporary" build directory (see StandaloneSession); a reused one

@@ -38,6 +38,7 @@ STAGE_OF = {
     "simnet.phases": "run",
     "simnet.build_cache": "run",
     "simnet.sessions": "run",
+    "simnet.profiling": "run",
     "simnet.backends": "run",
     "simnet.network": "run",
     "simnet.peers": "run",

@@ -44,7 +44,7 @@ from simnet.units import parse_time_s
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
-_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build")
+_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build", "profile")
 _PEER_RUNNER_KEYS = ("kind", "label", "peer", "device", "threads", "precision")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -63,12 +63,14 @@ class Runner:
     precision: str = "double"
     #: simnet runners: build in a kept directory per network, so repeats recompile only what changed
     reuse_build: bool = False
+    #: simnet runners: time every code object of the loop (None: simnet's default, RunSettings.profile)
+    profile: Optional[bool] = None
 
     def describe(self) -> dict:
         described = {"runner": self.label, "kind": self.kind, "threads_requested": self.threads,
                      "precision": self.precision}
         if self.kind == "simnet":
-            described.update(backend=self.backend, reuse_build=self.reuse_build)
+            described.update(backend=self.backend, reuse_build=self.reuse_build, profile=self.profile)
         else:
             described.update(peer=self.peer, device=self.device)
         return described
@@ -207,8 +209,12 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
             reuse_build = raw.get("reuse_build", False)
             if not isinstance(reuse_build, bool):
                 raise problem(f"{where}: reuse_build must be true or false, got {reuse_build!r}")
+            profile = raw.get("profile")
+            if profile is not None and not isinstance(profile, bool):
+                raise problem(f"{where}: profile must be true or false, got {profile!r}")
             runner = Runner(label=raw.get("label") or f"simnet-{backend}", kind="simnet", backend=backend,
-                            threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build)
+                            threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build,
+                            profile=profile)
         elif kind == "peer":
             _check_keys(raw, _PEER_RUNNER_KEYS, where, problem)
             peer_name = raw.get("peer")
