@@ -67,6 +67,9 @@ def _write(tmp_path, text, name="exp.toml"):
     (lambda t: 'pre_run = "100ms"\n' + t, "runner 2: pre_run is supported by simnet runners only"),
     (lambda t: 'pre_run = "-1ms"\n' + t, "pre_run must be non-negative, got '-1ms'"),
     (lambda t: 'pre_run = 5\n' + t, "pre_run must be a string"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nprofile = "yes"'), "profile must be true or"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\ncompare_to = "brian2-plain-runtime"'),
+     "compare_to 'brian2-plain-runtime' is not the label of another simnet runner"),
 ])
 def test_bad_experiment_file_is_one_line_exit_2(tmp_path, capsys, edit, message):
     path = _write(tmp_path, edit(VALID))
@@ -250,6 +253,26 @@ def test_ratio_needs_the_same_threads():
             measured["threads"] = 1
     summary = stats.summarise(experiment, measurements, {}, complete=True)
     assert summary["ratios"] == []
+
+
+def test_variant_is_divided_by_its_baseline_repeat_by_repeat():
+    experiment = spec.experiment_from_dict({
+        "name": "variants", "model": "cobahh", "repeats": 3, "sweep": {"neurons": [1000]},
+        "runners": [{"kind": "simnet", "label": "before", "threads": 2},
+                    {"kind": "simnet", "label": "after", "threads": 1, "profile": True, "compare_to": "before"}],
+    }, source="synthetic")
+    assert experiment.runners[1].describe()["compare_to"] == "before"
+    measurements = []
+    for repeat, drift in enumerate((1.0, 1.3, 0.9), start=1):
+        measurements.append(_measurement("before", 1000, repeat, 2.0 * drift))
+        measurements.append(_measurement("after", 1000, repeat, 1.5 * drift))
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    (variant,) = summary["ratios"]
+    assert (variant["comparison"], variant["simnet_runner"], variant["peer_runner"]) == ("variant", "after", "before")
+    # the machine's drift is shared by each interleaved pair, so every paired ratio is 0.75 exactly
+    assert variant["paired_ratio_min"] == pytest.approx(0.75) == variant["paired_ratio_max"]
+    assert variant["paired_ratio_geomean"] == pytest.approx(0.75) and variant["overhead_percent"] is None
+    assert "variant / baseline: after / before" in report.format_summary({**summary, "provenance": {}})
 
 
 def test_summary_round_trips_through_json_with_nan_as_null(tmp_path):

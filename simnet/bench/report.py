@@ -93,7 +93,7 @@ def format_summary(summary: dict) -> str:
         lines.append("power-law fits (derived from the medians above; interval: 95% confidence):")
         lines.extend(fit_lines)
     for r in summary["ratios"]:
-        what = "simnet overhead" if r["comparison"] == "overhead" else "simnet / peer"
+        what = {"overhead": "simnet overhead", "variant": "variant / baseline"}.get(r["comparison"], "simnet / peer")
         paired = (f"; per interleaved pair median {r['paired_ratio_median']:.3f}, range "
                   f"{r['paired_ratio_min']:.3f}-{r['paired_ratio_max']:.3f} ({r['pairs']} pairs)"
                   if r["paired_ratio_median"] is not None else "")

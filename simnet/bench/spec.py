@@ -44,7 +44,7 @@ from simnet.units import parse_time_s
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
-_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build", "profile")
+_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build", "profile", "compare_to")
 _PEER_RUNNER_KEYS = ("kind", "label", "peer", "device", "threads", "precision")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -65,12 +65,16 @@ class Runner:
     reuse_build: bool = False
     #: simnet runners: time every code object of the loop (None: simnet's default, RunSettings.profile)
     profile: Optional[bool] = None
+    #: simnet runners: the label of another simnet runner whose loop time this one's is divided by, repeat by
+    #: repeat (a variant against its baseline: a setting changed, all else the same)
+    compare_to: str = ""
 
     def describe(self) -> dict:
         described = {"runner": self.label, "kind": self.kind, "threads_requested": self.threads,
                      "precision": self.precision}
         if self.kind == "simnet":
-            described.update(backend=self.backend, reuse_build=self.reuse_build, profile=self.profile)
+            described.update(backend=self.backend, reuse_build=self.reuse_build, profile=self.profile,
+                             compare_to=self.compare_to)
         else:
             described.update(peer=self.peer, device=self.device)
         return described
@@ -212,9 +216,12 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
             profile = raw.get("profile")
             if profile is not None and not isinstance(profile, bool):
                 raise problem(f"{where}: profile must be true or false, got {profile!r}")
+            compare_to = raw.get("compare_to", "")
+            if not isinstance(compare_to, str):
+                raise problem(f"{where}: compare_to must be the label of another simnet runner, got {compare_to!r}")
             runner = Runner(label=raw.get("label") or f"simnet-{backend}", kind="simnet", backend=backend,
                             threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build,
-                            profile=profile)
+                            profile=profile, compare_to=compare_to)
         elif kind == "peer":
             _check_keys(raw, _PEER_RUNNER_KEYS, where, problem)
             peer_name = raw.get("peer")
@@ -254,6 +261,11 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
     if duplicated:
         raise problem(f"two runners are both called {duplicated[0]!r}: give them distinct labels (label = ...)")
+    simnet_labels = {r.label for r in runners if r.kind == "simnet"}
+    for index, runner in enumerate(runners, start=1):
+        if runner.compare_to and (runner.compare_to not in simnet_labels or runner.compare_to == runner.label):
+            raise problem(f"runner {index}: compare_to {runner.compare_to!r} is not the label of another simnet "
+                          f"runner ({', '.join(sorted(simnet_labels - {runner.label})) or 'there is none'})")
 
     experiment = Experiment(
         name=name, description=description, model=model, duration_s=duration_s, repeats=int(repeats),

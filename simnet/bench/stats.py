@@ -25,8 +25,9 @@ MEASUREMENT_DEFINITIONS = {
                               "biological second (simnet: the record's total_s; peers: their own total_s; "
                               "neither includes starting Python and importing the simulator)",
     "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
-    "ratios": "simnet runner / peer runner at the same point, seed, threads and precision: ratio of the medians, "
-              "and the median and range of the per-repeat ratios of interleaved pairs",
+    "ratios": "simnet runner / peer runner at the same point, seed, threads and precision, or a simnet runner / "
+              "the runner it names in compare_to (a variant): ratio of the medians, and the median and range of "
+              "the per-repeat ratios of interleaved pairs",
     "runs": "every run of a point in run order: the host that ran it (hostname), how many other runs of this "
             "experiment ran on that host at any time while it ran (points_beside: 0 means it had the host to "
             "itself as far as this experiment goes), and the host's 1-minute load average at its start and end "
@@ -183,10 +184,12 @@ def points_beside(measurements: list[dict]) -> list[Optional[int]]:
 
 
 def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dict]:
-    """simnet / peer loop-time ratios at the same point, seed, threads and precision.
+    """Loop-time ratios at the same point and seed: simnet / peer (same threads and precision), and a simnet
+    runner / the simnet runner it names in ``compare_to``.
 
     ``comparison`` is ``"overhead"`` when the peer runs the same code path as the simnet backend (brian2-plain
-    on the matching Brian2 device: the ratio is simnet's overhead), else ``"peer"``.
+    on the matching Brian2 device: the ratio is simnet's overhead), ``"peer"`` for another peer, and
+    ``"variant"`` for a simnet runner against its baseline (``peer_runner`` names the baseline, ``peer`` is "").
     """
     ok = [p for p in points if p["status"] == "ok"]
     ratios = []
@@ -199,26 +202,33 @@ def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dic
             same_path = peer.same_code_path_as.get(theirs["device"]) == mine["backend"]
             if peer.name == "brian2-plain" and not same_path:
                 continue  # plain Brian2 on another device is neither an overhead nor a peer comparison
-            paired = [a / b for a, b in zip(mine["sim_wall_s_per_bio_s_values"],
-                                            theirs["sim_wall_s_per_bio_s_values"]) if b > 0]
-            ratio = mine["sim_wall_s_per_bio_s_median"] / theirs["sim_wall_s_per_bio_s_median"]
-            ratios.append({
-                "simnet_runner": mine["runner"], "peer_runner": theirs["runner"], "peer": peer.name,
-                "comparison": "overhead" if same_path else "peer",
-                "options": dict(mine["options"]), "seed": mine["seed"], "neurons": mine["neurons"],
-                "threads": mine["threads"], "precision": mine["precision"],
-                "loop_time_ratio": ratio,
-                "overhead_percent": (ratio - 1.0) * 100.0 if same_path else None,
-                "paired_ratio_median": statistics.median(paired) if paired else None,
-                "paired_ratio_min": min(paired) if paired else None,
-                "paired_ratio_max": max(paired) if paired else None,
-                "pairs": len(paired),
-                **paired_ratio_interval(paired),
-                "same_synapse_count": mine["synapses"] == theirs["synapses"],
-                "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
-                "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
-            })
+            ratios.append(_ratio(mine, theirs, "overhead" if same_path else "peer", peer.name))
+        baseline = runners[mine["runner"]].compare_to
+        for theirs in (p for p in ok if p["runner"] == baseline and baseline):
+            if point_key(mine["options"]) == point_key(theirs["options"]) and mine["seed"] == theirs["seed"]:
+                ratios.append(_ratio(mine, theirs, "variant", ""))
     return ratios
+
+
+def _ratio(mine: dict, theirs: dict, comparison: str, peer: str) -> dict:
+    paired = [a / b for a, b in zip(mine["sim_wall_s_per_bio_s_values"], theirs["sim_wall_s_per_bio_s_values"])
+              if b > 0]
+    ratio = mine["sim_wall_s_per_bio_s_median"] / theirs["sim_wall_s_per_bio_s_median"]
+    return {
+        "simnet_runner": mine["runner"], "peer_runner": theirs["runner"], "peer": peer, "comparison": comparison,
+        "options": dict(mine["options"]), "seed": mine["seed"], "neurons": mine["neurons"],
+        "threads": mine["threads"], "precision": mine["precision"],
+        "loop_time_ratio": ratio,
+        "overhead_percent": (ratio - 1.0) * 100.0 if comparison == "overhead" else None,
+        "paired_ratio_median": statistics.median(paired) if paired else None,
+        "paired_ratio_min": min(paired) if paired else None,
+        "paired_ratio_max": max(paired) if paired else None,
+        "pairs": len(paired),
+        **paired_ratio_interval(paired),
+        "same_synapse_count": mine["synapses"] == theirs["synapses"],
+        "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
+        "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
+    }
 
 
 def paired_ratio_interval(paired: list[float], confidence: float = 0.95) -> dict:
