@@ -30,21 +30,26 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
          progress: bool = True, compile_only: bool = False, compute_capability: Optional[float] = None,
-         profile: Optional[bool] = None, **options):
+         profile: Optional[bool] = None, tuning: Optional[dict] = None, **options):
     """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
 
     See :func:`simnet.simulate.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
     ``"500ms"`` or seconds). With ``compile_only`` the plan is for :func:`compile_project` (for ``cuda``,
     ``compute_capability`` names the GPU to compile for, so none need be present). ``profile`` times every code
-    object of the loop (None: the default of :class:`simnet.sessions.RunSettings`).
+    object of the loop and ``tuning`` sets how the program is made (``synapse_order``, ``poisson_sampler``,
+    ``simd_math``); left out, each takes the default of :class:`simnet.sessions.RunSettings`.
     """
-    from simnet.sessions import RunSettings
+    from simnet.sessions import TUNING_CHOICES, RunSettings
     from simnet.simulate import plan_run
 
+    unknown = sorted(set(tuning or {}) - set(TUNING_CHOICES))
+    if unknown:
+        raise UsageError(f"unknown tuning setting(s) {', '.join(unknown)}; choose {', '.join(TUNING_CHOICES)}",
+                         parameter="tuning")
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, reuse_build=reuse_build, progress=progress,
                            compile_only=compile_only, compute_capability=compute_capability,
-                           **({} if profile is None else {"profile": bool(profile)}))
+                           **({} if profile is None else {"profile": bool(profile)}), **(tuning or {}))
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
                     settings=settings, seed=seed, record_spikes=record_spikes)

@@ -30,9 +30,14 @@ from simnet import phases
 from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
 from simnet.errors import UsageError
+from simnet.layout import SYNAPSE_ORDERS
 from simnet.profiling import RUNTIME_PROFILE_CLOCK, loop_profile
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
+#: PoissonInput samplers in generated C++: simnet's tabulated inversion, or Brian2's own.
+POISSON_SAMPLERS = ("table", "brian2")
+#: The RunSettings fields that choose how the program is made (not what it simulates) -> the values each takes.
+TUNING_CHOICES = {"synapse_order": SYNAPSE_ORDERS, "poisson_sampler": POISSON_SAMPLERS, "simd_math": (True, False)}
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,13 @@ class RunSettings:
     compile_only: bool = False
     #: cuda: the GPU's compute capability to compile for (e.g. 9.0 for an H100), so no GPU need be present.
     compute_capability: Optional[float] = None
+    #: How the program is made, not what it simulates (each shown equivalent, README "Performance"):
+    #: synapses stored by source and delay, or as drawn (:mod:`simnet.layout`);
+    synapse_order: str = "source_delay"
+    #: PoissonInput's binomial sampler in C++: tabulated, or Brian2's own loop (:mod:`simnet.sampling`);
+    poisson_sampler: str = "table"
+    #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.backends`).
+    simd_math: bool = True
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -68,6 +80,11 @@ class RunSettings:
         if self.compute_capability is not None and not 1.0 <= self.compute_capability < 100.0:
             raise UsageError(f"compute_capability must be a CUDA compute capability such as 9.0, got "
                              f"{self.compute_capability}", parameter="compute_capability")
+        for name, choices in TUNING_CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices or type(value) is not type(choices[0]):
+                raise UsageError(f"unknown {name} {value!r}; choose {' or '.join(map(str, choices))}",
+                                 parameter=name)
 
     @property
     def float_dtype(self):

@@ -36,6 +36,8 @@ STAGE_OF = {
     "simnet.usernet": "spec",
     "simnet.models": "spec",
     "simnet.phases": "run",
+    "simnet.layout": "run",
+    "simnet.sampling": "run",
     "simnet.build_cache": "run",
     "simnet.sessions": "run",
     "simnet.profiling": "run",

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from simnet.backends import BACKENDS, PRECISIONS
+from simnet.sessions import TUNING_CHOICES
 from simnet.errors import UsageError
 from simnet.models import get_model, model_names
 from simnet.peers import PEERS
@@ -44,7 +45,8 @@ from simnet.units import parse_time_s
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
-_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build", "profile", "compare_to")
+_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build", "profile", "compare_to",
+                       *TUNING_CHOICES)
 _PEER_RUNNER_KEYS = ("kind", "label", "peer", "device", "threads", "precision")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -68,13 +70,15 @@ class Runner:
     #: simnet runners: the label of another simnet runner whose loop time this one's is divided by, repeat by
     #: repeat (a variant against its baseline: a setting changed, all else the same)
     compare_to: str = ""
+    #: simnet runners: the RunSettings fields of TUNING_CHOICES this runner sets (the others keep simnet's defaults)
+    tuning: tuple = ()
 
     def describe(self) -> dict:
         described = {"runner": self.label, "kind": self.kind, "threads_requested": self.threads,
                      "precision": self.precision}
         if self.kind == "simnet":
             described.update(backend=self.backend, reuse_build=self.reuse_build, profile=self.profile,
-                             compare_to=self.compare_to)
+                             compare_to=self.compare_to, **dict(self.tuning))
         else:
             described.update(peer=self.peer, device=self.device)
         return described
@@ -219,9 +223,13 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
             compare_to = raw.get("compare_to", "")
             if not isinstance(compare_to, str):
                 raise problem(f"{where}: compare_to must be the label of another simnet runner, got {compare_to!r}")
+            for key, choices in TUNING_CHOICES.items():
+                if key in raw and (raw[key] not in choices or type(raw[key]) is not type(choices[0])):
+                    raise problem(f"{where}: {key} must be {' or '.join(map(_toml, choices))}, got {raw[key]!r}")
             runner = Runner(label=raw.get("label") or f"simnet-{backend}", kind="simnet", backend=backend,
                             threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build,
-                            profile=profile, compare_to=compare_to)
+                            profile=profile, compare_to=compare_to,
+                            tuning=tuple((key, raw[key]) for key in TUNING_CHOICES if key in raw))
         elif kind == "peer":
             _check_keys(raw, _PEER_RUNNER_KEYS, where, problem)
             peer_name = raw.get("peer")
@@ -326,6 +334,10 @@ def _precision(raw: dict, allowed: tuple[str, ...], where: str, problem) -> str:
     if precision not in allowed:
         raise problem(f"{where}: precision must be {' or '.join(allowed)}, got {precision!r}")
     return precision
+
+
+def _toml(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else f'"{value}"'
 
 
 def _is_int(value: Any) -> bool:

@@ -47,6 +47,7 @@ from brian2.synapses.synapses import SummedVariableUpdater, Synapses, SynapticPa
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
 from simnet.errors import UsageError
+from simnet.sampling import TABLE_ENTRIES
 from simnet.results import json_safe
 
 __all__ = [
@@ -503,7 +504,7 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
     """
     costs = cost_table(extra_costs)
     objects = list(_walk_objects(net.objects))
-    binomial_params: Dict[str, Tuple[int, float]] = {}
+    binomial_params: Dict[str, Tuple] = {}
     for obj in objects:
         if isinstance(obj, PoissonInput):
             # n and p of the binomial draw, as PoissonInput builds it (N, rate * target dt)
@@ -513,7 +514,8 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
                 continue
             for name, variable in obj.variables.items():
                 if isinstance(variable, BinomialFunction):
-                    binomial_params[name] = (int(obj.N), p)
+                    entries = getattr(variable, TABLE_ENTRIES, None)
+                    binomial_params[name] = (int(obj.N), p) + ((entries,) if entries else ())
     counts: List[_RunnerCount] = []
     skipped: List[SkippedObject] = []
     monitors = (SpikeMonitor, StateMonitor, PopulationRateMonitor, EventMonitor)
