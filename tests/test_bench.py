@@ -275,6 +275,47 @@ def test_variant_is_divided_by_its_baseline_repeat_by_repeat():
     assert "variant / baseline: after / before" in report.format_summary({**summary, "provenance": {}})
 
 
+def test_variant_activity_is_judged_against_the_seed_to_seed_spread():
+    experiment = spec.experiment_from_dict({
+        "name": "variants", "model": "cobahh", "repeats": 1, "seeds": [1, 2, 3], "sweep": {"neurons": [1000]},
+        "runners": [{"kind": "simnet", "label": "before"},
+                    {"kind": "simnet", "label": "after", "compare_to": "before", "poisson_sampler": "brian2"}],
+    }, source="synthetic")
+    assert experiment.runners[1].describe()["poisson_sampler"] == "brian2"
+    measurements = []
+    # baseline rates 10, 12, 14 Hz over the seeds (standard deviation 2); the variant's 1 Hz higher: within
+    # the spread; its synchrony 3 higher than a spread of 0.1: outside
+    for seed, rate, sync in ((1, 10.0, 2.0), (2, 12.0, 2.1), (3, 14.0, 2.2)):
+        for runner, shift, sync_shift in (("before", 0.0, 0.0), ("after", 1.0, 3.0)):
+            measured = _measurement(runner, 1000, 1, 1.0, seed=seed)
+            measured["activity"] = {"exc": {"mean_rate_hz": rate + shift, "mean_cv_isi": 0.8,
+                                            "synchrony": sync + sync_shift}}
+            measurements.append(measured)
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    (entry,) = summary["equivalence"]
+    assert entry["seeds"] == [1, 2, 3] and entry["variant_runner"] == "after"
+    rows = {row["statistic"]: row for row in entry["rows"]}
+    assert rows["mean_rate_hz"]["difference"] == pytest.approx(1.0)
+    assert rows["mean_rate_hz"]["seed_spread"] == pytest.approx(2.0) and rows["mean_rate_hz"]["within_spread"]
+    assert rows["mean_cv_isi"]["within_spread"]  # no spread, no difference
+    assert rows["synchrony"]["within_spread"] is False
+    assert entry["all_within_spread"] is False and entry["outside_spread"] == ["exc synchrony"]
+    assert "outside the seed-to-seed spread: exc synchrony" in report.format_summary({**summary, "provenance": {}})
+
+
+def test_activity_of_a_record_covers_the_loop_after_the_pre_run():
+    from simnet import api
+    from simnet.bench.equivalence import activity
+
+    record = api.run("cobahh", neurons=200, duration="100ms", pre_run="20ms", backend="runtime", progress=False,
+                     record_spikes=True)
+    summary = activity(record)
+    assert set(summary) == {"exc", "inh"}
+    rate = summary["exc"]["mean_rate_hz"]
+    exc_spikes = record.counts["populations"]["exc"]["spikes"]
+    assert rate == pytest.approx(exc_spikes / (record.counts["populations"]["exc"]["size"] * 0.1))
+
+
 def test_summary_round_trips_through_json_with_nan_as_null(tmp_path):
     experiment, measurements = _synthetic()
     two_sizes = [m for m in measurements if m["point"]["neurons"] != 4000]

@@ -8,6 +8,7 @@ import math
 import statistics
 from typing import Optional
 
+from simnet.bench import equivalence
 from simnet.bench.fidelity_table import MODEL_NAME as COLUMN_MODEL, published_rate_check
 from simnet.bench.spec import Experiment, Runner, point_key, point_label
 from simnet.models.neurons import REFERENCE_LEVEL
@@ -25,6 +26,10 @@ MEASUREMENT_DEFINITIONS = {
                               "biological second (simnet: the record's total_s; peers: their own total_s; "
                               "neither includes starting Python and importing the simulator)",
     "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
+    "equivalence": "a variant's activity against its baseline's, seed by seed: " + equivalence.RULE,
+    "peak_rss_bytes_max": "largest peak resident set size over the repeats: simnet, the larger of its process's "
+                          "and the generated program's (a simnet run process also holds earlier runs' peaks); "
+                          "peers, the larger of the peer process's and its children's",
     "ratios": "simnet runner / peer runner at the same point, seed, threads and precision, or a simnet runner / "
               "the runner it names in compare_to (a variant): ratio of the medians, and the median and range of "
               "the per-repeat ratios of interleaved pairs",
@@ -82,6 +87,7 @@ def summarise(experiment: Experiment, measurements: list[dict], provenance: dict
         "points": points,
         "fits": fits,
         "ratios": ratios,
+        "equivalence": equivalence.compare(points, runners),
         "figures": [],
         "notes": notes + [f"peer: {note}" for note in peer_notes],
         "provenance": provenance,
@@ -127,6 +133,13 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
     if check is not None:
         entry["published_rate_check"] = check
     entry["spikes_median"] = statistics.median(m["spikes"] for m in succeeded)
+    rss = [m["peak_rss_bytes"] for m in succeeded if m.get("peak_rss_bytes")]
+    entry["peak_rss_bytes_max"] = max(rss) if rss else None
+    activities = [m["activity"] for m in succeeded if m.get("activity")]
+    if activities:  # per population and statistic, the median over repeats (of one seed: the same network)
+        entry["activity"] = {
+            population: {key: _median_or_none([a.get(population, {}).get(key) for a in activities])
+                         for key in values} for population, values in activities[0].items()}
     entry["versions"] = succeeded[0].get("versions", {})
     return entry
 
@@ -144,6 +157,11 @@ def _published_rate_check(experiment: Experiment, point: dict, rates_hz: dict) -
     if experiment.model != COLUMN_MODEL or options.get("neuron_model", REFERENCE_LEVEL) != REFERENCE_LEVEL:
         return None
     return published_rate_check(rates_hz)
+
+
+def _median_or_none(values: list) -> Optional[float]:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def median_and_spread(values: list, name: str) -> dict:
