@@ -118,10 +118,12 @@ class Backend(ABC):
 
     def project_name(self, spec: ModelSpec, settings: RunSettings) -> str:
         """The name of the reusable build directory of ``spec`` on this backend with ``settings``."""
+        # profiling changes the generated code, so profiled and unprofiled builds are kept apart; the synapse
+        # order changes only data files, so both orders share a project
+        described = {k: v for k, v in self.describe(settings).items() if k != "synapse_order"}
         return project_name(spec, self.name, {
-            # profiling changes the generated code: a profiled and an unprofiled build are kept apart
             "precision": settings.precision, "threads": self.threads_used(settings), "profile": settings.profile,
-            "describe": self.describe(settings), "packages": self.package_versions(),
+            "describe": described, "packages": self.package_versions(),
         })
 
 
