@@ -38,6 +38,9 @@ PRECISIONS = {"single": np.float32, "double": np.float64}
 POISSON_SAMPLERS = ("table", "brian2")
 #: The RunSettings fields that choose how the program is made (not what it simulates) -> the values each takes.
 TUNING_CHOICES = {"synapse_order": SYNAPSE_ORDERS, "poisson_sampler": POISSON_SAMPLERS, "simd_math": (True, False)}
+#: The settings that change the generated code, as Brian2 itself has them: with them, a network Brian2 connects
+#: itself (``connect(p=...)``, which simnet does not reorder) runs the code a plain Brian2 script runs.
+BRIAN2_WAY = {"poisson_sampler": "brian2", "simd_math": False}
 
 
 @dataclass(frozen=True)

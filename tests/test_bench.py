@@ -246,6 +246,16 @@ def test_summary_medians_spread_fits_and_ratios():
         assert ratio["same_synapse_count"]
 
 
+def test_tuned_simnet_against_plain_brian2_is_a_peer_comparison_not_an_overhead():
+    experiment, measurements = _synthetic()
+    for measured in measurements:
+        if measured["runner"] == "simnet-cpp":
+            measured["brian2_way"] = False  # e.g. simd_math: not the code plain Brian2 runs
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    assert {r["comparison"] for r in summary["ratios"]} == {"peer"}
+    assert all(r["overhead_percent"] is None for r in summary["ratios"])
+
+
 def test_ratio_needs_the_same_threads():
     experiment, measurements = _synthetic()
     for measured in measurements:

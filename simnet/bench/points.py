@@ -24,7 +24,7 @@ from simnet.backends import BACKENDS
 from simnet.bench import equivalence
 from simnet.errors import UsageError
 from simnet.peers import PEERS, run_peer
-from simnet.sessions import RunSettings
+from simnet.sessions import BRIAN2_WAY, RunSettings
 from simnet.simulate import RunPlan, execute, plan_run
 from simnet.summary import run_summary
 from simnet.system import describe_machine, host_kind
@@ -173,6 +173,8 @@ def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[results.RunRecord], str]
         "population_rates_hz": run_summary(record)["rates_hz"],
         "versions": dict(record.backend.get("packages") or {}),
         "activity": equivalence.activity(record) if record.spikes else None,
+        # settings a record made before they existed lacks were Brian2's
+        "brian2_way": all(record.backend.get(key, value) == value for key, value in BRIAN2_WAY.items()),
         "peak_rss_bytes": max(record.cost["memory"]["peak_rss"].get("self_bytes") or 0,
                               record.cost["memory"]["peak_rss"].get("children_bytes") or 0) or None,
     }, record, ".h5"

@@ -133,6 +133,7 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
     if check is not None:
         entry["published_rate_check"] = check
     entry["spikes_median"] = statistics.median(m["spikes"] for m in succeeded)
+    entry["brian2_way"] = succeeded[0].get("brian2_way", True)
     rss = [m["peak_rss_bytes"] for m in succeeded if m.get("peak_rss_bytes")]
     entry["peak_rss_bytes_max"] = max(rss) if rss else None
     activities = [m["activity"] for m in succeeded if m.get("activity")]
@@ -206,7 +207,8 @@ def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dic
     runner / the simnet runner it names in ``compare_to``.
 
     ``comparison`` is ``"overhead"`` when the peer runs the same code path as the simnet backend (brian2-plain
-    on the matching Brian2 device: the ratio is simnet's overhead), ``"peer"`` for another peer, and
+    on the matching Brian2 device, simnet's tuning set to Brian2's way: the ratio is simnet's overhead),
+    ``"peer"`` for another peer or a tuned simnet against plain Brian2, and
     ``"variant"`` for a simnet runner against its baseline (``peer_runner`` names the baseline, ``peer`` is "").
     """
     ok = [p for p in points if p["status"] == "ok"]
@@ -217,9 +219,11 @@ def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dic
                     or mine["threads"] != theirs["threads"] or mine["precision"] != theirs["precision"]):
                 continue
             peer = PEERS[theirs["peer"]]
-            same_path = peer.same_code_path_as.get(theirs["device"]) == mine["backend"]
-            if peer.name == "brian2-plain" and not same_path:
+            same_device = peer.same_code_path_as.get(theirs["device"]) == mine["backend"]
+            if peer.name == "brian2-plain" and not same_device:
                 continue  # plain Brian2 on another device is neither an overhead nor a peer comparison
+            # simnet's own tuning (synapse order, sampler, vector math) makes other code than plain Brian2's
+            same_path = same_device and mine.get("brian2_way", True)
             ratios.append(_ratio(mine, theirs, "overhead" if same_path else "peer", peer.name))
         baseline = runners[mine["runner"]].compare_to
         for theirs in (p for p in ok if p["runner"] == baseline and baseline):
