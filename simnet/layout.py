@@ -21,6 +21,7 @@ SYNAPSE_ORDERS = ("source_delay", "drawn")
 # Below these the sort runs on one packed int64 array (8 bytes per synapse) instead of an argsort's several.
 _PACKED_KEY_LIMIT = 2**31
 _PACKED_INDEX_LIMIT = 2**32
+_CHUNK = 1 << 24
 
 
 def source_delay_order(sources, delays_s=None, dt_s: Optional[float] = None) -> np.ndarray:
@@ -36,20 +37,20 @@ def source_delay_order(sources, delays_s=None, dt_s: Optional[float] = None) -> 
         The time step the delays are rounded to, as Brian2's spike queue rounds them (needed with ``delays_s``).
     """
     n = len(sources)
-    key = np.asarray(sources, dtype=np.int64).copy()
-    if delays_s is not None:
-        steps = np.floor(np.asarray(delays_s, dtype=np.float64) / dt_s + 0.5)
-        span = int(steps.max()) + 1 if n else 1
+    key = np.array(sources, dtype=np.int64)  # a copy, and the only array of the synapses' length made here
+    chunks = [slice(start, start + _CHUNK) for start in range(0, n, _CHUNK)]
+    if delays_s is not None and n:
+        delays = np.asarray(delays_s, dtype=np.float64)
+        span = int(np.floor(delays.max() / dt_s + 0.5)) + 1
         key *= span
-        np.add(key, steps, out=key, casting="unsafe")
-        del steps
+        for part in chunks:  # in chunks, so that the delay steps never take a whole array
+            key[part] += np.floor(delays[part] / dt_s + 0.5).astype(np.int64)
     if n and key.max() < _PACKED_KEY_LIMIT and n < _PACKED_INDEX_LIMIT and key.min() >= 0:
         # key in the high 32 bits, the synapse's index in the low ones: sorting the packed values sorts by key,
         # ties in index order, and the low bits are then the permutation.
         key <<= 32
-        chunk = 1 << 24
-        for start in range(0, n, chunk):
-            key[start:start + chunk] |= np.arange(start, min(n, start + chunk), dtype=np.int64)
+        for part in chunks:
+            key[part] |= np.arange(part.start, min(n, part.stop), dtype=np.int64)
         key.sort()
         key &= 0xFFFFFFFF
         return key
