@@ -68,6 +68,10 @@ def _write(tmp_path, text, name="exp.toml"):
     (lambda t: 'pre_run = "-1ms"\n' + t, "pre_run must be non-negative, got '-1ms'"),
     (lambda t: 'pre_run = 5\n' + t, "pre_run must be a string"),
     (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nprofile = "yes"'), "profile must be true or"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nsimd_math = 1'),
+     "simd_math must be true or false, got 1"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nsynapse_order = "random"'),
+     'synapse_order must be "source_delay" or "drawn"'),
     (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\ncompare_to = "brian2-plain-runtime"'),
      "compare_to 'brian2-plain-runtime' is not the label of another simnet runner"),
 ])

@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from simnet.backends import BACKENDS, PRECISIONS
-from simnet.sessions import TUNING_CHOICES
 from simnet.errors import UsageError
 from simnet.models import get_model, model_names
 from simnet.peers import PEERS
+from simnet.sessions import TUNING_CHOICES
 from simnet.units import parse_time_s
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
