@@ -104,7 +104,7 @@ def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name
     assert (exc["start"], exc["stop"], exc["part_of"]) == (0, 160, "neurons")
     # every counted code object is timed, and only the loop's: the times add up to less than the loop
     timed = record.timings["loop_profile"]["code_objects"]
-    assert {row["code_object"] for row in record.cost["flops"]["rows"]} <= {e["code_object"] for e in timed}
+    assert {row["code_object"] for row in record.cost_detail["flops"]["rows"]} <= {e["code_object"] for e in timed}
     assert 0 < sum(e["seconds"] for e in timed) <= record.timings["simulation_loop_s"]
     if backend_name == "cpp":
         # a pathway's spike-queue push is made in the pre-run's build and timed from the loop's start only

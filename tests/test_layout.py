@@ -102,8 +102,8 @@ def test_cpp_table_sampler_draws_what_brian2s_draws(tmp_path):
         settings = RunSettings(threads=1, progress=False, build_root=tmp_path, poisson_sampler=sampler)
         record = execute(RunPlan(_drawn_network_spec(), get_backend("cpp"), settings, duration_s=0.2, seed=7,
                                  record_spikes=True))
-        spikes[sampler] = record.spikes["cells"]
-        flops[sampler] = next(row["flops_per_element"] for row in record.cost["flops"]["rows"]
+        spikes[sampler] = record.spikes("cells")
+        flops[sampler] = next(row["flops_per_element"] for row in record.cost_detail["flops"]["rows"]
                               if row["category"] == "input")
         assert record.backend["poisson_sampler"] == sampler and record.backend["simd_math"] is True
     assert len(spikes["table"][0]) > 100

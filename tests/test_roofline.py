@@ -119,10 +119,10 @@ def test_profiled_runtime_run_sets_each_code_object_beside_its_count(tmp_path):
     profile = record.timings["loop_profile"]
     assert profile["clock"].startswith("wall-clock")
     timed = {entry["code_object"]: entry for entry in profile["code_objects"]}
-    counted = {row["code_object"] for row in record.cost["flops"]["rows"]}
+    counted = {row["code_object"] for row in record.cost_detail["flops"]["rows"]}
     assert counted and counted <= set(timed)
     assert sum(entry["seconds"] for entry in timed.values()) <= record.timings["simulation_loop_s"]
-    stored = record.cost["loop_profile"]
+    stored = record.cost_detail["loop_profile"]
     updater = next(e for e in stored["code_objects"] if e["code_object"].startswith("neurons_stateupdater"))
     assert updater["counted"] and updater["flops"] > 0 and updater["bytes"] > 0 and updater["seconds"] > 0
     path = results.write(record, tmp_path / "run.h5")

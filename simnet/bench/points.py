@@ -172,11 +172,11 @@ def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[results.RunRecord], str]
         "mean_rate_hz": record.n_spikes / (record.n_neurons * record.duration_s),
         "population_rates_hz": run_summary(record)["rates_hz"],
         "versions": dict(record.backend.get("packages") or {}),
-        "activity": equivalence.activity(record) if record.spikes else None,
+        "activity": equivalence.activity(record) if record.spike_trains else None,
         # settings a record made before they existed lacks were Brian2's
         "brian2_way": all(record.backend.get(key, value) == value for key, value in BRIAN2_WAY.items()),
-        "peak_rss_bytes": max(record.cost["memory"]["peak_rss"].get("self_bytes") or 0,
-                              record.cost["memory"]["peak_rss"].get("children_bytes") or 0) or None,
+        "peak_rss_bytes": max(record.cost_detail["memory"]["peak_rss"].get("self_bytes") or 0,
+                              record.cost_detail["memory"]["peak_rss"].get("children_bytes") or 0) or None,
     }, record, ".h5"
 
 
