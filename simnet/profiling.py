@@ -3,7 +3,9 @@ of Brian2's ``profiling_info`` (``timings["loop_profile"]``), joinable with the 
 """
 from __future__ import annotations
 
-import brian2
+#: How a note of the record begins when a run asked for per-code-object times and has none (the cost table
+#: shows that note in their place).
+NOT_PROFILED = "per-code-object times not measured"
 
 RUNTIME_PROFILE_CLOCK = ("wall-clock: Python's time.time() around each object's run in Brian2's runtime loop "
                          "(all of an object's code objects together, Python overhead included)")
@@ -13,8 +15,9 @@ CPP_PROFILE_CLOCK_SERIAL = ("processor time: std::clock() around the code object
                             "it stops while the program is descheduled, so on a busy machine it is below wall-clock")
 
 
-def loop_profile(net: brian2.Network, info, clock: str, *, keyed_by_runner: bool) -> dict:
-    """The record's per-code-object times of the measured loop (``timings["loop_profile"]``).
+def loop_profile(net, info, clock: str, *, keyed_by_runner: bool) -> dict:
+    """The record's per-code-object times of the measured loop (``timings["loop_profile"]``) of ``net`` (a
+    ``brian2.Network``).
 
     ``info`` is Brian2's ``net.profiling_info`` (name, seconds), keyed by code object on standalone devices and
     by the object that runs it in runtime mode (``keyed_by_runner``); each entry is given both names, so that it

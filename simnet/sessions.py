@@ -31,7 +31,7 @@ from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
 from simnet.errors import UsageError
 from simnet.layout import SYNAPSE_ORDERS
-from simnet.profiling import RUNTIME_PROFILE_CLOCK, loop_profile
+from simnet.profiling import NOT_PROFILED, RUNTIME_PROFILE_CLOCK, loop_profile
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
 #: PoissonInput samplers in generated C++: simnet's tabulated inversion, or Brian2's own.
@@ -267,7 +267,7 @@ class StandaloneSession(Session):
         #: How the device times its code objects ("": it cannot, and the run is not profiled).
         self.profile_clock = profile_clock
         if settings.profile and not profile_clock:
-            self.notes.append(f"per-code-object times not measured: simnet does not profile the {device_name} "
+            self.notes.append(f"{NOT_PROFILED}: simnet does not profile the {device_name} "
                               "device's code objects")
         self._lock_fd: Optional[int] = None
         self.project = "temporary"
@@ -379,7 +379,7 @@ class StandaloneSession(Session):
             try:
                 info = net.profiling_info
             except ValueError:  # the program wrote no profile
-                self.notes.append("the generated program wrote no per-code-object profile")
+                self.notes.append(f"{NOT_PROFILED}: the generated program wrote no profile")
             else:
                 self.loop_profile = loop_profile(net, info, self.profile_clock, keyed_by_runner=False)
 

@@ -235,6 +235,8 @@ def format_cost(table: dict[str, Any]) -> str:
                      f"{row['element']}")
     if table.get("loop_profile"):
         lines += _format_loop_profile(table["loop_profile"])
+    elif table.get("loop_profile_note"):
+        lines.append(f"  loop time per code object: {table['loop_profile_note']}")
     return "\n".join(lines)
 
 
