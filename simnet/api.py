@@ -39,17 +39,13 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     object of the loop and ``tuning`` sets how the program is made (``synapse_order``, ``poisson_sampler``,
     ``simd_math``); left out, each takes the default of :class:`simnet.sessions.RunSettings`.
     """
-    from simnet.sessions import TUNING_CHOICES, RunSettings
+    from simnet.sessions import RunSettings
     from simnet.simulate import plan_run
 
-    unknown = sorted(set(tuning or {}) - set(TUNING_CHOICES))
-    if unknown:
-        raise UsageError(f"unknown tuning setting(s) {', '.join(unknown)}; choose {', '.join(TUNING_CHOICES)}",
-                         parameter="tuning")
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, reuse_build=reuse_build, progress=progress,
                            compile_only=compile_only, compute_capability=compute_capability,
-                           **({} if profile is None else {"profile": bool(profile)}), **(tuning or {}))
+                           **({} if profile is None else {"profile": bool(profile)}), **_tuning(tuning))
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
                     settings=settings, seed=seed, record_spikes=record_spikes)
@@ -84,7 +80,7 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
             precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
             build_dir: Optional[PathLike] = None, keep_build: bool = False, progress: bool = True,
             out: Optional[PathLike] = None, overwrite: bool = False, namespace: Optional[dict] = None,
-            command_line: str = "") -> RunRecord:
+            command_line: str = "", tuning: Optional[dict] = None) -> RunRecord:
     """Run a Brian2 network simnet did not write, with simnet's instrumentation, and return its record.
 
     ``network`` is a path to a script that builds Brian2 objects (``simnet account my_model.py``), a function
@@ -93,7 +89,7 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     globals, and a function's when it returns ``locals()``, are used by themselves). The user's objects are run
     as they are; simnet adds its own monitors beside them and measures phases, counted FLOPs per code object,
     activity, memory and energy as for its own models (``record.cost``). See :mod:`simnet.usernet` for what the
-    code may and may not do.
+    code may and may not do. ``tuning`` is :func:`plan`'s.
     """
     from simnet import usernet
     from simnet.sessions import RunSettings
@@ -102,11 +98,22 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     user = usernet.from_script(network) if isinstance(network, (str, Path)) else \
         usernet.from_python(network, namespace)
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
-                           keep_build=keep_build, progress=progress)
+                           keep_build=keep_build, progress=progress, **_tuning(tuning))
     run_plan = plan_network(user, duration_s=as_seconds(duration, "duration"),
                             pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
                             settings=settings, seed=seed, record_spikes=record_spikes)
     return execute(run_plan, out=out, overwrite=overwrite, command_line=command_line)
+
+
+def _tuning(tuning: Optional[dict]) -> dict:
+    """The :class:`simnet.sessions.RunSettings` fields of ``tuning``, checked by name (values by RunSettings)."""
+    from simnet.sessions import TUNING_CHOICES
+
+    unknown = sorted(set(tuning or {}) - set(TUNING_CHOICES))
+    if unknown:
+        raise UsageError(f"unknown tuning setting(s) {', '.join(unknown)}; choose {', '.join(TUNING_CHOICES)}",
+                         parameter="tuning")
+    return dict(tuning or {})
 
 
 def read(path: PathLike) -> RunRecord:

@@ -347,8 +347,8 @@ class StandaloneSession(Session):
         self.mark(phases.LOOP_START)
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
                 namespace=dict(namespace or {}), profile=profile)
-        return profile
         self.mark(phases.LOOP_END)
+        return profile
 
     def compile_only(self, net, duration, pre_run, namespace=None) -> None:
         self._record_run_calls(net, duration, pre_run, namespace)

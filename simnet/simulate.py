@@ -149,7 +149,7 @@ def compile_project(plan: RunPlan) -> dict:
         with backend.session(settings, None) as session:
             built = _construct(plan, session)
             session.compile_only(built.net, plan.duration_s * brian2.second,
-                                 plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None)
+                                 plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None, built.namespace)
             directory = getattr(session, "directory", None)
             notes = list(session.notes) + built.notes
             timings = dict(session.timings)
