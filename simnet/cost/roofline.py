@@ -236,10 +236,10 @@ def code_object_rooflines(loop_profile: dict, flop_rows: list, *, loop_s: Option
     Parameters
     ----------
     loop_profile : dict
-        A record's ``timings["loop_profile"]`` (:func:`simnet.sessions.loop_profile`): the clock and, per code
+        A record's ``timings["loop_profile"]`` (:func:`simnet.profiling.loop_profile`): the clock and, per code
         object, its name, its runner and the seconds it took over the loop.
     flop_rows : list of dict
-        A record's ``cost["flops"]["rows"]`` (one per code object and category, each naming its code object).
+        A record's ``cost_detail["flops"]["rows"]`` (one per code object and category, each naming its code object).
     loop_s : float or None
         The measured loop, for each code object's share of it.
     peak_flops_per_s, bandwidth_bytes_per_s : float or None
