@@ -1,30 +1,75 @@
 """The ``simnet`` command: each subcommand parses its options, makes one call to :mod:`simnet.api` and prints.
 
-Bad input ends with one line on stderr and exit status 2; a simulation that could not complete with one line and
-status 1; Ctrl-C with status 130. No file is ever left half-written.
+Bad input ends with one line on stderr and exit status 2; a simulation that could not complete, or output that
+could not be printed, with one line and status 1; Ctrl-C with status 130 and SIGTERM (SIGHUP) with 143 (129),
+after the same clean-up, saying what (if anything) was written. Warnings are one line each.
 """
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
 import click
 
-from simnet.errors import SimulationFailed, UsageError
+from simnet.errors import Interrupted, SimulationFailed, UsageError
 from simnet.units import parse_positive, parse_positive_list, parse_wall_duration_s
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+#: Library parameters whose command-line flag is not ``--`` + the name with dashes.
+_FLAGS = {"figures_dir": "--figures"}
 
-def _emit(as_json: bool, data, text: str) -> None:
+
+class _OutputFailed(Exception):
+    """stdout could not take the output (a closed pipe, a full disk)."""
+
+
+def _emit(as_json: bool, data, text: str, written: str = "") -> None:
+    """Print the result; ``written`` names a file already written, which a failure to print does not undo."""
     from simnet.results import json_safe
 
-    click.echo(json.dumps(json_safe(data), indent=2) if as_json else text)
+    try:
+        click.echo(json.dumps(json_safe(data), indent=2) if as_json else text)
+    except OSError as err:
+        kept = f"; {written} was written" if written else ""
+        raise _OutputFailed(f"cannot write to stdout: {err.strerror or err}{kept}") from None
+
+
+def _scalar(text: Optional[str]):
+    """An option's text as a number when it reads as one, else the text (the library says what it must be)."""
+    if text is None:
+        return None
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _warnings_as_lines() -> None:
+    """Show Python warnings as one line each, ``simnet: warning: ...``, leaving out deprecation warnings (meant for
+    the developers of the libraries simnet uses). Brian2's import routes warnings into its own log (three lines
+    each, with a source line), so it is imported first and that is undone."""
+    import logging
+
+    import brian2  # noqa: F401
+
+    logging.captureWarnings(False)
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message, category, *_args, **_kwargs) -> None:
+    if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
+        _log(f"simnet: warning: {message}")
 
 
 def _command_line() -> str:
@@ -107,11 +152,11 @@ def cli():
 
 @cli.command()
 @click.argument("model", type=MODEL, metavar="MODEL")
-@click.option("--neurons", type=int, help="Number of neurons (cobahh).")
+@click.option("--neurons", help="Number of neurons (cobahh).")
 @click.option("--mode", type=_model_choices("cobahh", "MODES"), help="cobahh connectivity.")
 @click.option("--plasticity", type=_model_choices("cobahh", "PLASTICITY"), help="cobahh: synaptic plasticity.")
-@click.option("--scale", type=float, help="microcircuit: fraction of PD14's neurons, in (0, 1] (default 0.1).")
-@click.option("--k-scale", type=float, help="microcircuit: fraction of PD14's in-degrees, in (0, 1] (default 1).")
+@click.option("--scale", help="microcircuit: fraction of PD14's neurons, in (0, 1] (default 0.1).")
+@click.option("--k-scale", help="microcircuit: fraction of PD14's in-degrees, in (0, 1] (default 1).")
 @click.option("--neuron-model", type=_model_choices("neurons", "NEURON_MODELS"), help="microcircuit: neuron level.")
 @click.option("--synapse-model", type=_model_choices("microcircuit", "SYNAPSE_MODELS"),
               help="microcircuit: synapse model (plasticity on E -> E).")
@@ -125,8 +170,7 @@ def cli():
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
 @click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
-              help="Results file (default: runs/<model>-<backend>-<seed>.h5).")
+@click.option("--out", "out_path", help="Results file (default: runs/<model>-<backend>-seed<seed>.h5).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
 @click.option("--record-spikes/--no-record-spikes", default=None,
               help="Store every spike (default: on when neurons x seconds <= 1e6).")
@@ -142,33 +186,38 @@ def cli():
               help="Generate and compile the standalone project, do not run it (no results file).")
 @click.option("--compute-capability", type=float,
               help="cuda with --compile-only: the GPU to compile for (e.g. 9.0, an H100), so none need be here.")
+@click.option("--skip-memory-check", is_flag=True,
+              help="Build even when the memory the network needs (estimated before building) exceeds what is "
+                   "available.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
         pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,
-        reuse_build, build_dir, progress, compile_only, compute_capability, as_json):
+        reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, as_json):
     """Simulate MODEL and write its results file."""
     from simnet import api
     from simnet.summary import format_build, format_summary, run_summary
 
-    if compile_only and (out_path or overwrite):
+    _warnings_as_lines()
+    if compile_only and (out_path is not None or overwrite):
         raise UsageError("--compile-only runs nothing and writes no results file: drop --out/--overwrite")
-    run_plan = api.plan(model, neurons=neurons, mode=mode, plasticity=plasticity, scale=scale, k_scale=k_scale,
-                        neuron_model=neuron_model, synapse_model=synapse_model, background=background, dt=dt,
-                        duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
-                        precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
-                        keep_build=keep_build, reuse_build=reuse_build, progress=progress,
-                        compile_only=compile_only, compute_capability=compute_capability)
+    run_plan = api.plan(model, neurons=_scalar(neurons), mode=mode, plasticity=plasticity, scale=_scalar(scale),
+                        k_scale=_scalar(k_scale), neuron_model=neuron_model, synapse_model=synapse_model,
+                        background=background, dt=dt, duration=duration, pre_run=pre_run, backend=backend_name,
+                        threads=threads, precision=precision, seed=seed, record_spikes=record_spikes,
+                        build_dir=build_dir, keep_build=keep_build, reuse_build=reuse_build, progress=progress,
+                        compile_only=compile_only, compute_capability=compute_capability,
+                        skip_memory_check=skip_memory_check)
     if compile_only:
         built = api.compile_project(run_plan)
         _emit(as_json, built, format_build(built))
         return
-    out_path = out_path or run_plan.default_out_path
+    out_path = out_path if out_path is not None else str(run_plan.default_out_path)
     try:
         record = api.execute(run_plan, out=out_path, overwrite=overwrite, command_line=_command_line())
     except SimulationFailed as err:
         raise SimulationFailed(f"{err} (rerun with --keep-build to inspect the project)") from None
-    summary = run_summary(record, str(out_path))
-    _emit(as_json, summary, format_summary(summary))
+    summary = run_summary(record, out_path)
+    _emit(as_json, summary, format_summary(summary), written=out_path)
 
 
 @cli.command()
@@ -181,8 +230,7 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
 @click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed (Brian2's, set before the script).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
-              help="Results file (default: runs/<script>-<backend>-seed<seed>.h5).")
+@click.option("--out", "out_path", help="Results file (default: runs/<script>-<backend>-seed<seed>.h5).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
 @click.option("--record-spikes/--no-record-spikes", default=None,
               help="Store every spike (default: on when neurons x seconds <= 1e6).")
@@ -197,13 +245,14 @@ def account(script, duration, pre_run, backend_name, threads, precision, seed, o
     from simnet import api
     from simnet.cost.account import format_cost
 
-    out_path = out_path or Path("runs") / f"{script.stem}-{backend_name}-seed{seed}.h5"
+    _warnings_as_lines()
+    out_path = out_path if out_path is not None else str(Path("runs") / f"{script.stem}-{backend_name}-seed{seed}.h5")
     record = api.account(script, duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
                          precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
                          keep_build=keep_build, progress=progress, out=out_path, overwrite=overwrite,
                          command_line=_command_line())
     table = record.cost
-    _emit(as_json, table, format_cost(table) + f"\n  results        {out_path}")
+    _emit(as_json, table, format_cost(table) + f"\n  results        {out_path}", written=out_path)
 
 
 @cli.command()
@@ -372,18 +421,21 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
 @click.option("--redo", is_flag=True, help="Run every point again, even those already recorded in the output folder.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
+@click.option("--skip-memory-check", is_flag=True, help="Run points whose estimated memory exceeds what is available.")
 @_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
-def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, scheduler, workers, as_json):
+def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, skip_memory_check, scheduler, workers,
+          as_json):
     """Run an experiment file: every point with every runner (simnet backends and peers), then summarise.
 
     Rerun into the same output folder, points already recorded there are skipped."""
     from simnet import api
     from simnet.bench.report import format_summary
 
+    _warnings_as_lines()
     summary = api.run_experiment(experiment_path, out_dir=out_dir, repeats=repeats, quick=quick, overwrite=overwrite,
                                  redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers, log=_log,
-                                 command_line=_command_line())
+                                 command_line=_command_line(), skip_memory_check=skip_memory_check)
     _emit(as_json, summary, format_summary(summary))
 
 
@@ -408,13 +460,16 @@ def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, 
 @click.option("--redo", is_flag=True, help="Run every point again, even those already recorded in the output folder.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
+@click.option("--skip-memory-check", is_flag=True, help="Run sizes whose estimated memory exceeds what is available.")
 @_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads, precision, peers, duration,
-          repeats, seed, out_dir, overwrite, redo, build_dir, scheduler, workers, as_json):
+          repeats, seed, out_dir, overwrite, redo, build_dir, skip_memory_check, scheduler, workers, as_json):
     """Sweep MODEL over sizes (an experiment built from the command line) and summarise the scaling."""
     from simnet import api
     from simnet.bench.report import format_summary
+
+    _warnings_as_lines()
 
     values = {"neurons": _option_values("--neurons", neurons)}
     for name, text in (("mode", mode), ("plasticity", plasticity)):
@@ -428,7 +483,7 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
     summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
                         precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
                         overwrite=overwrite, redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers,
-                        log=_log, command_line=_command_line())
+                        log=_log, command_line=_command_line(), skip_memory_check=skip_memory_check)
     _emit(as_json, summary, format_summary(summary))
 
 
@@ -438,20 +493,14 @@ def _option_values(option: str, text: str) -> list:
     for item in (part.strip() for part in text.split(",")):
         if not item:
             raise UsageError(f"{option} {text!r} has an empty value")
-        for convert in (int, float):
-            try:
-                values.append(convert(item))
-                break
-            except ValueError:
-                continue
-        else:
-            values.append({"true": True, "false": False}.get(item.lower(), item))
+        value = _scalar(item)
+        values.append({"true": True, "false": False}.get(value.lower(), value) if isinstance(value, str) else value)
     return values
 
 
 #: Options that choose what is simulated; with --from-dir nothing is simulated, so they are refused there.
 _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backend_name", "threads", "precision",
-                         "seed", "out_dir", "overwrite", "scheduler", "workers")
+                         "seed", "out_dir", "overwrite", "scheduler", "workers", "skip_memory_check")
 
 
 @cli.command()
@@ -475,17 +524,19 @@ _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backe
               help="Also draw the cost-versus-fidelity figure (PNG and SVG) into this directory.")
 @click.option("--overwrite", is_flag=True, help="Replace existing records.")
 @click.option("--progress/--no-progress", default=False, help="Brian2's progress reports on stderr.")
+@click.option("--skip-memory-check", is_flag=True, help="Run levels whose estimated memory exceeds what is available.")
 @_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document.")
 @click.pass_context
 def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, backend_name, threads, precision, seed,
-             out_dir, from_dir, figures_dir, overwrite, progress, scheduler, workers, as_json):
+             out_dir, from_dir, figures_dir, overwrite, progress, skip_memory_check, scheduler, workers, as_json):
     """Run the cortical column at each neuron-fidelity level and compare cost and dynamics."""
     from click.core import ParameterSource
 
     from simnet import api
     from simnet.bench.fidelity_table import format_fidelity
 
+    _warnings_as_lines()
     if from_dir is not None:
         for param in ctx.command.params:
             if param.name in _FIDELITY_RUN_OPTIONS and \
@@ -496,6 +547,7 @@ def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, back
                          threads=threads, precision=precision or "double", seed=1 if seed is None else seed,
                          out_dir=out_dir, from_dir=from_dir, overwrite=overwrite, progress=progress,
                          figures_dir=figures_dir, scheduler=scheduler, workers=workers, command_line=_command_line(),
+                         skip_memory_check=skip_memory_check,
                          on_level=lambda level, path: _log(f"simnet: {level} written to {path}"))
     text = format_fidelity(table)
     if table.get("figures"):
@@ -508,42 +560,86 @@ def _usage_message(err: UsageError) -> str:
     message = str(err)
     if not err.parameter or err.parameter.startswith("-"):
         return message
-    flag = "--" + err.parameter.replace("_", "-")
+    flag = _FLAGS.get(err.parameter, "--" + err.parameter.replace("_", "-"))
     if message.startswith(err.parameter + " "):
         return flag + message[len(err.parameter):]
     return f"{message} ({flag})"
 
 
-#: Files are written whole or not at all; bench and sweep keep the runs they finished.
-_INTERRUPTED = ("simnet: interrupted; no partial file was written (bench and sweep resume when run again into the "
-                "same output folder)")
+def _raise_interrupted(signal_number, _frame):
+    raise Interrupted(signal_number)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Entry point of the ``simnet`` console script."""
+    """Entry point of the ``simnet`` console script.
+
+    SIGTERM and SIGHUP become :class:`~simnet.errors.Interrupted` while it runs, so that they clean up as Ctrl-C
+    does (temporary files and build directories removed, child programs stopped); the handlers and Python's
+    warning display are put back when it returns.
+    """
+    handlers = {}
+    shown = warnings.showwarning
     try:
-        # without standalone mode, click returns the status a command exits with (ctx.exit) instead of raising
-        status = cli.main(args=argv, prog_name="simnet", standalone_mode=False)
-        if isinstance(status, int):
-            return status
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            handlers[number] = signal.signal(number, _raise_interrupted)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        status, message = _run_cli(argv)
+    finally:
+        warnings.showwarning = shown
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    if message:
+        try:
+            click.echo(f"simnet: {message}", err=True)
+        except OSError:  # stderr is gone too: the exit status is all that is left to say it
+            pass
+    return status
+
+
+def _run_cli(argv) -> tuple[int, str]:
+    """Run the command: (exit status, the one line to say on stderr, or "")."""
+    if os.environ.get("_SIMNET_COMPLETE"):  # shell completion: click's main answers it (and exits)
+        cli.main(args=argv, prog_name="simnet")
+    try:
+        # Not cli.main: it turns Ctrl-C into click's Abort (losing what the interruption carries) and prints a
+        # blank line.
+        with cli.make_context("simnet", list(sys.argv[1:] if argv is None else argv)) as context:
+            cli.invoke(context)
     except click.exceptions.Exit as done:
-        return done.exit_code
+        return done.exit_code, ""
     except click.exceptions.Abort:
-        click.echo(_INTERRUPTED, err=True)
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, "interrupted; no results written"
     except click.ClickException as err:
-        click.echo(f"simnet: error: {err.format_message()}", err=True)
-        return EXIT_USAGE
+        if type(err).__name__ == "NoArgsIsHelpError":  # plain `simnet`: its help, as --help prints it
+            click.echo(err.ctx.get_help() if err.ctx else err.format_message())
+            return 0, ""
+        return EXIT_USAGE, f"error: {err.format_message()}"
     except UsageError as err:
-        click.echo(f"simnet: error: {_usage_message(err)}", err=True)
-        return EXIT_USAGE
+        return EXIT_USAGE, f"error: {_usage_message(err)}"
     except SimulationFailed as err:
-        click.echo(f"simnet: error: {err}; no partial file was written", err=True)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        click.echo(_INTERRUPTED, err=True)
-        return EXIT_INTERRUPTED
-    return 0
+        return EXIT_FAILED, f"error: {err}; {err.kept or 'no results written'}"
+    except _OutputFailed as err:
+        _silence_stdout()
+        return EXIT_FAILED, f"error: {err}"
+    except KeyboardInterrupt as err:
+        number = err.signal_number if isinstance(err, Interrupted) else signal.SIGINT
+        kept = getattr(err, "kept", "") or "no results written"
+        named = "" if number == signal.SIGINT else f" ({signal.Signals(number).name})"
+        return 128 + number, f"interrupted{named}; {kept}"
+    return 0, ""
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what could not be written does not fail
+    again (with a second message)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # (no descriptor: stdout captured in this process)
+        pass
 
 
 if __name__ == "__main__":

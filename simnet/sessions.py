@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,10 +27,10 @@ from typing import Callable, Optional
 import brian2
 import numpy as np
 
-from simnet import phases
+from simnet import phases, processes
 from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
-from simnet.errors import UsageError
+from simnet.errors import SimulationFailed, UsageError
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
 
@@ -60,6 +61,8 @@ class RunSettings:
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise UsageError(f"unknown precision {self.precision!r}; choose single or double", parameter="precision")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)):
+            raise UsageError(f"threads must be a whole number, got {self.threads!r}", parameter="threads")
         if self.threads is not None and self.threads < 1:
             raise UsageError(f"threads must be at least 1, got {self.threads}", parameter="threads")
         if self.compute_capability is not None and not 1.0 <= self.compute_capability < 100.0:
@@ -115,8 +118,19 @@ class SessionContext:
         # they do, Brian2 names this run's code objects with suffixes (``_1``), which changes the generated
         # files and so defeats a reused project.
         gc.collect()
+        try:
+            return self._enter()
+        except BaseException:
+            _restore_brian_defaults()
+            raise
+
+    def _enter(self) -> Session:
         _restore_brian_defaults()
         brian2.prefs.core.default_float_dtype = self.settings.float_dtype
+        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete; on a
+        # standalone device Brian2's own handler would even swallow it while the program runs.
+        if "core.stop_on_keyboard_interrupt" in brian2.prefs:  # (brian2 < 2.6 has no such preference)
+            brian2.prefs.core.stop_on_keyboard_interrupt = False
         self.session = self._open_session()
         self._known_warnings = _KnownWarnings(self.session.notes)
         for handler in _brian2_handlers():
@@ -177,10 +191,6 @@ class RuntimeSession(Session):
     def __init__(self, settings: RunSettings, target: str):
         super().__init__(settings)
         brian2.prefs.codegen.target = target
-        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete. (brian2 < 2.6
-        # has no such preference: there a KeyboardInterrupt always propagates out of the run.)
-        if "core.stop_on_keyboard_interrupt" in brian2.prefs:
-            brian2.prefs.core.stop_on_keyboard_interrupt = False
         self.clock = phases.PythonMarks()
 
     def mark(self, name: str) -> None:
@@ -231,6 +241,10 @@ class StandaloneSession(Session):
     ``<project>.lock`` keeps two processes from building there at once; when it is held the run builds in a
     fresh temporary directory instead. :attr:`project` says which happened: ``"reused"`` (an earlier build was
     there), ``"new"`` (kept for the next run) or ``"temporary"``.
+
+    On Brian2's C++ device, make and the generated program run as :mod:`simnet.processes` children (their own
+    process group, stopped when simnet is interrupted and when it dies, the project's lock inherited), with
+    make's output kept in ``make.log`` and its first error in the failure's one line.
     """
 
     def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
@@ -244,8 +258,11 @@ class StandaloneSession(Session):
             self._claim_reusable_directory(project)
         if self.project == "temporary":
             root = settings.build_root or Path(tempfile.gettempdir())
-            Path(root).mkdir(parents=True, exist_ok=True)
-            self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+            try:
+                Path(root).mkdir(parents=True, exist_ok=True)
+                self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+            except OSError as err:
+                raise UsageError(f"cannot build in {root}: {err.strerror or err}", parameter="build_dir") from None
         self.build_args = build_args
         brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
         # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
@@ -255,8 +272,13 @@ class StandaloneSession(Session):
         brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
         brian2.device.insert_code("after_start", phases.standalone_mark_code(phases.PROGRAM_START))
         brian2.device.insert_code("before_end", phases.standalone_mark_code(phases.PROGRAM_END))
-        # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays differently.
+        # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays, compilation and
+        # the program's start differently.
         self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
+        if self._releases_set_up_arrays:
+            # An instance attribute, so Brian2's build calls it in place of its own (which runs make with
+            # os.system: SIGINT is ignored while it waits, and make outlives a killed simnet).
+            brian2.get_device().compile_source = self._compile
         self._static_arrays_before_synapses: set[str] = set()
         self._set_up_arrays: list[str] = []
 
@@ -313,8 +335,9 @@ class StandaloneSession(Session):
     def compile_only(self, net, duration, pre_run, namespace=None) -> None:
         self._record_run_calls(net, duration, pre_run, namespace)
         started = time.perf_counter()
-        brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
-                            **self.build_args)
+        with self._writing_project():
+            brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                **self.build_args)
         wall = time.perf_counter() - started
         compile_s = _compile_seconds()
         if compile_s is not None:
@@ -339,18 +362,19 @@ class StandaloneSession(Session):
     def _build_and_run(self) -> None:
         """Generate, compile and run the project; record code_generation_s, compile_s and run_binary_s."""
         started = time.perf_counter()
-        if self._releases_set_up_arrays:
-            with self.progress.phase("generating code and compiling"):
-                brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
-                                    **self.build_args)
-            _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
-            with self.progress.phase("running the program", ticking=False):
-                # run_args: an empty list, not None (brian2 2.5's run concatenates it to the command as it is)
-                brian2.device.run(directory=str(self.directory), with_output=True, run_args=[])
-        else:
-            with self.progress.phase("generating code, compiling and running the program", ticking=False):
-                brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
-                                    **self.build_args)
+        with self._writing_project():
+            if self._releases_set_up_arrays:
+                with self.progress.phase("generating code and compiling"):
+                    brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                        **self.build_args)
+                _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
+                with self.progress.phase("running the program", ticking=False), _program_tied_to(self._keep_fds()):
+                    # run_args: an empty list, not None (brian2 2.5's run concatenates it to the command as is)
+                    brian2.device.run(directory=str(self.directory), with_output=True, run_args=[])
+            else:
+                with self.progress.phase("generating code, compiling and running the program", ticking=False):
+                    brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
+                                        **self.build_args)
         build_wall = time.perf_counter() - started
         compile_s = _compile_seconds()
         run_binary_s = (getattr(brian2.device, "timers", {}) or {}).get("run_binary")
@@ -361,6 +385,43 @@ class StandaloneSession(Session):
         else:
             self.timings["build_and_run_s"] = build_wall
             self.notes.append("this device does not report compile and run times separately")
+
+    @contextmanager
+    def _writing_project(self):
+        """Generating and building the project: an OSError there (a full disk, a file-size limit) is a failed
+        simulation, said in one line."""
+        try:
+            yield
+        except OSError as err:
+            raise SimulationFailed(f"cannot write the standalone project in {self.directory}: "
+                                   f"{err.strerror or err}") from None
+
+    def _keep_fds(self) -> tuple[int, ...]:
+        """Descriptors the compiler and the program inherit: the project's lock, so that a reused project stays
+        locked until they have exited, even if simnet is killed first."""
+        return (self._lock_fd,) if self._lock_fd is not None else ()
+
+    def _compile(self, directory, compiler, debug, clean) -> None:
+        """Brian2's ``compile_source`` for the C++ device: make, in a process group tied to simnet's life, its
+        output kept in ``make.log``; a failure is one line (Brian2's message, then the compiler's first error)."""
+        device = brian2.get_device()
+        make = shlex.split(brian2.prefs.devices.cpp_standalone.make_cmd_unix)
+        make_args = list(brian2.prefs.devices.cpp_standalone.extra_make_args_unix)
+        log_path = Path(directory) / "make.log"
+        with open(log_path, "wb") as log:
+            def run_make(*targets):
+                return processes.run([*make, *targets], cwd=directory, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, keep_fds=self._keep_fds())
+            if clean:
+                run_make("clean")
+            started = time.time()
+            status = run_make(*make_args)
+            timers = getattr(device, "timers", None)
+            if isinstance(timers, dict):  # Brian2's compile_s, which the session reads back
+                timers.setdefault("compile", {})["make"] = time.time() - started
+        if status != 0:
+            raise RuntimeError(f"Project compilation failed (make exit status {status}): "
+                               f"{_first_error(log_path)}")
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -430,11 +491,13 @@ class GennSession(StandaloneSession):
         device.run_statement_used = False
         directory = str(self.directory)
         started = time.perf_counter()
-        device.build(directory=directory, compile=False, run=False, use_GPU=self.use_gpu, with_output=True)
+        with self._writing_project():
+            device.build(directory=directory, compile=False, run=False, use_GPU=self.use_gpu, with_output=True)
         generated = time.perf_counter()
         compiled = None
         try:
-            device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
+            with self._writing_project():
+                device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
             compiled = time.perf_counter()
             (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)  # the model generator's marks
             if run:
@@ -453,6 +516,36 @@ def _compile_seconds() -> Optional[float]:
     """Seconds the standalone device spent compiling in its last build, when it reports them."""
     timers = getattr(brian2.device, "timers", {}) or {}
     return sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
+
+
+def _first_error(log_path: Path) -> str:
+    """The line of a build log that says what went wrong: the first error, else the last line."""
+    lines = [line.strip() for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower() or "not found" in line.lower()]
+    return (errors or lines or ["make printed nothing"])[0]
+
+
+@contextmanager
+def _program_tied_to(keep_fds: tuple[int, ...]):
+    """Brian2's C++ device starts the generated program with ``subprocess.call``; while this is open, that call
+    starts it with :func:`simnet.processes.start` instead (own process group, killed if simnet dies, the
+    project's lock inherited), so an interrupted simnet never leaves the program running."""
+    from brian2.devices.cpp_standalone import device as cpp_device
+
+    class TiedSubprocess:
+        def __getattr__(self, name):
+            return getattr(subprocess, name)
+
+        @staticmethod
+        def call(args, stdout=None, **kwargs):
+            return processes.run(args, stdout=stdout, keep_fds=keep_fds, **kwargs)
+
+    original = cpp_device.subprocess
+    cpp_device.subprocess = TiedSubprocess()
+    try:
+        yield
+    finally:
+        cpp_device.subprocess = original
 
 
 def _release_static_arrays_code(names: list[str]) -> str:

@@ -28,6 +28,7 @@ STAGE_OF = {
     "simnet._version": "base",  # written by setuptools-scm at build time
     "simnet.units": "base",
     "simnet.atomicfile": "base",
+    "simnet.processes": "base",
     "simnet.reference": "base",
     "simnet.published": "base",
     "simnet.system": "base",
