@@ -1,47 +1,19 @@
 """The ``simnet`` command: each subcommand parses its options, makes one call to :mod:`simnet.api` and prints.
 
-Bad input ends with one line on stderr and exit status 2; a simulation that could not complete, or output that
-could not be printed, with one line and status 1; Ctrl-C with status 130 and SIGTERM (SIGHUP) with 143 (129),
-after the same clean-up, saying what (if anything) was written. Warnings are one line each.
+How a command ends (exit status and its one line on stderr) is :mod:`simnet.outcome`'s.
 """
 from __future__ import annotations
 
-import json
-import os
 import shlex
-import signal
 import sys
-import warnings
 from pathlib import Path
 from typing import Optional
 
 import click
 
-from simnet.errors import Interrupted, SimulationFailed, UsageError
+from simnet import outcome
+from simnet.errors import SimulationFailed, UsageError
 from simnet.units import parse_positive, parse_positive_list, parse_wall_duration_s
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-#: Library parameters whose command-line flag is not ``--`` + the name with dashes.
-_FLAGS = {"figures_dir": "--figures"}
-
-
-class _OutputFailed(Exception):
-    """stdout could not take the output (a closed pipe, a full disk)."""
-
-
-def _emit(as_json: bool, data, text: str, written: str = "") -> None:
-    """Print the result; ``written`` names a file already written, which a failure to print does not undo."""
-    from simnet.results import json_safe
-
-    try:
-        click.echo(json.dumps(json_safe(data), indent=2) if as_json else text)
-    except OSError as err:
-        kept = f"; {written} was written" if written else ""
-        raise _OutputFailed(f"cannot write to stdout: {err.strerror or err}{kept}") from None
-
 
 def _scalar(text: Optional[str]):
     """An option's text as a number when it reads as one, else the text (the library says what it must be)."""
@@ -55,29 +27,8 @@ def _scalar(text: Optional[str]):
     return text
 
 
-def _warnings_as_lines() -> None:
-    """Show Python warnings as one line each, ``simnet: warning: ...``, leaving out deprecation warnings (meant for
-    the developers of the libraries simnet uses). Brian2's import routes warnings into its own log (three lines
-    each, with a source line), so it is imported first and that is undone."""
-    import logging
-
-    import brian2  # noqa: F401
-
-    logging.captureWarnings(False)
-    warnings.showwarning = _show_warning
-
-
-def _show_warning(message, category, *_args, **_kwargs) -> None:
-    if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
-        _log(f"simnet: warning: {message}")
-
-
 def _command_line() -> str:
     return shlex.join(["simnet", *sys.argv[1:]])
-
-
-def _log(line: str) -> None:
-    click.echo(line, err=True)
 
 
 def _executor_options(command):
@@ -197,7 +148,7 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
     from simnet import api
     from simnet.summary import format_build, format_summary, run_summary
 
-    _warnings_as_lines()
+    outcome.warnings_as_lines()
     if compile_only and (out_path is not None or overwrite):
         raise UsageError("--compile-only runs nothing and writes no results file: drop --out/--overwrite")
     run_plan = api.plan(model, neurons=_scalar(neurons), mode=mode, plasticity=plasticity, scale=_scalar(scale),
@@ -217,7 +168,7 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
     except SimulationFailed as err:
         raise SimulationFailed(f"{err} (rerun with --keep-build to inspect the project)") from None
     summary = run_summary(record, out_path)
-    _emit(as_json, summary, format_summary(summary), written=out_path)
+    outcome.emit(as_json, summary, format_summary(summary), written=out_path)
 
 
 @cli.command()
@@ -245,14 +196,14 @@ def account(script, duration, pre_run, backend_name, threads, precision, seed, o
     from simnet import api
     from simnet.cost.account import format_cost
 
-    _warnings_as_lines()
+    outcome.warnings_as_lines()
     out_path = out_path if out_path is not None else str(Path("runs") / f"{script.stem}-{backend_name}-seed{seed}.h5")
     record = api.account(script, duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
                          precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
                          keep_build=keep_build, progress=progress, out=out_path, overwrite=overwrite,
                          command_line=_command_line())
     table = record.cost
-    _emit(as_json, table, format_cost(table) + f"\n  results        {out_path}", written=out_path)
+    outcome.emit(as_json, table, format_cost(table) + f"\n  results        {out_path}", written=out_path)
 
 
 @cli.command()
@@ -264,7 +215,7 @@ def show(path, as_json):
     from simnet.summary import format_summary
 
     summary = api.summary(path)
-    _emit(as_json, summary, format_summary(summary))
+    outcome.emit(as_json, summary, format_summary(summary))
 
 
 @cli.command()
@@ -288,7 +239,7 @@ def cost(path, as_json):
     from simnet.cost.account import format_cost
 
     table = api.cost_table(path)
-    _emit(as_json, table, format_cost(table))
+    outcome.emit(as_json, table, format_cost(table))
 
 
 @cli.command()
@@ -305,7 +256,7 @@ def roofline(path, bandwidth_gb_s, launch_latency_us, as_json):
 
     record = api.read(path)
     bound = api.roofline(record, bandwidth_gb_s=bandwidth_gb_s, launch_latency_us=launch_latency_us)
-    _emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
+    outcome.emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
 
 
 @cli.command()
@@ -321,9 +272,9 @@ def compare(ctx, a, b, fail_above, as_json):
     from simnet.comparison import format_comparison
 
     comparison = api.compare(a, b, fail_above=fail_above)
-    _emit(as_json, comparison, format_comparison(comparison))
+    outcome.emit(as_json, comparison, format_comparison(comparison))
     if comparison["regressed"]:
-        ctx.exit(EXIT_FAILED)
+        ctx.exit(outcome.EXIT_FAILED)
 
 
 @cli.command()
@@ -340,7 +291,7 @@ def backends(as_json):
             + ("" if r["usable"] or not r["compiles_here"] else " [compiles here: run --compile-only]")
             for r in rows]
     text.append(f"{'auto':<{width}}  -> {table['auto']}")
-    _emit(as_json, table, "\n".join(text))
+    outcome.emit(as_json, table, "\n".join(text))
 
 
 @cli.command()
@@ -352,7 +303,8 @@ def reproduce(as_json):
     from simnet.documents.table import format_model_checks
 
     audit = api.reproduce()
-    _emit(as_json, audit.to_dict(), format_table(audit.reproductions) + "\n" + format_model_checks(audit.model_checks))
+    text = format_table(audit.reproductions) + "\n" + format_model_checks(audit.model_checks)
+    outcome.emit(as_json, audit.to_dict(), text)
 
 
 @cli.command()
@@ -367,7 +319,7 @@ def backtest(runs_path, hardware_path, as_json):
     from simnet.projection.format import format_backtest
 
     result = api.backtest(runs=runs_path, hardware=hardware_path)
-    _emit(as_json, result.to_dict(), format_backtest(result))
+    outcome.emit(as_json, result.to_dict(), format_backtest(result))
 
 
 @cli.command()
@@ -408,7 +360,7 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
                        for label, p in done.projections)
     if done.figures:
         text += "\n\nfigures written: " + ", ".join(str(w) for w in done.figures)
-    _emit(as_json, done.to_dict(), text)
+    outcome.emit(as_json, done.to_dict(), text)
 
 
 @cli.command()
@@ -432,11 +384,11 @@ def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, 
     from simnet import api
     from simnet.bench.report import format_summary
 
-    _warnings_as_lines()
+    outcome.warnings_as_lines()
     summary = api.run_experiment(experiment_path, out_dir=out_dir, repeats=repeats, quick=quick, overwrite=overwrite,
-                                 redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers, log=_log,
+                                 redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers, log=outcome.log,
                                  command_line=_command_line(), skip_memory_check=skip_memory_check)
-    _emit(as_json, summary, format_summary(summary))
+    outcome.emit(as_json, summary, format_summary(summary))
 
 
 @cli.command()
@@ -469,7 +421,7 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
     from simnet import api
     from simnet.bench.report import format_summary
 
-    _warnings_as_lines()
+    outcome.warnings_as_lines()
 
     values = {"neurons": _option_values("--neurons", neurons)}
     for name, text in (("mode", mode), ("plasticity", plasticity)):
@@ -483,8 +435,8 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
     summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
                         precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
                         overwrite=overwrite, redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers,
-                        log=_log, command_line=_command_line(), skip_memory_check=skip_memory_check)
-    _emit(as_json, summary, format_summary(summary))
+                        log=outcome.log, command_line=_command_line(), skip_memory_check=skip_memory_check)
+    outcome.emit(as_json, summary, format_summary(summary))
 
 
 def _option_values(option: str, text: str) -> list:
@@ -536,7 +488,7 @@ def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, back
     from simnet import api
     from simnet.bench.fidelity_table import format_fidelity
 
-    _warnings_as_lines()
+    outcome.warnings_as_lines()
     if from_dir is not None:
         for param in ctx.command.params:
             if param.name in _FIDELITY_RUN_OPTIONS and \
@@ -548,98 +500,16 @@ def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, back
                          out_dir=out_dir, from_dir=from_dir, overwrite=overwrite, progress=progress,
                          figures_dir=figures_dir, scheduler=scheduler, workers=workers, command_line=_command_line(),
                          skip_memory_check=skip_memory_check,
-                         on_level=lambda level, path: _log(f"simnet: {level} written to {path}"))
+                         on_level=lambda level, path: outcome.log(f"simnet: {level} written to {path}"))
     text = format_fidelity(table)
     if table.get("figures"):
         text += "\nfigures: " + ", ".join(table["figures"])
-    _emit(as_json, table, text)
-
-
-def _usage_message(err: UsageError) -> str:
-    """A library error as the command line says it: the parameter it names spelled as its flag."""
-    message = str(err)
-    if not err.parameter or err.parameter.startswith("-"):
-        return message
-    flag = _FLAGS.get(err.parameter, "--" + err.parameter.replace("_", "-"))
-    if message.startswith(err.parameter + " "):
-        return flag + message[len(err.parameter):]
-    return f"{message} ({flag})"
-
-
-def _raise_interrupted(signal_number, _frame):
-    raise Interrupted(signal_number)
+    outcome.emit(as_json, table, text)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Entry point of the ``simnet`` console script.
-
-    SIGTERM and SIGHUP become :class:`~simnet.errors.Interrupted` while it runs, so that they clean up as Ctrl-C
-    does (temporary files and build directories removed, child programs stopped); the handlers and Python's
-    warning display are put back when it returns.
-    """
-    handlers = {}
-    shown = warnings.showwarning
-    try:
-        for number in (signal.SIGTERM, signal.SIGHUP):
-            handlers[number] = signal.signal(number, _raise_interrupted)
-    except ValueError:  # not the main thread: leave signals alone
-        pass
-    try:
-        status, message = _run_cli(argv)
-    finally:
-        warnings.showwarning = shown
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
-    if message:
-        try:
-            click.echo(f"simnet: {message}", err=True)
-        except OSError:  # stderr is gone too: the exit status is all that is left to say it
-            pass
-    return status
-
-
-def _run_cli(argv) -> tuple[int, str]:
-    """Run the command: (exit status, the one line to say on stderr, or "")."""
-    if os.environ.get("_SIMNET_COMPLETE"):  # shell completion: click's main answers it (and exits)
-        cli.main(args=argv, prog_name="simnet")
-    try:
-        # Not cli.main: it turns Ctrl-C into click's Abort (losing what the interruption carries) and prints a
-        # blank line.
-        with cli.make_context("simnet", list(sys.argv[1:] if argv is None else argv)) as context:
-            cli.invoke(context)
-    except click.exceptions.Exit as done:
-        return done.exit_code, ""
-    except click.exceptions.Abort:
-        return EXIT_INTERRUPTED, "interrupted; no results written"
-    except click.ClickException as err:
-        if type(err).__name__ == "NoArgsIsHelpError":  # plain `simnet`: its help, as --help prints it
-            click.echo(err.ctx.get_help() if err.ctx else err.format_message())
-            return 0, ""
-        return EXIT_USAGE, f"error: {err.format_message()}"
-    except UsageError as err:
-        return EXIT_USAGE, f"error: {_usage_message(err)}"
-    except SimulationFailed as err:
-        return EXIT_FAILED, f"error: {err}; {err.kept or 'no results written'}"
-    except _OutputFailed as err:
-        _silence_stdout()
-        return EXIT_FAILED, f"error: {err}"
-    except KeyboardInterrupt as err:
-        number = err.signal_number if isinstance(err, Interrupted) else signal.SIGINT
-        kept = getattr(err, "kept", "") or "no results written"
-        named = "" if number == signal.SIGINT else f" ({signal.Signals(number).name})"
-        return 128 + number, f"interrupted{named}; {kept}"
-    return 0, ""
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush of what could not be written does not fail
-    again (with a second message)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # (no descriptor: stdout captured in this process)
-        pass
+    """Entry point of the ``simnet`` console script (how it ends: :mod:`simnet.outcome`)."""
+    return outcome.run(cli, argv)
 
 
 if __name__ == "__main__":

@@ -132,8 +132,8 @@ def read(path: Union[str, Path]) -> RunRecord:
         if not _is_int(version) or version < 1:
             raise UsageError(f"{path} is not a simnet results file (simnet_format is {_shown(version)})")
         if version > FORMAT_VERSION:
-            raise UsageError(f"{path} was written by a newer simnet (results format {version}; this simnet reads "
-                             f"formats 1 to {FORMAT_VERSION}): upgrade simnet to read it")
+            raise UsageError(f"{path} is a simnet_format {version} file, newer than this simnet reads (formats 1 to "
+                             f"{FORMAT_VERSION}): upgrade simnet to read it")
         try:
             return _read_record(f, version)
         except _Malformed as problem:

@@ -62,6 +62,7 @@ STAGE_OF = {
     "simnet.simulate": DRIVERS,
     "simnet.api": DRIVERS,
     "simnet.cli": DRIVERS,
+    "simnet.outcome": DRIVERS,
     "simnet.__main__": DRIVERS,
 }
 #: A module longer than this has more than one purpose.

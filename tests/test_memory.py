@@ -172,7 +172,7 @@ def test_the_estimate_before_building_counts_what_the_run_counts(model, options)
         warnings.simplefilter("ignore")  # the tiny column's scaling warning
         plan = plan_run(model, options, duration_s=0.002, backend="runtime", settings=RunSettings(progress=False))
     estimate = estimate_state_bytes(plan.spec, float_bytes=8, n_steps=20)
-    measured = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy"))).cost["memory"]["state"]
+    measured = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy"))).cost_detail["memory"]["state"]
     for name, entry in measured["by_object"].items():
         kind = "per_neuron" if entry["type"] == "NeuronGroup" else "per_synapse"
         spike_space = 4 if kind == "per_neuron" else 0  # the spike buffer holds N + 1 entries

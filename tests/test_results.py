@@ -99,9 +99,9 @@ def write_format_1(record, path):
 def test_format_1_files_are_split_into_populations_on_read(tmp_path):
     record = make_record()
     record.counts["populations"] = {
-        "neurons": {"size": 10, "spikes": 3, "part_of": "", "start": 0, "stop": 10},
-        "exc": {"size": 8, "spikes": 2, "part_of": "neurons", "start": 0, "stop": 8},
-        "inh": {"size": 2, "spikes": 1, "part_of": "neurons", "start": 8, "stop": 10},
+        "neurons": {"size": 10, "spikes": 3, "neuron_steps": 150000, "part_of": "", "start": 0, "stop": 10},
+        "exc": {"size": 8, "spikes": 2, "neuron_steps": 120000, "part_of": "neurons", "start": 0, "stop": 8},
+        "inh": {"size": 2, "spikes": 1, "neuron_steps": 30000, "part_of": "neurons", "start": 8, "stop": 10},
     }
     back = results.read(write_format_1(record, tmp_path / "old.h5"))
     assert back.populations == ["exc", "inh"]

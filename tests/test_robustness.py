@@ -418,15 +418,15 @@ def _project_fails(*_args, **_kwargs):
 R = ["run", "cobahh", "--no-progress"]  # a run that is refused before anything is built
 
 OPTIONS = [
-    Case("unknown-model", ["run", "nosuch"], 2, "unknown model 'nosuch'"),
-    Case("unknown-backend", [*R, "--backend", "nosuch"], 2, "unknown backend 'nosuch'"),
+    Case("unknown-model", ["run", "nosuch"], 2, "'nosuch' is not one of 'cobahh', 'microcircuit'"),
+    Case("unknown-backend", [*R, "--backend", "nosuch"], 2, "Invalid value for '--backend': 'nosuch' is not one of"),
     Case("unknown-option", [*R, "--frobnicate"], 2, "No such option"),
     Case("unknown-command", ["frobnicate"], 2, "No such command"),
-    Case("missing-model", ["run"], 2, "Missing argument"),
+    Case("missing-model", ["run"], 2, "Missing argument 'MODEL'. Choose from: cobahh, microcircuit"),
     Case("option-of-other-model", [*R, "--scale", "0.1"], 2, "does not take the option(s) scale"),
-    Case("unknown-precision", [*R, "--precision", "half"], 2, "unknown precision 'half'"),
-    Case("unknown-mode", [*R, "--mode", "sparse"], 2, "unknown COBAHH mode 'sparse'"),
-    Case("unknown-plasticity", [*R, "--plasticity", "bcm"], 2, "unknown plasticity 'bcm'"),
+    Case("unknown-precision", [*R, "--precision", "half"], 2, "'half' is not one of 'single', 'double'"),
+    Case("unknown-mode", [*R, "--mode", "sparse"], 2, "'sparse' is not one of 'classic', 'benchmark'"),
+    Case("unknown-plasticity", [*R, "--plasticity", "bcm"], 2, "'bcm' is not one of 'none', 'stdp'"),
     Case("unknown-neuron-model", ["run", "microcircuit", "--neuron-model", "hh2"], 2, "hh2"),
     Case("unknown-synapse-model", ["run", "microcircuit", "--synapse-model", "bcm"], 2, "bcm"),
     Case("unknown-background", ["run", "microcircuit", "--background", "noise"], 2, "noise"),
@@ -435,7 +435,8 @@ OPTIONS = [
     Case("threads-text", [*R, "--threads", "many"], 2, "is not a valid integer"),
     Case("genn-cannot-run-column", ["run", "microcircuit", "--backend", "genn"], 2, "cannot run this network"),
     Case("sweep-bad-option", ["sweep", "cobahh", "--neurons", "20", "--option", "frob"], 2, "write NAME=VALUE"),
-    Case("sweep-unknown-peer", ["sweep", "cobahh", "--neurons", "20", "--peer", "neuron"], 2, "unknown peer"),
+    Case("sweep-unknown-peer", ["sweep", "cobahh", "--neurons", "20", "--peer", "neuron"], 2,
+         "Invalid value for '--peer': 'neuron' is not one of"),
     Case("sweep-repeats-zero", ["sweep", "cobahh", "--neurons", "20", "--repeats", "0"], 2, "repeats"),
     Case("fidelity-unknown-level", ["fidelity", "--levels", "nosuch"], 2, "unknown level 'nosuch'"),
     Case("fidelity-empty-levels", ["fidelity", "--levels", ","], 2, "levels is empty"),
@@ -583,7 +584,8 @@ _DAMAGE = [
     ("timings-missing", _delete("timings"), "/timings is missing"),
     ("provenance-missing", _delete("provenance"), "/provenance is missing"),
     ("duration-a-string", _set_attr("/", "duration_s", "1 s"), "/duration_s is '1 s', not a positive number"),
-    ("future-format", _set_attr("/", "simnet_format", 2), "written by a newer simnet (results format 2"),
+    ("future-format", _set_attr("/", "simnet_format", results.FORMAT_VERSION + 1),
+     f"is a simnet_format {results.FORMAT_VERSION + 1} file, newer than this simnet reads"),
 ]
 _READERS = {
     "show": ["show", "{%s}"],
