@@ -160,7 +160,7 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
                         skip_memory_check=skip_memory_check)
     if compile_only:
         built = api.compile_project(run_plan)
-        _emit(as_json, built, format_build(built))
+        outcome.emit(as_json, built, format_build(built))
         return
     out_path = out_path if out_path is not None else str(run_plan.default_out_path)
     try:
