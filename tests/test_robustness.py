@@ -434,6 +434,19 @@ OPTIONS = [
     Case("threads-negative", [*R, "--threads", "-4"], 2, "--threads must be at least 1"),
     Case("threads-text", [*R, "--threads", "many"], 2, "is not a valid integer"),
     Case("genn-cannot-run-column", ["run", "microcircuit", "--backend", "genn"], 2, "cannot run this network"),
+    Case("compute-capability-text", [*R, "--compile-only", "--compute-capability", "junk"], 2,
+         "'junk' is not a valid float"),
+    Case("compute-capability-zero", [*R, "--compile-only", "--compute-capability", "0"], 2,
+         "--compute-capability must be a CUDA compute capability such as 9.0, got 0.0"),
+    Case("compute-capability-nan", [*R, "--compile-only", "--compute-capability", "nan"], 2,
+         "--compute-capability must be a CUDA compute capability such as 9.0, got nan"),
+    Case("compute-capability-without-compile-only", [*R, "--compute-capability", "9.0"], 2,
+         "is for compiling only"),
+    Case("compile-only-runtime", [*R, "--compile-only", "--backend", "runtime"], 2,
+         "backend runtime compiles as it runs"),
+    Case("compile-only-genn", [*R, "--compile-only", "--backend", "genn"], 2, "backend genn compiles only where"),
+    Case("compile-only-with-out", [*R, "--compile-only", "--out", "r.h5"], 2, "writes no results file"),
+    Case("compile-only-with-overwrite", [*R, "--compile-only", "--overwrite"], 2, "writes no results file"),
     Case("sweep-bad-option", ["sweep", "cobahh", "--neurons", "20", "--option", "frob"], 2, "write NAME=VALUE"),
     Case("sweep-unknown-peer", ["sweep", "cobahh", "--neurons", "20", "--peer", "neuron"], 2,
          "Invalid value for '--peer': 'neuron' is not one of"),
@@ -479,6 +492,8 @@ DURATIONS_AND_SIZES = [
     Case("dt-text", ["run", "microcircuit", "--dt", "fine"], 2, "is not a time"),
     Case("fidelity-window-empty", ["fidelity", "--duration", "400ms"], 2, "must exceed discard"),
     Case("fidelity-negative-discard", ["fidelity", "--discard", "-1ms"], 2, "--discard must be non-negative"),
+    Case("compile-only-duration-below-one-step", [*R, "--compile-only", "--duration", "0.01ms"], 2,
+         "shorter than one time step"),
     Case("sweep-duration-below-one-step", ["sweep", "cobahh", "--neurons", "20", "--duration", "0.01ms"], 2,
          "shorter than one time step"),
     Case("neurons-zero", [*R, "--neurons", "0"], 2, "at least 2 neurons"),
@@ -498,6 +513,8 @@ DURATIONS_AND_SIZES = [
     Case("sweep-neurons-text", ["sweep", "cobahh", "--neurons", "abc"], 2, "neurons must be a whole number"),
     Case("sweep-neurons-empty", ["sweep", "cobahh", "--neurons", "20,,40"], 2, "has an empty value"),
     Case("memory-guard", [*R, "--neurons", "1000000000"], 2, "TB of memory (1,000,000,000 neurons x"),
+    Case("memory-guard-compile-only", [*R, "--compile-only", "--neurons", "1000000000"], 2,
+         "TB of memory (1,000,000,000 neurons x"),
     Case("memory-guard-limit-named", [*R, "--neurons", "4000"], 2, "more than a test limit allows here (1 MB)",
          patch=lambda mp, box: mp.setattr("simnet.simulate.available_memory", lambda: (10**6, "a test limit"))),
     Case("memory-guard-skipped-then-index-range", [*R, "--neurons", "3000000000", "--skip-memory-check"], 2,
@@ -819,6 +836,8 @@ LOOP = ["run", "cobahh", "--neurons", "2000", "--duration", "100s", "--backend",
 #: A run that compiles afresh in work/builds.
 COMPILE = ["run", "cobahh", "--neurons", "200", "--duration", "10ms", "--backend", "cpp", "--threads", "1",
            "--no-progress", "--build-dir", "builds", "--out", "r.h5"]
+#: The same project, compiled and not run (--compile-only).
+COMPILE_ONLY = [*COMPILE[:-2], "--compile-only"]
 _BUILDS = lambda box: (box.work / "builds").mkdir()  # noqa: E731  (made beforehand: simnet would leave it)
 #: What a process killed outright cannot tidy: Brian2's logs (removed at exit) and the output's claim.
 _KILLED_LEAVES = ("tmp/brian_*.log", "tmp/brian_script_*.py", "work/.r.h5.lock")
@@ -848,6 +867,8 @@ SIGNALS = [
     Case("compile-sigint-to-pid", COMPILE, 130, "interrupted; no results written", process="pipe", setup=_BUILDS,
          during=_signal_when(_compiling, signal.SIGINT, group=False), slow=True),
     Case("compile-sigterm", COMPILE, 143, "interrupted (SIGTERM); no results written", process="pipe",
+         setup=_BUILDS, during=_signal_when(_compiling, signal.SIGTERM, group=False), slow=True),
+    Case("compile-only-sigterm", COMPILE_ONLY, 143, "interrupted (SIGTERM); no results written", process="pipe",
          setup=_BUILDS, during=_signal_when(_compiling, signal.SIGTERM, group=False), slow=True),
     Case("compile-python-killed", COMPILE, -9, process="pipe", setup=_BUILDS,
          during=_signal_when(_compiling, signal.SIGKILL, group=False),
@@ -929,6 +950,11 @@ ENVIRONMENT = [
     Case("auto-without-compiler", [*_CPP[:6], "--backend", "auto"], 2, "needs the C++ compiler", process="pipe",
          setup=_bin("make"), env={"PATH": "{work}/bin"}),
     Case("compiler-broken", _CPP, 1, "Project compilation failed (make exit status 2): g++: fatal error: broken",
+         process="pipe", setup=_all(_BUILDS, _bin(scripts={"g++": "#!/bin/sh\necho 'g++: fatal error: broken' >&2\n"
+                                                                 "exit 1\n"})),
+         env={"PATH": "{work}/bin:" + os.environ.get("PATH", "")}),
+    Case("compile-only-compiler-broken", [*_CPP[:-2], "--compile-only"], 1,
+         "Project compilation failed (make exit status 2): g++: fatal error: broken",
          process="pipe", setup=_all(_BUILDS, _bin(scripts={"g++": "#!/bin/sh\necho 'g++: fatal error: broken' >&2\n"
                                                                  "exit 1\n"})),
          env={"PATH": "{work}/bin:" + os.environ.get("PATH", "")}),
