@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Optional, Sequence
 
 _PR_SET_PDEATHSIG = 1
@@ -118,3 +120,34 @@ def output(args: Sequence[str], timeout: Optional[float] = None, **kwargs) -> su
                  **kwargs)
     stdout, stderr = communicate(proc, timeout)
     return subprocess.CompletedProcess(list(args), proc.returncode, stdout, stderr)
+
+
+@contextmanager
+def tied_calls(module: ModuleType, keep_fds: Sequence[int] = ()):
+    """While this is open, what ``module`` starts with ``subprocess.call`` or ``check_call`` (as ``subprocess.x``
+    or imported by name) is started by :func:`run` instead: for a library's code that starts children (Brian2's
+    C++ device its program; Brian2GeNN's GeNN's builder, make and the program)."""
+    def call(args, stdout=None, **kwargs):
+        return run(args, stdout=stdout, keep_fds=keep_fds, **kwargs)
+
+    def check_call(args, **kwargs):
+        status = call(args, **kwargs)
+        if status:
+            raise subprocess.CalledProcessError(status, args)
+        return 0
+
+    class TiedSubprocess:
+        def __getattr__(self, name):
+            return getattr(subprocess, name)
+
+    tied = TiedSubprocess()
+    tied.call, tied.check_call = call, check_call
+    replacements = {"subprocess": tied, "call": call, "check_call": check_call}
+    originals = {name: getattr(module, name) for name in replacements if hasattr(module, name)}
+    for name in originals:
+        setattr(module, name, replacements[name])
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(module, name, original)

@@ -244,7 +244,8 @@ class StandaloneSession(Session):
 
     On Brian2's C++ device, make and the generated program run as :mod:`simnet.processes` children (their own
     process group, stopped when simnet is interrupted and when it dies, the project's lock inherited), with
-    make's output kept in ``make.log`` and its first error in the failure's one line.
+    make's output kept in ``make.log`` and its first error in the failure's one line; on Brian2GeNN's device
+    (:class:`GennSession`) GeNN's builder and the program do too. brian2cuda's device is left as it is.
     """
 
     def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
@@ -368,7 +369,8 @@ class StandaloneSession(Session):
                     brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
                                         **self.build_args)
                 _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
-                with self.progress.phase("running the program", ticking=False), _program_tied_to(self._keep_fds()):
+                with self.progress.phase("running the program", ticking=False), \
+                        processes.tied_calls(sys.modules[type(brian2.get_device()).__module__], self._keep_fds()):
                     # run_args: an empty list, not None (brian2 2.5's run concatenates it to the command as is)
                     brian2.device.run(directory=str(self.directory), with_output=True, run_args=[])
             else:
@@ -496,12 +498,13 @@ class GennSession(StandaloneSession):
         generated = time.perf_counter()
         compiled = None
         try:
-            with self._writing_project():
-                device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
-            compiled = time.perf_counter()
-            (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)  # the model generator's marks
-            if run:
-                device.run(directory, self.use_gpu, True)
+            with processes.tied_calls(sys.modules[type(device).__module__], self._keep_fds()):
+                with self._writing_project():
+                    device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
+                compiled = time.perf_counter()
+                (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)  # the model generator's marks
+                if run:
+                    device.run(directory, self.use_gpu, True)
         except subprocess.CalledProcessError as err:  # reported as Brian2GeNN's build reports it
             stage = "compilation" if compiled is None else "run"
             raise RuntimeError(f"Project {stage} failed (command {err.cmd} failed with error code "
@@ -523,29 +526,6 @@ def _first_error(log_path: Path) -> str:
     lines = [line.strip() for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower() or "not found" in line.lower()]
     return (errors or lines or ["make printed nothing"])[0]
-
-
-@contextmanager
-def _program_tied_to(keep_fds: tuple[int, ...]):
-    """Brian2's C++ device starts the generated program with ``subprocess.call``; while this is open, that call
-    starts it with :func:`simnet.processes.start` instead (own process group, killed if simnet dies, the
-    project's lock inherited), so an interrupted simnet never leaves the program running."""
-    from brian2.devices.cpp_standalone import device as cpp_device
-
-    class TiedSubprocess:
-        def __getattr__(self, name):
-            return getattr(subprocess, name)
-
-        @staticmethod
-        def call(args, stdout=None, **kwargs):
-            return processes.run(args, stdout=stdout, keep_fds=keep_fds, **kwargs)
-
-    original = cpp_device.subprocess
-    cpp_device.subprocess = TiedSubprocess()
-    try:
-        yield
-    finally:
-        cpp_device.subprocess = original
 
 
 def _release_static_arrays_code(names: list[str]) -> str:
