@@ -272,7 +272,7 @@ RECORD_LAYOUT = {
         "memory": {
             "state": {"bytes_per_neuron?": "number|empty", "bytes_per_synapse?": "number|empty",
                       "total_bytes?": "number",
-                      "by_object?": {"*": {"type?": "text", "elements?": "count", "bytes?": "number",
+                      "by_object?": {"*": {"type?": "text", "elements?": "count|empty", "bytes?": "number",
                                            "bytes_by_kind?": {"*": "number"}}}},
             "peak_rss": {"self_bytes?": "number|empty", "children_bytes?": "number|empty"},
             "gpu_memory_peak_mib?": "number|empty",

@@ -156,3 +156,13 @@ def test_reading_a_non_simnet_file_is_a_usage_error(tmp_path):
     text.write_text("hello")
     with pytest.raises(UsageError, match="not an HDF5 file"):
         results.read(text)
+
+
+def test_memory_of_an_object_that_is_neither_neurons_nor_synapses_reads_back(tmp_path):
+    """A PoissonGroup's memory entry has no element count (None, stored empty): a valid record, not a damaged one."""
+    record = make_record()
+    record.cost_detail["memory"]["state"] = {
+        "total_bytes": 800, "by_object": {"poissongroup": {"type": "PoissonGroup", "elements": None, "bytes": 800,
+                                                           "bytes_by_kind": {"per_neuron": 800}}}}
+    back = results.read(results.write(record, tmp_path / "run.h5"))
+    assert back.cost_detail["memory"]["state"]["by_object"]["poissongroup"]["elements"] is None
