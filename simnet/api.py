@@ -30,19 +30,23 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
          progress: bool = True, compile_only: bool = False, compute_capability: Optional[float] = None,
-         skip_memory_check: bool = False, **options):
+         skip_memory_check: bool = False, profile: Optional[bool] = None, tuning: Optional[dict] = None,
+         **options):
     """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
 
     See :func:`simnet.simulate.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
     ``"500ms"`` or seconds). With ``compile_only`` the plan is for :func:`compile_project` (for ``cuda``,
-    ``compute_capability`` names the GPU to compile for, so none need be present).
+    ``compute_capability`` names the GPU to compile for, so none need be present). ``profile`` times every code
+    object of the loop and ``tuning`` sets how the program is made (``synapse_order``, ``poisson_sampler``,
+    ``simd_math``); left out, each takes the default of :class:`simnet.sessions.RunSettings`.
     """
     from simnet.sessions import RunSettings
     from simnet.simulate import plan_run
 
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, reuse_build=reuse_build, progress=progress,
-                           compile_only=compile_only, compute_capability=compute_capability)
+                           compile_only=compile_only, compute_capability=compute_capability,
+                           **({} if profile is None else {"profile": bool(profile)}), **_tuning(tuning))
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
                     settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check)
@@ -78,7 +82,7 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
             precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
             build_dir: Optional[PathLike] = None, keep_build: bool = False, progress: bool = True,
             out: Optional[PathLike] = None, overwrite: bool = False, namespace: Optional[dict] = None,
-            command_line: str = "") -> RunRecord:
+            command_line: str = "", tuning: Optional[dict] = None) -> RunRecord:
     """Run a Brian2 network simnet did not write, with simnet's instrumentation, and return its record.
 
     ``network`` is a path to a script that builds Brian2 objects (``simnet account my_model.py``), a function
@@ -87,7 +91,7 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     globals, and a function's when it returns ``locals()``, are used by themselves). The user's objects are run
     as they are; simnet adds its own monitors beside them and measures phases, counted FLOPs per code object,
     activity, memory and energy as for its own models (``record.cost``). See :mod:`simnet.usernet` for what the
-    code may and may not do.
+    code may and may not do. ``tuning`` is :func:`plan`'s.
     """
     from simnet import usernet
     from simnet.sessions import RunSettings
@@ -96,11 +100,22 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     user = usernet.from_script(network) if isinstance(network, (str, Path)) else \
         usernet.from_python(network, namespace)
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
-                           keep_build=keep_build, progress=progress)
+                           keep_build=keep_build, progress=progress, **_tuning(tuning))
     run_plan = plan_network(user, duration_s=as_seconds(duration, "duration"),
                             pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
                             settings=settings, seed=seed, record_spikes=record_spikes)
     return execute(run_plan, out=out, overwrite=overwrite, command_line=command_line)
+
+
+def _tuning(tuning: Optional[dict]) -> dict:
+    """The :class:`simnet.sessions.RunSettings` fields of ``tuning``, checked by name (values by RunSettings)."""
+    from simnet.sessions import TUNING_CHOICES
+
+    unknown = sorted(set(tuning or {}) - set(TUNING_CHOICES))
+    if unknown:
+        raise UsageError(f"unknown tuning setting(s) {', '.join(unknown)}; choose {', '.join(TUNING_CHOICES)}",
+                         parameter="tuning")
+    return dict(tuning or {})
 
 
 def read(path: PathLike) -> RunRecord:
@@ -158,11 +173,18 @@ def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
 # Cost
 # --------------------------------------------------------------------------------------------------
 
-def cost_table(record: Union[RunRecord, PathLike]) -> dict:
-    """The cost table of a run (:func:`simnet.cost.account.cost_table`): the names ``simnet cost --json`` prints."""
+def cost_table(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None) -> dict:
+    """The cost table of a run (:func:`simnet.cost.account.cost_table`): the names ``simnet cost --json`` prints.
+
+    A profiled run's code objects are set against their memory bound with the bandwidth :func:`roofline`
+    uses (``bandwidth_gb_s``, else the device's table row, else measured here for a record made here).
+    """
     from simnet.cost import account
 
-    return account.cost_table(_record(record))
+    record = _record(record)
+    bandwidth, source = (_bandwidth(record, bandwidth_gb_s) if record.timings.get("loop_profile")
+                         else (None, ""))
+    return account.cost_table(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source)
 
 
 def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None,
@@ -172,25 +194,32 @@ def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[flo
     The memory bandwidth is ``bandwidth_gb_s`` when given, else the device's row in ``data/hardware.csv``, else,
     for a record made on this machine, measured here (a copy benchmark); otherwise unknown.
     """
-    import math
-
-    from simnet import system
     from simnet.cost.roofline import record_roofline
 
     record = _record(record)
-    if bandwidth_gb_s is not None and not (bandwidth_gb_s > 0 and math.isfinite(bandwidth_gb_s)):
-        raise UsageError(f"bandwidth_gb_s must be positive, got {bandwidth_gb_s}", parameter="bandwidth_gb_s")
     if launch_latency_us is not None and not launch_latency_us >= 0:
         raise UsageError(f"launch_latency_us must be non-negative, got {launch_latency_us}",
                          parameter="launch_latency_us")
-    bandwidth, source = None, ""
-    if bandwidth_gb_s is not None:
-        bandwidth, source = bandwidth_gb_s * 1e9, "given by the user"
-    elif not record.cost_detail.get("peak", {}).get("mem_bandwidth_bytes_per_s"):
-        if record.provenance.get("machine", {}).get("hostname") == system.hostname():
-            bandwidth, source = system.measure_copy_bandwidth()
+    bandwidth, source = _bandwidth(record, bandwidth_gb_s)
     return record_roofline(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source,
                            launch_latency_s=launch_latency_us * 1e-6 if launch_latency_us else None)
+
+
+def _bandwidth(record: RunRecord, bandwidth_gb_s: Optional[float]) -> tuple[Optional[float], str]:
+    """The bandwidth given (GB/s), else, when the device has no table row and the record was made on this
+    machine, one measured here; else (None, "") and the record's table row is used."""
+    import math
+
+    from simnet import system
+
+    if bandwidth_gb_s is not None:
+        if not (bandwidth_gb_s > 0 and math.isfinite(bandwidth_gb_s)):
+            raise UsageError(f"bandwidth_gb_s must be positive, got {bandwidth_gb_s}", parameter="bandwidth_gb_s")
+        return bandwidth_gb_s * 1e9, "given by the user"
+    if (not record.cost_detail.get("peak", {}).get("mem_bandwidth_bytes_per_s")
+            and record.provenance.get("machine", {}).get("hostname") == system.hostname()):
+        return system.measure_copy_bandwidth()
+    return None, ""
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from simnet.build_cache import project_name
 from simnet.errors import UsageError
 from simnet.sessions import (PRECISIONS, GennSession, RunSettings, RuntimeSession, Session, SessionContext,
                              StandaloneSession)
+from simnet.profiling import CPP_PROFILE_CLOCK_OPENMP, CPP_PROFILE_CLOCK_SERIAL
 from simnet.spec import ModelSpec
 from simnet.usernet import UserNetwork
 from simnet.system import nvcc_path, nvidia_gpu_names, package_version
@@ -72,6 +73,8 @@ class Backend(ABC):
     build_reuse_refusal: ClassVar[str] = ""
     #: Set by :func:`resolve_backend` when ``auto`` chose this backend: which one and why (a record note).
     selection_note: str = ""
+    #: Its code objects take Brian2's ``cpp`` function implementations (so simnet's tabulated binomial sampler).
+    cpp_code: ClassVar[bool] = False
 
     @abstractmethod
     def availability(self, compile_only: bool = False) -> Availability:
@@ -94,7 +97,11 @@ class Backend(ABC):
 
     def describe(self, settings: RunSettings) -> dict:
         """The settings a run record stores for this backend."""
-        return {"name": self.name, "precision": settings.precision, "threads": self.threads_used(settings)}
+        described = {"name": self.name, "precision": settings.precision, "threads": self.threads_used(settings),
+                     "synapse_order": settings.synapse_order}
+        if self.cpp_code:
+            described.update(poisson_sampler=settings.poisson_sampler, simd_math=settings.simd_math)
+        return described
 
     def threads_used(self, settings: RunSettings) -> Optional[int]:
         return None
@@ -112,9 +119,12 @@ class Backend(ABC):
 
     def project_name(self, spec: ModelSpec, settings: RunSettings) -> str:
         """The name of the reusable build directory of ``spec`` on this backend with ``settings``."""
+        # profiling changes the generated code, so profiled and unprofiled builds are kept apart; the synapse
+        # order changes only data files, so both orders share a project
+        described = {k: v for k, v in self.describe(settings).items() if k != "synapse_order"}
         return project_name(spec, self.name, {
-            "precision": settings.precision, "threads": self.threads_used(settings),
-            "describe": self.describe(settings), "packages": self.package_versions(),
+            "precision": settings.precision, "threads": self.threads_used(settings), "profile": settings.profile,
+            "describe": described, "packages": self.package_versions(),
         })
 
 
@@ -145,6 +155,7 @@ class RuntimeBackend(Backend):
 class CppBackend(Backend):
     name = "cpp"
     summary = "Brian2 C++ standalone with OpenMP"
+    cpp_code = True
 
     def availability(self, compile_only: bool = False) -> Availability:
         # Brian2's makefile compiles with make's $(CXX): the CXX environment variable, else make's default g++
@@ -166,7 +177,59 @@ class CppBackend(Backend):
         # Brian2 uses no OpenMP at all for 0 threads; one thread runs the same single-threaded code path.
         threads = self.threads_used(settings)
         brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
-        return StandaloneSession(settings, "cpp_standalone", {}, project, self.build_reuse_refusal)
+        clock = CPP_PROFILE_CLOCK_SERIAL if threads == 1 else CPP_PROFILE_CLOCK_OPENMP
+        session = StandaloneSession(settings, "cpp_standalone", {}, project, self.build_reuse_refusal,
+                                    profile_clock=clock)
+        if settings.simd_math:
+            refusal = simd_math_refusal()
+            if refusal:
+                session.notes.append(f"simd_math not applied: {refusal}")
+            else:
+                use_simd_math(session.directory)
+        return session
+
+
+#: Loop-vectorisable math functions: glibc's libmvec (x86-64, glibc >= 2.22) has a vector variant of each.
+SIMD_MATH_FUNCTIONS = {"double": ("exp", "log", "pow", "sin", "cos"), "float": ("expf", "logf", "powf", "sinf", "cosf")}
+SIMD_MATH_HEADER = "simnet_simd_math.h"
+#: GCC gives up vectorising a loop that needs more run-time alias checks than this (its default is 10); Brian2's
+#: array pointers are globals, so a state update over 8 variables needs dozens.
+SIMD_MATH_FLAGS = ("--param=vect-max-version-for-alias-checks=200",)
+
+
+def simd_math_refusal() -> str:
+    """Why the vector math library cannot be used here ("" when it can)."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64") or platform.system() != "Linux":
+        return "needs x86-64 Linux (glibc's libmvec)"
+    libc, version = platform.libc_ver()
+    if libc != "glibc" or tuple(int(x) for x in version.split(".")[:2]) < (2, 22):
+        return f"needs glibc >= 2.22 with libmvec, found {libc or 'no glibc'} {version}".rstrip()
+    return ""
+
+
+def use_simd_math(directory: Path) -> None:
+    """Let the compiler call glibc's vector exp, log, pow, sin and cos in loops.
+
+    glibc declares their vector variants only under ``__FAST_MATH__``, which GCC leaves undefined with Brian2's
+    ``-fno-finite-math-only``; a header in the project declares them again (with glibc's own exception
+    specification, ``__THROW``), and a compiler parameter lets GCC check more pointer pairs for aliasing, so
+    that loops such as a Hodgkin-Huxley update are vectorised. The vector functions differ from the scalar ones
+    by a few units in the last place.
+    """
+    lines = ["// simnet: glibc's vector math variants (libmvec), declared as glibc does under __FAST_MATH__",
+             "#include <math.h>", 'extern "C" {']
+    for ctype, names in SIMD_MATH_FUNCTIONS.items():
+        for name in names:
+            arguments = f"{ctype}, {ctype}" if name.startswith("pow") else ctype
+            lines.append(f'{ctype} {name}({arguments}) __THROW __attribute__((__simd__("notinbranch")));')
+    header, text = Path(directory, SIMD_MATH_HEADER), "\n".join(lines + ["}", ""])
+    if not header.exists() or header.read_text() != text:  # unchanged, it must not make a reused project rebuild
+        header.write_text(text)
+    brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + [f'"{SIMD_MATH_HEADER}"']
+    brian2.prefs.codegen.cpp.extra_compile_args_gcc = (list(brian2.prefs.codegen.cpp.extra_compile_args_gcc)
+                                                       + list(SIMD_MATH_FLAGS))
 
 
 class CudaBackend(Backend):

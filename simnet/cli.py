@@ -140,10 +140,13 @@ def cli():
 @click.option("--skip-memory-check", is_flag=True,
               help="Build even when the memory the network needs (estimated before building) exceeds what is "
                    "available.")
+@click.option("--profile/--no-profile", default=None,
+              help="Time every code object of the loop (runtime, cpp); shown by 'simnet cost' (default: "
+                   "simnet's, see the README).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
         pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,
-        reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, as_json):
+        reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, profile, as_json):
     """Simulate MODEL and write its results file."""
     from simnet import api
     from simnet.summary import format_build, format_summary, run_summary
@@ -157,7 +160,7 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
                         threads=threads, precision=precision, seed=seed, record_spikes=record_spikes,
                         build_dir=build_dir, keep_build=keep_build, reuse_build=reuse_build, progress=progress,
                         compile_only=compile_only, compute_capability=compute_capability,
-                        skip_memory_check=skip_memory_check)
+                        skip_memory_check=skip_memory_check, profile=profile)
     if compile_only:
         built = api.compile_project(run_plan)
         outcome.emit(as_json, built, format_build(built))
@@ -232,13 +235,15 @@ def plot(path, out_stem):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--bandwidth-gb-s", type=float,
+              help="Profiled runs: memory bandwidth for each code object's bound (GB/s); default as roofline's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the cost table as one JSON document.")
-def cost(path, as_json):
+def cost(path, bandwidth_gb_s, as_json):
     """Print the full cost table of a results file."""
     from simnet import api
     from simnet.cost.account import format_cost
 
-    table = api.cost_table(path)
+    table = api.cost_table(path, bandwidth_gb_s=bandwidth_gb_s)
     outcome.emit(as_json, table, format_cost(table))
 
 

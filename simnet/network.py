@@ -19,6 +19,7 @@ import numpy as np
 from brian2.core.spikesource import SpikeSource
 from brian2.groups.subgroup import Subgroup
 
+from simnet.layout import source_delay_order
 from simnet.phases import INIT_END, SYNAPSES_END, SYNAPSES_START
 from simnet.spec import ModelSpec, PoissonBackground, Population, Projection
 from simnet.usernet import UserNetwork
@@ -43,7 +44,8 @@ class BuiltNetwork:
     namespace: dict = field(default_factory=dict)
 
 
-def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[str], None]) -> BuiltNetwork:
+def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[str], None],
+          synapse_order: str = "source_delay") -> BuiltNetwork:
     """Create the Brian2 network described by ``spec`` on the active device.
 
     Parameters
@@ -57,6 +59,8 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
         Keep every spike time and index; otherwise only per-neuron spike counts are kept.
     mark : callable
         Called with a phase name between construction steps.
+    synapse_order : {"source_delay", "drawn"}
+        Store drawn synapses sorted by source neuron and delay (:mod:`simnet.layout`), or as drawn.
     """
     if spec.dt is not None:
         brian2.defaultclock.dt = spec.dt
@@ -93,7 +97,8 @@ def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[st
     }
 
     mark(SYNAPSES_START)
-    per_synapse_values = {proj.name: _connect(synapses[proj.name], proj, rng) for proj in spec.projections}
+    per_synapse_values = {proj.name: _connect(synapses[proj.name], proj, rng, sort=synapse_order == "source_delay")
+                          for proj in spec.projections}
     mark(SYNAPSES_END)
 
     for pop in spec.populations:
@@ -267,17 +272,25 @@ def element_probes(spec: ModelSpec) -> tuple[dict, dict]:
     return groups, synapses
 
 
-def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator) -> dict:
-    """Create the synapses of ``proj``; returns per-synapse values still to be assigned."""
+def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator, sort: bool) -> dict:
+    """Create the synapses of ``proj``; returns per-synapse values still to be assigned.
+
+    With ``sort``, synapses simnet draws are stored by source and delay (:mod:`simnet.layout`); Brian2's own
+    ``connect(p=...)`` already creates them source by source.
+    """
     if proj.probability is not None:
         syn.connect(p=proj.probability)
         return {}
     if proj.total_number is not None:
-        sources = rng.integers(0, len(syn.source), size=proj.total_number)
-        targets = rng.integers(0, len(syn.target), size=proj.total_number)
-        syn.connect(i=sources, j=targets)
-        return {}
-    drawn = dict(proj.arrays(rng))
+        drawn = {"i": rng.integers(0, len(syn.source), size=proj.total_number),
+                 "j": rng.integers(0, len(syn.target), size=proj.total_number)}
+    else:
+        drawn = dict(proj.arrays(rng))
+    if sort:
+        order = source_delay_order(drawn["i"], drawn.get("delay"), float(brian2.defaultclock.dt))
+        for name in list(drawn):
+            drawn[name] = drawn[name][order]  # one array at a time: the drawn one is freed as it is replaced
+        del order
     syn.connect(i=np.asarray(drawn.pop("i")), j=np.asarray(drawn.pop("j")))
     return drawn
 

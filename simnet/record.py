@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping, Optional
 import numpy as np
 
 from simnet.errors import UsageError
+from simnet.profiling import NOT_PROFILED
 
 
 @dataclass(frozen=True)
@@ -262,4 +263,8 @@ def cost_table(record: RunRecord) -> dict[str, Any]:
             "synaptic_events_post": sum(p["synaptic_events_post"] for p in projections.values()),
         },
         "rows": fl["rows"],
+        # each code object's measured loop time beside its counted work (a profiled run; simnet.cost.account)
+        "loop_profile": cost.get("loop_profile"),
+        # why a run that asked for them has none (e.g. a device Brian2 cannot profile)
+        "loop_profile_note": next((note for note in record.notes if note.startswith(NOT_PROFILED)), None),
     }

@@ -31,8 +31,17 @@ from simnet import phases, processes
 from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
 from simnet.errors import SimulationFailed, UsageError
+from simnet.layout import SYNAPSE_ORDERS
+from simnet.profiling import NOT_PROFILED, RUNTIME_PROFILE_CLOCK, loop_profile
 
 PRECISIONS = {"single": np.float32, "double": np.float64}
+#: PoissonInput samplers in generated C++: simnet's tabulated inversion, or Brian2's own.
+POISSON_SAMPLERS = ("table", "brian2")
+#: The RunSettings fields that choose how the program is made (not what it simulates) -> the values each takes.
+TUNING_CHOICES = {"synapse_order": SYNAPSE_ORDERS, "poisson_sampler": POISSON_SAMPLERS, "simd_math": (True, False)}
+#: The settings that change the generated code, as Brian2 itself has them: with them, a network Brian2 connects
+#: itself (``connect(p=...)``, which simnet does not reorder) runs the code a plain Brian2 script runs.
+BRIAN2_WAY = {"poisson_sampler": "brian2", "simd_math": False}
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,20 @@ class RunSettings:
     #: Progress on stderr: the phase under way and its elapsed time while the run is built (on a terminal only,
     #: :mod:`simnet.progress`), and Brian2's progress reports during the simulation loop.
     progress: bool = True
+    #: Time every code object of the measured loop (Brian2's ``profile``; on backends that support it).
+    profile: bool = False
     report_period_s: float = 10.0
     #: Generate and compile the standalone project, do not run it (:meth:`StandaloneSession.compile_only`).
     compile_only: bool = False
     #: cuda: the GPU's compute capability to compile for (e.g. 9.0 for an H100), so no GPU need be present.
     compute_capability: Optional[float] = None
+    #: How the program is made, not what it simulates (each shown equivalent, README "Performance"):
+    #: synapses stored by source and delay, or as drawn (:mod:`simnet.layout`);
+    synapse_order: str = "source_delay"
+    #: PoissonInput's binomial sampler in C++: tabulated, or Brian2's own loop (:mod:`simnet.sampling`);
+    poisson_sampler: str = "table"
+    #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.backends`).
+    simd_math: bool = True
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -68,6 +86,11 @@ class RunSettings:
         if self.compute_capability is not None and not 1.0 <= self.compute_capability < 100.0:
             raise UsageError(f"compute_capability must be a CUDA compute capability such as 9.0, got "
                              f"{self.compute_capability}", parameter="compute_capability")
+        for name, choices in TUNING_CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices or type(value) is not type(choices[0]):
+                raise UsageError(f"unknown {name} {value!r}; choose {' or '.join(map(str, choices))}",
+                                 parameter=name)
 
     @property
     def float_dtype(self):
@@ -84,6 +107,8 @@ class Session(ABC):
         #: (start, end) of the measured loop on the time.monotonic() clock, when the backend can tell
         self.loop_window_monotonic: Optional[tuple[float, float]] = None
         self.progress = Progress(settings.progress)
+        #: Seconds per code object of the measured loop, when profiled (see :func:`loop_profile`)
+        self.loop_profile: Optional[dict] = None
 
     @abstractmethod
     def mark(self, name: str) -> None:
@@ -210,11 +235,14 @@ class RuntimeSession(Session):
         started = time.perf_counter()
         with self.progress.phase("generating code and running the loop", ticking=False):
             net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
-                    **run_kwargs)
+                    profile=self.settings.profile, **run_kwargs)
         wall = time.perf_counter() - started
         self.mark(phases.LOOP_END)
         ended_monotonic = time.monotonic()
         _check_completed()
+        if self.settings.profile:
+            # Brian2 times each object's run() (all of its code objects together) with time.time()
+            self.loop_profile = loop_profile(net, net.profiling_info, RUNTIME_PROFILE_CLOCK, keyed_by_runner=True)
         # Runtime mode generates (and, for Cython, compiles) code inside each run call before its loop starts;
         # Brian2 times the loop itself (device._last_run_time).
         loop_s = brian2.device._last_run_time
@@ -249,8 +277,13 @@ class StandaloneSession(Session):
     """
 
     def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
-                 reuse_refusal: str = ""):
+                 reuse_refusal: str = "", profile_clock: str = ""):
         super().__init__(settings)
+        #: How the device times its code objects ("": it cannot, and the run is not profiled).
+        self.profile_clock = profile_clock
+        if settings.profile and not profile_clock:
+            self.notes.append(f"{NOT_PROFILED}: simnet does not profile the {device_name} "
+                              "device's code objects")
         self._lock_fd: Optional[int] = None
         self.project = "temporary"
         if settings.reuse_build and reuse_refusal:
@@ -323,15 +356,22 @@ class StandaloneSession(Session):
             self._set_up_arrays = sorted(n for n in new_arrays if n.startswith("_static_array_"))
             brian2.device.insert_code("main", _release_static_arrays_code(self._set_up_arrays))
 
-    def _record_run_calls(self, net, duration, pre_run, namespace=None) -> None:
-        """The run calls, recorded into the project (standalone: nothing executes yet)."""
+    def _record_run_calls(self, net, duration, pre_run, namespace=None) -> bool:
+        """The run calls, recorded into the project (standalone: nothing executes yet); whether they are profiled."""
+        profile = bool(self.settings.profile and self.profile_clock)
         if pre_run is not None and float(pre_run) > 0:
             with _monitors_paused(net):
-                net.run(pre_run, namespace=dict(namespace or {}))
+                net.run(pre_run, namespace=dict(namespace or {}), profile=profile)
+            if profile:
+                # Brian2 makes most code objects anew for each run call, but a pathway's spike-queue push once,
+                # in the first: profiled from the pre-run on, every time is set back to zero as the loop starts.
+                brian2.device.insert_code("main", "\n".join(
+                    f"brian::{name}_profiling_info = 0.0;" for name in brian2.device.profiled_codeobjects))
         self.mark(phases.LOOP_START)
         net.run(duration, report=self._report(), report_period=self.settings.report_period_s * brian2.second,
-                namespace=dict(namespace or {}))
+                namespace=dict(namespace or {}), profile=profile)
         self.mark(phases.LOOP_END)
+        return profile
 
     def compile_only(self, net, duration, pre_run, namespace=None) -> None:
         self._record_run_calls(net, duration, pre_run, namespace)
@@ -348,7 +388,7 @@ class StandaloneSession(Session):
             self.timings["build_s"] = wall
 
     def simulate(self, net, duration, pre_run, namespace=None) -> None:
-        self._record_run_calls(net, duration, pre_run, namespace)
+        profile = self._record_run_calls(net, duration, pre_run, namespace)
         self._build_and_run()
         marks = phases.read_standalone_marks(self.directory)
         if not marks:
@@ -359,6 +399,13 @@ class StandaloneSession(Session):
         if pre_run is None or float(pre_run) <= 0:
             self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
         _check_completed()
+        if profile:
+            try:
+                info = net.profiling_info
+            except ValueError:  # the program wrote no profile
+                self.notes.append(f"{NOT_PROFILED}: the generated program wrote no profile")
+            else:
+                self.loop_profile = loop_profile(net, info, self.profile_clock, keyed_by_runner=False)
 
     def _build_and_run(self) -> None:
         """Generate, compile and run the project; record code_generation_s, compile_s and run_binary_s."""

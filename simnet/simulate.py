@@ -34,6 +34,7 @@ from simnet.errors import SimulationFailed, UsageError
 from simnet.models import get_model
 from simnet.record import leaf_populations, split_group_spikes
 from simnet.results import RunRecord, parameter_entry
+from simnet.sampling import tabulate_binomials
 from simnet.spec import ModelSpec, check_run_time, parameter_items
 from simnet.system import available_memory, cpus_available, describe_machine, nvcc_path
 from simnet.units import check_seed
@@ -204,6 +205,22 @@ def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: fl
                    pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes, notes=tuple(notes))
 
 
+def _construct(plan: RunPlan, session) -> network.BuiltNetwork:
+    """The plan's network on the session's device, made as the settings ask (synapse order, Poisson sampler)."""
+    settings = plan.settings
+    if isinstance(plan.spec, UserNetwork):
+        record_spikes = plan.record_spikes if plan.record_spikes is not None else (
+            lambda n_neurons: n_neurons * plan.duration_s <= RECORD_SPIKES_LIMIT)
+        built = network.adopt(plan.spec, seed=plan.seed, record_spikes=record_spikes, mark=session.mark)
+    else:
+        built = network.build(plan.spec, seed=plan.seed, record_spikes=plan.record_spikes, mark=session.mark,
+                              synapse_order=settings.synapse_order)
+    if settings.poisson_sampler == "table" and plan.backend.cpp_code:
+        for poisson_input in built.inputs.values():
+            tabulate_binomials(poisson_input)
+    return built
+
+
 def compile_project(plan: RunPlan) -> dict:
     """Generate and compile ``plan``'s standalone project without running it (``settings.compile_only``).
 
@@ -216,9 +233,9 @@ def compile_project(plan: RunPlan) -> dict:
     started = time.perf_counter()
     with _failures_said():
         with backend.session(settings, None) as session:
-            built = network.build(spec, seed=plan.seed, record_spikes=plan.record_spikes, mark=session.mark)
+            built = _construct(plan, session)
             session.compile_only(built.net, plan.duration_s * brian2.second,
-                                 plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None)
+                                 plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None, built.namespace)
             directory = getattr(session, "directory", None)
             notes = list(plan.notes) + list(session.notes) + built.notes
             timings = dict(session.timings)
@@ -278,12 +295,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
     with backend.session(settings, project) as session:
         construction_started = time.perf_counter()
         with session.progress.phase(f"constructing {spec.name}"):
-            if isinstance(spec, UserNetwork):
-                record_spikes = plan.record_spikes if plan.record_spikes is not None else (
-                    lambda n_neurons: n_neurons * plan.duration_s <= RECORD_SPIKES_LIMIT)
-                built = network.adopt(spec, seed=seed, record_spikes=record_spikes, mark=session.mark)
-            else:
-                built = network.build(spec, seed=seed, record_spikes=plan.record_spikes, mark=session.mark)
+            built = _construct(plan, session)
         spec = built.spec  # a user network's description, read back from its objects
         construction_s = time.perf_counter() - construction_started
         with meter:
@@ -295,6 +307,8 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         static = account.static_measurements(built)
         timings = dict(session.timings)
         timings["collect_s"] = time.perf_counter() - collect_started
+        if session.loop_profile:
+            timings["loop_profile"] = session.loop_profile
         notes = (([backend.selection_note] if backend.selection_note else []) + list(plan.notes) + list(session.notes)
                  + built.notes)
         loop_window = session.loop_window_monotonic

@@ -7,6 +7,7 @@ file or a tool: what cannot be read is None or empty.
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.metadata
 import io
 import os
@@ -332,8 +333,10 @@ def hostname() -> str:
     return socket.gethostname()
 
 
+@functools.lru_cache(maxsize=None)
 def measure_copy_bandwidth(n_bytes: int = 2**28, repeats: int = 5) -> tuple[float, str]:
-    """Sustained memory bandwidth of this machine, measured: the best of ``repeats`` copies of an array.
+    """Sustained memory bandwidth of this machine, measured: the best of ``repeats`` copies of an array (once
+    per process: ``simnet cost`` and ``simnet roofline`` of the same run then use the same figure).
 
     A copy reads and writes ``n_bytes`` each (counted as ``2 x n_bytes`` moved, as STREAM's Copy kernel counts
     it; McCalpin, STREAM benchmark). One thread (numpy's copy is not parallel), so on a multi-core socket this

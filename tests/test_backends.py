@@ -88,9 +88,10 @@ def test_two_standalone_runs_in_one_process_use_separate_directories(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend_name", ["runtime", "cpp"])
 def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name):
-    """Monitors are paused in the pre-run: every spike kept, every count and every rate bin lies in the loop."""
+    """Monitors are paused in the pre-run: every spike kept, every count and every rate bin lies in the loop; so
+    does the per-code-object profile."""
     spec = build_spec(CobahhParams(n_neurons=200))
-    settings = RunSettings(threads=1, progress=False, build_root=tmp_path)
+    settings = RunSettings(threads=1, progress=False, build_root=tmp_path, profile=True)
     backend = RuntimeBackend("numpy") if backend_name == "runtime" else get_backend("cpp")
     record = execute(RunPlan(spec, backend, settings, duration_s=0.05, pre_run_s=0.03, seed=2, record_spikes=True))
     times_ms = np.concatenate([train.times_ms for train in record.spikes().values()])
@@ -101,6 +102,14 @@ def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name
     assert record.counts["n_steps"] == 500
     exc = record.counts["populations"]["exc"]
     assert (exc["start"], exc["stop"], exc["part_of"]) == (0, 160, "neurons")
+    # every counted code object is timed, and only the loop's: the times add up to less than the loop
+    timed = record.timings["loop_profile"]["code_objects"]
+    assert {row["code_object"] for row in record.cost_detail["flops"]["rows"]} <= {e["code_object"] for e in timed}
+    assert 0 < sum(e["seconds"] for e in timed) <= record.timings["simulation_loop_s"]
+    if backend_name == "cpp":
+        # a pathway's spike-queue push is made in the pre-run's build and timed from the loop's start only
+        assert {"exc_synapses_pre_push_spikes", "inh_synapses_pre_push_spikes"} <= {e["code_object"] for e in timed}
+        assert record.timings["loop_profile"]["clock"].startswith("processor time")  # one thread: no OpenMP
 
 
 # --- choosing a backend by network (auto) and refusing networks a backend cannot run ---

@@ -67,6 +67,13 @@ def _write(tmp_path, text, name="exp.toml"):
     (lambda t: 'pre_run = "100ms"\n' + t, "runner 2: pre_run is supported by simnet runners only"),
     (lambda t: 'pre_run = "-1ms"\n' + t, "pre_run must be non-negative, got '-1ms'"),
     (lambda t: 'pre_run = 5\n' + t, "pre_run must be a string"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nprofile = "yes"'), "profile must be true or"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nsimd_math = 1'),
+     "simd_math must be true or false, got 1"),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nsynapse_order = "random"'),
+     'synapse_order must be "source_delay" or "drawn"'),
+    (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\ncompare_to = "brian2-plain-runtime"'),
+     "compare_to 'brian2-plain-runtime' is not the label of another simnet runner"),
 ])
 def test_bad_experiment_file_is_one_line_exit_2(tmp_path, capsys, edit, message):
     path = _write(tmp_path, edit(VALID))
@@ -243,6 +250,16 @@ def test_summary_medians_spread_fits_and_ratios():
         assert ratio["same_synapse_count"]
 
 
+def test_tuned_simnet_against_plain_brian2_is_a_peer_comparison_not_an_overhead():
+    experiment, measurements = _synthetic()
+    for measured in measurements:
+        if measured["runner"] == "simnet-cpp":
+            measured["brian2_way"] = False  # e.g. simd_math: not the code plain Brian2 runs
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    assert {r["comparison"] for r in summary["ratios"]} == {"peer"}
+    assert all(r["overhead_percent"] is None for r in summary["ratios"])
+
+
 def test_ratio_needs_the_same_threads():
     experiment, measurements = _synthetic()
     for measured in measurements:
@@ -250,6 +267,67 @@ def test_ratio_needs_the_same_threads():
             measured["threads"] = 1
     summary = stats.summarise(experiment, measurements, {}, complete=True)
     assert summary["ratios"] == []
+
+
+def test_variant_is_divided_by_its_baseline_repeat_by_repeat():
+    experiment = spec.experiment_from_dict({
+        "name": "variants", "model": "cobahh", "repeats": 3, "sweep": {"neurons": [1000]},
+        "runners": [{"kind": "simnet", "label": "before", "threads": 2},
+                    {"kind": "simnet", "label": "after", "threads": 1, "profile": True, "compare_to": "before"}],
+    }, source="synthetic")
+    assert experiment.runners[1].describe()["compare_to"] == "before"
+    measurements = []
+    for repeat, drift in enumerate((1.0, 1.3, 0.9), start=1):
+        measurements.append(_measurement("before", 1000, repeat, 2.0 * drift))
+        measurements.append(_measurement("after", 1000, repeat, 1.5 * drift))
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    (variant,) = summary["ratios"]
+    assert (variant["comparison"], variant["simnet_runner"], variant["peer_runner"]) == ("variant", "after", "before")
+    # the machine's drift is shared by each interleaved pair, so every paired ratio is 0.75 exactly
+    assert variant["paired_ratio_min"] == pytest.approx(0.75) == variant["paired_ratio_max"]
+    assert variant["paired_ratio_geomean"] == pytest.approx(0.75) and variant["overhead_percent"] is None
+    assert "variant / baseline: after / before" in report.format_summary({**summary, "provenance": {}})
+
+
+def test_variant_activity_is_judged_against_the_seed_to_seed_spread():
+    experiment = spec.experiment_from_dict({
+        "name": "variants", "model": "cobahh", "repeats": 1, "seeds": [1, 2, 3], "sweep": {"neurons": [1000]},
+        "runners": [{"kind": "simnet", "label": "before"},
+                    {"kind": "simnet", "label": "after", "compare_to": "before", "poisson_sampler": "brian2"}],
+    }, source="synthetic")
+    assert experiment.runners[1].describe()["poisson_sampler"] == "brian2"
+    measurements = []
+    # baseline rates 10, 12, 14 Hz over the seeds (standard deviation 2); the variant's 1 Hz higher: within
+    # the spread; its synchrony 3 higher than a spread of 0.1: outside
+    for seed, rate, sync in ((1, 10.0, 2.0), (2, 12.0, 2.1), (3, 14.0, 2.2)):
+        for runner, shift, sync_shift in (("before", 0.0, 0.0), ("after", 1.0, 3.0)):
+            measured = _measurement(runner, 1000, 1, 1.0, seed=seed)
+            measured["activity"] = {"exc": {"mean_rate_hz": rate + shift, "mean_cv_isi": 0.8,
+                                            "synchrony": sync + sync_shift}}
+            measurements.append(measured)
+    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    (entry,) = summary["equivalence"]
+    assert entry["seeds"] == [1, 2, 3] and entry["variant_runner"] == "after"
+    rows = {row["statistic"]: row for row in entry["rows"]}
+    assert rows["mean_rate_hz"]["difference"] == pytest.approx(1.0)
+    assert rows["mean_rate_hz"]["seed_spread"] == pytest.approx(2.0) and rows["mean_rate_hz"]["within_spread"]
+    assert rows["mean_cv_isi"]["within_spread"]  # no spread, no difference
+    assert rows["synchrony"]["within_spread"] is False
+    assert entry["all_within_spread"] is False and entry["outside_spread"] == ["exc synchrony"]
+    assert "outside the seed-to-seed spread: exc synchrony" in report.format_summary({**summary, "provenance": {}})
+
+
+def test_activity_of_a_record_covers_the_loop_after_the_pre_run():
+    from simnet import api
+    from simnet.bench.equivalence import activity
+
+    record = api.run("cobahh", neurons=200, duration="100ms", pre_run="20ms", backend="runtime", progress=False,
+                     record_spikes=True)
+    summary = activity(record)
+    assert set(summary) == {"exc", "inh"}
+    rate = summary["exc"]["mean_rate_hz"]
+    exc_spikes = record.counts["populations"]["exc"]["spikes"]
+    assert rate == pytest.approx(exc_spikes / (record.counts["populations"]["exc"]["size"] * 0.1))
 
 
 def test_summary_round_trips_through_json_with_nan_as_null(tmp_path):

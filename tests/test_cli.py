@@ -96,7 +96,7 @@ def test_run_writes_record_and_show_reads_it(simnet, tmp_path):
     target = tmp_path / "runs" / "small.h5"
     out = simnet("run", "cobahh", "--neurons", "200", "--duration", "100ms", "--backend", "cpp",
                  "--threads", "1", "--precision", "single", "--plasticity", "stdp", "--seed", "3",
-                 "--out", str(target), "--json", "--no-progress")
+                 "--out", str(target), "--json", "--no-progress", "--profile")
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["neurons"] == 200 and summary["backend"] == "cpp" and summary["precision"] == "single"
@@ -123,6 +123,14 @@ def test_run_writes_record_and_show_reads_it(simnet, tmp_path):
         counted = table["counted_flops_per_neuron_per_bio_s"]
         assert table["utilisation"] == pytest.approx(counted / table["peak_equivalent_flops_per_neuron_per_bio_s"])
     assert "FLOPs per neuron per biological second" in simnet("cost", str(target)).stdout
+    # --profile: every code object timed, shown beside its counted work against the bandwidth given
+    profiled = json.loads(simnet("cost", str(target), "--bandwidth-gb-s", "20", "--json").stdout)["loop_profile"]
+    assert profiled["bandwidth_bytes_per_s"] == 20e9 and profiled["clock"].startswith("processor time")
+    updater = next(e for e in profiled["code_objects"] if e["code_object"].startswith("neurons_stateupdater"))
+    assert updater["counted"] and updater["achieved_flops_per_s"] > 0 and updater["measured_over_memory_bound"] > 0
+    assert "loop time per code object" in simnet("cost", str(target), "--bandwidth-gb-s", "20").stdout
+    refused = simnet("cost", str(target), "--bandwidth-gb-s", "0")
+    assert refused.returncode == 2 and "--bandwidth-gb-s must be positive" in refused.stderr
     bound = simnet("roofline", str(target), "--bandwidth-gb-s", "20", "--json")
     assert bound.returncode == 0, bound.stderr
     bound = json.loads(bound.stdout)

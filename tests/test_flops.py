@@ -278,6 +278,23 @@ def test_on_pre_add_is_one_flop_of_propagation_per_event():
     assert [r.category for r in profile.rows_for("proj")] == [flops.SYNAPTIC_PROPAGATION]
 
 
+def test_bytes_per_element_count_each_array_read_and_written_once():
+    """The rule of CodeObjectCost.bytes_per_element, by hand, in double precision."""
+    group = _decay_group("btgt", "exact")
+    synapses = Synapses(group, group, "w : 1", on_pre="v += w", name="bproj")
+    synapses.connect(p=1.0)
+    background = PoissonInput(group, "v", 10, 5 * Hz, 0.1)
+    net = Network(group, synapses, background)
+    net.run(1 * ms)
+    profile = count_network(net)
+    # v read and written (8 + 8), w read (8), and the postsynaptic index that reaches v (4)
+    assert _row(profile, "bproj_pre").bytes_per_element == 28
+    assert _row(profile, "bproj_pre").code_object == synapses.pre.codeobj.name
+    assert _row(profile, "btgt_stateupdater").bytes_per_element == 16  # v = v * exp(-dt/tau)
+    assert _row(profile, "btgt_spike_thresholder").bytes_per_element == 8  # v read (the spike space is not counted)
+    assert _row(profile, background.name).bytes_per_element == 16  # v += n * w
+
+
 def test_pair_stdp_splits_propagation_and_plasticity():
     net = _stdp_network()
     net.run(1 * ms)

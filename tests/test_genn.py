@@ -31,9 +31,10 @@ def _per_neuron_rates(record):
 
 @pytest.fixture(scope="module")
 def benchmark_runs():
-    """COBAHH in benchmark mode (zero weights: the neurons fire independently), 2,000 neurons, 0.3 s."""
+    """COBAHH in benchmark mode (zero weights: the neurons fire independently), 2,000 neurons, 0.3 s; genn-cpu
+    asked for per-code-object times, which simnet cannot take on GeNN."""
     options = dict(neurons=2000, mode="benchmark", duration="300ms")
-    return _run("genn-cpu", **options), _run("cpp", **options)
+    return _run("genn-cpu", profile=True, **options), _run("cpp", **options)
 
 
 @pytest.mark.slow
@@ -72,6 +73,16 @@ def test_genn_cpu_phases_threads_seed_note_and_flops(benchmark_runs):
     assert per_element(genn) == per_element(cpp)
     assert genn.cost["executed_flops_per_neuron_per_bio_s"] > genn.cost["counted_flops_per_neuron_per_bio_s"]
     assert cpp.cost["executed_flops_per_neuron_per_bio_s"] is None
+
+
+@pytest.mark.slow
+def test_genn_cpu_says_its_code_objects_were_not_timed(benchmark_runs):
+    from simnet.cost.account import format_cost
+
+    genn, _ = benchmark_runs
+    assert "loop_profile" not in genn.timings and genn.cost["loop_profile"] is None
+    assert genn.cost["loop_profile_note"].startswith("per-code-object times not measured")
+    assert "loop time per code object: per-code-object times not measured" in format_cost(api.cost_table(genn))
 
 
 @pytest.mark.slow

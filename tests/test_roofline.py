@@ -1,7 +1,7 @@
 """Roofline bounds from a run's counts: hand arithmetic on a small synthetic record."""
 import pytest
 
-from simnet.cost.roofline import bytes_moved, roofline
+from simnet.cost.roofline import bytes_moved, code_object_rooflines, roofline
 
 STATE = {
     "total_bytes": 1000.0,
@@ -62,3 +62,75 @@ def test_gpu_launch_bound():
                      kernels_per_step=3, launch_latency_s=5e-6)
     assert bound.launch_bound_s == pytest.approx(100 * 3 * 5e-6)
     assert bound.binding == "kernel launch"
+
+
+def test_code_objects_by_hand():
+    """Rows of one code object are summed; its time is set against its own bounds; unknown ones have time only."""
+    profile = {"clock": "test clock", "code_objects": [
+        {"code_object": "syn_pre_codeobject", "runner": "syn_pre", "seconds": 0.5},
+        {"code_object": "syn_pre_push_spikes", "runner": "syn_pre", "seconds": 0.1},
+        {"code_object": "neurons_stateupdater_codeobject", "runner": "neurons_stateupdater", "seconds": 2.0},
+    ]}
+    rows = [
+        {"code_object": "neurons_stateupdater_codeobject", "owner": "neurons", "role": "state_update",
+         "category": "neuron_update", "element": "neuron_step", "element_count": 1000.0, "total_flops": 4e6,
+         "total_flops_cse": 2e6, "total_bytes": 8e6},
+        {"code_object": "syn_pre_codeobject", "owner": "syn", "role": "pre_pathway",
+         "category": "synaptic_propagation", "element": "synaptic_event_pre", "element_count": 50.0,
+         "total_flops": 50.0, "total_flops_cse": 50.0, "total_bytes": 1400.0},
+        {"code_object": "syn_pre_codeobject", "owner": "syn", "role": "pre_pathway", "category": "plasticity",
+         "element": "synaptic_event_pre", "element_count": 50.0, "total_flops": 1450.0, "total_flops_cse": 950.0,
+         "total_bytes": None},
+        # a row whose activity was not counted is left out
+        {"code_object": "other_codeobject", "element_count": None, "total_flops": None},
+    ]
+    result = code_object_rooflines(profile, rows, loop_s=3.0, peak_flops_per_s=1e6, bandwidth_bytes_per_s=1e7,
+                                   bandwidth_source="test")
+    assert result["clock"] == "test clock"
+    assert result["profiled_s"] == pytest.approx(2.6) and result["unprofiled_s"] == pytest.approx(0.4)
+    neurons, pathway, push = result["code_objects"]  # slowest first
+    assert neurons["share_of_loop"] == pytest.approx(2.0 / 3.0)
+    assert neurons["achieved_flops_per_s"] == pytest.approx(2e6)  # as written / seconds
+    assert neurons["achieved_bytes_per_s"] == pytest.approx(4e6)
+    assert neurons["seconds_per_element"] == pytest.approx(2e-3)
+    # bounds: CSE FLOPs at peak 2 s, bytes at bandwidth 0.8 s: compute-bound, measured 1.0x the bound
+    assert neurons["compute_bound_s"] == pytest.approx(2.0) and neurons["memory_bound_s"] == pytest.approx(0.8)
+    assert neurons["binding"] == "compute" and neurons["measured_over_bound"] == pytest.approx(1.0)
+    assert neurons["measured_over_memory_bound"] == pytest.approx(2.5)
+    assert pathway["categories"] == "synaptic_propagation+plasticity"
+    assert pathway["flops"] == 1500.0 and pathway["flops_cse"] == 1000.0 and pathway["bytes"] == 1400.0
+    assert pathway["elements"] == 50.0 and pathway["measured_over_compute_bound"] == pytest.approx(0.5 / 1e-3)
+    assert push["counted"] is False and "achieved_flops_per_s" not in push
+    unknown = code_object_rooflines(profile, rows, loop_s=None, peak_flops_per_s=None, bandwidth_bytes_per_s=None,
+                                    bandwidth_source="ignored")
+    assert unknown["unprofiled_s"] is None and unknown["bandwidth_source"] == ""
+    first = unknown["code_objects"][0]
+    assert first["binding"] == "unknown" and first["measured_over_bound"] is None and first["share_of_loop"] is None
+
+
+def test_profiled_runtime_run_sets_each_code_object_beside_its_count(tmp_path):
+    """A small runtime run with profiling: every counted code object was timed, times lie inside the loop, and
+    the record keeps them through a write and a read."""
+    from simnet import api, results
+    from simnet.cost.account import format_cost
+
+    record = api.run("cobahh", neurons=100, duration="20ms", backend="runtime", progress=False, profile=True,
+                     plasticity="stdp")
+    profile = record.timings["loop_profile"]
+    assert profile["clock"].startswith("wall-clock")
+    timed = {entry["code_object"]: entry for entry in profile["code_objects"]}
+    counted = {row["code_object"] for row in record.cost_detail["flops"]["rows"]}
+    assert counted and counted <= set(timed)
+    assert sum(entry["seconds"] for entry in timed.values()) <= record.timings["simulation_loop_s"]
+    stored = record.cost_detail["loop_profile"]
+    updater = next(e for e in stored["code_objects"] if e["code_object"].startswith("neurons_stateupdater"))
+    assert updater["counted"] and updater["flops"] > 0 and updater["bytes"] > 0 and updater["seconds"] > 0
+    path = results.write(record, tmp_path / "run.h5")
+    again = results.read(path)
+    assert again.timings["loop_profile"] == profile
+    table = api.cost_table(again, bandwidth_gb_s=10.0)
+    assert table["loop_profile"]["bandwidth_source"] == "given by the user"
+    shown = {e["code_object"]: e for e in table["loop_profile"]["code_objects"]}
+    assert set(shown) == {e["code_object"] for e in stored["code_objects"]}
+    assert shown[updater["code_object"]]["memory_bound_s"] == pytest.approx(updater["bytes"] / 10e9)
+    assert "loop time per code object" in format_cost(table)

@@ -265,7 +265,9 @@ def _point_run(experiment: Experiment, runner: Runner, point: dict, seed: int, b
                command_line: str, skip_memory_check: bool = False):
     if runner.kind == "simnet":
         settings = RunSettings(precision=runner.precision, threads=runner.threads, build_root=build_root,
-                               progress=False, reuse_build=runner.reuse_build)
+                               progress=False, reuse_build=runner.reuse_build,
+                               **({} if runner.profile is None else {"profile": runner.profile}),
+                               **dict(runner.tuning))
         return SimnetRun(model=experiment.model, options=experiment.model_options(point),
                          duration_s=experiment.duration_s, pre_run_s=experiment.pre_run_s, backend=runner.backend,
                          settings=settings, seed=seed, record_spikes=experiment.record_spikes,

@@ -21,9 +21,10 @@ from typing import Iterator, Optional, Union
 
 from simnet import atomicfile, results
 from simnet.backends import BACKENDS
+from simnet.bench import equivalence
 from simnet.errors import UsageError
 from simnet.peers import PEERS, run_peer
-from simnet.sessions import RunSettings
+from simnet.sessions import BRIAN2_WAY, RunSettings
 from simnet.simulate import RunPlan, execute, plan_run
 from simnet.summary import run_summary
 from simnet.system import describe_machine, host_kind
@@ -172,6 +173,11 @@ def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[results.RunRecord], str]
         "mean_rate_hz": record.n_spikes / (record.n_neurons * record.duration_s),
         "population_rates_hz": run_summary(record)["rates_hz"],
         "versions": dict(record.backend.get("packages") or {}),
+        "activity": equivalence.activity(record) if record.spike_trains else None,
+        # settings a record made before they existed lacks were Brian2's
+        "brian2_way": all(record.backend.get(key, value) == value for key, value in BRIAN2_WAY.items()),
+        "peak_rss_bytes": max(record.cost_detail["memory"]["peak_rss"].get("self_bytes") or 0,
+                              record.cost_detail["memory"]["peak_rss"].get("children_bytes") or 0) or None,
     }, record, ".h5"
 
 
@@ -197,6 +203,7 @@ def _run_peer(run: PeerRun) -> tuple[dict, dict, str]:
         "population_rates_hz": dict(result.get("population_rates_hz") or {}),
         "versions": dict(result.get("versions") or {}),
         "peer_notes": list(result.get("notes") or []),
+        "peak_rss_bytes": max(result.get("peak_rss_bytes") or 0, result.get("peak_rss_children_bytes") or 0) or None,
     }, record, ".json"
 
 

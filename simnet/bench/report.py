@@ -93,7 +93,7 @@ def format_summary(summary: dict) -> str:
         lines.append("power-law fits (derived from the medians above; interval: 95% confidence):")
         lines.extend(fit_lines)
     for r in summary["ratios"]:
-        what = "simnet overhead" if r["comparison"] == "overhead" else "simnet / peer"
+        what = {"overhead": "simnet overhead", "variant": "variant / baseline"}.get(r["comparison"], "simnet / peer")
         paired = (f"; per interleaved pair median {r['paired_ratio_median']:.3f}, range "
                   f"{r['paired_ratio_min']:.3f}-{r['paired_ratio_max']:.3f} ({r['pairs']} pairs)"
                   if r["paired_ratio_median"] is not None else "")
@@ -104,6 +104,14 @@ def format_summary(summary: dict) -> str:
         where = point_label(r["options"])
         lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']}{' at ' + where if where else ''}: "
                      f"loop time ratio {r['loop_time_ratio']:.3f}{paired}")
+    for e in summary.get("equivalence", []):
+        where = point_label(e["options"])
+        verdict = ("not judged (needs two seeds or more)" if e["all_within_spread"] is None else
+                   "every statistic within the seed-to-seed spread" if e["all_within_spread"] else
+                   "outside the seed-to-seed spread: " + ", ".join(e["outside_spread"]))
+        lines.append(f"activity of {e['variant_runner']} against {e['baseline_runner']}"
+                     f"{' at ' + where if where else ''} ({len(e['rows'])} statistics, seeds "
+                     f"{', '.join(map(str, e['seeds']))}): {verdict}")
     lines.extend(f"note: {note}" for note in summary.get("notes", []))
     if summary.get("figures"):
         lines.append("figures: " + ", ".join(summary["figures"]))

@@ -40,12 +40,14 @@ from simnet.backends import BACKENDS, PRECISIONS
 from simnet.errors import UsageError
 from simnet.models import get_model, model_names
 from simnet.peers import PEERS
+from simnet.sessions import TUNING_CHOICES
 from simnet.spec import check_run_time
 from simnet.units import SEED_MAX, check_seed, parse_time_s
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
-_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build")
+_SIMNET_RUNNER_KEYS = ("kind", "label", "backend", "threads", "precision", "reuse_build", "profile", "compare_to",
+                       *TUNING_CHOICES)
 _PEER_RUNNER_KEYS = ("kind", "label", "peer", "device", "threads", "precision")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -64,12 +66,20 @@ class Runner:
     precision: str = "double"
     #: simnet runners: build in a kept directory per network, so repeats recompile only what changed
     reuse_build: bool = False
+    #: simnet runners: time every code object of the loop (None: simnet's default, RunSettings.profile)
+    profile: Optional[bool] = None
+    #: simnet runners: the label of another simnet runner whose loop time this one's is divided by, repeat by
+    #: repeat (a variant against its baseline: a setting changed, all else the same)
+    compare_to: str = ""
+    #: simnet runners: the RunSettings fields of TUNING_CHOICES this runner sets (the others keep simnet's defaults)
+    tuning: tuple = ()
 
     def describe(self) -> dict:
         described = {"runner": self.label, "kind": self.kind, "threads_requested": self.threads,
                      "precision": self.precision}
         if self.kind == "simnet":
-            described.update(backend=self.backend, reuse_build=self.reuse_build)
+            described.update(backend=self.backend, reuse_build=self.reuse_build, profile=self.profile,
+                             compare_to=self.compare_to, **dict(self.tuning))
         else:
             described.update(peer=self.peer, device=self.device)
         return described
@@ -208,8 +218,19 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
             reuse_build = raw.get("reuse_build", False)
             if not isinstance(reuse_build, bool):
                 raise problem(f"{where}: reuse_build must be true or false, got {reuse_build!r}")
+            profile = raw.get("profile")
+            if profile is not None and not isinstance(profile, bool):
+                raise problem(f"{where}: profile must be true or false, got {profile!r}")
+            compare_to = raw.get("compare_to", "")
+            if not isinstance(compare_to, str):
+                raise problem(f"{where}: compare_to must be the label of another simnet runner, got {compare_to!r}")
+            for key, choices in TUNING_CHOICES.items():
+                if key in raw and (raw[key] not in choices or type(raw[key]) is not type(choices[0])):
+                    raise problem(f"{where}: {key} must be {' or '.join(map(_toml, choices))}, got {raw[key]!r}")
             runner = Runner(label=raw.get("label") or f"simnet-{backend}", kind="simnet", backend=backend,
-                            threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build)
+                            threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build,
+                            profile=profile, compare_to=compare_to,
+                            tuning=tuple((key, raw[key]) for key in TUNING_CHOICES if key in raw))
         elif kind == "peer":
             _check_keys(raw, _PEER_RUNNER_KEYS, where, problem)
             peer_name = raw.get("peer")
@@ -249,6 +270,11 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
     if duplicated:
         raise problem(f"two runners are both called {duplicated[0]!r}: give them distinct labels (label = ...)")
+    simnet_labels = {r.label for r in runners if r.kind == "simnet"}
+    for index, runner in enumerate(runners, start=1):
+        if runner.compare_to and (runner.compare_to not in simnet_labels or runner.compare_to == runner.label):
+            raise problem(f"runner {index}: compare_to {runner.compare_to!r} is not the label of another simnet "
+                          f"runner ({', '.join(sorted(simnet_labels - {runner.label})) or 'there is none'})")
 
     experiment = Experiment(
         name=name, description=description, model=model, duration_s=duration_s, repeats=int(repeats),
@@ -310,6 +336,10 @@ def _precision(raw: dict, allowed: tuple[str, ...], where: str, problem) -> str:
     if precision not in allowed:
         raise problem(f"{where}: precision must be {' or '.join(allowed)}, got {precision!r}")
     return precision
+
+
+def _toml(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else f'"{value}"'
 
 
 def _is_int(value: Any) -> bool:

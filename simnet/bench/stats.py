@@ -8,6 +8,7 @@ import math
 import statistics
 from typing import Optional
 
+from simnet.bench import equivalence
 from simnet.bench.fidelity_table import MODEL_NAME as COLUMN_MODEL, published_rate_check
 from simnet.bench.spec import Experiment, Runner, point_key, point_label
 from simnet.models.neurons import REFERENCE_LEVEL
@@ -25,8 +26,13 @@ MEASUREMENT_DEFINITIONS = {
                               "biological second (simnet: the record's total_s; peers: their own total_s; "
                               "neither includes starting Python and importing the simulator)",
     "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
-    "ratios": "simnet runner / peer runner at the same point, seed, threads and precision: ratio of the medians, "
-              "and the median and range of the per-repeat ratios of interleaved pairs",
+    "equivalence": "a variant's activity against its baseline's, seed by seed: " + equivalence.RULE,
+    "peak_rss_bytes_max": "largest peak resident set size over the repeats: simnet, the larger of its process's "
+                          "and the generated program's (a simnet run process also holds earlier runs' peaks); "
+                          "peers, the larger of the peer process's and its children's",
+    "ratios": "simnet runner / peer runner at the same point, seed, threads and precision, or a simnet runner / "
+              "the runner it names in compare_to (a variant): ratio of the medians, and the median and range of "
+              "the per-repeat ratios of interleaved pairs",
     "runs": "every run of a point in run order: the host that ran it (hostname), how many other runs of this "
             "experiment ran on that host at any time while it ran (points_beside: 0 means it had the host to "
             "itself as far as this experiment goes), and the host's 1-minute load average at its start and end "
@@ -81,6 +87,7 @@ def summarise(experiment: Experiment, measurements: list[dict], provenance: dict
         "points": points,
         "fits": fits,
         "ratios": ratios,
+        "equivalence": equivalence.compare(points, runners),
         "figures": [],
         "notes": notes + [f"peer: {note}" for note in peer_notes],
         "provenance": provenance,
@@ -126,6 +133,14 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
     if check is not None:
         entry["published_rate_check"] = check
     entry["spikes_median"] = statistics.median(m["spikes"] for m in succeeded)
+    entry["brian2_way"] = succeeded[0].get("brian2_way", True)
+    rss = [m["peak_rss_bytes"] for m in succeeded if m.get("peak_rss_bytes")]
+    entry["peak_rss_bytes_max"] = max(rss) if rss else None
+    activities = [m["activity"] for m in succeeded if m.get("activity")]
+    if activities:  # per population and statistic, the median over repeats (of one seed: the same network)
+        entry["activity"] = {
+            population: {key: _median_or_none([a.get(population, {}).get(key) for a in activities])
+                         for key in values} for population, values in activities[0].items()}
     entry["versions"] = succeeded[0].get("versions", {})
     return entry
 
@@ -143,6 +158,11 @@ def _published_rate_check(experiment: Experiment, point: dict, rates_hz: dict) -
     if experiment.model != COLUMN_MODEL or options.get("neuron_model", REFERENCE_LEVEL) != REFERENCE_LEVEL:
         return None
     return published_rate_check(rates_hz)
+
+
+def _median_or_none(values: list) -> Optional[float]:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def median_and_spread(values: list, name: str) -> dict:
@@ -183,10 +203,13 @@ def points_beside(measurements: list[dict]) -> list[Optional[int]]:
 
 
 def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dict]:
-    """simnet / peer loop-time ratios at the same point, seed, threads and precision.
+    """Loop-time ratios at the same point and seed: simnet / peer (same threads and precision), and a simnet
+    runner / the simnet runner it names in ``compare_to``.
 
     ``comparison`` is ``"overhead"`` when the peer runs the same code path as the simnet backend (brian2-plain
-    on the matching Brian2 device: the ratio is simnet's overhead), else ``"peer"``.
+    on the matching Brian2 device, simnet's tuning set to Brian2's way: the ratio is simnet's overhead),
+    ``"peer"`` for another peer or a tuned simnet against plain Brian2, and
+    ``"variant"`` for a simnet runner against its baseline (``peer_runner`` names the baseline, ``peer`` is "").
     """
     ok = [p for p in points if p["status"] == "ok"]
     ratios = []
@@ -196,29 +219,38 @@ def loop_time_ratios(points: list[dict], runners: dict[str, Runner]) -> list[dic
                     or mine["threads"] != theirs["threads"] or mine["precision"] != theirs["precision"]):
                 continue
             peer = PEERS[theirs["peer"]]
-            same_path = peer.same_code_path_as.get(theirs["device"]) == mine["backend"]
-            if peer.name == "brian2-plain" and not same_path:
+            same_device = peer.same_code_path_as.get(theirs["device"]) == mine["backend"]
+            if peer.name == "brian2-plain" and not same_device:
                 continue  # plain Brian2 on another device is neither an overhead nor a peer comparison
-            paired = [a / b for a, b in zip(mine["sim_wall_s_per_bio_s_values"],
-                                            theirs["sim_wall_s_per_bio_s_values"]) if b > 0]
-            ratio = mine["sim_wall_s_per_bio_s_median"] / theirs["sim_wall_s_per_bio_s_median"]
-            ratios.append({
-                "simnet_runner": mine["runner"], "peer_runner": theirs["runner"], "peer": peer.name,
-                "comparison": "overhead" if same_path else "peer",
-                "options": dict(mine["options"]), "seed": mine["seed"], "neurons": mine["neurons"],
-                "threads": mine["threads"], "precision": mine["precision"],
-                "loop_time_ratio": ratio,
-                "overhead_percent": (ratio - 1.0) * 100.0 if same_path else None,
-                "paired_ratio_median": statistics.median(paired) if paired else None,
-                "paired_ratio_min": min(paired) if paired else None,
-                "paired_ratio_max": max(paired) if paired else None,
-                "pairs": len(paired),
-                **paired_ratio_interval(paired),
-                "same_synapse_count": mine["synapses"] == theirs["synapses"],
-                "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
-                "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
-            })
+            # simnet's own tuning (synapse order, sampler, vector math) makes other code than plain Brian2's
+            same_path = same_device and mine.get("brian2_way", True)
+            ratios.append(_ratio(mine, theirs, "overhead" if same_path else "peer", peer.name))
+        baseline = runners[mine["runner"]].compare_to
+        for theirs in (p for p in ok if p["runner"] == baseline and baseline):
+            if point_key(mine["options"]) == point_key(theirs["options"]) and mine["seed"] == theirs["seed"]:
+                ratios.append(_ratio(mine, theirs, "variant", ""))
     return ratios
+
+
+def _ratio(mine: dict, theirs: dict, comparison: str, peer: str) -> dict:
+    paired = [a / b for a, b in zip(mine["sim_wall_s_per_bio_s_values"], theirs["sim_wall_s_per_bio_s_values"])
+              if b > 0]
+    ratio = mine["sim_wall_s_per_bio_s_median"] / theirs["sim_wall_s_per_bio_s_median"]
+    return {
+        "simnet_runner": mine["runner"], "peer_runner": theirs["runner"], "peer": peer, "comparison": comparison,
+        "options": dict(mine["options"]), "seed": mine["seed"], "neurons": mine["neurons"],
+        "threads": mine["threads"], "precision": mine["precision"],
+        "loop_time_ratio": ratio,
+        "overhead_percent": (ratio - 1.0) * 100.0 if comparison == "overhead" else None,
+        "paired_ratio_median": statistics.median(paired) if paired else None,
+        "paired_ratio_min": min(paired) if paired else None,
+        "paired_ratio_max": max(paired) if paired else None,
+        "pairs": len(paired),
+        **paired_ratio_interval(paired),
+        "same_synapse_count": mine["synapses"] == theirs["synapses"],
+        "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
+        "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
+    }
 
 
 def paired_ratio_interval(paired: list[float], confidence: float = 0.95) -> dict:

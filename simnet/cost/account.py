@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Optional
 
-from simnet.cost import flops, hardware, memory
+from simnet.cost import flops, hardware, memory, roofline
 from simnet.cost.energy import Energy, per_unit
-from simnet.record import cost_table  # noqa: F401  (the headline view of the section made here)
+from simnet.record import cost_table as record_cost_table
 
 def _flop_profile_as_executed(built) -> Optional[flops.FlopProfile]:
     """The count of what the device's code executes, where its code generation turned Brian2's loop-invariant
@@ -117,6 +117,24 @@ def _energy(w: Workload) -> dict:
     return section
 
 
+def _per_code_object(profile: Optional[dict], flop_rows: list, loop_s: Optional[float], peak: dict,
+                     bandwidth_bytes_per_s: Optional[float] = None, bandwidth_source: str = "") -> Optional[dict]:
+    """Per code object: measured time beside counted work (None when the loop was not profiled), against the
+    bandwidth given, else the hardware table's."""
+    if not profile:
+        return None
+    if bandwidth_bytes_per_s is None:
+        bandwidth_bytes_per_s, bandwidth_source = roofline.table_bandwidth(peak)
+    return roofline.code_object_rooflines(profile, flop_rows, loop_s=loop_s, peak_flops_per_s=peak.get("flops_per_s"),
+                                          bandwidth_bytes_per_s=bandwidth_bytes_per_s,
+                                          bandwidth_source=bandwidth_source)
+
+
+def _loop_profile(w: Workload) -> Optional[dict]:
+    return _per_code_object(w.timings.get("loop_profile"), [row.to_dict() for row in w.flop_report.rows], w.loop_s,
+                            w.peak.to_dict())
+
+
 #: Workload metrics: name in the record's ``cost`` section -> metric(workload).
 WORKLOAD_METRICS: dict[str, Callable[[Workload], Any]] = {
     "flops": _flops,
@@ -125,12 +143,29 @@ WORKLOAD_METRICS: dict[str, Callable[[Workload], Any]] = {
     "utilisation": _utilisation,
     "memory": _memory,
     "energy": _energy,
+    "loop_profile": _loop_profile,
 }
 
 
 def cost_record(workload: Workload) -> dict:
     """The ``cost`` section of a run record (JSON-safe nested dicts): every workload metric of ``workload``."""
     return {name: metric(workload) for name, metric in WORKLOAD_METRICS.items()}
+
+
+def cost_table(record, *, bandwidth_bytes_per_s: Optional[float] = None, bandwidth_source: str = ""
+               ) -> dict[str, Any]:
+    """The cost table of a record (:func:`simnet.record.cost_table`, ``record.cost``).
+
+    A profiled loop's ``loop_profile`` (each code object's time beside its counted work,
+    :func:`simnet.cost.roofline.code_object_rooflines`) is the one stored at run time, against the hardware table's
+    bandwidth; given ``bandwidth_bytes_per_s``, it is set against that bandwidth instead.
+    """
+    table = record_cost_table(record)
+    if bandwidth_bytes_per_s is not None and record.timings.get("loop_profile"):
+        table["loop_profile"] = _per_code_object(
+            record.timings["loop_profile"], table["rows"], record.timings.get("simulation_loop_s"),
+            record.cost_detail["peak"], bandwidth_bytes_per_s, bandwidth_source)
+    return table
 
 
 def _fmt(value, spec: str = ".3g", unit: str = "") -> str:
@@ -198,7 +233,42 @@ def format_cost(table: dict[str, Any]) -> str:
         lines.append(f"    {row['owner'] + '.' + row['role']:<40s} {row['category']:<22s} "
                      f"{_fmt(row['flops_per_element'], '.4g'):>9s} x {_fmt(row['element_count'], '.4g'):>9s} "
                      f"{row['element']}")
+    if table.get("loop_profile"):
+        lines += _format_loop_profile(table["loop_profile"])
+    elif table.get("loop_profile_note"):
+        lines.append(f"  loop time per code object: {table['loop_profile_note']}")
     return "\n".join(lines)
+
+
+def _format_loop_profile(profile: dict) -> list[str]:
+    """The measured time of each code object beside its counted FLOPs and estimated bytes."""
+    bandwidth = profile.get("bandwidth_bytes_per_s")
+    lines = [
+        f"  loop time per code object (measured; {profile['clock']}):",
+        f"    {'code object':<44s} {'s':>8s} {'loop':>6s} {'GFLOP/s':>8s} {'GB/s':>7s} {'x compute':>9s} "
+        f"{'x memory':>8s}  bound",
+    ]
+    for entry in profile["code_objects"]:
+        if entry.get("counted"):
+            rates = (f"{_fmt(_giga(entry['achieved_flops_per_s']), '.3g'):>8s} "
+                     f"{_fmt(_giga(entry['achieved_bytes_per_s']), '.3g'):>7s} "
+                     f"{_fmt(entry['measured_over_compute_bound'], '.3g'):>9s} "
+                     f"{_fmt(entry['measured_over_memory_bound'], '.3g'):>8s}  {entry['binding']}")
+        else:
+            rates = f"{'(no counted work: ' + (entry['runner'] or 'not a counted object') + ')'}"
+        share = _fmt(entry["share_of_loop"], ".1%")
+        lines.append(f"    {entry['code_object']:<44s} {entry['seconds']:8.4f} {share:>6s} {rates}")
+    if profile.get("unprofiled_s") is not None:
+        lines.append(f"    {'(loop outside any profiled code object)':<44s} {profile['unprofiled_s']:8.4f}")
+    lines.append("    GFLOP/s: counted FLOPs as written / measured time; x compute, x memory: measured time over the "
+                 "time of its CSE FLOPs at peak and of its estimated bytes at "
+                 + (f"{bandwidth / 1e9:.1f} GB/s ({profile['bandwidth_source']})" if bandwidth
+                    else "an unknown bandwidth (give one)"))
+    return lines
+
+
+def _giga(value):
+    return value / 1e9 if value is not None else None
 
 
 def _mib(value):

@@ -95,6 +95,19 @@ def bytes_moved(counts: dict, state: dict, float_bytes: int) -> dict[str, float]
     return parts
 
 
+def bound(flops: float, bytes_moved: float, peak_flops_per_s: Optional[float],
+          bandwidth_bytes_per_s: Optional[float], launch_s: Optional[float] = None
+          ) -> tuple[Optional[float], Optional[float], str, Optional[float]]:
+    """(compute bound s, memory bound s, which binds, the bound s) of some work: the larger known time of
+    ``flops`` at the peak rate, ``bytes_moved`` at the bandwidth and (on a GPU) the kernel launches."""
+    compute_s = flops / peak_flops_per_s if peak_flops_per_s else None
+    memory_s = bytes_moved / bandwidth_bytes_per_s if bandwidth_bytes_per_s else None
+    known = {k: v for k, v in {"compute": compute_s, "memory": memory_s, "kernel launch": launch_s}.items()
+             if v is not None}
+    binding = max(known, key=known.get) if known else "unknown"
+    return compute_s, memory_s, binding, known.get(binding)
+
+
 def roofline(*, measured_loop_s: float, flops: float, counts: dict, state: dict, precision: str,
              peak_flops_per_s: Optional[float], bandwidth_bytes_per_s: Optional[float], bandwidth_source: str,
              kernels_per_step: Optional[int] = None, launch_latency_s: Optional[float] = None) -> Roofline:
@@ -120,17 +133,13 @@ def roofline(*, measured_loop_s: float, flops: float, counts: dict, state: dict,
     float_bytes = 4 if precision == "single" else 8
     parts = bytes_moved(counts, state, float_bytes)
     total_bytes = sum(parts.values())
-    compute_s = flops / peak_flops_per_s if peak_flops_per_s else None
-    memory_s = total_bytes / bandwidth_bytes_per_s if bandwidth_bytes_per_s else None
     launch_s, launch_note = None, ""
     if kernels_per_step and launch_latency_s:
         launch_s = counts.get("n_steps", 0) * kernels_per_step * launch_latency_s
         launch_note = (f"{counts.get('n_steps', 0):,} steps x {kernels_per_step} kernels x "
                        f"{launch_latency_s * 1e6:g} us per launch (assumed)")
-    bounds = {"compute": compute_s, "memory": memory_s, "kernel launch": launch_s}
-    known = {k: v for k, v in bounds.items() if v is not None}
-    binding = max(known, key=known.get) if known else "unknown"
-    bound_s = known.get(binding)
+    compute_s, memory_s, binding, bound_s = bound(flops, total_bytes, peak_flops_per_s, bandwidth_bytes_per_s,
+                                                  launch_s)
     notes = []
     working_set = float(state.get("total_bytes", 0.0))
     if memory_s is not None:
@@ -151,6 +160,13 @@ def roofline(*, measured_loop_s: float, flops: float, counts: dict, state: dict,
     )
 
 
+def table_bandwidth(peak: dict) -> tuple[Optional[float], str]:
+    """The memory bandwidth a record's ``cost["peak"]`` took from ``data/hardware.csv``, and that source."""
+    if not peak.get("mem_bandwidth_bytes_per_s"):
+        return None, ""
+    return peak["mem_bandwidth_bytes_per_s"], f"data/hardware.csv ({peak.get('device_name') or 'matched row'})"
+
+
 def record_roofline(record, *, bandwidth_bytes_per_s: Optional[float] = None, bandwidth_source: str = "",
                     launch_latency_s: Optional[float] = None) -> Roofline:
     """:func:`roofline` for a :class:`simnet.results.RunRecord` (its peak, counts, state and loop time).
@@ -159,9 +175,8 @@ def record_roofline(record, *, bandwidth_bytes_per_s: Optional[float] = None, ba
     """
     cost = record.cost_detail
     peak = cost.get("peak", {})
-    if bandwidth_bytes_per_s is None and peak.get("mem_bandwidth_bytes_per_s"):
-        bandwidth_bytes_per_s = peak["mem_bandwidth_bytes_per_s"]
-        bandwidth_source = f"data/hardware.csv ({peak.get('device_name') or 'matched row'})"
+    if bandwidth_bytes_per_s is None:
+        bandwidth_bytes_per_s, bandwidth_source = table_bandwidth(peak)
     kernels = None
     if record.backend.get("name") in ("cuda", "genn"):
         kernels = sum(1 for row in cost["flops"].get("rows", []) if row.get("element") == "neuron_step") or None
@@ -211,3 +226,76 @@ def format_roofline(bound: Roofline, record) -> str:
     lines.append(f"  measured / bound                     {ratio}   ({bound.binding}-bound)")
     lines += [f"  note: {note}" for note in bound.notes]
     return "\n".join(lines)
+
+
+def code_object_rooflines(loop_profile: dict, flop_rows: list, *, loop_s: Optional[float],
+                          peak_flops_per_s: Optional[float], bandwidth_bytes_per_s: Optional[float],
+                          bandwidth_source: str) -> dict:
+    """Each profiled code object's measured time beside its counted work: achieved rates and roofline bounds.
+
+    Parameters
+    ----------
+    loop_profile : dict
+        A record's ``timings["loop_profile"]`` (:func:`simnet.profiling.loop_profile`): the clock and, per code
+        object, its name, its runner and the seconds it took over the loop.
+    flop_rows : list of dict
+        A record's ``cost_detail["flops"]["rows"]`` (one per code object and category, each naming its code object).
+    loop_s : float or None
+        The measured loop, for each code object's share of it.
+    peak_flops_per_s, bandwidth_bytes_per_s : float or None
+        The run's peak rate and the memory bandwidth (None: that bound is left out).
+    bandwidth_source : str
+        Where the bandwidth came from.
+
+    Returns
+    -------
+    dict
+        The clock, the loop and the part of it no code object accounts for, and per code object (slowest first):
+        seconds, share of the loop, elements and seconds per element, counted FLOPs (as written and after CSE) and
+        estimated bytes (``CodeObjectCost.bytes_per_element``), achieved FLOP/s (as written) and
+        bytes/s, the compute and memory bounds (:func:`bound`; CSE FLOPs, as for the whole loop) and the measured
+        time as a multiple of each. A code object with no counted rows (a monitor, a spike queue's push) has
+        its time only.
+    """
+    by_code_object: dict[str, list] = {}
+    for row in flop_rows:
+        if row.get("code_object") and row.get("element_count") is not None:
+            by_code_object.setdefault(row["code_object"], []).append(row)
+    entries = []
+    for measured in loop_profile.get("code_objects", []):
+        seconds = float(measured["seconds"])
+        rows = by_code_object.get(measured["code_object"], [])
+        entry = {"code_object": measured["code_object"], "runner": measured.get("runner", ""), "seconds": seconds,
+                 "share_of_loop": seconds / loop_s if loop_s else None, "counted": bool(rows)}
+        if rows:
+            flops = sum(r.get("total_flops") or 0.0 for r in rows)
+            flops_cse = sum(r.get("total_flops_cse") or 0.0 for r in rows)
+            moved = sum(r.get("total_bytes") or 0.0 for r in rows)
+            elements = float(rows[0]["element_count"])
+            compute_s, memory_s, binding, bound_s = bound(flops_cse, moved, peak_flops_per_s, bandwidth_bytes_per_s)
+            per_time = (lambda amount: amount / seconds if seconds > 0 else None)
+            over = (lambda limit: seconds / limit if limit else None)
+            entry.update(
+                owner=rows[0].get("owner", ""), role=rows[0].get("role", ""),
+                categories="+".join(dict.fromkeys(r.get("category", "") for r in rows)),
+                element=rows[0].get("element", ""), elements=elements,
+                seconds_per_element=seconds / elements if elements else None,
+                flops=flops, flops_cse=flops_cse, bytes=moved,
+                achieved_flops_per_s=per_time(flops), achieved_bytes_per_s=per_time(moved),
+                compute_bound_s=compute_s, memory_bound_s=memory_s, binding=binding, bound_s=bound_s,
+                measured_over_compute_bound=over(compute_s), measured_over_memory_bound=over(memory_s),
+                measured_over_bound=over(bound_s),
+            )
+        entries.append(entry)
+    entries.sort(key=lambda entry: -entry["seconds"])
+    profiled_s = sum(entry["seconds"] for entry in entries)
+    return {
+        "clock": loop_profile.get("clock", ""),
+        "loop_s": loop_s,
+        "profiled_s": profiled_s,
+        "unprofiled_s": loop_s - profiled_s if loop_s is not None else None,
+        "peak_flops_per_s": peak_flops_per_s,
+        "bandwidth_bytes_per_s": bandwidth_bytes_per_s,
+        "bandwidth_source": bandwidth_source if bandwidth_bytes_per_s else "",
+        "code_objects": entries,
+    }

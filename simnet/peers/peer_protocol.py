@@ -25,5 +25,15 @@ def serve(run, description: str = "a simnet peer") -> int:
     except PeerFailure as failure:
         print(json.dumps({"ok": False, "reason": str(failure)}))
         return EXIT_PEER_FAILED
-    print(json.dumps(result))
+    print(json.dumps({**result, **peak_rss()}))
     return 0
+
+
+def peak_rss() -> dict:
+    """Peak resident set size of this peer and of its largest finished child (a compiled program), in bytes."""
+    import resource
+    import sys
+
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in KiB on Linux
+    return {"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale,
+            "peak_rss_children_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale}

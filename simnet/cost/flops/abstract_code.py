@@ -308,7 +308,7 @@ def _preference(name: str, value) -> Iterator[None]:
 
 
 def count_code_object(
-    codeobj, abstract_code, costs: Mapping[str, Handler], binomial_params: Mapping[str, Tuple[int, float]],
+    codeobj, abstract_code, costs: Mapping[str, Handler], binomial_params: Mapping[str, Tuple],
     loop_invariant_optimisations: bool = True,
 ) -> CodeCount:
     """Count the abstract code of one code object (a CodeRunner's ``codeobj`` and ``abstract_code``).

@@ -33,7 +33,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import brian2
-from brian2.core.variables import ArrayVariable
+import numpy as np
+from brian2.core.variables import ArrayVariable, DynamicArrayVariable
 from brian2.groups.group import CodeRunner
 from brian2.groups.neurongroup import Resetter, StateUpdater, Thresholder
 from brian2.groups.subgroup import Subgroup
@@ -46,6 +47,7 @@ from brian2.synapses.synapses import SummedVariableUpdater, Synapses, SynapticPa
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
 from simnet.errors import UsageError
+from simnet.sampling import TABLE_ENTRIES
 from simnet.results import json_safe
 
 __all__ = [
@@ -128,6 +130,11 @@ class CodeObjectCost:
     step_ratio : float
         Executions per step of the group's clock (1 unless the code runs on another clock, e.g.
         ``run_regularly(dt=...)``).
+    code_object : str
+        Brian2 name of the code object (the key of its measured time, ``timings["loop_profile"]``).
+    bytes_per_element : float
+        Bytes the whole code object moves per element (:func:`_bytes_per_element`), given on its first category
+        row only (like ``hoisted_flops_per_call``).
     """
 
     owner: str
@@ -147,6 +154,8 @@ class CodeObjectCost:
     population: str
     population_size: int
     step_ratio: float = 1.0
+    code_object: str = ""
+    bytes_per_element: float = 0.0
 
     def to_dict(self) -> Dict[str, Any]:
         return json_safe(asdict(self))
@@ -381,6 +390,38 @@ def _assign_categories(count: _RunnerCount, transmission: Mapping[str, set]) -> 
             s.category = PLASTICITY
 
 
+def _bytes_per_element(count: _RunnerCount) -> float:
+    """Bytes one execution of a code object moves per element, as a lower bound.
+
+    Every per-element array its vector statements read is read once and every one they write is written once
+    (its item size each time), plus one read of each index array through which it reaches another group's
+    arrays (``_postsynaptic_idx``, ...). Scalars and constants are left out (they stay in registers or cache), and
+    so is the template's bookkeeping (spike space, spike queue), which the abstract code does not show.
+    """
+    def per_element_array(name: str):
+        variable = count.variables.get(name)
+        if not isinstance(variable, ArrayVariable) or variable.scalar:
+            return None
+        # a synapse array's size is not known before a standalone run; a fixed one of size 1 is a scalar
+        if not isinstance(variable, DynamicArrayVariable) and variable.size <= 1:
+            return None
+        return variable
+
+    read, written = set(), set()
+    for s in count.statements:
+        read |= set(s.reads)
+        if not s.temporary:
+            written.add(s.var)
+    total = 0.0
+    for names in (read, written):
+        total += sum(np.dtype(v.dtype).itemsize for v in map(per_element_array, names) if v is not None)
+    index_names = {count.indices.get(name, "_idx") for name in read | written if per_element_array(name) is not None}
+    for index in index_names - {"_idx", "0"}:
+        variable = per_element_array(index)
+        total += np.dtype(variable.dtype).itemsize if variable is not None else 0
+    return float(total)
+
+
 def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOperation]]:
     runner = count.runner
     owner = _name_of(runner) if isinstance(runner, PoissonInput) else _name_of(count.group)
@@ -428,6 +469,8 @@ def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOpe
                 population=population,
                 population_size=population_size,
                 step_ratio=_step_ratio(runner, count.group),
+                code_object=str(getattr(runner.codeobj, "name", "")),
+                bytes_per_element=_bytes_per_element(count) if position == 0 else 0.0,
             )
         )
     return rows, unknown
@@ -461,7 +504,7 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
     """
     costs = cost_table(extra_costs)
     objects = list(_walk_objects(net.objects))
-    binomial_params: Dict[str, Tuple[int, float]] = {}
+    binomial_params: Dict[str, Tuple] = {}
     for obj in objects:
         if isinstance(obj, PoissonInput):
             # n and p of the binomial draw, as PoissonInput builds it (N, rate * target dt)
@@ -471,7 +514,8 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
                 continue
             for name, variable in obj.variables.items():
                 if isinstance(variable, BinomialFunction):
-                    binomial_params[name] = (int(obj.N), p)
+                    entries = getattr(variable, TABLE_ENTRIES, None)
+                    binomial_params[name] = (int(obj.N), p) + ((entries,) if entries else ())
     counts: List[_RunnerCount] = []
     skipped: List[SkippedObject] = []
     monitors = (SpikeMonitor, StateMonitor, PopulationRateMonitor, EventMonitor)

@@ -56,7 +56,8 @@ randn()                19     polar Box-Muller gives a pair of deviates from 4/p
                               = 19.1, plus log 8, ``*`` 1, ``/`` 4, sqrt 4 and 2 ``*`` = 19: 38 per pair
 binomial               n, p   Brian2's BinomialFunction (PoissonInput): if n p > 5 and n (1-p) > 5 the normal
                               approximation randn + ``*`` + ``+`` = 21; otherwise inversion, rand 3 + final
-                              compare 1 + 12 per iteration, n min(p, 1-p) expected iterations
+                              compare 1 + 12 per iteration, n min(p, 1-p) expected iterations; simnet's
+                              tabulated inversion (``simnet.sampling``, T table entries): rand 3 + T compares
 and, or, not           0      boolean, not floating-point
 =====================  =====  ==============================================================================
 """
@@ -87,8 +88,9 @@ class OpContext:
 
     #: Brian2 ``Variable``/``Function`` objects of the code object, by name.
     variables: Mapping[str, Any]
-    #: Brian2 name of a BinomialFunction -> (n, p), known for the ones PoissonInput creates.
-    binomial_params: Mapping[str, Tuple[int, float]] = field(default_factory=dict)
+    #: Brian2 name of a BinomialFunction -> (n, p), known for the ones PoissonInput creates, and the number of
+    #: entries of its table when simnet tabulated it (``simnet.sampling``; absent otherwise).
+    binomial_params: Mapping[str, Tuple] = field(default_factory=dict)
 
 
 #: ``handler(node, context) -> (flops or None, basis)``: the FLOPs of one occurrence of an operation (its
@@ -199,13 +201,17 @@ def _poisson_cost(node: ast.AST, context: OpContext) -> Tuple[Optional[float], s
     return None, "poisson(lam >= 10) uses rejection sampling (PTRS) whose cost is not tabulated"
 
 
-_BINOMIAL_BASIS = "Brian2 BinomialFunction: normal approximation 21, else inversion 4 + 12 n min(p, 1-p)"
+_BINOMIAL_BASIS = ("Brian2 BinomialFunction: normal approximation 21, else inversion 4 + 12 n min(p, 1-p); "
+                   "tabulated (simnet.sampling): rand 3 + one compare per table entry")
 
 
-def _binomial_flops(n: int, p: float) -> float:
+def _binomial_flops(n: int, p: float, table_entries: Optional[int] = None) -> float:
     """Expected FLOPs of one draw of Brian2's BinomialFunction(n, p) (see the module docstring)."""
     if n * p > 5 and n * (1 - p) > 5:
         return 19.0 + 1.0 + 1.0
+    if table_entries:
+        # the bound test against the last entry, then every other entry compared without a branch
+        return 3.0 + float(table_entries)
     expected_iterations = n * min(p, 1.0 - p)
     # per iteration: U > px 1, X > bound 1, U -= px 1, px = (n-X+1)*P*px/(X*Q): two int-to-float conversions 2,
     # three * 3, one / 4

@@ -38,7 +38,8 @@ class FlopRow:
     """One code object's part in a run: its per-element cost times how often it ran.
 
     ``element_count`` is None (and the row is left out of every total) when the activity record has no
-    count for it; such rows are listed in :attr:`FlopReport.missing_counts`.
+    count for it; such rows are listed in :attr:`FlopReport.missing_counts`. ``total_bytes`` is the code
+    object's estimated traffic (``bytes_per_element`` x elements), on its first category row only.
     """
 
     owner: str
@@ -53,6 +54,9 @@ class FlopRow:
     total_flops_cse: Optional[float]
     dense_element_count: Optional[float]
     dense_total_flops: Optional[float]
+    code_object: str = ""
+    bytes_per_element: float = 0.0
+    total_bytes: Optional[float] = None
 
     def to_dict(self) -> Dict[str, Any]:
         return json_safe(asdict(self))
@@ -198,7 +202,8 @@ def apply_activity(
         if element_count is None:
             missing.append(f"{row.runner} ({row.category}): no '{row.element}' count for {row.owner!r}")
             rows.append(FlopRow(row.owner, row.runner, row.role, row.category, row.element,
-                                row.flops_per_element, row.flops_per_element_cse, None, None, None, None, None))
+                                row.flops_per_element, row.flops_per_element_cse, None, None, None, None, None,
+                                code_object=row.code_object, bytes_per_element=row.bytes_per_element))
             continue
         total = row.flops_per_element * element_count
         dense_total = row.flops_per_element * dense_count if dense_count is not None else None
@@ -223,6 +228,9 @@ def apply_activity(
                 total_flops_cse=row.flops_per_element_cse * element_count,
                 dense_element_count=dense_count,
                 dense_total_flops=dense_total,
+                code_object=row.code_object,
+                bytes_per_element=row.bytes_per_element,
+                total_bytes=row.bytes_per_element * element_count,
             )
         )
     total_flops = sum(by_category.values())
