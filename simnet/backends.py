@@ -37,7 +37,8 @@ import brian2
 
 from simnet.build_cache import project_name
 from simnet.errors import UsageError
-from simnet.sessions import (PRECISIONS, GennSession, RunSettings, RuntimeSession, Session, SessionContext,
+from simnet.genn_session import GennSession
+from simnet.sessions import (PRECISIONS, RunSettings, RuntimeSession, Session, SessionContext,
                              StandaloneSession)
 from simnet.profiling import CPP_PROFILE_CLOCK_OPENMP, CPP_PROFILE_CLOCK_SERIAL
 from simnet.spec import ModelSpec

@@ -245,7 +245,9 @@ RECORD_LAYOUT = {
                 "packages?": {"*": "text|empty"}},
     "provenance": {"seed?": "count|empty", "machine?": {"gpus?": [{"name?": "text"}], "cpu_model?": "text|empty",
                                                          "hostname?": "text|empty"}},
-    "timings": {"*": "number|empty"},
+    "timings": {"*": "number|empty",
+                "loop_profile?": {"clock": "text",
+                                  "code_objects": [{"code_object": "text", "runner": "text", "seconds": "number"}]}},
     "counts": {
         "n_steps": "count",
         "populations": {"*": {"size": "count", "neuron_steps": "count", "spikes": "count", "part_of?": "text",
@@ -311,11 +313,13 @@ def _check(value, spec, where: str) -> None:
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             raise _Malformed(f"{where} is {_shown(value)}, not a group")
+        named = {key.rstrip("?") for key in spec if key != "*"}
         for key, sub in spec.items():
             name = key.rstrip("?")
-            if key == "*":
+            if key == "*":  # every key the spec does not name itself
                 for item_name, item in value.items():
-                    _check(item, sub, f"{where}/{item_name}")
+                    if item_name not in named:
+                        _check(item, sub, f"{where}/{item_name}")
             elif name in value:
                 _check(value[name], sub, f"{where}/{name}")
             elif not key.endswith("?"):

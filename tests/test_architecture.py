@@ -41,6 +41,7 @@ STAGE_OF = {
     "simnet.sampling": "run",
     "simnet.build_cache": "run",
     "simnet.sessions": "run",
+    "simnet.genn_session": "run",
     "simnet.profiling": "run",
     "simnet.backends": "run",
     "simnet.network": "run",
