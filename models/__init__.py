@@ -6,6 +6,8 @@ error, not silently ignored. Time options (``dt``) may be given as text such as 
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -31,17 +33,40 @@ class ModelEntry:
         if unsupported:
             raise UsageError(f"model {self.name} does not take the option(s) {', '.join(unsupported)} "
                              f"(it takes {', '.join(self.options)})")
-        for name in TIME_OPTIONS:
-            if isinstance(given.get(name), str):
-                from brian2 import second
-
-                from simnet.units import parse_time_s
-
-                given[name] = parse_time_s(given[name], name) * second
+        kinds = {f.name: str(f.type) for f in dataclasses.fields(self.params)}
+        for name, value in given.items():
+            given[name] = _of_kind(name, value, kinds.get(self.options[name], ""))
         try:
             return self.params(**{self.options[k]: v for k, v in given.items()})
         except ValueError as err:
             raise UsageError(str(err)) from None
+
+
+def _of_kind(name: str, value: Any, kind: str) -> Any:
+    """An option's value checked against the type of the parameter field it sets (a whole number of neurons, a
+    fraction, a name, a time), so a wrong one is refused in simnet's words rather than failing deep inside."""
+    if kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"{name} must be a whole number, got {value!r}", parameter=name)
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise UsageError(f"{name} must be a number, got {value!r}", parameter=name)
+        value = float(value)
+    elif kind == "str":
+        if not isinstance(value, str):
+            raise UsageError(f"{name} must be a name, got {value!r}", parameter=name)
+    elif name in TIME_OPTIONS:
+        from brian2 import Quantity, second
+
+        from simnet.units import parse_time_s
+
+        if isinstance(value, str):
+            value = parse_time_s(value, name) * second
+        elif not isinstance(value, Quantity):
+            raise UsageError(f"{name} must be a time such as \"0.1ms\", got {value!r}", parameter=name)
+    return value
 
 
 def _registry() -> dict[str, ModelEntry]:

@@ -341,6 +341,9 @@ def _projection(p: MicrocircuitParams, level: NeuronModel, source_group: str, ta
     excitatory = source_group == "excitatory"
     name = PROJECTIONS[(source_group, target_group)]
     arrays = _connectivity(p, level, GROUPS[source_group], GROUPS[target_group], slices)
+    numbers = p.synapse_numbers()
+    drawn = int(sum(numbers[POPULATIONS.index(t), POPULATIONS.index(s)]
+                    for t in GROUPS[target_group] for s in GROUPS[source_group]))
     if excitatory and target_group == "excitatory" and p.synapse_model != "static":
         # the bound sits above the largest mean E -> E weight (the doubled L4E -> L23E one)
         reference = level.weight(p.l4e_to_l23e_factor * p.background_current(), excitatory=True)
@@ -352,10 +355,10 @@ def _projection(p: MicrocircuitParams, level: NeuronModel, source_group: str, ta
             rule = triplet_stdp(p.triplet, target=target, weight_unit=level.weight_unit)
             amplitudes = triplet_stdp_amplitudes(p.triplet, p.triplet.w_max_factor * reference)
         return Projection(name=name, source=source_group, target=target_group, model=rule["model"],
-                          on_pre=rule["on_pre"], on_post=rule["on_post"], arrays=arrays,
+                          on_pre=rule["on_pre"], on_post=rule["on_post"], arrays=arrays, expected_synapses=drawn,
                           namespace={**rule["namespace"], **amplitudes}, plastic=True)
     return Projection(name=name, source=source_group, target=target_group, model=f"w : {level.weight_unit}",
-                      on_pre=level.on_pre(excitatory), arrays=arrays)
+                      on_pre=level.on_pre(excitatory), arrays=arrays, expected_synapses=drawn)
 
 
 def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, targets: tuple,

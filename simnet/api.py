@@ -30,7 +30,8 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
          progress: bool = True, compile_only: bool = False, compute_capability: Optional[float] = None,
-         profile: Optional[bool] = None, tuning: Optional[dict] = None, **options):
+         skip_memory_check: bool = False, profile: Optional[bool] = None, tuning: Optional[dict] = None,
+         **options):
     """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
 
     See :func:`simnet.simulate.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
@@ -48,19 +49,20 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
                            **({} if profile is None else {"profile": bool(profile)}), **_tuning(tuning))
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
-                    settings=settings, seed=seed, record_spikes=record_spikes)
+                    settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check)
 
 
 def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False,
             command_line: str = "") -> RunRecord:
-    """Simulate a plan of :func:`plan`; with ``out``, write the record there (checked before simulating)."""
+    """Simulate a plan of :func:`plan`; with ``out``, write the record there (checked, and held against a second
+    writer, before simulating)."""
     from simnet.simulate import execute as execute_plan
 
-    if out is not None:
-        results.check_writable(Path(out), overwrite)
-    record = execute_plan(run_plan, command_line=command_line)
-    if out is not None:
-        results.write(record, Path(out), overwrite=overwrite)
+    if out is None:
+        return execute_plan(run_plan, command_line=command_line)
+    with results.reserved(out, overwrite) as path:
+        record = execute_plan(run_plan, command_line=command_line)
+        results.write(record, path, overwrite=overwrite)
     return record
 
 
@@ -347,19 +349,15 @@ def _projection_figures(done: Extrapolation, ml_runs, series: dict, fits: dict, 
     from simnet.projection.ladder import ladder_entries
 
     entries = ladder_entries(reproduce_all(), [p for _, p in done.projections], ml_runs)
-    try:
-        written = list(plot_ladder(entries, figures_dir / "ladder"))
-        for index, (label, clusters) in enumerate(done.model_projections):
-            stem = "time_to_solution" + (f"_{index + 1}" if len(done.model_projections) > 1 else "")
-            written += plot_time_to_solution(clusters, figures_dir / stem,
-                                             f"Time to solution against devices, performance model: {Path(label).name}")
-        if series:
-            written += plot_scaling({name: s["neurons"] for name, s in series.items()}, fits, "neurons",
-                                    "loop wall-clock s per biological s",
-                                    f"Measured scaling ({Path(scaling).name})", figures_dir / "scaling")
-    except OSError as err:
-        raise UsageError(f"cannot write figures in {figures_dir}: {err.strerror or err}",
-                         parameter="figures_dir") from None
+    written = list(plot_ladder(entries, figures_dir / "ladder"))
+    for index, (label, clusters) in enumerate(done.model_projections):
+        stem = "time_to_solution" + (f"_{index + 1}" if len(done.model_projections) > 1 else "")
+        written += plot_time_to_solution(clusters, figures_dir / stem,
+                                         f"Time to solution against devices, performance model: {Path(label).name}")
+    if series:
+        written += plot_scaling({name: s["neurons"] for name, s in series.items()}, fits, "neurons",
+                                "loop wall-clock s per biological s",
+                                f"Measured scaling ({Path(scaling).name})", figures_dir / "scaling")
     return written
 
 
@@ -461,13 +459,15 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
                    quick: bool = False, overwrite: bool = False, redo: bool = False,
                    build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None,
                    workers: Optional[int] = None, log: Optional[Callable[[str], None]] = None,
-                   command_line: str = "") -> dict:
+                   command_line: str = "", skip_memory_check: bool = False) -> dict:
     """Run an experiment (a file path or a :class:`simnet.bench.spec.Experiment`) and return its summary.
 
     ``out_dir`` (default ``runs/bench/<name>``) receives every run's record and ``summary.json``; rerun into the
-    same folder, the runs already recorded there are skipped (``redo`` runs them again). The runs are made in
-    this process, one after another, or on a Dask cluster: ``scheduler`` (an address such as
-    ``tcp://host:8786``) or ``workers`` (a local cluster of that many single-threaded workers).
+    same folder, the runs already recorded there are skipped (``redo`` runs them again), while ``overwrite``
+    first removes an earlier experiment's summary, points and figures there. The runs are made in this process,
+    one after another, or on a Dask cluster: ``scheduler`` (an address such as ``tcp://host:8786``) or
+    ``workers`` (a local cluster of that many single-threaded workers). When every run fails the summary is
+    written and :class:`~simnet.errors.SimulationFailed` raised.
     """
     from simnet.bench import execute as runner
     from simnet.bench import spec
@@ -481,17 +481,17 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
         experiment = spec.with_repeats(experiment, repeats)
     out_dir = Path(out_dir) if out_dir is not None else Path("runs") / "bench" / experiment.name
     executor = open_executor(scheduler, workers)  # checks its arguments; starts nothing yet
-    runner.prepare_out_dir(out_dir, overwrite, resumes=runner.experiment_hash(experiment))
-    return runner.run_experiment(experiment, out_dir, executor=executor, redo=redo,
+    return runner.run_experiment(experiment, out_dir, overwrite=overwrite, executor=executor, redo=redo,
                                  build_root=Path(build_dir) if build_dir else None, log=log,
-                                 command_line=command_line, quick_run=quick)
+                                 command_line=command_line, quick_run=quick, skip_memory_check=skip_memory_check)
 
 
 def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
           threads: Optional[int] = None, precision: str = "double", peers: Sequence[str] = (),
           duration: str = "1s", repeats: int = 1, seed: int = 1, overwrite: bool = False, redo: bool = False,
           build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None, workers: Optional[int] = None,
-          log: Optional[Callable[[str], None]] = None, command_line: str = "") -> dict:
+          log: Optional[Callable[[str], None]] = None, command_line: str = "",
+          skip_memory_check: bool = False) -> dict:
     """Run ``model`` at every combination of ``values`` (option -> list of values, ``neurons`` among them) and
     summarise the scaling; ``out_dir`` defaults to ``runs/sweep/<model>-<UTC time>`` (give it to resume).
     ``scheduler``, ``workers`` and ``redo`` as for :func:`run_experiment`."""
@@ -505,7 +505,8 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out_dir = Path("runs") / "sweep" / f"{model}-{stamp}"
     return run_experiment(experiment, out_dir=out_dir, overwrite=overwrite, redo=redo, build_dir=build_dir,
-                          scheduler=scheduler, workers=workers, log=log, command_line=command_line)
+                          scheduler=scheduler, workers=workers, log=log, command_line=command_line,
+                          skip_memory_check=skip_memory_check)
 
 
 def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_scale: Optional[float] = None,
@@ -514,7 +515,7 @@ def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_s
              out_dir: PathLike = "runs/fidelity", from_dir: Optional[PathLike] = None, overwrite: bool = False,
              progress: bool = False, figures_dir: Optional[PathLike] = None, scheduler: Optional[str] = None,
              workers: Optional[int] = None, on_level: Optional[Callable[[str, Path], None]] = None,
-             command_line: str = "") -> dict:
+             command_line: str = "", skip_memory_check: bool = False) -> dict:
     """The fidelity ladder's table: the column run at each neuron level (``levels``, comma-separated; the
     reference level always included), or, with ``from_dir``, recomputed from records already there.
     ``scheduler`` or ``workers`` run the levels on a Dask cluster, as for :func:`run_experiment`."""
@@ -524,6 +525,10 @@ def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_s
     from simnet.sessions import RunSettings
 
     discard_s = as_seconds(discard, "discard", allow_zero=True)
+    if figures_dir is not None:  # checked before hours of simulation, not after
+        from simnet import atomicfile
+
+        atomicfile.check_directory(figures_dir, "figures_dir", what="figures directory", create=False)
     if from_dir is not None:
         records, sources = ladder.read_level_records(Path(from_dir), ladder.parse_levels(levels) if levels else None)
     else:
@@ -532,6 +537,7 @@ def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_s
         settings = RunSettings(precision=precision, threads=threads, progress=progress)
         runs = ladder.level_runs(ladder.parse_levels(levels), duration_s=duration_s, backend=backend,
                                  settings=settings, seed=seed, command_line=command_line,
+                                 skip_memory_check=skip_memory_check,
                                  options={"scale": scale, "k_scale": k_scale, "synapse_model": synapse_model})
         sources = ladder.run_levels(runs, out_dir=Path(out_dir), overwrite=overwrite,
                                     executor=open_executor(scheduler, workers), on_level=on_level)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import shutil
 import sys
 from abc import ABC, abstractmethod
@@ -36,7 +37,8 @@ import brian2
 
 from simnet.build_cache import project_name
 from simnet.errors import UsageError
-from simnet.sessions import (PRECISIONS, GennSession, RunSettings, RuntimeSession, Session, SessionContext,
+from simnet.genn_session import GennSession
+from simnet.sessions import (PRECISIONS, RunSettings, RuntimeSession, Session, SessionContext,
                              StandaloneSession)
 from simnet.profiling import CPP_PROFILE_CLOCK_OPENMP, CPP_PROFILE_CLOCK_SERIAL
 from simnet.spec import ModelSpec
@@ -157,9 +159,16 @@ class CppBackend(Backend):
     cpp_code = True
 
     def availability(self, compile_only: bool = False) -> Availability:
-        compiler = os.environ.get("CXX") or "g++"
-        if shutil.which(compiler.split()[0]) is None and shutil.which("c++") is None:
-            return Availability(False, "backend cpp needs a C++ compiler (g++): install build-essential")
+        # Brian2's makefile compiles with make's $(CXX): the CXX environment variable, else make's default g++
+        # (a `c++` on PATH does not help it).
+        compiler = os.environ.get("CXX", "").strip() or "g++"
+        if shutil.which(shlex.split(compiler)[0]) is None:
+            where = f"CXX={compiler}" if os.environ.get("CXX", "").strip() else "g++, make's default C++ compiler"
+            return Availability(False, f"backend cpp needs the C++ compiler Brian2's makefile calls ({where}), which "
+                                       "is not on PATH: install build-essential, or set CXX to a C++ compiler")
+        make = shlex.split(brian2.prefs.devices.cpp_standalone.make_cmd_unix or "make")[0]
+        if shutil.which(make) is None:
+            return Availability(False, f"backend cpp needs {make}, which is not on PATH: install build-essential")
         return Availability(True)
 
     def threads_used(self, settings):

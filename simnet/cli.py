@@ -1,11 +1,9 @@
 """The ``simnet`` command: each subcommand parses its options, makes one call to :mod:`simnet.api` and prints.
 
-Bad input ends with one line on stderr and exit status 2; a simulation that could not complete with one line and
-status 1; Ctrl-C with status 130. No file is ever left half-written.
+How a command ends (exit status and its one line on stderr) is :mod:`simnet.outcome`'s.
 """
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -13,26 +11,24 @@ from typing import Optional
 
 import click
 
+from simnet import outcome
 from simnet.errors import SimulationFailed, UsageError
 from simnet.units import parse_positive, parse_positive_list, parse_wall_duration_s
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-
-def _emit(as_json: bool, data, text: str) -> None:
-    from simnet.results import json_safe
-
-    click.echo(json.dumps(json_safe(data), indent=2) if as_json else text)
+def _scalar(text: Optional[str]):
+    """An option's text as a number when it reads as one, else the text (the library says what it must be)."""
+    if text is None:
+        return None
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            continue
+    return text
 
 
 def _command_line() -> str:
     return shlex.join(["simnet", *sys.argv[1:]])
-
-
-def _log(line: str) -> None:
-    click.echo(line, err=True)
 
 
 def _executor_options(command):
@@ -107,11 +103,11 @@ def cli():
 
 @cli.command()
 @click.argument("model", type=MODEL, metavar="MODEL")
-@click.option("--neurons", type=int, help="Number of neurons (cobahh).")
+@click.option("--neurons", help="Number of neurons (cobahh).")
 @click.option("--mode", type=_model_choices("cobahh", "MODES"), help="cobahh connectivity.")
 @click.option("--plasticity", type=_model_choices("cobahh", "PLASTICITY"), help="cobahh: synaptic plasticity.")
-@click.option("--scale", type=float, help="microcircuit: fraction of PD14's neurons, in (0, 1] (default 0.1).")
-@click.option("--k-scale", type=float, help="microcircuit: fraction of PD14's in-degrees, in (0, 1] (default 1).")
+@click.option("--scale", help="microcircuit: fraction of PD14's neurons, in (0, 1] (default 0.1).")
+@click.option("--k-scale", help="microcircuit: fraction of PD14's in-degrees, in (0, 1] (default 1).")
 @click.option("--neuron-model", type=_model_choices("neurons", "NEURON_MODELS"), help="microcircuit: neuron level.")
 @click.option("--synapse-model", type=_model_choices("microcircuit", "SYNAPSE_MODELS"),
               help="microcircuit: synapse model (plasticity on E -> E).")
@@ -125,8 +121,7 @@ def cli():
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
 @click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
-              help="Results file (default: runs/<model>-<backend>-<seed>.h5).")
+@click.option("--out", "out_path", help="Results file (default: runs/<model>-<backend>-seed<seed>.h5).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
 @click.option("--record-spikes/--no-record-spikes", default=None,
               help="Store every spike (default: on when neurons x seconds <= 1e6).")
@@ -142,36 +137,41 @@ def cli():
               help="Generate and compile the standalone project, do not run it (no results file).")
 @click.option("--compute-capability", type=float,
               help="cuda with --compile-only: the GPU to compile for (e.g. 9.0, an H100), so none need be here.")
+@click.option("--skip-memory-check", is_flag=True,
+              help="Build even when the memory the network needs (estimated before building) exceeds what is "
+                   "available.")
 @click.option("--profile/--no-profile", default=None,
               help="Time every code object of the loop (runtime, cpp); shown by 'simnet cost' (default: "
                    "simnet's, see the README).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
         pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,
-        reuse_build, build_dir, progress, compile_only, compute_capability, profile, as_json):
+        reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, profile, as_json):
     """Simulate MODEL and write its results file."""
     from simnet import api
     from simnet.summary import format_build, format_summary, run_summary
 
-    if compile_only and (out_path or overwrite):
+    outcome.warnings_as_lines()
+    if compile_only and (out_path is not None or overwrite):
         raise UsageError("--compile-only runs nothing and writes no results file: drop --out/--overwrite")
-    run_plan = api.plan(model, neurons=neurons, mode=mode, plasticity=plasticity, scale=scale, k_scale=k_scale,
-                        neuron_model=neuron_model, synapse_model=synapse_model, background=background, dt=dt,
-                        duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
-                        precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
-                        keep_build=keep_build, reuse_build=reuse_build, progress=progress,
-                        compile_only=compile_only, compute_capability=compute_capability, profile=profile)
+    run_plan = api.plan(model, neurons=_scalar(neurons), mode=mode, plasticity=plasticity, scale=_scalar(scale),
+                        k_scale=_scalar(k_scale), neuron_model=neuron_model, synapse_model=synapse_model,
+                        background=background, dt=dt, duration=duration, pre_run=pre_run, backend=backend_name,
+                        threads=threads, precision=precision, seed=seed, record_spikes=record_spikes,
+                        build_dir=build_dir, keep_build=keep_build, reuse_build=reuse_build, progress=progress,
+                        compile_only=compile_only, compute_capability=compute_capability,
+                        skip_memory_check=skip_memory_check, profile=profile)
     if compile_only:
         built = api.compile_project(run_plan)
-        _emit(as_json, built, format_build(built))
+        outcome.emit(as_json, built, format_build(built))
         return
-    out_path = out_path or run_plan.default_out_path
+    out_path = out_path if out_path is not None else str(run_plan.default_out_path)
     try:
         record = api.execute(run_plan, out=out_path, overwrite=overwrite, command_line=_command_line())
     except SimulationFailed as err:
         raise SimulationFailed(f"{err} (rerun with --keep-build to inspect the project)") from None
-    summary = run_summary(record, str(out_path))
-    _emit(as_json, summary, format_summary(summary))
+    summary = run_summary(record, out_path)
+    outcome.emit(as_json, summary, format_summary(summary), written=out_path)
 
 
 @cli.command()
@@ -184,8 +184,7 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
 @click.option("--threads", type=int, help="OpenMP threads for cpp (default: every logical CPU).")
 @click.option("--precision", type=PRECISION, default="double", show_default=True, help="Floating-point precision.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed (Brian2's, set before the script).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=True, path_type=Path),
-              help="Results file (default: runs/<script>-<backend>-seed<seed>.h5).")
+@click.option("--out", "out_path", help="Results file (default: runs/<script>-<backend>-seed<seed>.h5).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
 @click.option("--record-spikes/--no-record-spikes", default=None,
               help="Store every spike (default: on when neurons x seconds <= 1e6).")
@@ -200,13 +199,14 @@ def account(script, duration, pre_run, backend_name, threads, precision, seed, o
     from simnet import api
     from simnet.cost.account import format_cost
 
-    out_path = out_path or Path("runs") / f"{script.stem}-{backend_name}-seed{seed}.h5"
+    outcome.warnings_as_lines()
+    out_path = out_path if out_path is not None else str(Path("runs") / f"{script.stem}-{backend_name}-seed{seed}.h5")
     record = api.account(script, duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
                          precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
                          keep_build=keep_build, progress=progress, out=out_path, overwrite=overwrite,
                          command_line=_command_line())
     table = record.cost
-    _emit(as_json, table, format_cost(table) + f"\n  results        {out_path}")
+    outcome.emit(as_json, table, format_cost(table) + f"\n  results        {out_path}", written=out_path)
 
 
 @cli.command()
@@ -218,7 +218,7 @@ def show(path, as_json):
     from simnet.summary import format_summary
 
     summary = api.summary(path)
-    _emit(as_json, summary, format_summary(summary))
+    outcome.emit(as_json, summary, format_summary(summary))
 
 
 @cli.command()
@@ -244,7 +244,7 @@ def cost(path, bandwidth_gb_s, as_json):
     from simnet.cost.account import format_cost
 
     table = api.cost_table(path, bandwidth_gb_s=bandwidth_gb_s)
-    _emit(as_json, table, format_cost(table))
+    outcome.emit(as_json, table, format_cost(table))
 
 
 @cli.command()
@@ -261,7 +261,7 @@ def roofline(path, bandwidth_gb_s, launch_latency_us, as_json):
 
     record = api.read(path)
     bound = api.roofline(record, bandwidth_gb_s=bandwidth_gb_s, launch_latency_us=launch_latency_us)
-    _emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
+    outcome.emit(as_json, {"file": str(path), **bound.to_dict()}, format_roofline(bound, record))
 
 
 @cli.command()
@@ -277,9 +277,9 @@ def compare(ctx, a, b, fail_above, as_json):
     from simnet.comparison import format_comparison
 
     comparison = api.compare(a, b, fail_above=fail_above)
-    _emit(as_json, comparison, format_comparison(comparison))
+    outcome.emit(as_json, comparison, format_comparison(comparison))
     if comparison["regressed"]:
-        ctx.exit(EXIT_FAILED)
+        ctx.exit(outcome.EXIT_FAILED)
 
 
 @cli.command()
@@ -296,7 +296,7 @@ def backends(as_json):
             + ("" if r["usable"] or not r["compiles_here"] else " [compiles here: run --compile-only]")
             for r in rows]
     text.append(f"{'auto':<{width}}  -> {table['auto']}")
-    _emit(as_json, table, "\n".join(text))
+    outcome.emit(as_json, table, "\n".join(text))
 
 
 @cli.command()
@@ -308,7 +308,8 @@ def reproduce(as_json):
     from simnet.documents.table import format_model_checks
 
     audit = api.reproduce()
-    _emit(as_json, audit.to_dict(), format_table(audit.reproductions) + "\n" + format_model_checks(audit.model_checks))
+    text = format_table(audit.reproductions) + "\n" + format_model_checks(audit.model_checks)
+    outcome.emit(as_json, audit.to_dict(), text)
 
 
 @cli.command()
@@ -323,7 +324,7 @@ def backtest(runs_path, hardware_path, as_json):
     from simnet.projection.format import format_backtest
 
     result = api.backtest(runs=runs_path, hardware=hardware_path)
-    _emit(as_json, result.to_dict(), format_backtest(result))
+    outcome.emit(as_json, result.to_dict(), format_backtest(result))
 
 
 @cli.command()
@@ -364,7 +365,7 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
                        for label, p in done.projections)
     if done.figures:
         text += "\n\nfigures written: " + ", ".join(str(w) for w in done.figures)
-    _emit(as_json, done.to_dict(), text)
+    outcome.emit(as_json, done.to_dict(), text)
 
 
 @cli.command()
@@ -377,19 +378,22 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
 @click.option("--redo", is_flag=True, help="Run every point again, even those already recorded in the output folder.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
+@click.option("--skip-memory-check", is_flag=True, help="Run points whose estimated memory exceeds what is available.")
 @_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
-def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, scheduler, workers, as_json):
+def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, skip_memory_check, scheduler, workers,
+          as_json):
     """Run an experiment file: every point with every runner (simnet backends and peers), then summarise.
 
     Rerun into the same output folder, points already recorded there are skipped."""
     from simnet import api
     from simnet.bench.report import format_summary
 
+    outcome.warnings_as_lines()
     summary = api.run_experiment(experiment_path, out_dir=out_dir, repeats=repeats, quick=quick, overwrite=overwrite,
-                                 redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers, log=_log,
-                                 command_line=_command_line())
-    _emit(as_json, summary, format_summary(summary))
+                                 redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers, log=outcome.log,
+                                 command_line=_command_line(), skip_memory_check=skip_memory_check)
+    outcome.emit(as_json, summary, format_summary(summary))
 
 
 @cli.command()
@@ -413,13 +417,16 @@ def bench(experiment_path, out_dir, repeats, quick, overwrite, redo, build_dir, 
 @click.option("--redo", is_flag=True, help="Run every point again, even those already recorded in the output folder.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
+@click.option("--skip-memory-check", is_flag=True, help="Run sizes whose estimated memory exceeds what is available.")
 @_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads, precision, peers, duration,
-          repeats, seed, out_dir, overwrite, redo, build_dir, scheduler, workers, as_json):
+          repeats, seed, out_dir, overwrite, redo, build_dir, skip_memory_check, scheduler, workers, as_json):
     """Sweep MODEL over sizes (an experiment built from the command line) and summarise the scaling."""
     from simnet import api
     from simnet.bench.report import format_summary
+
+    outcome.warnings_as_lines()
 
     values = {"neurons": _option_values("--neurons", neurons)}
     for name, text in (("mode", mode), ("plasticity", plasticity)):
@@ -433,8 +440,8 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
     summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
                         precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
                         overwrite=overwrite, redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers,
-                        log=_log, command_line=_command_line())
-    _emit(as_json, summary, format_summary(summary))
+                        log=outcome.log, command_line=_command_line(), skip_memory_check=skip_memory_check)
+    outcome.emit(as_json, summary, format_summary(summary))
 
 
 def _option_values(option: str, text: str) -> list:
@@ -443,20 +450,14 @@ def _option_values(option: str, text: str) -> list:
     for item in (part.strip() for part in text.split(",")):
         if not item:
             raise UsageError(f"{option} {text!r} has an empty value")
-        for convert in (int, float):
-            try:
-                values.append(convert(item))
-                break
-            except ValueError:
-                continue
-        else:
-            values.append({"true": True, "false": False}.get(item.lower(), item))
+        value = _scalar(item)
+        values.append({"true": True, "false": False}.get(value.lower(), value) if isinstance(value, str) else value)
     return values
 
 
 #: Options that choose what is simulated; with --from-dir nothing is simulated, so they are refused there.
 _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backend_name", "threads", "precision",
-                         "seed", "out_dir", "overwrite", "scheduler", "workers")
+                         "seed", "out_dir", "overwrite", "scheduler", "workers", "skip_memory_check")
 
 
 @cli.command()
@@ -480,17 +481,19 @@ _FIDELITY_RUN_OPTIONS = ("scale", "k_scale", "synapse_model", "duration", "backe
               help="Also draw the cost-versus-fidelity figure (PNG and SVG) into this directory.")
 @click.option("--overwrite", is_flag=True, help="Replace existing records.")
 @click.option("--progress/--no-progress", default=False, help="Brian2's progress reports on stderr.")
+@click.option("--skip-memory-check", is_flag=True, help="Run levels whose estimated memory exceeds what is available.")
 @_executor_options
 @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document.")
 @click.pass_context
 def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, backend_name, threads, precision, seed,
-             out_dir, from_dir, figures_dir, overwrite, progress, scheduler, workers, as_json):
+             out_dir, from_dir, figures_dir, overwrite, progress, skip_memory_check, scheduler, workers, as_json):
     """Run the cortical column at each neuron-fidelity level and compare cost and dynamics."""
     from click.core import ParameterSource
 
     from simnet import api
     from simnet.bench.fidelity_table import format_fidelity
 
+    outcome.warnings_as_lines()
     if from_dir is not None:
         for param in ctx.command.params:
             if param.name in _FIDELITY_RUN_OPTIONS and \
@@ -501,54 +504,17 @@ def fidelity(ctx, levels, scale, k_scale, synapse_model, duration, discard, back
                          threads=threads, precision=precision or "double", seed=1 if seed is None else seed,
                          out_dir=out_dir, from_dir=from_dir, overwrite=overwrite, progress=progress,
                          figures_dir=figures_dir, scheduler=scheduler, workers=workers, command_line=_command_line(),
-                         on_level=lambda level, path: _log(f"simnet: {level} written to {path}"))
+                         skip_memory_check=skip_memory_check,
+                         on_level=lambda level, path: outcome.log(f"simnet: {level} written to {path}"))
     text = format_fidelity(table)
     if table.get("figures"):
         text += "\nfigures: " + ", ".join(table["figures"])
-    _emit(as_json, table, text)
-
-
-def _usage_message(err: UsageError) -> str:
-    """A library error as the command line says it: the parameter it names spelled as its flag."""
-    message = str(err)
-    if not err.parameter or err.parameter.startswith("-"):
-        return message
-    flag = "--" + err.parameter.replace("_", "-")
-    if message.startswith(err.parameter + " "):
-        return flag + message[len(err.parameter):]
-    return f"{message} ({flag})"
-
-
-#: Files are written whole or not at all; bench and sweep keep the runs they finished.
-_INTERRUPTED = ("simnet: interrupted; no partial file was written (bench and sweep resume when run again into the "
-                "same output folder)")
+    outcome.emit(as_json, table, text)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Entry point of the ``simnet`` console script."""
-    try:
-        # without standalone mode, click returns the status a command exits with (ctx.exit) instead of raising
-        status = cli.main(args=argv, prog_name="simnet", standalone_mode=False)
-        if isinstance(status, int):
-            return status
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.exceptions.Abort:
-        click.echo(_INTERRUPTED, err=True)
-        return EXIT_INTERRUPTED
-    except click.ClickException as err:
-        click.echo(f"simnet: error: {err.format_message()}", err=True)
-        return EXIT_USAGE
-    except UsageError as err:
-        click.echo(f"simnet: error: {_usage_message(err)}", err=True)
-        return EXIT_USAGE
-    except SimulationFailed as err:
-        click.echo(f"simnet: error: {err}; no partial file was written", err=True)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        click.echo(_INTERRUPTED, err=True)
-        return EXIT_INTERRUPTED
-    return 0
+    """Entry point of the ``simnet`` console script (how it ends: :mod:`simnet.outcome`)."""
+    return outcome.run(cli, argv)
 
 
 if __name__ == "__main__":

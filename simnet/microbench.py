@@ -11,7 +11,8 @@ cost of one OpenMP fork-join (one parallel region, which Brian2's C++ standalone
 per step) and, on a GPU, the launch latency of an empty kernel and the throughput of scattered atomic additions
 (what a synaptic event does to its target).
 
-Nothing here raises on a machine without a compiler or a GPU: each function returns None with the reason.
+Nothing here raises on a machine without a compiler or a GPU: each function returns None with the reason. The
+compiler and the programs run as :mod:`simnet.processes` children, so an interrupted simnet leaves none running.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional, Sequence
+
+from simnet import processes
 
 #: Brian2's default C++ flags (prefs.codegen.cpp.extra_compile_args_gcc), used when the caller gives none.
 DEFAULT_CXX_FLAGS = ("-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++11")
@@ -221,15 +224,14 @@ def _build(source: str, compiler: Sequence[str], flags: Sequence[str], suffix: s
     src = workdir / f"bench{suffix}"
     src.write_text(source)
     exe = workdir / "bench"
-    proc = subprocess.run([*compiler, *flags, str(src), "-o", str(exe)], capture_output=True, text=True,
-                          timeout=TIMEOUT_S)
+    proc = processes.output([*compiler, *flags, str(src), "-o", str(exe)], timeout=TIMEOUT_S)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(compiler)} failed: {(proc.stderr or proc.stdout).strip()[:300]}")
     return exe
 
 
 def _run(exe: Path, *args) -> tuple[float, float]:
-    proc = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=TIMEOUT_S)
+    proc = processes.output([str(exe), *map(str, args)], timeout=TIMEOUT_S)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark program failed: {(proc.stderr or proc.stdout).strip()[:300]}")
     fields = proc.stdout.split()
@@ -320,8 +322,9 @@ def _gpu_figures(nvcc: str) -> dict:
             exe = _build(_GPU_SOURCE, [nvcc], ["-O3", "-std=c++17"], ".cu", Path(tmp))
             out = {"single": _rate(exe, "fp32", 10**4)[0], "double": _rate(exe, "fp64", 10**3)[0]}
             for what, count in (("launch", "20000"), ("scatter", str(SCATTER_EVENTS))):
-                for line in subprocess.run([str(exe), what, count], capture_output=True, text=True,
-                                           timeout=TIMEOUT_S, check=True).stdout.splitlines():
+                done = processes.output([str(exe), what, count], timeout=TIMEOUT_S)
+                done.check_returncode()
+                for line in done.stdout.splitlines():
                     name, work, seconds = line.split()
                     if name == "scatter":
                         out["scatter_events_per_s"] = float(work) / float(seconds)

@@ -244,6 +244,34 @@ def _device_takes_seed() -> bool:
     return genn is None or not isinstance(brian2.get_device(), genn.GeNNDevice)
 
 
+def element_probes(spec: ModelSpec) -> tuple[dict, dict]:
+    """One neuron of every population and the (unconnected) synapses of every projection, built as
+    :func:`build` builds them, so that the variables Brian2 gives each neuron and synapse can be counted
+    before the real network is built (``simnet.cost.memory.estimate_state_bytes``).
+
+    Returns ``({population: NeuronGroup}, {projection: Synapses})``; nothing is run or connected. Call it
+    outside a standalone session (the objects are created on the active device).
+    """
+    groups = {
+        pop.name: brian2.NeuronGroup(1, pop.equations, threshold=pop.threshold, reset=pop.reset,
+                                     refractory=pop.refractory if pop.refractory is not None else False,
+                                     method=pop.method, namespace=dict(pop.namespace))
+        for pop in spec.populations
+    }
+    owner = {name: population for name, (population, _, _) in spec.slices().items()}
+    synapses = {
+        proj.name: brian2.Synapses(groups[owner[proj.source]], groups[owner[proj.target]], model=proj.model,
+                                   on_pre=proj.on_pre, on_post=proj.on_post, namespace=dict(proj.namespace),
+                                   method=proj.method)
+        for proj in spec.projections
+    }
+    for probe in (*groups.values(), *synapses.values()):
+        # Brian2 warns when an object that was never in a network is collected (BrianObject.__del__ tests
+        # ``_network is None``), which for a probe is the intent: mark it as accounted for.
+        probe._network = "simnet probe"
+    return groups, synapses
+
+
 def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator, sort: bool) -> dict:
     """Create the synapses of ``proj``; returns per-synapse values still to be assigned.
 

@@ -34,7 +34,7 @@ FIT_OVERHANG_DECADES = 0.3
 def _save_atomically(fig, out_stem: Path) -> list[Path]:
     """Write ``fig`` as ``out_stem.<fmt>`` for each format; temp file then rename, so no partial files."""
     out_stem = Path(out_stem)
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    atomicfile.check_directory(out_stem.parent, "figures_dir", what="figures directory")
     written = []
     for fmt in FIGURE_FORMATS:
         target = out_stem.parent / f"{out_stem.name}.{fmt}"

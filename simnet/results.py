@@ -22,16 +22,21 @@ report (libsonata, bmtk and the SONATA developer guide read it):
 
 Files of format 1 (spikes per Brian2 group) are still read: their spikes are split into populations on read and
 a note says so. Files are written to a temporary name beside the target and renamed into place, so an
-interrupted write never leaves a partial file under the requested name.
+interrupted write never leaves a partial file under the requested name; only a regular file is replaced. A record
+is checked when it is read against :data:`RECORD_LAYOUT` (what its readers index), and a format newer than
+:data:`FORMAT_VERSION` is refused, so a damaged or foreign file is one line of bad input, never a traceback in a
+reader.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
-import tempfile
+import os
+import stat
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Union
 
 import h5py
 import numpy as np
@@ -40,7 +45,7 @@ from simnet import atomicfile
 from simnet.errors import UsageError
 from simnet.record import RunRecord, leaf_populations, split_group_spikes
 
-__all__ = ["RunRecord", "FORMAT_VERSION", "check_writable", "write", "read", "write_json", "write_summary",
+__all__ = ["RunRecord", "FORMAT_VERSION", "check_writable", "reserved", "write", "read", "write_json", "write_summary",
            "read_summary", "json_safe", "parameter_entry"]
 
 #: 2: spikes per model population with local ids, as a SONATA spike report (1: per Brian2 group, gzip, text
@@ -59,42 +64,63 @@ SUMMARY_FORMAT_VERSION = 1
 SUMMARY_FILE = "summary.json"
 
 
-def check_writable(path: Path, overwrite: bool) -> Path:
-    """Fail early, before any simulation, if a record cannot be written to ``path``."""
-    path = Path(path)
-    if path.is_dir():
-        raise UsageError(f"output path {path} is a directory; give a file name such as {path}/run.h5")
+def check_writable(path: Union[str, Path], overwrite: bool, parameter: str = "out") -> Path:
+    """Fail early, before any simulation, if a record cannot be written to ``path``.
+
+    Only a regular file is ever replaced (with ``overwrite``); a path ending with a slash names a directory, not
+    a file. A missing output directory is created.
+    """
+    path = atomicfile.check_replaceable(path, parameter)
     if path.exists() and not overwrite:
         raise UsageError(f"output file {path} already exists; overwrite it or choose another path",
                          parameter="overwrite")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.exists():
-        try:
-            directory.mkdir(parents=True)
-        except OSError as err:
-            raise UsageError(f"cannot create output directory {directory}: {err.strerror}") from None
-    try:
-        probe = tempfile.NamedTemporaryFile(dir=directory, prefix=".simnet-probe-", delete=True)
-        probe.close()
-    except OSError as err:
-        raise UsageError(f"cannot write to {directory}: {err.strerror}") from None
+    atomicfile.check_directory(path.parent, parameter, what="output directory")
     return path
 
 
-def write(record: RunRecord, path: Path, overwrite: bool = False) -> Path:
+@contextmanager
+def reserved(path: Union[str, Path], overwrite: bool, parameter: str = "out") -> Iterator[Path]:
+    """:func:`check_writable`, then hold ``path`` for this process until the block ends (a second writer to the
+    same path is refused at once, before it simulates); an output directory created here and still empty when
+    the block fails is removed again."""
+    with atomicfile.created_directories(Path(path).parent):
+        path = check_writable(path, overwrite, parameter)
+        with atomicfile.claimed(path, parameter):
+            yield path
+
+
+def write(record: RunRecord, path: Union[str, Path], overwrite: bool = False) -> Path:
     """Write ``record`` to ``path`` atomically (temporary file in the same directory, then rename)."""
-    path = check_writable(Path(path), overwrite)
+    path = check_writable(path, overwrite)
     with atomicfile.replacing(path) as tmp:
         with h5py.File(tmp, "w") as f:
             _write_record(f, record)
     return path
 
 
-def read(path: Path) -> RunRecord:
-    """Read a record written by :func:`write`."""
+def read(path: Union[str, Path]) -> RunRecord:
+    """Read a record written by :func:`write`, checked against the layout its readers rely on
+    (:data:`RECORD_LAYOUT`).
+
+    Raises
+    ------
+    UsageError
+        When the file is missing, unreadable, not a simnet record, of a format this simnet does not know, or
+        lacks a group or value the readers need (or holds one of the wrong type); the message names it.
+    """
     path = Path(path)
-    if not path.exists():
-        raise UsageError(f"no such results file: {path}")
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISREG(mode):
+            with open(path, "rb"):
+                pass
+    except FileNotFoundError:
+        raise UsageError(f"no such results file: {path}") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{path} is {'a directory' if stat.S_ISDIR(mode) else 'not a regular file'}, "
+                         "not a results file")
     try:
         f = h5py.File(path, "r")
     except OSError:
@@ -102,7 +128,19 @@ def read(path: Path) -> RunRecord:
     with f:
         if "simnet_format" not in f.attrs:
             raise UsageError(f"{path} is not a simnet results file (no simnet_format attribute)")
-        return _read_record(f)
+        version = _plain(f.attrs["simnet_format"])
+        if not _is_int(version) or version < 1:
+            raise UsageError(f"{path} is not a simnet results file (simnet_format is {_shown(version)})")
+        if version > FORMAT_VERSION:
+            raise UsageError(f"{path} is a simnet_format {version} file, newer than this simnet reads (formats 1 to "
+                             f"{FORMAT_VERSION}): upgrade simnet to read it")
+        try:
+            return _read_record(f, version)
+        except _Malformed as problem:
+            raise UsageError(f"{path} is not a valid simnet record: {problem}") from None
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as err:  # h5py on a damaged file
+            raise UsageError(f"{path} is damaged: {str(err).splitlines()[0] if str(err) else type(err).__name__}") \
+                from None
 
 
 def _write_record(f: h5py.File, record: RunRecord) -> None:
@@ -131,29 +169,35 @@ def _write_record(f: h5py.File, record: RunRecord) -> None:
     f.create_dataset("notes", data=list(record.notes), dtype=h5py.string_dtype())
 
 
-def _read_record(f: h5py.File) -> RunRecord:
-    version = int(_plain(f.attrs["simnet_format"]))
-    if version > FORMAT_VERSION:
-        raise UsageError(f"{f.filename} is a simnet_format {version} file, newer than this simnet reads "
-                         f"({FORMAT_VERSION}); update simnet")
-    spikes = {pop: (group["timestamps"][()], group["node_ids"][()]) for pop, group in f["spikes"].items()}
-    rates = {name: (group["time_ms"][()], group["rate_hz"][()]) for name, group in f["rates"].items()}
+class _Malformed(Exception):
+    """A record whose layout is not what :data:`RECORD_LAYOUT` says; the message names the place."""
+
+
+def _read_record(f: h5py.File, version: int) -> RunRecord:
+    attrs = {name: _plain(f.attrs[name]) if name in f.attrs else _MISSING for name in _ROOT_ATTRIBUTES}
+    for name, kind in _ROOT_ATTRIBUTES.items():
+        _check(attrs[name], kind, f"/{name}")
+    for name in (*RECORD_LAYOUT, "spikes", "rates"):
+        if not isinstance(f.get(name), h5py.Group):
+            raise _Malformed(f"/{name} is {'missing' if name not in f else 'not a group'}")
+    notes = f.get("notes")
+    if not isinstance(notes, h5py.Dataset) or h5py.check_string_dtype(notes.dtype) is None or notes.ndim != 1:
+        raise _Malformed(f"/notes is {'missing' if notes is None else 'not a list of strings'}")
+    trees = {name: _read_tree(f[name]) for name in RECORD_LAYOUT}
+    for name, layout in RECORD_LAYOUT.items():
+        _check(trees[name], layout, f"/{name}")
+    populations = _plain(f.attrs["populations"]) if "populations" in f.attrs else []
+    if isinstance(populations, str) or not all(isinstance(p, (str, bytes)) for p in np.atleast_1d(populations)):
+        raise _Malformed("/populations is not a list of names")
     record = RunRecord(
-        model=_plain(f.attrs["model"]),
-        description=_plain(f.attrs["description"]),
-        duration_s=_plain(f.attrs["duration_s"]),
-        dt_s=_plain(f.attrs["dt_s"]),
-        pre_run_s=_plain(f.attrs["pre_run_s"]),
-        parameters=_read_tree(f["parameters"]),
-        backend=_read_tree(f["backend"]),
-        provenance=_read_tree(f["provenance"]),
-        timings=_read_tree(f["timings"]),
-        counts=_read_tree(f["counts"]),
-        cost_detail=_read_tree(f["cost"]),
-        spike_trains=spikes,
-        rates=rates,
-        notes=[str(s) for s in f["notes"].asstr()[()]],
-        populations=[str(s) for s in f.attrs.get("populations", [])],
+        model=attrs["model"], description=attrs["description"], duration_s=attrs["duration_s"],
+        dt_s=attrs["dt_s"], pre_run_s=attrs["pre_run_s"], parameters=trees["parameters"], backend=trees["backend"],
+        provenance=trees["provenance"], timings=trees["timings"], counts=trees["counts"], cost_detail=trees["cost"],
+        spike_trains={pop: _pair(group, "timestamps", "node_ids", f"/spikes/{pop}")
+                      for pop, group in f["spikes"].items()},
+        rates={name: _pair(group, "time_ms", "rate_hz", f"/rates/{name}") for name, group in f["rates"].items()},
+        notes=[str(s) for s in notes.asstr()[()]],
+        populations=[p.decode() if isinstance(p, bytes) else str(p) for p in np.atleast_1d(populations)],
     )
     return _migrate_format_1(record) if version == 1 else record
 
@@ -170,6 +214,138 @@ def _migrate_format_1(record: RunRecord) -> RunRecord:
                         "readers such as libsonata cannot read that file (run it again, or write this record "
                         "anew with simnet.results.write)")
     return record
+
+
+def _pair(group, first: str, second: str, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two numeric datasets of one length in ``group`` (spike times and ids, or rate bins and rates)."""
+    arrays = []
+    for name in (first, second):
+        item = group.get(name) if isinstance(group, h5py.Group) else None
+        if not isinstance(item, h5py.Dataset) or item.ndim != 1 or item.dtype.kind not in "iuf":
+            raise _Malformed(f"{where}/{name} is {'missing' if item is None else 'not a list of numbers'}")
+        arrays.append(item[()])
+    if len(arrays[0]) != len(arrays[1]):
+        raise _Malformed(f"{where}: {first} and {second} differ in length")
+    return arrays[0], arrays[1]
+
+
+_MISSING = object()
+
+#: The record's root attributes and their kinds (see :func:`_check`).
+_ROOT_ATTRIBUTES = {"model": "text", "description": "text", "duration_s": "positive", "dt_s": "positive",
+                    "pre_run_s": "non-negative"}
+
+#: What the readers of a record (summary, cost table, roofline, projection, fidelity table) index directly, by
+#: group: a key ending with "?" may be absent, "*" stands for every key, ``[spec]`` is a list of records, and a
+#: kind ending with "|empty" may be an empty value. Everything else in a record is read with defaults.
+RECORD_LAYOUT = {
+    "parameters": {"*": {"value": "any", "unit": "text", "display": "text"},
+                   "k_scaling?": {"value": "number"}},
+    "backend": {"name": "text", "precision": "precision", "threads?": "count|empty",
+                "packages?": {"*": "text|empty"}},
+    "provenance": {"seed?": "count|empty", "machine?": {"gpus?": [{"name?": "text"}], "cpu_model?": "text|empty",
+                                                         "hostname?": "text|empty"}},
+    "timings": {"*": "number|empty",
+                "loop_profile?": {"clock": "text",
+                                  "code_objects": [{"code_object": "text", "runner": "text", "seconds": "number"}]}},
+    "counts": {
+        "n_steps": "count",
+        "populations": {"*": {"size": "count", "neuron_steps": "count", "spikes": "count", "part_of?": "text",
+                              "start?": "count", "stop?": "count"}},
+        "projections": {"*": {"synapses": "count", "synaptic_events_pre": "count", "synaptic_events_post": "count",
+                              "plastic?": "bool"}},
+    },
+    "cost": {
+        "flops": {
+            "flops_per_neuron_per_bio_s": "number|empty", "flops_per_synaptic_event": "number|empty",
+            "dense_flops_per_neuron_per_bio_s": "number|empty", "total_flops?": "number|empty",
+            "total_flops_cse?": "number|empty", "flops_per_neuron_per_bio_s_by_category": {"*": "number|empty"},
+            "unknown_operations": [{"operation?": "text"}],
+            "neuron_models": [{"population?": "text", "flops_per_neuron_per_ms?": "number|empty",
+                               "izhikevich_flops_per_ms?": "number|empty", "izhikevich_model_type?": "text|empty"}],
+            "rows": [{"owner": "text", "role": "text", "category": "text", "element": "text",
+                      "flops_per_element": "number|empty", "element_count": "number|empty"}],
+        },
+        "peak": {"flops_per_s?": "number|empty", "mem_bandwidth_bytes_per_s?": "number|empty",
+                 "board_power_w?": "number|empty", "device?": "text", "device_name?": "text|empty",
+                 "source?": "text|empty", "note?": "text|empty"},
+        "peak_equivalent?": {"peak_equivalent_flops_per_neuron_per_bio_s?": "number|empty"},
+        "utilisation?": "number|empty",
+        "memory": {
+            "state": {"bytes_per_neuron?": "number|empty", "bytes_per_synapse?": "number|empty",
+                      "total_bytes?": "number",
+                      "by_object?": {"*": {"type?": "text", "elements?": "count|empty", "bytes?": "number",
+                                           "bytes_by_kind?": {"*": "number"}}}},
+            "peak_rss": {"self_bytes?": "number|empty", "children_bytes?": "number|empty"},
+            "gpu_memory_peak_mib?": "number|empty",
+        },
+        "energy": {"joules?": "number|empty", "method?": "text", "span?": "text", "joules_per_bio_s?": "number|empty",
+                   "uJ_per_synaptic_event?": "number|empty", "whole_call?": {"joules?": "number|empty"}},
+    },
+}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: kind -> (test, what it is called in a message)
+_KINDS = {
+    "any": (lambda v: True, "a value"),
+    "text": (lambda v: isinstance(v, str), "text"),
+    "precision": (lambda v: v in ("single", "double"), "single or double"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "number": (_is_number, "a number"),
+    "count": (lambda v: _is_int(v) and v >= 0, "a whole number >= 0"),
+    "positive": (lambda v: _is_number(v) and math.isfinite(v) and v > 0, "a positive number"),
+    "non-negative": (lambda v: _is_number(v) and math.isfinite(v) and v >= 0, "a number >= 0"),
+}
+
+
+def _check(value, spec, where: str) -> None:
+    """Raise :class:`_Malformed` naming ``where`` if ``value`` does not fit ``spec`` (see RECORD_LAYOUT)."""
+    if value is _MISSING:
+        raise _Malformed(f"{where} is missing")
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise _Malformed(f"{where} is {_shown(value)}, not a group")
+        named = {key.rstrip("?") for key in spec if key != "*"}
+        for key, sub in spec.items():
+            name = key.rstrip("?")
+            if key == "*":  # every key the spec does not name itself
+                for item_name, item in value.items():
+                    if item_name not in named:
+                        _check(item, sub, f"{where}/{item_name}")
+            elif name in value:
+                _check(value[name], sub, f"{where}/{name}")
+            elif not key.endswith("?"):
+                raise _Malformed(f"{where}/{name} is missing")
+    elif isinstance(spec, list):
+        if not isinstance(value, list):
+            raise _Malformed(f"{where} is {_shown(value)}, not a list")
+        for index, item in enumerate(value):
+            _check(item, spec[0], f"{where}/{index:06d}")
+    else:
+        kind, _, empty = spec.partition("|")
+        accepts, described = _KINDS[kind]
+        if not (accepts(value) or (empty and value is None)):
+            raise _Malformed(f"{where} is {_shown(value)}, not {described}")
+
+
+def _shown(value) -> str:
+    """A value as a message shows it: short, and its kind where its text would mislead."""
+    if value is None:
+        return "empty"
+    if isinstance(value, dict):
+        return "a group"
+    if isinstance(value, (list, np.ndarray)):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def write_json(data: Any, path: Path) -> Path:
@@ -275,19 +451,21 @@ def _write_tree(group: h5py.Group, tree: dict) -> None:
 
 def _read_tree(group: h5py.Group):
     if group.attrs.get(_LIST_MARKER, False):
-        return [_read_tree(group[name]) for name in sorted(group)]
+        return [_read_node(group[name]) for name in sorted(group)]
     tree: dict[str, Any] = {}
     for key, value in group.attrs.items():
         tree[_unescape(key)] = _plain(value)
     for name, item in group.items():
-        key = _unescape(name)
-        if isinstance(item, h5py.Group):
-            tree[key] = _read_tree(item)
-        elif h5py.check_string_dtype(item.dtype) is not None:
-            tree[key] = [str(s) for s in item.asstr()[()]]
-        else:
-            tree[key] = item[()]
+        tree[_unescape(name)] = _read_node(item)
     return tree
+
+
+def _read_node(item):
+    if isinstance(item, h5py.Group):
+        return _read_tree(item)
+    if h5py.check_string_dtype(item.dtype) is not None:
+        return [str(s) for s in item.asstr()[()]] if item.ndim == 1 else item.asstr()[()]
+    return item[()]
 
 
 def _plain(value):

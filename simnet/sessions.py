@@ -12,13 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -26,10 +27,10 @@ from typing import Callable, Optional
 import brian2
 import numpy as np
 
-from simnet import phases
+from simnet import phases, processes
 from simnet.progress import Progress
 from simnet.build_cache import claim_project_directory, default_build_cache
-from simnet.errors import UsageError
+from simnet.errors import SimulationFailed, UsageError
 from simnet.layout import SYNAPSE_ORDERS
 from simnet.profiling import NOT_PROFILED, RUNTIME_PROFILE_CLOCK, loop_profile
 
@@ -78,6 +79,8 @@ class RunSettings:
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise UsageError(f"unknown precision {self.precision!r}; choose single or double", parameter="precision")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)):
+            raise UsageError(f"threads must be a whole number, got {self.threads!r}", parameter="threads")
         if self.threads is not None and self.threads < 1:
             raise UsageError(f"threads must be at least 1, got {self.threads}", parameter="threads")
         if self.compute_capability is not None and not 1.0 <= self.compute_capability < 100.0:
@@ -140,8 +143,19 @@ class SessionContext:
         # they do, Brian2 names this run's code objects with suffixes (``_1``), which changes the generated
         # files and so defeats a reused project.
         gc.collect()
+        try:
+            return self._enter()
+        except BaseException:
+            _restore_brian_defaults()
+            raise
+
+    def _enter(self) -> Session:
         _restore_brian_defaults()
         brian2.prefs.core.default_float_dtype = self.settings.float_dtype
+        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete; on a
+        # standalone device Brian2's own handler would even swallow it while the program runs.
+        if "core.stop_on_keyboard_interrupt" in brian2.prefs:  # (brian2 < 2.6 has no such preference)
+            brian2.prefs.core.stop_on_keyboard_interrupt = False
         self.session = self._open_session()
         self._known_warnings = _KnownWarnings(self.session.notes)
         for handler in _brian2_handlers():
@@ -202,10 +216,6 @@ class RuntimeSession(Session):
     def __init__(self, settings: RunSettings, target: str):
         super().__init__(settings)
         brian2.prefs.codegen.target = target
-        # Ctrl-C must abort the run (and so the record), not end the loop early and look complete. (brian2 < 2.6
-        # has no such preference: there a KeyboardInterrupt always propagates out of the run.)
-        if "core.stop_on_keyboard_interrupt" in brian2.prefs:
-            brian2.prefs.core.stop_on_keyboard_interrupt = False
         self.clock = phases.PythonMarks()
 
     def mark(self, name: str) -> None:
@@ -259,6 +269,11 @@ class StandaloneSession(Session):
     ``<project>.lock`` keeps two processes from building there at once; when it is held the run builds in a
     fresh temporary directory instead. :attr:`project` says which happened: ``"reused"`` (an earlier build was
     there), ``"new"`` (kept for the next run) or ``"temporary"``.
+
+    On Brian2's C++ device, make and the generated program run as :mod:`simnet.processes` children (their own
+    process group, stopped when simnet is interrupted and when it dies, the project's lock inherited), with
+    make's output kept in ``make.log`` and its first error in the failure's one line; on Brian2GeNN's device
+    (:class:`simnet.genn_session.GennSession`) GeNN's builder and the program do too. brian2cuda's device is left as it is.
     """
 
     def __init__(self, settings: RunSettings, device_name: str, build_args: dict, project: Optional[str] = None,
@@ -277,8 +292,11 @@ class StandaloneSession(Session):
             self._claim_reusable_directory(project)
         if self.project == "temporary":
             root = settings.build_root or Path(tempfile.gettempdir())
-            Path(root).mkdir(parents=True, exist_ok=True)
-            self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+            try:
+                Path(root).mkdir(parents=True, exist_ok=True)
+                self.directory = Path(tempfile.mkdtemp(prefix=f"simnet-{device_name}-", dir=root))
+            except OSError as err:
+                raise UsageError(f"cannot build in {root}: {err.strerror or err}", parameter="build_dir") from None
         self.build_args = build_args
         brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
         # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
@@ -288,8 +306,13 @@ class StandaloneSession(Session):
         brian2.set_device(device_name, directory=str(self.directory), build_on_run=False)
         brian2.device.insert_code("after_start", phases.standalone_mark_code(phases.PROGRAM_START))
         brian2.device.insert_code("before_end", phases.standalone_mark_code(phases.PROGRAM_END))
-        # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays differently.
+        # Only Brian2's own C++ device: subclasses (brian2cuda, Brian2GeNN) manage static arrays, compilation and
+        # the program's start differently.
         self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
+        if self._releases_set_up_arrays:
+            # An instance attribute, so Brian2's build calls it in place of its own (which runs make with
+            # os.system: SIGINT is ignored while it waits, and make outlives a killed simnet).
+            brian2.get_device().compile_source = self._compile
         self._static_arrays_before_synapses: set[str] = set()
         self._set_up_arrays: list[str] = []
 
@@ -353,8 +376,9 @@ class StandaloneSession(Session):
     def compile_only(self, net, duration, pre_run, namespace=None) -> None:
         self._record_run_calls(net, duration, pre_run, namespace)
         started = time.perf_counter()
-        brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
-                            **self.build_args)
+        with self._writing_project():
+            brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                **self.build_args)
         wall = time.perf_counter() - started
         compile_s = _compile_seconds()
         if compile_s is not None:
@@ -386,18 +410,20 @@ class StandaloneSession(Session):
     def _build_and_run(self) -> None:
         """Generate, compile and run the project; record code_generation_s, compile_s and run_binary_s."""
         started = time.perf_counter()
-        if self._releases_set_up_arrays:
-            with self.progress.phase("generating code and compiling"):
-                brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
-                                    **self.build_args)
-            _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
-            with self.progress.phase("running the program", ticking=False):
-                # run_args: an empty list, not None (brian2 2.5's run concatenates it to the command as it is)
-                brian2.device.run(directory=str(self.directory), with_output=True, run_args=[])
-        else:
-            with self.progress.phase("generating code, compiling and running the program", ticking=False):
-                brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
-                                    **self.build_args)
+        with self._writing_project():
+            if self._releases_set_up_arrays:
+                with self.progress.phase("generating code and compiling"):
+                    brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
+                                        **self.build_args)
+                _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
+                with self.progress.phase("running the program", ticking=False), \
+                        processes.tied_calls(sys.modules[type(brian2.get_device()).__module__], self._keep_fds()):
+                    # run_args: an empty list, not None (brian2 2.5's run concatenates it to the command as is)
+                    brian2.device.run(directory=str(self.directory), with_output=True, run_args=[])
+            else:
+                with self.progress.phase("generating code, compiling and running the program", ticking=False):
+                    brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
+                                        **self.build_args)
         build_wall = time.perf_counter() - started
         compile_s = _compile_seconds()
         run_binary_s = (getattr(brian2.device, "timers", {}) or {}).get("run_binary")
@@ -409,6 +435,43 @@ class StandaloneSession(Session):
             self.timings["build_and_run_s"] = build_wall
             self.notes.append("this device does not report compile and run times separately")
 
+    @contextmanager
+    def _writing_project(self):
+        """Generating and building the project: an OSError there (a full disk, a file-size limit) is a failed
+        simulation, said in one line."""
+        try:
+            yield
+        except OSError as err:
+            raise SimulationFailed(f"cannot write the standalone project in {self.directory}: "
+                                   f"{err.strerror or err}") from None
+
+    def _keep_fds(self) -> tuple[int, ...]:
+        """Descriptors the compiler and the program inherit: the project's lock, so that a reused project stays
+        locked until they have exited, even if simnet is killed first."""
+        return (self._lock_fd,) if self._lock_fd is not None else ()
+
+    def _compile(self, directory, compiler, debug, clean) -> None:
+        """Brian2's ``compile_source`` for the C++ device: make, in a process group tied to simnet's life, its
+        output kept in ``make.log``; a failure is one line (Brian2's message, then the compiler's first error)."""
+        device = brian2.get_device()
+        make = shlex.split(brian2.prefs.devices.cpp_standalone.make_cmd_unix)
+        make_args = list(brian2.prefs.devices.cpp_standalone.extra_make_args_unix)
+        log_path = Path(directory) / "make.log"
+        with open(log_path, "wb") as log:
+            def run_make(*targets):
+                return processes.run([*make, *targets], cwd=directory, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, keep_fds=self._keep_fds())
+            if clean:
+                run_make("clean")
+            started = time.time()
+            status = run_make(*make_args)
+            timers = getattr(device, "timers", None)
+            if isinstance(timers, dict):  # Brian2's compile_s, which the session reads back
+                timers.setdefault("compile", {})["make"] = time.time() - started
+        if status != 0:
+            raise RuntimeError(f"Project compilation failed (make exit status {status}): "
+                               f"{_first_error(log_path)}")
+
     def close(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # releases the lock; the lock file stays (removing it would race)
@@ -417,89 +480,17 @@ class StandaloneSession(Session):
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class GennSession(StandaloneSession):
-    """A run on Brian2GeNN 1.7's ``genn`` device (GeNN 4.x), which differs from the other standalone devices:
-
-    * Its ``main.cpp`` runs the code of the "main" slot (synapse creation and initial values, recorded in Brian2's
-      order) before it converts the synapses and state to GeNN's structures and calls GeNN's run, so marks
-      placed there after the run call would enclose nothing. The end of initialisation and the loop are marked
-      in the ``before_network_run`` / ``after_network_run`` slots instead; initialisation then includes the
-      conversion.
-    * GeNN's model generator, run while the project compiles, executes the same set-up code, marks included,
-      in the same directory: the marks file is emptied before the program runs.
-    * It sets ``run_statement_used`` at the end of ``network_run`` and, when it builds, refuses every code
-      object while it is set: it expects to build inside the run (``build_on_run=True``).
-    * The single-threaded CPU backend compiles GeNN's generated simulation code with GeNN's compiler flags,
-      which have no optimisation unless GeNN's ``optimizeCode`` preference is set; Brian2GeNN never sets it.
-    """
-
-    #: Marks that belong around GeNN's run call rather than in the "main" slot.
-    _NETWORK_RUN_SLOTS = {phases.INIT_END: "before_network_run", phases.LOOP_START: "before_network_run",
-                          phases.LOOP_END: "after_network_run"}
-
-    def __init__(self, settings: RunSettings, use_gpu: bool, project: Optional[str] = None,
-                 reuse_refusal: str = ""):
-        super().__init__(settings, "genn", {"use_GPU": use_gpu}, project, reuse_refusal)
-        self.use_gpu = use_gpu
-        self.notes.append("genn: state initialisation includes converting the synapses and state to GeNN's "
-                          "structures")
-        if not use_gpu:
-            # Code of the "before_start" slot also runs in GeNN's model definition, where GENN_PREFERENCES
-            # exists; BACKEND_NAMESPACE is defined only when that is compiled (not for main.cpp).
-            brian2.device.insert_code("before_start", "#ifdef BACKEND_NAMESPACE\n"
-                                                      "GENN_PREFERENCES.optimizeCode = true;\n#endif")
-            self.notes.append("genn-cpu: GeNN's generated simulation code compiled with GeNN's optimizeCode "
-                              "preference (-O3 -ffast-math), which Brian2GeNN leaves off")
-
-    def simulate(self, net, duration, pre_run, namespace=None) -> None:
-        # Brian2GeNN prints its progress with print(); simnet's stdout carries its own output (--json).
-        with redirect_stdout(sys.stderr):
-            super().simulate(net, duration, pre_run, namespace)
-
-    def compile_only(self, net, duration, pre_run, namespace=None) -> None:
-        with redirect_stdout(sys.stderr):
-            self._record_run_calls(net, duration, pre_run, namespace)
-            self._build(run=False)
-
-    def mark(self, name: str) -> None:
-        slot = self._NETWORK_RUN_SLOTS.get(name)
-        if slot is None:
-            super().mark(name)
-        else:
-            brian2.device.insert_code(slot, phases.standalone_mark_code(name))
-
-    def _build_and_run(self) -> None:
-        self._build(run=True)
-
-    def _build(self, run: bool) -> None:
-        # The device object itself: an attribute set through the brian2.device proxy would not reach it.
-        device = brian2.get_device()
-        device.run_statement_used = False
-        directory = str(self.directory)
-        started = time.perf_counter()
-        device.build(directory=directory, compile=False, run=False, use_GPU=self.use_gpu, with_output=True)
-        generated = time.perf_counter()
-        compiled = None
-        try:
-            device.compile_source(debug=False, directory=directory, use_GPU=self.use_gpu)
-            compiled = time.perf_counter()
-            (self.directory / phases.MARKS_FILE).unlink(missing_ok=True)  # the model generator's marks
-            if run:
-                device.run(directory, self.use_gpu, True)
-        except subprocess.CalledProcessError as err:  # reported as Brian2GeNN's build reports it
-            stage = "compilation" if compiled is None else "run"
-            raise RuntimeError(f"Project {stage} failed (command {err.cmd} failed with error code "
-                               f"{err.returncode})") from None
-        self.timings["code_generation_s"] = generated - started
-        self.timings["compile_s"] = compiled - generated
-        if run:
-            self.timings["run_binary_s"] = time.perf_counter() - compiled
-
-
 def _compile_seconds() -> Optional[float]:
     """Seconds the standalone device spent compiling in its last build, when it reports them."""
     timers = getattr(brian2.device, "timers", {}) or {}
     return sum(v for v in (timers.get("compile") or {}).values() if v is not None) or None
+
+
+def _first_error(log_path: Path) -> str:
+    """The line of a build log that says what went wrong: the first error, else the last line."""
+    lines = [line.strip() for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower() or "not found" in line.lower()]
+    return (errors or lines or ["make printed nothing"])[0]
 
 
 def _release_static_arrays_code(names: list[str]) -> str:

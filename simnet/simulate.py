@@ -14,6 +14,8 @@ import datetime
 import platform
 import sys
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Union
@@ -22,18 +24,20 @@ import brian2
 import numpy as np
 
 import simnet
-from simnet import microbench, network, version
+from simnet import atomicfile, microbench, network, version
 from simnet.backends import Backend, RunSettings, network_features, resolve_backend
 from simnet.cost import account
 from simnet.cost.energy import EnergyMeter
 from simnet.cost.hardware import peak_throughput, with_measured_peak
+from simnet.cost.memory import estimate_state_bytes
 from simnet.errors import SimulationFailed, UsageError
 from simnet.models import get_model
 from simnet.record import leaf_populations, split_group_spikes
 from simnet.results import RunRecord, parameter_entry
 from simnet.sampling import tabulate_binomials
-from simnet.spec import ModelSpec, parameter_items
-from simnet.system import describe_machine, nvcc_path
+from simnet.spec import ModelSpec, check_run_time, parameter_items
+from simnet.system import available_memory, cpus_available, describe_machine, nvcc_path
+from simnet.units import check_seed
 from simnet.usernet import UserNetwork
 
 #: Spikes are recorded by default when neurons x biological seconds is at most this (a few MB of spikes).
@@ -53,6 +57,8 @@ class RunPlan:
     seed: int = 1
     #: None (user networks only): decided once the network is built, by :data:`RECORD_SPIKES_LIMIT`.
     record_spikes: Optional[bool] = False
+    #: What the planning found worth saying about the run (also warned about); the record keeps them.
+    notes: tuple[str, ...] = ()
 
     @property
     def model(self) -> str:
@@ -66,7 +72,7 @@ class RunPlan:
 
 def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float = 1.0, pre_run_s: float = 0.0,
              backend: str = "cpp", settings: RunSettings = RunSettings(), seed: int = 1,
-             record_spikes: Optional[bool] = None) -> RunPlan:
+             record_spikes: Optional[bool] = None, skip_memory_check: bool = False) -> RunPlan:
     """Check a run of a library model before anything is built; bad input is a :class:`~simnet.errors.UsageError`.
 
     Parameters
@@ -87,17 +93,93 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     record_spikes : bool, optional
         Keep every spike (otherwise per-neuron counts only); default: when neurons x ``duration_s`` is at most
         :data:`RECORD_SPIKES_LIMIT`.
+    skip_memory_check : bool
+        Build even when the network's memory (estimated before building, a lower bound) exceeds what this
+        machine has available; by default that is refused.
     """
+    seed = check_seed(seed)
     entry = get_model(model)
     spec = entry.build_spec(entry.parameters(**dict(options or {})))
+    check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
     resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0, compile_only=settings.compile_only)
     if settings.compute_capability is not None and not settings.compile_only:
         raise UsageError("a target compute capability is for compiling only (no GPU is looked for, so nothing "
                          "could run)", parameter="compute_capability")
+    if not skip_memory_check:
+        _check_memory(spec, settings, duration_s + pre_run_s)
+    _check_index_range(spec)
+    notes = _check_settings(resolved, settings)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
     return RunPlan(spec=spec, backend=resolved, settings=settings, duration_s=float(duration_s),
-                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes))
+                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes), notes=tuple(notes))
+
+
+def _check_settings(backend: Backend, settings: RunSettings) -> list[str]:
+    """Refuse a build directory that cannot be used; warn about a thread count that cannot help (returned as
+    notes for the record)."""
+    if settings.build_root is not None and backend.standalone:
+        atomicfile.check_directory(settings.build_root, "build_dir", what="build directory", create=False)
+    notes = _thread_notes(backend, settings)
+    for note in notes:
+        warnings.warn(note, stacklevel=3)
+    return notes
+
+
+def _check_memory(spec: ModelSpec, settings: RunSettings, simulated_s: float) -> None:
+    """Refuse a network whose state alone (a lower bound, :func:`simnet.cost.memory.estimate_state_bytes`)
+    exceeds the memory this machine has available now."""
+    available, limit = available_memory()
+    if available is None:
+        return
+    need = estimate_state_bytes(spec, float_bytes=np.dtype(settings.float_dtype).itemsize,
+                                n_steps=int(round(simulated_s / spec.time_step_s)))
+    if need["total_bytes"] <= available:
+        return
+    parts = f"{need['n_neurons']:,} neurons x {need['bytes_per_neuron']:.0f} B"
+    if need["n_synapses"]:
+        parts += f" + {need['n_synapses']:.3g} synapses x {need['bytes_per_synapse']:.0f} B"
+    raise UsageError(f"the network needs at least {_bytes_text(need['total_bytes'])} of memory ({parts}, counted "
+                     f"before building), more than {limit} allows here ({_bytes_text(available)}); run a smaller "
+                     "network, or skip the memory check to try anyway", parameter="skip_memory_check")
+
+
+def _bytes_text(n_bytes: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{n_bytes:.0f} B"
+
+
+#: Brian2 indexes neurons and synapses with 32-bit signed integers.
+MAX_INDEX = 2**31 - 1
+
+
+def _check_index_range(spec: ModelSpec) -> None:
+    """Refuse a population or projection larger than Brian2's 32-bit indices can number."""
+    for pop in spec.populations:
+        if pop.size > MAX_INDEX:
+            raise UsageError(f"population {pop.name} would have {pop.size:,} neurons; Brian2 numbers neurons with "
+                             f"32-bit integers, at most {MAX_INDEX:,} per group")
+    for proj in spec.projections:
+        expected = spec.expected_synapses(proj)
+        if expected is not None and expected > MAX_INDEX:
+            raise UsageError(f"projection {proj.name} would have about {expected:.3g} synapses; Brian2 numbers "
+                             f"synapses with 32-bit integers, at most {MAX_INDEX:,} per projection")
+
+
+def _thread_notes(backend: Backend, settings: RunSettings) -> list[str]:
+    """What to say about a thread count that cannot help: more threads than CPUs, or a backend without threads."""
+    if settings.threads is None:
+        return []
+    used = backend.threads_used(settings)
+    if used != settings.threads:
+        return [f"backend {backend.name} does not run on OpenMP threads: threads={settings.threads} has no effect"]
+    cpus = cpus_available()
+    if used > cpus:
+        return [f"threads={used} is more than the {cpus} logical CPU(s) this process may use: the extra threads "
+                f"share CPUs and slow the simulation loop down"]
+    return []
 
 
 def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: float = 0.0, backend: str = "cpp",
@@ -108,6 +190,9 @@ def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: fl
     Objects that already exist run only on the runtime backend (a standalone device records the objects as they
     are made); a standalone project is never reused (the network has no name before it is built).
     """
+    seed = check_seed(seed)
+    if network.dt_s is not None:
+        check_run_time(duration_s, pre_run_s, network.dt_s, f"the network of {network.name}")
     resolved = resolve_backend(backend, network, pre_run=pre_run_s > 0)
     if network.prebuilt and resolved.standalone:
         raise UsageError(f"Brian2 objects made before the run can only run on the runtime backend, not "
@@ -115,8 +200,9 @@ def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: fl
                          parameter="backend")
     if settings.reuse_build:
         raise UsageError("a network made by code cannot reuse a standalone project", parameter="reuse_build")
+    notes = _check_settings(resolved, settings)
     return RunPlan(spec=network, backend=resolved, settings=settings, duration_s=float(duration_s),
-                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes)
+                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes, notes=tuple(notes))
 
 
 def _construct(plan: RunPlan, session) -> network.BuiltNetwork:
@@ -145,18 +231,14 @@ def compile_project(plan: RunPlan) -> dict:
         raise UsageError("compile_project needs settings with compile_only", parameter="compile_only")
     spec, backend, settings = plan.spec, plan.backend, plan.settings
     started = time.perf_counter()
-    try:
+    with _failures_said():
         with backend.session(settings, None) as session:
             built = _construct(plan, session)
             session.compile_only(built.net, plan.duration_s * brian2.second,
                                  plan.pre_run_s * brian2.second if plan.pre_run_s > 0 else None, built.namespace)
             directory = getattr(session, "directory", None)
-            notes = list(session.notes) + built.notes
+            notes = list(plan.notes) + list(session.notes) + built.notes
             timings = dict(session.timings)
-    except RuntimeError as err:
-        if str(err).startswith("Project "):
-            raise SimulationFailed(str(err)) from None
-        raise
     timings["total_s"] = time.perf_counter() - started
     return {
         "model": spec.name, "description": spec.description, "neurons": spec.n_neurons,
@@ -175,10 +257,21 @@ def execute(plan: RunPlan, *, command_line: str = "") -> RunRecord:
         When the plan's backend cannot run its network (checked before anything is built).
     SimulationFailed
         When the generated standalone project fails to compile or run (Brian2 reports it as a RuntimeError
-        starting with "Project"); there is no result.
+        starting with "Project"), or memory runs out; there is no result.
     """
-    try:
+    with _failures_said():
         return _run(plan, command_line)
+
+
+@contextmanager
+def _failures_said():
+    """A standalone project that failed to compile or run (Brian2 says so in a RuntimeError starting with
+    "Project"), or memory running out, as :class:`~simnet.errors.SimulationFailed`."""
+    try:
+        yield
+    except MemoryError:
+        raise SimulationFailed("out of memory while building or running the network (the estimate checked before "
+                               "building is a lower bound); run a smaller network") from None
     except RuntimeError as err:
         if str(err).startswith("Project "):
             raise SimulationFailed(str(err)) from None
@@ -216,7 +309,8 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         timings["collect_s"] = time.perf_counter() - collect_started
         if session.loop_profile:
             timings["loop_profile"] = session.loop_profile
-        notes = ([backend.selection_note] if backend.selection_note else []) + list(session.notes) + built.notes
+        notes = (([backend.selection_note] if backend.selection_note else []) + list(plan.notes) + list(session.notes)
+                 + built.notes)
         loop_window = session.loop_window_monotonic
         # Standalone runs: "reused", "new" or "temporary" build directory (see StandaloneSession); a reused one
         # explains a small compile_s.
@@ -249,7 +343,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
                  **({"project": build_project} if build_project else {})},
         provenance=provenance(seed, command_line, machine),
         duration_s=float(duration),
-        dt_s=float(brian2.defaultclock.dt) if spec.dt is None else float(spec.dt),
+        dt_s=spec.time_step_s,
         pre_run_s=float(pre_run) if pre_run is not None else 0.0,
         timings=timings,
         counts=counts,

@@ -15,6 +15,11 @@ from typing import Any, Callable, Mapping, Optional, Union
 
 from brian2 import Quantity
 
+from simnet.errors import UsageError
+
+#: Brian2's default integration time step (``defaultclock.dt``), in seconds.
+DEFAULT_DT_S = 1e-4
+
 #: A value for a state variable or a delay: a Brian2 quantity, a plain number, or a Brian2 expression string
 #: evaluated per element (e.g. ``"El + (randn()*5. - 5.)*mV"``).
 Value = Union[Quantity, float, int, str]
@@ -66,6 +71,8 @@ class Projection:
     method: str = "exact"
     #: True when the synapses carry plasticity (their on_pre/on_post update weights).
     plastic: bool = False
+    #: With ``arrays``: how many synapses the function draws (None: not known before it runs).
+    expected_synapses: Optional[int] = None
 
     def __post_init__(self):
         rules = [r for r in (self.probability, self.total_number, self.arrays) if r is not None]
@@ -104,6 +111,20 @@ class ModelSpec:
     def n_neurons(self) -> int:
         return sum(p.size for p in self.populations)
 
+    @property
+    def time_step_s(self) -> float:
+        """The integration time step in seconds (Brian2's default when the model sets none)."""
+        return float(self.dt) if self.dt is not None else DEFAULT_DT_S
+
+    def expected_synapses(self, projection: "Projection") -> Optional[float]:
+        """How many synapses ``projection`` will have (the expectation for a probability rule; None: unknown)."""
+        if projection.total_number is not None:
+            return float(projection.total_number)
+        if projection.probability is not None:
+            sizes = {name: stop - start for name, (_, start, stop) in self.slices().items()}
+            return projection.probability * sizes[projection.source] * sizes[projection.target]
+        return None if projection.expected_synapses is None else float(projection.expected_synapses)
+
     def population(self, name: str) -> Population:
         for pop in self.populations:
             if pop.name == name:
@@ -138,3 +159,13 @@ def parameter_items(parameters: Any) -> dict[str, Any]:
 def default(value: Any):
     """Dataclass default for a Brian2 quantity (an array type, which dataclasses refuse as a plain default)."""
     return field(default_factory=lambda: value)
+
+
+def check_run_time(duration_s: float, pre_run_s: float, step_s: float, what: str) -> None:
+    """Refuse a duration (or pre-run) shorter than one time step ``step_s`` of ``what`` (e.g. "the cobahh
+    model"): nothing would be simulated, and every figure per biological second would divide by (nearly)
+    nothing."""
+    for name, seconds in (("duration", duration_s), ("pre_run", pre_run_s)):
+        if (name == "duration" or seconds > 0) and seconds < step_s * (1 - 1e-9):
+            raise UsageError(f"{name} {seconds * 1e3:g} ms is shorter than one time step of {what} "
+                             f"({step_s * 1e3:g} ms): nothing would be simulated", parameter=name)

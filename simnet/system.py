@@ -195,6 +195,57 @@ def _cpus_available() -> int | None:
         return os.cpu_count()
 
 
+def cpus_available() -> int:
+    """Logical CPUs this process may run on (at least 1)."""
+    return _cpus_available() or 1
+
+
+def available_memory() -> tuple[int | None, str]:
+    """Bytes this process could still allocate, and which limit says so (None, "" when none is known).
+
+    The smallest of: ``MemAvailable`` in /proc/meminfo; the memory cgroup's limit less its usage (v2 or v1); and
+    the address-space limit (``ulimit -v``) less this process's size, which a child program inherits too.
+    """
+    candidates = []
+    meminfo = _read_text("/proc/meminfo") or ""
+    match = re.search(r"^MemAvailable:\s*(\d+)\s*kB", meminfo, re.MULTILINE)
+    if match:
+        candidates.append((int(match.group(1)) * 1024, "available memory (MemAvailable)"))
+    cgroup = _cgroup_memory_left()
+    if cgroup is not None:
+        candidates.append((cgroup, "the memory cgroup's limit less its usage"))
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit != resource.RLIM_INFINITY:
+            status = _read_text("/proc/self/status") or ""
+            size = re.search(r"^VmSize:\s*(\d+)\s*kB", status, re.MULTILINE)
+            candidates.append((max(0, limit - (int(size.group(1)) * 1024 if size else 0)),
+                               "the address-space limit (ulimit -v) less this process's size"))
+    except (ImportError, ValueError, OSError):
+        pass
+    return min(candidates) if candidates else (None, "")
+
+
+def _cgroup_memory_left() -> int | None:
+    """The memory cgroup's limit less its usage, in bytes (None: no limit, or not found)."""
+    for line in (_read_text("/proc/self/cgroup") or "").splitlines():
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        if hierarchy == "0" and not controllers:  # cgroup v2
+            files = (f"/sys/fs/cgroup{path}/memory.max", f"/sys/fs/cgroup{path}/memory.current")
+        elif "memory" in controllers.split(","):  # cgroup v1
+            files = (f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes",
+                     f"/sys/fs/cgroup/memory{path}/memory.usage_in_bytes")
+        else:
+            continue
+        limit, usage = (_to_int((_read_text(name) or "").strip()) for name in files)
+        if limit is not None and usage is not None and limit < 2**60:  # v1 writes "no limit" as ~2**63
+            return max(0, limit - usage)
+    return None
+
+
 def describe_machine() -> dict:
     """Identify the machine a run executes on; JSON-safe and never raises.
 

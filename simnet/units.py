@@ -74,3 +74,15 @@ def parse_wall_duration_s(text: str, option: str) -> float:
     if not (math.isfinite(seconds) and seconds > 0):
         raise UsageError(f"{option} must be positive, got {text!r}", parameter=option)
     return seconds
+
+
+#: The largest seed Brian2 and numpy take (their generators are seeded with a 32-bit unsigned integer).
+SEED_MAX = 2**32 - 1
+
+
+def check_seed(value, name: str = "seed") -> int:
+    """A random seed: a whole number from 0 to :data:`SEED_MAX`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise UsageError(f"{name} must be a whole number from 0 to 2**32 - 1 ({SEED_MAX}), got {value!r}",
+                         parameter=name)
+    return int(value)

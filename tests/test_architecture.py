@@ -28,6 +28,7 @@ STAGE_OF = {
     "simnet._version": "base",  # written by setuptools-scm at build time
     "simnet.units": "base",
     "simnet.atomicfile": "base",
+    "simnet.processes": "base",
     "simnet.reference": "base",
     "simnet.published": "base",
     "simnet.system": "base",
@@ -40,6 +41,7 @@ STAGE_OF = {
     "simnet.sampling": "run",
     "simnet.build_cache": "run",
     "simnet.sessions": "run",
+    "simnet.genn_session": "run",
     "simnet.profiling": "run",
     "simnet.backends": "run",
     "simnet.network": "run",
@@ -64,6 +66,7 @@ STAGE_OF = {
     "simnet.simulate": DRIVERS,
     "simnet.api": DRIVERS,
     "simnet.cli": DRIVERS,
+    "simnet.outcome": DRIVERS,
     "simnet.__main__": DRIVERS,
 }
 #: A module longer than this has more than one purpose.

@@ -289,7 +289,7 @@ def tiny_record(tmp_path_factory):
     (["{record}", "--target-wall", "soon"], "is not a duration"),
     (["{record}", "--target-wall", "0y"], "--target-wall must be positive"),
     (["{record}", "--price-per-kwh", "-0.1"], "--price-per-kwh must be a positive number"),
-    (["{record}", "--figures", "{a_file}/figs"], "cannot write figures"),
+    (["{record}", "--figures", "{a_file}/figs"], "cannot create figures directory"),
     (["{record}", "--scaling", "nosuch.json"], "no such scaling summary"),
     (["{record}", "--scaling", "{bad_json}"], "is not a readable JSON scaling summary"),
     (["{record}", "--scaling", "{no_points}"], "expected a JSON object with a 'points' list"),

@@ -137,3 +137,58 @@ def test_the_genn_tree_is_found_by_brians_preference_or_on_path(monkeypatch, tmp
     monkeypatch.setenv("PATH", os.path.join(tree, "bin"))
     backend = GennBackend(use_gpu=False)
     assert backend.availability().usable and os.path.samefile(backend.genn_path, tree)
+
+
+def _programs_in(directory) -> list[int]:
+    """The processes running a project's program: ``./main`` with ``directory`` as its working directory."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and open(f"/proc/{entry}/cmdline", "rb").read().startswith(b"./main\0") \
+                    and os.path.samefile(os.readlink(f"/proc/{entry}/cwd"), directory):
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name, status", [("SIGTERM", 143), ("SIGKILL", -9)])
+def test_the_genn_program_does_not_outlive_simnet(tmp_path, signal_name, status):
+    """SIGTERM or SIGKILL to simnet's Python process during GeNN's loop: the program stops with it (GeNN's builder
+    and program run as simnet.processes children); SIGTERM also removes the project and says so in one line."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "simnet", "run", "cobahh", "--neurons", "2000", "--duration",
+                             "200s", "--backend", "genn-cpu", "--no-progress", "--out", "r.h5"],
+                            cwd=tmp_path, env={**os.environ, "TMPDIR": str(tmp_path)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 400
+        while not [p for d in tmp_path.glob("simnet-genn-*") for p in _programs_in(d)]:
+            assert proc.poll() is None and time.monotonic() < deadline, "no GeNN program started"
+            time.sleep(0.5)
+        (project,) = tmp_path.glob("simnet-genn-*")
+        time.sleep(1)
+        os.kill(proc.pid, getattr(signal, signal_name))
+        _, err = proc.communicate(timeout=60)  # (an orphaned program holding the pipes: a timeout)
+        deadline = time.monotonic() + 10
+        while _programs_in(project) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _programs_in(project), "the GeNN program outlived simnet"
+    finally:  # whatever a failure left in simnet's process group (an orphaned program included)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    assert proc.returncode == status and "Traceback" not in err
+    if signal_name == "SIGTERM":
+        assert err.strip().splitlines()[-1] == "simnet: interrupted (SIGTERM); no results written"
+        assert not project.exists() and not (tmp_path / "r.h5").exists()

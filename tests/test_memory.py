@@ -151,3 +151,29 @@ def test_gpu_memory_is_read_from_nvidia_smi(tmp_path, monkeypatch):
 def test_real_gpu_memory_is_a_number():
     used = gpu_memory_used_mib()
     assert used is not None and used >= 0
+
+
+@pytest.mark.parametrize("model, options", [
+    ("cobahh", {"neurons": 40, "plasticity": "stdp"}),
+    ("microcircuit", {"scale": 0.005, "k_scale": 0.05, "synapse_model": "triplet"}),
+])
+def test_the_estimate_before_building_counts_what_the_run_counts(model, options):
+    """The memory guard's per-neuron and per-synapse bytes, from probe objects before anything is built, are the
+    bytes state_bytes counts per element in the network once it has run."""
+    import dataclasses
+    import warnings
+
+    from simnet.backends import RuntimeBackend
+    from simnet.cost.memory import estimate_state_bytes
+    from simnet.sessions import RunSettings
+    from simnet.simulate import execute, plan_run
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tiny column's scaling warning
+        plan = plan_run(model, options, duration_s=0.002, backend="runtime", settings=RunSettings(progress=False))
+    estimate = estimate_state_bytes(plan.spec, float_bytes=8, n_steps=20)
+    measured = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy"))).cost_detail["memory"]["state"]
+    for name, entry in measured["by_object"].items():
+        kind = "per_neuron" if entry["type"] == "NeuronGroup" else "per_synapse"
+        spike_space = 4 if kind == "per_neuron" else 0  # the spike buffer holds N + 1 entries
+        assert entry["bytes_by_kind"][kind] == estimate["per_element_bytes"][name] * entry["elements"] + spike_space

@@ -67,12 +67,14 @@ def test_a_bench_whose_peer_is_not_installed_records_the_failure(without_nest, t
                           '[sweep]\nneurons = [200]\n[[runners]]\nkind = "peer"\npeer = "nest"\nthreads = 1\n')
     status = main(["bench", str(experiment), "--out-dir", str(tmp_path / "out"), "--json"])
     captured = capsys.readouterr()
-    assert status == 0, captured.err
-    (point,) = json.loads(captured.out)["points"]
+    # Every run failed: status 1 and one line saying so (after the progress line), the reasons kept in the summary.
+    assert status == 1, captured.err
+    assert captured.err.splitlines()[-1].startswith("simnet: error: every run failed")
+    assert "NEST is not installed" in captured.err.splitlines()[-1]
+    (point,) = json.loads((tmp_path / "out" / "summary.json").read_text())["points"]
     assert point["status"] == "failed" and point["sim_wall_s_per_bio_s_median"] is None
     assert point["neurons"] == 200
     assert any("NEST is not installed" in reason for reason in point["reasons"])
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["points"][0]["status"] == "failed"
 
 
 @pytest.mark.needs_nest

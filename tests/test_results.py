@@ -19,11 +19,20 @@ def make_record() -> results.RunRecord:
         dt_s=1e-4,
         pre_run_s=0.1,
         timings={"simulation_loop_s": 2.5, "compile_s": None},
-        counts={"n_steps": 15000, "populations": {"neurons": {"size": 10, "spikes": 3, "part_of": ""}},
+        counts={"n_steps": 15000, "populations": {"neurons": {"size": 10, "spikes": 3, "neuron_steps": 150000,
+                                                              "part_of": ""}},
                 "projections": {}},
-        cost_detail={"rows": [{"owner": "neurons", "flops": 12.5}, {"owner": "syn", "flops": 1.0}],
-              "unknown_ops": [], "flags": ["a", "b"], "ok": True, "vector": np.arange(5.0),
-              "by_operator": {"/": 4.0, "*": 1.0, "100%": 2.0}},
+        cost_detail={"flops": {"flops_per_neuron_per_bio_s": 12.5, "flops_per_synaptic_event": None,
+                               "dense_flops_per_neuron_per_bio_s": 13.0, "flops_per_neuron_per_bio_s_by_category": {},
+                               "unknown_operations": [], "neuron_models": [],
+                               "rows": [{"owner": "neurons", "role": "stateupdater", "category": "neuron_update",
+                                         "element": "neuron_step", "flops_per_element": 12.5, "element_count": 150000.0},
+                                        {"owner": "syn", "role": "pre", "category": "synaptic_propagation",
+                                         "element": "synaptic_event_pre", "flops_per_element": 1.0,
+                                         "element_count": 0.0}]},
+                     "peak": {"source": "test"}, "memory": {"state": {}, "peak_rss": {}}, "energy": {},
+                     "flags": ["a", "b"], "ok": True, "vector": np.arange(5.0),
+                     "by_operator": {"/": 4.0, "*": 1.0, "100%": 2.0}},
         spike_trains={"neurons": (np.array([100.5, 101.25, 103.0]), np.array([4, 0, 9], dtype=np.uint64))},
         rates={"neurons": (np.arange(3.0), np.array([1.0, 2.0, 3.0]))},
         notes=["first note", "second note"],
@@ -90,9 +99,9 @@ def write_format_1(record, path):
 def test_format_1_files_are_split_into_populations_on_read(tmp_path):
     record = make_record()
     record.counts["populations"] = {
-        "neurons": {"size": 10, "spikes": 3, "part_of": "", "start": 0, "stop": 10},
-        "exc": {"size": 8, "spikes": 2, "part_of": "neurons", "start": 0, "stop": 8},
-        "inh": {"size": 2, "spikes": 1, "part_of": "neurons", "start": 8, "stop": 10},
+        "neurons": {"size": 10, "spikes": 3, "neuron_steps": 150000, "part_of": "", "start": 0, "stop": 10},
+        "exc": {"size": 8, "spikes": 2, "neuron_steps": 120000, "part_of": "neurons", "start": 0, "stop": 8},
+        "inh": {"size": 2, "spikes": 1, "neuron_steps": 30000, "part_of": "neurons", "start": 8, "stop": 10},
     }
     back = results.read(write_format_1(record, tmp_path / "old.h5"))
     assert back.populations == ["exc", "inh"]
@@ -147,3 +156,13 @@ def test_reading_a_non_simnet_file_is_a_usage_error(tmp_path):
     text.write_text("hello")
     with pytest.raises(UsageError, match="not an HDF5 file"):
         results.read(text)
+
+
+def test_memory_of_an_object_that_is_neither_neurons_nor_synapses_reads_back(tmp_path):
+    """A PoissonGroup's memory entry has no element count (None, stored empty): a valid record, not a damaged one."""
+    record = make_record()
+    record.cost_detail["memory"]["state"] = {
+        "total_bytes": 800, "by_object": {"poissongroup": {"type": "PoissonGroup", "elements": None, "bytes": 800,
+                                                           "bytes_by_kind": {"per_neuron": 800}}}}
+    back = results.read(results.write(record, tmp_path / "run.h5"))
+    assert back.cost_detail["memory"]["state"]["by_object"]["poissongroup"]["elements"] is None

@@ -10,27 +10,29 @@ Each run is a :class:`~simnet.bench.points.PointJob`: a simnet run through the o
 made wherever the executor sends it. Its record goes under ``<out>/points/`` (``.h5`` or ``.json``) with
 ``<name>.point.json`` beside it: its measurement, the host that made it, its identity (runner, point, seed,
 repeat) and the experiment's hash (:func:`experiment_hash`). Rerunning the experiment into the same folder skips
-every run whose point file matches and succeeded; failed runs are run again, and ``redo`` runs everything again.
-The summary (:mod:`simnet.bench.stats`) is rewritten after every run (``"complete": false`` until the end).
+every run whose point file matches and succeeded; failed runs are run again, and ``redo`` runs everything again;
+``overwrite`` first removes an earlier experiment's summary, records and figures there. The summary
+(:mod:`simnet.bench.stats`) is rewritten after every run (``"complete": false`` until the end), so an interrupted
+experiment keeps what it measured, and says so. The output folder is held for one process at a time.
 """
 from __future__ import annotations
 
 import datetime
 import hashlib
 import json
-import tempfile
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from simnet import results
+from simnet import atomicfile, results
 from simnet.bench.executors import Failure, SerialExecutor
 from simnet.bench.points import PeerRun, PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
 from simnet.bench.report import draw_figures
 from simnet.bench.spec import Experiment, Runner, point_label, point_slug
 from simnet.bench.stats import summarise
-from simnet.errors import UsageError
+from simnet.errors import Interrupted, SimulationFailed, UsageError
 from simnet.sessions import RunSettings
 from simnet.simulate import provenance
 from simnet.system import describe_machine
@@ -55,10 +57,12 @@ def _canonical(value) -> str:
 
 def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
     """Check, before anything runs, that the sweep's folder can be written; a summary already there must be of
-    the experiment with hash ``resumes`` (it is then resumed) or ``overwrite`` given."""
+    the experiment with hash ``resumes`` (it is then resumed) or ``overwrite`` given, which removes what that
+    earlier experiment wrote (its summary, the records and point files it lists, its figures), so that no old
+    run is taken for a new one. A summary that is not simnet's is never removed."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"output folder {out_dir} is a file")
+        raise UsageError(f"output folder {out_dir} is not a directory", parameter="out_dir")
     summary_path = out_dir / results.SUMMARY_FILE
     if summary_path.exists() and not overwrite:
         try:
@@ -69,13 +73,24 @@ def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
             raise UsageError(f"{summary_path} already exists and is not of this experiment (its fixed options, "
                              "duration or model differ): overwrite it or choose another output folder",
                              parameter="overwrite")
-    try:
-        (out_dir / "points").mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".simnet-probe-", delete=True)
-        probe.close()
-    except OSError as err:
-        raise UsageError(f"cannot write to {out_dir}: {err.strerror or err}") from None
+    elif summary_path.exists():
+        _remove_experiment(out_dir, results.read_summary(summary_path))
+    atomicfile.check_directory(out_dir, "out_dir", what="output folder")
     return out_dir
+
+
+def _remove_experiment(out_dir: Path, summary: dict) -> None:
+    """Remove the files an earlier experiment's ``summary`` lists in ``out_dir`` (only regular files inside it)."""
+    listed = [name for point in summary.get("points") or [] if isinstance(point, dict)
+              for name in point.get("files") or [] if isinstance(name, str) and name]
+    listed += [str(Path(name).with_suffix("")) + POINT_SUFFIX for name in listed]
+    listed += [name for name in summary.get("figures") or [] if isinstance(name, str) and name]
+    inside = out_dir.resolve()
+    for name in listed:
+        path = out_dir / name
+        if path.resolve().is_relative_to(inside) and path.is_file():
+            path.unlink()
+    (out_dir / results.SUMMARY_FILE).unlink()
 
 
 def schedule(experiment: Experiment) -> list[tuple[dict, int, int, Runner]]:
@@ -89,9 +104,10 @@ def schedule(experiment: Experiment) -> list[tuple[dict, int, int, Runner]]:
     ]
 
 
-def run_experiment(experiment: Experiment, out_dir: Path, *, executor=None, redo: bool = False,
-                   build_root: Optional[Path] = None, log: Optional[Callable[[str], None]] = None,
-                   command_line: str = "", quick_run: bool = False) -> dict:
+def run_experiment(experiment: Experiment, out_dir: Path, *, overwrite: bool = False, executor=None,
+                   redo: bool = False, build_root: Optional[Path] = None,
+                   log: Optional[Callable[[str], None]] = None, command_line: str = "", quick_run: bool = False,
+                   skip_memory_check: bool = False) -> dict:
     """Run every point of ``experiment`` with every runner and return (and write) the summary.
 
     Parameters
@@ -99,7 +115,10 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, executor=None, redo
     experiment : Experiment
         What to run.
     out_dir : Path
-        Gets ``points/`` (one record and one point file per run) and ``summary.json`` plus the scaling figures.
+        Gets ``points/`` (one record and one point file per run) and ``summary.json`` plus the scaling figures;
+        checked by :func:`prepare_out_dir` (with ``overwrite``) and held for this process while it runs.
+    overwrite : bool
+        Replace an earlier experiment's summary there (see :func:`prepare_out_dir`).
     executor : optional
         Runs the points (:mod:`simnet.bench.executors`; default: serially in this process); entered here.
     redo : bool
@@ -112,14 +131,51 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, executor=None, redo
         Stored in the provenance.
     quick_run : bool
         Recorded in the summary (the experiment was reduced by :func:`quick`).
+    skip_memory_check : bool
+        Passed to every simnet run's plan (:func:`simnet.simulate.plan_run`).
+
+    Raises
+    ------
+    SimulationFailed
+        When every run failed (the summary, with each reason, is written first).
+    Interrupted
+        On Ctrl-C (or another interruption), saying which finished runs the summary keeps.
     """
-    out_dir = Path(out_dir).resolve()
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"output folder {out_dir} is not a directory", parameter="out_dir")
+    measurements: dict[int, dict] = {}  # by place in the schedule
+    with atomicfile.created_directories(out_dir):
+        atomicfile.check_directory(out_dir, "out_dir", what="output folder")
+        with atomicfile.claimed(out_dir / results.SUMMARY_FILE, "out_dir"):
+            prepare_out_dir(out_dir, overwrite, resumes=experiment_hash(experiment))
+            try:
+                return _run_all(experiment, out_dir.resolve(), measurements, executor=executor, redo=redo,
+                                build_root=build_root, log=log or (lambda line: None), command_line=command_line,
+                                quick_run=quick_run, skip_memory_check=skip_memory_check)
+            except BaseException as err:
+                if not measurements:  # nothing was made: no empty folder is left either
+                    _remove_if_empty(out_dir / "points")
+                if not isinstance(err, KeyboardInterrupt):
+                    raise
+                kept = (f"the {len(measurements)} run(s) finished are in {out_dir / results.SUMMARY_FILE} (marked "
+                        "incomplete); run it again into the same folder to resume") if measurements else ""
+                raise Interrupted(getattr(err, "signal_number", signal.SIGINT), kept) from None
+
+
+def _remove_if_empty(directory: Path) -> None:
+    try:
+        directory.rmdir()
+    except OSError:
+        pass
+
+
+def _run_all(experiment: Experiment, out_dir: Path, measurements: dict, *, executor, redo: bool,
+             build_root: Optional[Path], log, command_line: str, quick_run: bool, skip_memory_check: bool) -> dict:
     (out_dir / "points").mkdir(parents=True, exist_ok=True)
-    log = log or (lambda line: None)
     session = {"started_s": time.perf_counter(), "started_utc": _now_utc(), "machine": describe_machine()}
     digest = experiment_hash(experiment)
     earlier = {} if redo else _finished_runs(out_dir, digest)
-    measurements: dict[int, dict] = {}  # by place in the schedule
     hosts: dict[str, dict] = {}
     to_run = {}
     for index, (point, seed, repeat, runner) in enumerate(schedule(experiment)):
@@ -144,7 +200,8 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, executor=None, redo
         session["executor"], session["executor_notes"] = running.describe(), running.notes()
         jobs = []
         for run in to_run.values():
-            made = _point_run(experiment, run.runner, run.point, run.seed, build_root, command_line)
+            made = _point_run(experiment, run.runner, run.point, run.seed, build_root, command_line,
+                              skip_memory_check)
             jobs.append(PointJob(name=run.name, run=made, out_dir=str(out_dir), out_dir_token=token,
                                  resources=point_resources(made)))
         for done, (job, outcome) in enumerate(running.map(run_point, jobs), start=1):
@@ -170,7 +227,11 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, executor=None, redo
     summary["notes"].extend(session["executor_notes"])
     summary["figures"], figure_notes = draw_figures(summary, experiment, out_dir)
     summary["notes"].extend(figure_notes)
-    results.write_summary(summary, out_dir)
+    path = results.write_summary(summary, out_dir)
+    failed = [m for m in measurements.values() if not m["ok"]]
+    if failed and len(failed) == len(measurements):
+        raise SimulationFailed(f"every run failed ({len(failed)} of {len(measurements)}; the first: "
+                               f"{failed[0]['reason']})", kept=f"each reason is in {path}")
     return results.json_safe(summary)
 
 
@@ -201,7 +262,7 @@ class _ScheduledRun:
 
 
 def _point_run(experiment: Experiment, runner: Runner, point: dict, seed: int, build_root: Optional[Path],
-               command_line: str):
+               command_line: str, skip_memory_check: bool = False):
     if runner.kind == "simnet":
         settings = RunSettings(precision=runner.precision, threads=runner.threads, build_root=build_root,
                                progress=False, reuse_build=runner.reuse_build,
@@ -210,7 +271,8 @@ def _point_run(experiment: Experiment, runner: Runner, point: dict, seed: int, b
         return SimnetRun(model=experiment.model, options=experiment.model_options(point),
                          duration_s=experiment.duration_s, pre_run_s=experiment.pre_run_s, backend=runner.backend,
                          settings=settings, seed=seed, record_spikes=experiment.record_spikes,
-                         command_line=command_line or f"simnet bench {experiment.source}")
+                         command_line=command_line or f"simnet bench {experiment.source}",
+                         skip_memory_check=skip_memory_check)
     return PeerRun(peer=runner.peer, arguments={
         "model": experiment.model, "options": experiment.model_options(point), "duration_s": experiment.duration_s,
         "seed": seed, "threads": runner.threads, "precision": runner.precision, "device": runner.device,

@@ -7,6 +7,8 @@ The table comparing the levels is :mod:`simnet.bench.fidelity_table`'s.
 """
 from __future__ import annotations
 
+import signal
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional
 
@@ -14,7 +16,7 @@ from simnet import dynamics, results
 from simnet.bench.executors import Failure, SerialExecutor
 from simnet.bench.fidelity_table import MODEL_NAME, level_of, neuron_levels
 from simnet.bench.points import PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
-from simnet.errors import SimulationFailed, UsageError
+from simnet.errors import Interrupted, SimulationFailed, UsageError
 from simnet.sessions import RunSettings
 
 #: Levels run when none are named, cheapest first (the two-compartment level is opt-in: not every backend has it).
@@ -62,7 +64,7 @@ def check_window(duration_s: float, discard_s: float) -> None:
 
 def level_runs(levels: Iterable[str], *, duration_s: float, backend: str = "cpp",
                settings: RunSettings = RunSettings(), seed: int = 1, options: Optional[Mapping] = None,
-               command_line: str = "") -> dict[str, SimnetRun]:
+               command_line: str = "", skip_memory_check: bool = False) -> dict[str, SimnetRun]:
     """Every level's run of the column, each planned here first so that bad options fail before anything runs.
 
     ``options`` are the column's other options (scale, k_scale, synapse_model, ...; None means the default).
@@ -72,7 +74,7 @@ def level_runs(levels: Iterable[str], *, duration_s: float, backend: str = "cpp"
     """
     runs = {level: SimnetRun(model=MODEL_NAME, options={**dict(options or {}), "neuron_model": level},
                              duration_s=duration_s, backend=backend, settings=settings, seed=seed,
-                             record_spikes=True, command_line=command_line)
+                             record_spikes=True, command_line=command_line, skip_memory_check=skip_memory_check)
             for level in levels}
     for run in runs.values():
         run.plan()
@@ -86,30 +88,39 @@ def record_paths(out_dir: Path, levels: Iterable[str]) -> dict[str, Path]:
 
 def run_levels(runs: Mapping[str, SimnetRun], *, out_dir: Path, overwrite: bool, executor=None,
                on_level: Optional[Callable[[str, Path], None]] = None) -> dict[str, Path]:
-    """Simulate every level's run and write its record; every output file is checked before the first run.
+    """Simulate every level's run and write its record; every output file is checked (and held against a second
+    writer) before the first run.
 
     ``executor`` (:mod:`simnet.bench.executors`, entered here once the files are checked; default: serially here)
     runs the levels. A level that fails does not stop the others; afterwards
     :class:`~simnet.errors.SimulationFailed` names every failed level and why (the other levels' records are kept).
+    An interruption says which levels' records were written before it.
     """
     paths = record_paths(out_dir, runs)
-    for path in paths.values():
-        results.check_writable(path, overwrite)
-    out_dir = Path(out_dir).resolve()
-    failed = {}
-    with marked_out_dir(out_dir) as token, executor or SerialExecutor() as running:
-        jobs = [PointJob(name=level, run=run, out_dir=str(out_dir), out_dir_token=token,
-                         resources=point_resources(run)) for level, run in runs.items()]
-        for job, outcome in running.map(run_point, jobs):
-            if not isinstance(outcome, Failure):
-                outcome = deliver(outcome, out_dir)
-            if isinstance(outcome, Failure) or not outcome["ok"]:
-                failed[job.name] = outcome.reason if isinstance(outcome, Failure) else outcome["reason"]
-            elif on_level is not None:
-                on_level(job.name, paths[job.name])
+    written, failed = [], {}
+    try:
+        with ExitStack() as held:
+            for path in paths.values():
+                held.enter_context(results.reserved(path, overwrite))
+            folder = Path(out_dir).resolve()
+            with marked_out_dir(folder) as token, executor or SerialExecutor() as running:
+                jobs = [PointJob(name=level, run=run, out_dir=str(folder), out_dir_token=token,
+                                 resources=point_resources(run)) for level, run in runs.items()]
+                for job, outcome in running.map(run_point, jobs):
+                    if not isinstance(outcome, Failure):
+                        outcome = deliver(outcome, folder)
+                    if isinstance(outcome, Failure) or not outcome["ok"]:
+                        failed[job.name] = outcome.reason if isinstance(outcome, Failure) else outcome["reason"]
+                    else:
+                        written.append(job.name)
+                        if on_level is not None:
+                            on_level(job.name, paths[job.name])
+    except KeyboardInterrupt as err:
+        kept = f"the records of {', '.join(written)} are in {out_dir}" if written else ""
+        raise Interrupted(getattr(err, "signal_number", signal.SIGINT), kept) from None
     if failed:
-        kept = f" (the other levels' records are in {out_dir})" if len(failed) < len(jobs) else ""
-        raise SimulationFailed("; ".join(f"level {level} failed: {why}" for level, why in failed.items()) + kept)
+        raise SimulationFailed("; ".join(f"level {level} failed: {why}" for level, why in failed.items()),
+                               kept=f"the other levels' records are in {out_dir}" if written else "")
     return paths
 
 

@@ -53,11 +53,12 @@ class SimnetRun:
     pre_run_s: float = 0.0
     record_spikes: Optional[bool] = None
     command_line: str = ""
+    skip_memory_check: bool = False
 
     def plan(self) -> RunPlan:
         return plan_run(self.model, self.options, duration_s=self.duration_s, pre_run_s=self.pre_run_s,
                         backend=self.backend, settings=self.settings, seed=self.seed,
-                        record_spikes=self.record_spikes)
+                        record_spikes=self.record_spikes, skip_memory_check=self.skip_memory_check)
 
 
 @dataclass(frozen=True)

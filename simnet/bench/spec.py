@@ -41,7 +41,8 @@ from simnet.errors import UsageError
 from simnet.models import get_model, model_names
 from simnet.peers import PEERS
 from simnet.sessions import TUNING_CHOICES
-from simnet.units import parse_time_s
+from simnet.spec import check_run_time
+from simnet.units import SEED_MAX, check_seed, parse_time_s
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
@@ -172,8 +173,8 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
     if not _is_int(repeats) or repeats < 1:
         raise problem(f"repeats must be a positive integer, got {repeats!r}")
     seeds = data.get("seeds", [1])
-    if not isinstance(seeds, list) or not seeds or not all(_is_int(s) and s >= 0 for s in seeds):
-        raise problem(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
+    if not isinstance(seeds, list) or not seeds or not all(_is_int(s) and 0 <= s <= SEED_MAX for s in seeds):
+        raise problem(f"seeds must be a non-empty list of whole numbers from 0 to 2**32 - 1, got {seeds!r}")
     if len(set(seeds)) != len(seeds):
         raise problem(f"seeds repeat a value: {seeds!r}")
     record_spikes = data.get("record_spikes", False)
@@ -283,8 +284,9 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
     )
     for point in experiment.points():
         try:
-            entry.parameters(**experiment.model_options(point))
-        except (UsageError, TypeError) as err:
+            spec = entry.build_spec(entry.parameters(**experiment.model_options(point)))
+            check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
+        except UsageError as err:
             raise problem(f"point {point_label(point) or '(fixed options)'}: {err}") from None
     return experiment
 
@@ -361,6 +363,7 @@ def sweep_experiment(model: str, values: dict, *, backend: str = "cpp", threads:
     A peer that runs on several Brian2 devices runs on the one that matches ``backend`` (plain Brian2 on
     cpp_standalone beside simnet's cpp), so the ratio measures simnet's overhead.
     """
+    check_seed(seed)
     runners = [{"kind": "simnet", "backend": backend, "precision": precision}]
     for peer_name in peers:
         if peer_name not in PEERS:

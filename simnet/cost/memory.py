@@ -267,3 +267,68 @@ def gpu_memory_used_mib(gpu_index: int = 0) -> float | None:
         return float(rows[0]["memory.used"])
     except ValueError:
         return None
+
+
+def estimate_state_bytes(spec, *, float_bytes: int, n_steps: int) -> dict:
+    """A lower bound on the memory the network of ``spec`` needs, known before anything is built.
+
+    The counting rule is :func:`state_bytes`' (every array a group or synapse object owns, per element), applied
+    to Brian2's own variables of one probe neuron per population and unconnected probe synapses
+    (:func:`simnet.network.element_probes`) and multiplied by the sizes the spec gives (synapses: their expected
+    number); plus the spike queues' lower bound and the monitors every run has (a spike count per neuron, a time
+    and a rate per step per population). Recorded spikes, the queues' contents, set-up copies and the programs
+    themselves are left out, so a network that needs more than this can never fit.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The network.
+    float_bytes : int
+        Bytes of one floating-point value at the run's precision (4 or 8).
+    n_steps : int
+        Time steps the run will simulate (pre-run included): the rate monitors keep one value per step.
+    """
+    from simnet.network import element_probes
+
+    groups, synapses = element_probes(spec)
+
+    def per_element(obj, kind: str) -> int:
+        nbytes = 0
+        for _, var, index in _owned_arrays(obj):
+            if _kind(type(obj).__name__, var, index) == kind:
+                dtype = np.dtype(var.dtype)
+                nbytes += float_bytes if dtype.kind == "f" else dtype.itemsize
+        return nbytes
+
+    int_bytes = np.dtype(np.int32).itemsize
+    sizes = {name: stop - start for name, (_, start, stop) in spec.slices().items()}
+    # What state_bytes will count per neuron of each group and per synapse of each projection
+    per_element_bytes = {**{pop.name: per_element(groups[pop.name], KIND_PER_NEURON) for pop in spec.populations},
+                         **{proj.name: per_element(synapses[proj.name], KIND_PER_SYNAPSE)
+                            for proj in spec.projections}}
+    # (+ the spike monitor's count per neuron)
+    neuron_bytes = sum(pop.size * (per_element_bytes[pop.name] + int_bytes) for pop in spec.populations)
+    synapse_bytes, n_synapses, unknown = 0.0, 0.0, []
+    for proj in spec.projections:
+        count = spec.expected_synapses(proj)
+        if count is None:
+            unknown.append(proj.name)
+            continue
+        syn = synapses[proj.name]
+        n_sources = sizes[proj.source]
+        per_neuron = per_element(syn, KIND_SYNAPSE_PER_NEURON) * (n_sources + sizes[proj.target]) / 2
+        # CSpikeQueue per pathway: a synapse index and a delay per synapse, a vector header per source neuron
+        queues = len(getattr(syn, "_pathways", [])) * (2 * int_bytes * count + STD_VECTOR_HEADER_BYTES * n_sources)
+        synapse_bytes += count * per_element_bytes[proj.name] + per_neuron + queues
+        n_synapses += count
+    monitor_bytes = 2 * 8 * n_steps * len(sizes)
+    n_neurons = spec.n_neurons
+    return {
+        "total_bytes": neuron_bytes + synapse_bytes + monitor_bytes,
+        "neuron_bytes": neuron_bytes, "synapse_bytes": synapse_bytes, "monitor_bytes": monitor_bytes,
+        "n_neurons": n_neurons, "n_synapses": n_synapses,
+        "bytes_per_neuron": neuron_bytes / n_neurons if n_neurons else None,
+        "bytes_per_synapse": synapse_bytes / n_synapses if n_synapses else None,
+        "per_element_bytes": per_element_bytes,
+        "projections_not_counted": unknown,
+    }

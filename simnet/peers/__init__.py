@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
+from simnet import processes
+
+
 @dataclass(frozen=True)
 class PeerInfo:
     """What a peer program can run, for validating experiment files before anything runs."""
@@ -95,8 +98,8 @@ def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None)
     command = [sys.executable, str(peer.path_for(arguments.get("model", ""))), "--json-args", json.dumps(arguments)]
     started = time.perf_counter()
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
-                              env=_quiet_environment())
+        # Its own process group, stopped with everything it started if simnet is interrupted or dies.
+        done = processes.output(command, timeout=timeout_s, env=_quiet_environment())
     except subprocess.TimeoutExpired:
         return {"ok": False, "reason": f"peer {peer.name} ran longer than {timeout_s:g} s and was stopped"}
     process_wall_s = time.perf_counter() - started

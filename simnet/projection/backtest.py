@@ -133,12 +133,16 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
     neurons, synapses, dt_ms = _number(row.get("neurons")), _number(row.get("synapses")), _number(row.get("dt_ms"))
     if not neurons or synapses is None or not dt_ms:
         return None, "neurons, synapses or time step not stated"
+    if min(neurons, synapses, dt_ms, rate) < 0:
+        return None, "a negative neuron or synapse count, time step or rate"
     machine = machines.get(row.get("hardware", ""))
     if machine is None:
         return None, f"hardware '{row.get('hardware')}' is not in the hardware table"
     if machine.kind not in ("cpu", "gpu"):
         return None, f"a {machine.kind or 'unknown kind of'} device: the model has sustained rates for CPUs and GPUs only"
     devices = int(_number(row.get("devices")) or 1)
+    if devices < 1:
+        return None, f"devices must be at least 1, not {row.get('devices')}"
     min_delay_ms = _number(row.get("min_delay_ms"))
     if min_delay_ms is None and devices > 1:
         return None, "minimum delay not stated (the communication interval of a distributed run)"
