@@ -317,6 +317,22 @@ def test_variant_activity_is_judged_against_the_seed_to_seed_spread():
     assert "outside the seed-to-seed spread: exc synchrony" in report.format_summary({**summary, "provenance": {}})
 
 
+def test_a_statistic_the_variant_lost_is_outside_the_spread():
+    experiment = spec.experiment_from_dict({
+        "name": "t", "model": "cobahh", "duration": "10ms", "seeds": [1, 2],
+        "runners": [{"kind": "simnet", "label": "before"},
+                    {"kind": "simnet", "label": "after", "compare_to": "before"}],
+    }, source="synthetic")
+    measurements = []
+    for seed in (1, 2):
+        for runner, cv in (("before", 0.8 + 0.01 * seed), ("after", None)):  # the variant went silent: no ISI CV
+            measured = _measurement(runner, 1000, 1, 1.0, seed=seed)
+            measured["activity"] = {"exc": {"mean_rate_hz": 10.0 + seed, "mean_cv_isi": cv, "synchrony": 2.0}}
+            measurements.append(measured)
+    (entry,) = stats.summarise(experiment, measurements, {}, complete=True)["equivalence"]
+    assert entry["all_within_spread"] is False and entry["outside_spread"] == ["exc mean_cv_isi"]
+
+
 def test_activity_of_a_record_covers_the_loop_after_the_pre_run():
     from simnet import api
     from simnet.bench.equivalence import activity

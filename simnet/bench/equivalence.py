@@ -47,7 +47,12 @@ def compare(points: list[dict], runners: dict) -> list[dict]:
             for statistic in STATISTICS:
                 base = [baseline_runs[s].get(population, {}).get(statistic) for s in seeds]
                 test = [variant_runs[s].get(population, {}).get(statistic) for s in seeds]
-                if any(v is None for v in base + test):
+                if any(v is None for v in base):
+                    continue  # not measurable in the baseline either (e.g. a silent population's ISI CV)
+                if any(v is None for v in test):  # the variant lost what the baseline had: not equivalent
+                    rows.append({"population": population, "statistic": statistic, "baseline_values": base,
+                                 "variant_values": test, "within_spread": False,
+                                 "note": "missing in the variant where the baseline has it"})
                     continue
                 rows.append(_row(population, statistic, base, test))
         judged = [row["within_spread"] for row in rows if row["within_spread"] is not None]
