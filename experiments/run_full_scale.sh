@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 17: the full-scale comparisons, on a quiet machine (nothing else running, at least 22 GB of memory free;
-# about 1.5 hours on the 2-core development VM). From the repository root:   experiments/run_full_scale.sh
+# the two comparisons took 6 and 11 minutes on the idle 2-core development VM). From the repository root:
+#   experiments/run_full_scale.sh
 #   1. NEST's peak memory on the column at n = 0.025-0.1 (k = 1), a line through it against synapses, and the
 #      full column's 2.99e8 synapses put on that line: stops here if NEST would not fit (FORCE=1 goes on);
 #   2. COBAHH benchmark mode at 64,000 neurons: simnet before and after issue 17, and NEST (full_scale_cobahh_nest);

@@ -168,6 +168,12 @@ def run(arguments):
         population.set(V_m=nest.random.normal(mean=V_INIT_MEAN_MV, std=V_INIT_SD_MV))
         populations.append(population)
 
+    # One copy of static_synapse per source population: NEST stores at most 134,217,726 connections per virtual
+    # process and synapse model, which the full column on two threads (1.5e8 each) would exceed; copies are the
+    # same synapse.
+    synapse_models = [f"static_synapse_from_{name}" for name in POPULATIONS]
+    for model in synapse_models:
+        nest.CopyModel("static_synapse", model)
     for t, target in enumerate(populations):
         for s, source in enumerate(populations):
             count = column["synapses"][t][s]
@@ -179,7 +185,7 @@ def run(arguments):
             nest.Connect(
                 source, target,
                 {"rule": "fixed_total_number", "N": count, "allow_autapses": True, "allow_multapses": True},
-                {"synapse_model": "static_synapse",
+                {"synapse_model": synapse_models[s],
                  "weight": nest.math.redraw(nest.random.normal(mean=mean_pA, std=abs(mean_pA) * WEIGHT_REL_SD),
                                             **sign_bounds),
                  "delay": nest.math.redraw(nest.random.normal(mean=delay_ms, std=delay_ms * DELAY_REL_SD),
@@ -233,8 +239,8 @@ def run(arguments):
         "population_rates_hz": {name: count / (size * duration_s)
                                 for name, count, size in zip(POPULATIONS, spikes, column["sizes"])},
         "settings": {"threads": threads, "precision": "double", "neuron_model": "iaf_psc_exp",
-                     "synapse_model": "static_synapse", "background": background, "scale": scale,
-                     "k_scale": k_scale},
+                     "synapse_model": "static_synapse (a copy per source population)", "background": background,
+                     "scale": scale, "k_scale": k_scale},
         "versions": {"nest": str(getattr(nest, "__version__", "unknown")), "python": sys.version.split()[0]},
         "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules),
         "notes": notes,
