@@ -14,14 +14,9 @@ from pathlib import Path
 
 from simnet import api, results
 from simnet.errors import UsageError
+from simnet.record import leaf_populations
 
 FORMAT = "simnet-loop-profiles"
-
-
-def _spikes(populations: dict) -> int:
-    """Spikes of the network: a Brian2 group that holds several model populations is counted once."""
-    groups = {pop.get("part_of") for pop in populations.values()}
-    return sum(pop["spikes"] for name, pop in populations.items() if name not in groups)
 
 
 def profile_of(path: Path) -> dict:
@@ -33,7 +28,7 @@ def profile_of(path: Path) -> dict:
     return {
         "file": path.name, "model": record.model, "backend": record.backend,
         "simulation_loop_s": record.timings.get("simulation_loop_s"),
-        "spikes": _spikes(record.counts["populations"]),
+        "spikes": sum(record.counts["populations"][name]["spikes"] for name in leaf_populations(record.counts)),
         "provenance": {key: record.provenance.get(key) for key in
                        ("date_utc", "command_line", "simnet_version", "simnet_commit", "machine", "packages", "seed")},
         "loop_profile": profile,
