@@ -1,6 +1,6 @@
 """The cost of a network simnet did not write: plain Brian2 objects, made by a function simnet calls on the
 chosen backend's device, measured as simnet measures its own models."""
-from brian2 import Hz, NeuronGroup, PoissonGroup, Synapses, mV, ms
+from brian2 import Hz, NeuronGroup, PoissonGroup, Synapses, ms, mV
 
 import simnet
 

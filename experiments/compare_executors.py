@@ -14,9 +14,9 @@ import statistics
 import sys
 from pathlib import Path
 
-from simnet import results
-from simnet.bench.spec import point_key, point_label
-from simnet.errors import UsageError
+from simnet.base.errors import UsageError
+from simnet.record import files
+from simnet.record.points import point_key, point_label
 
 FORMAT = "simnet-executor-comparison"
 
@@ -96,9 +96,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="write the comparison and both summaries here (JSON)")
     args = parser.parse_args(argv)
     try:
-        table = compare(results.read_summary(args.serial), results.read_summary(args.dask))
+        table = compare(files.read_summary(args.serial), files.read_summary(args.dask))
         if args.out is not None:
-            results.write_json(table, args.out)
+            files.write_json(table, args.out)
     except UsageError as err:
         print(f"compare_executors: error: {err}", file=sys.stderr)
         return 2

@@ -12,9 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from simnet import api, results
-from simnet.errors import UsageError
-from simnet.record import leaf_populations
+from simnet import api
+from simnet.base.errors import UsageError
+from simnet.record import files, leaf_populations
 
 FORMAT = "simnet-loop-profiles"
 
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     except UsageError as err:
         print(f"loop_profiles: {err}", file=sys.stderr)
         return 2
-    results.write_json({"format": FORMAT, "runs": runs}, args.out)
+    files.write_json({"format": FORMAT, "runs": runs}, args.out)
     print(f"{len(runs)} profiles written to {args.out}")
     return 0
 

@@ -1,7 +1,7 @@
 """simnet's model library: one module per model family, registered here by name.
 
 Each entry turns a model's options (as ``simnet run`` and experiment files give them) into the family's frozen
-parameter record and that record into a :class:`simnet.spec.ModelSpec`. An option a model does not take is an
+parameter record and that record into a :class:`simnet.specs.model_spec.ModelSpec`. An option a model does not take is an
 error, not silently ignored. Time options (``dt``) may be given as text such as ``"0.1ms"``.
 """
 from __future__ import annotations
@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from simnet.errors import UsageError
+from simnet.base.errors import UsageError
+
+__all__ = ["TIME_OPTIONS", "ModelEntry", "get_model", "model_names", "UsageError"]
 
 #: Options whose values are times: text such as "0.1ms" is read as a Brian2 quantity.
 TIME_OPTIONS = ("dt",)
@@ -60,7 +62,7 @@ def _of_kind(name: str, value: Any, kind: str) -> Any:
     elif name in TIME_OPTIONS:
         from brian2 import Quantity, second
 
-        from simnet.units import parse_time_s
+        from simnet.base.units import parse_time_s
 
         if isinstance(value, str):
             value = parse_time_s(value, name) * second

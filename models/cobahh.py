@@ -39,7 +39,10 @@ from typing import Optional
 from brian2 import Quantity, cm, ms, msiemens, mV, nS, siemens, ufarad, umetre
 
 from simnet.models.plasticity import PairSTDP, pair_stdp, pair_stdp_amplitudes
-from simnet.spec import ModelSpec, Population, Projection, default
+from simnet.specs.model_spec import ModelSpec, Population, Projection, default
+
+__all__ = ["MODES", "PLASTICITY", "HH_CHANNEL_CURRENTS", "HH_GATING", "TRAUB_MILES_RATES", "COBAHH_SYNAPTIC_CURRENT",
+           "COBAHH_CONDUCTANCES", "hh_equations", "EQUATIONS", "INITIAL_VALUES", "AREA", "CobahhParams", "build_spec"]
 
 MODES = ("classic", "benchmark")
 PLASTICITY = ("none", "stdp")
@@ -152,7 +155,7 @@ class CobahhParams:
 
 
 def build_spec(params: Optional[CobahhParams] = None) -> ModelSpec:
-    """The COBAHH network for ``params`` as a :class:`~simnet.spec.ModelSpec`."""
+    """The COBAHH network for ``params`` as a :class:`~simnet.specs.model_spec.ModelSpec`."""
     p = params or CobahhParams()
     namespace = {
         name: getattr(p, name)

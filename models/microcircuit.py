@@ -47,10 +47,21 @@ from typing import Callable
 import numpy as np
 from brian2 import Hz, Quantity, amp, ms, mV, second, siemens
 
-from simnet.models.neurons import LifExpParams, NEURON_MODELS, NeuronModel, get_neuron_model
-from simnet.models.plasticity import (PairSTDP, TripletSTDP, pair_stdp, pair_stdp_amplitudes, triplet_stdp,
-                                      triplet_stdp_amplitudes)
-from simnet.spec import ModelSpec, PoissonBackground, Population, Projection, default
+from simnet.models.neurons import NEURON_MODELS, LifExpParams, NeuronModel, get_neuron_model
+from simnet.models.plasticity import (
+    PairSTDP,
+    TripletSTDP,
+    pair_stdp,
+    pair_stdp_amplitudes,
+    triplet_stdp,
+    triplet_stdp_amplitudes,
+)
+from simnet.specs.model_spec import ModelSpec, PoissonBackground, Population, Projection, default
+
+__all__ = ["SYNAPSE_MODELS", "BACKGROUNDS", "POPULATIONS", "EXCITATORY", "INHIBITORY", "FULL_SIZES",
+           "FULL_EXTERNAL_IN_DEGREES", "CONNECTION_PROBABILITY", "FULL_MEAN_RATES_HZ", "GROUPS", "PROJECTIONS",
+           "SMALLEST_RELIABLE_K_SCALING", "MicrocircuitScalingWarning", "psp_to_current", "MicrocircuitParams",
+           "build_spec"]
 
 SYNAPSE_MODELS = ("static", "stdp", "triplet")
 BACKGROUNDS = ("poisson", "dc")
@@ -271,7 +282,7 @@ class MicrocircuitParams:
 
 
 def build_spec(params: MicrocircuitParams = MicrocircuitParams()) -> ModelSpec:
-    """The column for ``params`` as a :class:`~simnet.spec.ModelSpec` (warns when the scaling is unreliable)."""
+    """The column for ``params`` as a :class:`~simnet.specs.model_spec.ModelSpec` (warns when the scaling is unreliable)."""
     p = params
     level = p.level
     problems = p.scaling_warnings()

@@ -25,7 +25,7 @@ factors: docs/calibration.md#the-rule). PD14's currents, synaptic and DC, are mu
    standing for it: 1, unless the column then leaves the asynchronous-irregular (AI) regime or PD14's range of
    rates; else the multiple of 0.125 whose rates are closest to the reference level's among the drives at which
    the column is AI (mean synchrony at most twice the reference's, mean ISI CV at least 0.5;
-   :func:`simnet.bench.fidelity_table.regime_check`), chosen at n = k = 0.1.
+   :func:`simnet.analysis.column.regime_check`), chosen at n = k = 0.1.
 
 All constants are written as float literals and no ``exprel`` is used, so the equations generate valid code on
 every backend: nvcc rejects ``exp(<int>)`` in device code, and GeNN has no ``exprel``.
@@ -38,10 +38,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Union
 
-from brian2 import Quantity, mV, ms, nS, pF, amp, siemens, msiemens, cm, umetre, ufarad
+from brian2 import Quantity, amp, cm, ms, msiemens, mV, nS, pF, siemens, ufarad, umetre
 
 from simnet.models.cobahh import hh_equations
-from simnet.spec import default
+from simnet.specs.model_spec import default
+
+__all__ = ["REFERENCE_CAPACITANCE", "CONDUCTANCE_REFERENCE_VOLTAGE", "REFERENCE_LEVEL", "VERIFIED_BACKENDS",
+           "UNVERIFIED_GPU_BACKENDS", "NeuronModel", "LifExpParams", "lif_exp", "LifCondParams", "lif_cond",
+           "AdExParams", "adex", "IzhikevichParams", "izhikevich", "HHTraubParams", "hh_traub",
+           "TwoCompartmentParams", "two_compartment", "NEURON_MODELS", "get_neuron_model"]
 
 #: PD14's membrane capacitance: the synaptic currents of the reference level are calibrated on it.
 REFERENCE_CAPACITANCE = 250.0 * pF
@@ -376,7 +381,7 @@ def izhikevich(p: IzhikevichParams = IzhikevichParams()) -> NeuronModel:
     1.352 / 1.363, since the quadratic membrane is leaky at rest. External drive factor 1.5, the grid value with
     the rates closest to the reference's. **Not asynchronous-irregular** at any drive tried: the regular-spiking
     cell fires regularly even under fluctuating input. ``simnet fidelity`` marks the level "not AI" from the run
-    itself (:func:`simnet.bench.fidelity_table.regime_check`), so its costs are measured but its dynamics are
+    itself (:func:`simnet.analysis.column.regime_check`), so its costs are measured but its dynamics are
     not comparable.
     Runs behind these factors, and the variants tried (heterogeneous parameters, the 2007 dimensional form):
     docs/calibration.md#izhikevich.

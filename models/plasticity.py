@@ -1,4 +1,4 @@
-"""Synaptic plasticity rules as equation fragments for :class:`simnet.spec.Projection`.
+"""Synaptic plasticity rules as equation fragments for :class:`simnet.specs.model_spec.Projection`.
 
 Two rules: pair-based STDP (:class:`PairSTDP`, below) and the minimal triplet rule of Pfister & Gerstner
 (2006) (:class:`TripletSTDP`, see :func:`triplet_stdp`).
@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from brian2 import Quantity, ms
 
-from simnet.spec import default
+from simnet.specs.model_spec import default
+
+__all__ = ["PairSTDP", "pair_stdp", "pair_stdp_amplitudes", "TripletSTDP", "triplet_stdp", "triplet_stdp_amplitudes"]
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 The Python API (:mod:`simnet.api`) is available from here: ``simnet.run``, ``simnet.read``, ``simnet.cost_table``,
 ``simnet.extrapolate`` and the rest, loaded on first use so that ``import simnet`` stays light.
 """
-from simnet.version import version as _version
+from simnet.base.version import version as _version
 
 __version__ = _version()
 
 _API = ("plan", "execute", "compile_project", "run", "account", "read", "summary", "plot", "compare", "cost_table",
         "roofline", "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest")
+__all__ = ["__version__", *_API]
 
 
 def __getattr__(name):

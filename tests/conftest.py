@@ -18,7 +18,7 @@ def _has_gpu() -> bool:
 def _genn_cpu_usable() -> bool:
     if importlib.util.find_spec("brian2genn") is None:
         return False
-    from simnet.backends import GennBackend
+    from simnet.run.backends import GennBackend
 
     return GennBackend(use_gpu=False).availability().usable
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simnet import usernet
-from simnet.backends import RunSettings, RuntimeBackend
-from simnet.errors import UsageError
-from simnet.simulate import execute, plan_network, plan_run
+from simnet.base.errors import UsageError
+from simnet.pipeline import execute, plan_network, plan_run
+from simnet.run.backends import RuntimeBackend
+from simnet.run.settings import RunSettings
+from simnet.specs import user_network
 
 LIF_STDP = """
 from brian2 import *
@@ -100,7 +101,7 @@ def numpy_runtime(plan):
 
 
 def account(network, duration_s=0.2, **kwargs):
-    user = usernet.from_script(network) if isinstance(network, Path) else usernet.from_python(network)
+    user = user_network.from_script(network) if isinstance(network, Path) else user_network.from_python(network)
     plan = plan_network(user, duration_s=duration_s, backend="runtime", settings=RunSettings(progress=False),
                         seed=2, record_spikes=True, **kwargs)
     return execute(numpy_runtime(plan))
@@ -139,7 +140,7 @@ def test_the_script_run_call_under_main_is_skipped_and_an_unguarded_one_is_refus
     with pytest.raises(UsageError, match="made no NeuronGroup"):
         account(script(tmp_path, "x = 1\n"))
     with pytest.raises(UsageError, match="no such script"):
-        usernet.from_script(tmp_path / "missing.py")
+        user_network.from_script(tmp_path / "missing.py")
 
 
 def test_a_hodgkin_huxley_script_costs_what_the_builtin_cobahh_costs(tmp_path):
@@ -181,15 +182,15 @@ def test_a_function_or_objects_from_python(tmp_path):
     made = NeuronGroup(3, "dv/dt = 100*Hz : 1", threshold="v > 0.999", reset="v = 0.0", method="euler",
                        namespace={})
     with pytest.raises(UsageError, match="only run on the runtime backend"):
-        plan_network(usernet.from_python([made]), backend="cpp")
+        plan_network(user_network.from_python([made]), backend="cpp")
     record = account([made], duration_s=0.1)
     assert record.counts["populations"][made.name]["spikes"] == 30
 
 
 def test_genn_refuses_a_network_made_by_code():
-    from simnet.backends import GennBackend, network_features
+    from simnet.run.backends import GennBackend, network_features
 
-    user = usernet.from_python(lambda: [])
+    user = user_network.from_python(lambda: [])
     verdict = GennBackend().supports(network_features(user))
     assert not verdict.usable and "made by code" in verdict.reason
 
@@ -210,7 +211,7 @@ def test_simnet_account_on_cpp_from_the_command_line(tmp_path, capsys):
     assert table["backend"] == "cpp" and table["neurons"] == 250
     assert table["counted_flops_per_neuron_per_bio_s_by_category"]["plasticity"] > 0
     assert table["counts"]["spikes"] > 0
-    from simnet import results
+    from simnet.record import files
 
-    assert results.read(out).cost == table
+    assert files.read(out).cost == table
     assert np.isfinite(table["sim_wall_s_per_bio_s"])

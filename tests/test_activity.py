@@ -6,11 +6,13 @@ import warnings
 import numpy as np
 import pytest
 
-from simnet import activity, results
-from simnet.backends import RunSettings, RuntimeBackend
+from simnet.analysis import activity
 from simnet.cli import main
-from simnet.record import RunRecord
-from simnet.simulate import execute, plan_run
+from simnet.pipeline import execute, plan_run
+from simnet.record import files
+from simnet.record.run_record import RunRecord
+from simnet.run.backends import RuntimeBackend
+from simnet.run.settings import RunSettings
 
 
 def rate_record(opening_hz, steady_hz, duration_s=0.5, model="fake"):
@@ -52,7 +54,7 @@ def two_runs(tmp_path_factory):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             record = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy")))
-        paths.append(results.write(record, folder / f"n{neurons}.h5"))
+        paths.append(files.write(record, folder / f"n{neurons}.h5"))
     return paths
 
 

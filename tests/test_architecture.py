@@ -1,10 +1,10 @@
-"""The shape of the code: imports follow the data flow, nothing imports in a circle, no module grows too long.
+"""The shape of the code: folders are the stages of the flow, imports follow it, nothing imports in a circle, every
+module says what it exports, no module grows too long.
 
-Data flows one way: model spec -> run -> record -> cost -> projection -> tables and figures. Every module belongs
-to one stage of that flow (or to the base every stage may use) and imports only from its own stage and earlier
+Data flows one way: experiment -> model spec -> run -> record -> cost -> projection -> tables and figures. Each folder
+of the package is one stage (or the base every stage may use) and imports only from its own stage and earlier
 ones; the drivers (the command line, the Python API, the run pipeline and the benchmark runners) put the stages
-together and may import any of them. Experiment files declare runs, so they are read after the model library and
-the backends they name. Imports inside functions count as much as those at the top of a file.
+together and may import any of them. Imports inside functions count as much as those at the top of a file.
 """
 from __future__ import annotations
 
@@ -15,60 +15,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Stages in the order data flows through them; a module may import its own stage and those before it.
-STAGES = ("base", "spec", "run", "experiment", "record", "cost", "projection", "report")
+#: Stages in the order data flows through them, each a folder of the package; a module may import its own stage
+#: and those before it.
+STAGES = ("base", "machine", "specs", "run", "record", "cost", "projection", "analysis", "audit", "report")
 DRIVERS = "driver"
 
-#: Module (or package prefix) -> stage. The longest matching prefix decides.
-STAGE_OF = {
-    "simnet": DRIVERS,  # the package's face: its version and the Python API's names, loaded on first use
-    "simnet.errors": "base",
-    "simnet.progress": "base",
-    "simnet.version": "base",
-    "simnet._version": "base",  # written by setuptools-scm at build time
-    "simnet.units": "base",
-    "simnet.atomicfile": "base",
-    "simnet.processes": "base",
-    "simnet.reference": "base",
-    "simnet.published": "base",
-    "simnet.system": "base",
-    "simnet.microbench": "base",
-    "simnet.spec": "spec",
-    "simnet.usernet": "spec",
-    "simnet.models": "spec",
-    "simnet.phases": "run",
-    "simnet.layout": "run",
-    "simnet.sampling": "run",
-    "simnet.build_cache": "run",
-    "simnet.sessions": "run",
-    "simnet.genn_session": "run",
-    "simnet.profiling": "run",
-    "simnet.backends": "run",
-    "simnet.network": "run",
-    "simnet.peers": "run",
-    "simnet.bench.spec": "experiment",
-    "simnet.record": "record",
-    "simnet.results": "record",
-    "simnet.cost": "cost",
-    "simnet.projection": "projection",
-    "simnet.summary": "report",
-    "simnet.activity": "report",
-    "simnet.comparison": "report",
-    "simnet.dynamics": "report",
-    "simnet.plots": "report",
-    "simnet.documents": "report",
-    "simnet.bench": "report",  # stats, report, fidelity_table; the runners below are drivers
-    "simnet.bench.execute": DRIVERS,
-    "simnet.bench.points": DRIVERS,  # one point run wherever an executor sends it
-    "simnet.bench.executors": DRIVERS,
-    "simnet.bench.fidelity": DRIVERS,
-    "simnet.bench.element_costs": DRIVERS,
-    "simnet.simulate": DRIVERS,
-    "simnet.api": DRIVERS,
-    "simnet.cli": DRIVERS,
-    "simnet.outcome": DRIVERS,
-    "simnet.__main__": DRIVERS,
-}
+#: Packages that are not named after their stage: the model library (specs), the reference data (base), the peers
+#: (standalone programs that simnet runs), and the version file setuptools-scm writes at build time.
+OTHER_HOMES = {"simnet.models": "specs", "simnet.data": "base", "simnet.peers": "run", "simnet._version": "base"}
+#: The drivers: the package's face, the run pipeline (a run's stages put together: build, run, record, cost), the
+#: Python API, the command line and the benchmark runners.
+DRIVER_MODULES = ("simnet", "simnet.__main__", "simnet.api", "simnet.cli", "simnet.bench", "simnet.pipeline")
+
 #: A module longer than this has more than one purpose.
 MAX_MODULE_LINES = 600
 
@@ -88,11 +46,15 @@ MODULES = _modules()
 
 
 def _stage(module: str) -> str:
-    """The stage of ``module``: its own entry, else its longest package prefix's ("simnet" itself is no prefix,
-    so a new module must be given a stage here)."""
-    prefixes = [p for p in STAGE_OF if module == p or (p != "simnet" and module.startswith(p + "."))]
-    assert prefixes, f"{module} has no stage in STAGE_OF"
-    return STAGE_OF[max(prefixes, key=len)]
+    """The stage of ``module``: a driver, else its folder's (or :data:`OTHER_HOMES`')."""
+    if any(module == d or (d != "simnet" and module.startswith(d + ".")) for d in DRIVER_MODULES):
+        return DRIVERS
+    for prefix, stage in OTHER_HOMES.items():
+        if module == prefix or module.startswith(prefix + "."):
+            return stage
+    folder = module.split(".")[1]
+    assert folder in STAGES, f"{module} is in no stage's folder (simnet/<stage>/...)"
+    return folder
 
 
 def _imports(module: str, path: Path) -> set[str]:
@@ -162,8 +124,33 @@ def test_no_module_is_too_long(module):
     assert lines <= MAX_MODULE_LINES, f"{module} has {lines} lines"
 
 
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "simnet._version"))  # generated, not ours
+def test_every_module_says_what_it_exports(module):
+    tree = ast.parse(MODULES[module].read_text())
+    declared = None
+    defined = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == "__all__":
+                    declared = [e.value if isinstance(e, ast.Constant) else "*" for e in node.value.elts]
+                elif isinstance(target, ast.Name):
+                    defined.add(target.id)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            defined.add(node.target.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+    assert declared is not None, f"{module} declares no __all__"
+    if "__getattr__" in defined:  # the package's face loads the API's names on first use
+        return
+    missing = [name for name in declared if name not in defined]
+    assert not missing, f"{module}.__all__ names what it does not define: {missing}"
+
+
 def test_the_checker_sees_imports_inside_functions():
     # simulate imports the network builder at the top, the api imports the pipeline inside functions
-    assert "simnet.network" in GRAPH["simnet.simulate"]
-    assert "simnet.simulate" in GRAPH["simnet.api"]
+    assert "simnet.run.network_builder" in GRAPH["simnet.pipeline"]
+    assert "simnet.pipeline" in GRAPH["simnet.api"]
     assert "simnet.cost.flops.count" in GRAPH["simnet.cost.flops"]

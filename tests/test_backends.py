@@ -8,10 +8,11 @@ import brian2
 import numpy as np
 import pytest
 
-from simnet.backends import BACKENDS, RunSettings, RuntimeBackend, get_backend
-from simnet.errors import UsageError
+from simnet.base.errors import UsageError
 from simnet.models.cobahh import CobahhParams, build_spec
-from simnet.simulate import RunPlan, execute
+from simnet.pipeline import RunPlan, execute
+from simnet.run.backends import BACKENDS, RuntimeBackend, get_backend
+from simnet.run.settings import RunSettings
 
 
 def test_registry_and_auto():
@@ -123,7 +124,7 @@ def tiny_column_spec():
 
 
 def test_network_features_are_read_from_the_spec():
-    from simnet.backends import network_features
+    from simnet.run.backends import network_features
 
     cobahh = build_spec(CobahhParams(n_neurons=100))
     assert network_features(cobahh) == network_features()  # probability rule, no delays: nothing special
@@ -141,7 +142,7 @@ def test_network_features_are_read_from_the_spec():
 
 
 def test_genn_refuses_what_brian2genn_cannot_run_and_the_others_accept_it():
-    from simnet.backends import CudaBackend, GennBackend, NetworkFeatures
+    from simnet.run.backends import CudaBackend, GennBackend, NetworkFeatures
 
     column = NetworkFeatures(per_synapse_delays=("exc_to_exc",), repeated_pairs=("exc_to_inh",),
                              separate_pre_run=True)
@@ -158,7 +159,7 @@ def test_genn_refuses_what_brian2genn_cannot_run_and_the_others_accept_it():
 
 
 def test_auto_takes_the_first_backend_usable_here_that_can_run_the_network():
-    from simnet.backends import Availability, choose_auto
+    from simnet.run.backends import Availability, choose_auto
 
     yes = Availability(True)
     no_gpu = Availability(False, "backend X needs an NVIDIA GPU")
@@ -174,7 +175,7 @@ def test_auto_takes_the_first_backend_usable_here_that_can_run_the_network():
 
 
 def test_resolve_backend_checks_the_network_before_anything_is_built():
-    from simnet.backends import resolve_backend
+    from simnet.run.backends import resolve_backend
 
     column = tiny_column_spec()
     cobahh = build_spec(CobahhParams(n_neurons=100))
@@ -192,7 +193,7 @@ def test_resolve_backend_checks_the_network_before_anything_is_built():
 
 
 def test_a_plan_the_backend_cannot_run_is_refused_before_building():
-    from simnet.backends import GennBackend
+    from simnet.run.backends import GennBackend
 
     with pytest.raises(UsageError, match="cannot run this network"):
         execute(RunPlan(tiny_column_spec(), GennBackend(), RunSettings(progress=False), duration_s=0.01))
@@ -244,7 +245,7 @@ def test_project_name_follows_the_network_code_not_its_data():
 
 
 def test_a_held_project_lock_falls_back_to_a_temporary_directory(tmp_path):
-    from simnet.build_cache import claim_project_directory
+    from simnet.run.build_cache import claim_project_directory
 
     cpp = get_backend("cpp")
     settings = RunSettings(threads=1, progress=False, build_root=tmp_path, reuse_build=True)
@@ -268,7 +269,7 @@ def test_a_held_project_lock_falls_back_to_a_temporary_directory(tmp_path):
 
 
 def test_gpu_backends_do_not_reuse_projects_and_say_why():
-    from simnet.backends import CudaBackend, GennBackend
+    from simnet.run.backends import CudaBackend, GennBackend
 
     for backend in (CudaBackend(), GennBackend()):
         assert backend.build_reuse_refusal
@@ -307,7 +308,7 @@ def test_a_reused_project_recompiles_only_what_changed_and_gives_the_same_spikes
 
 
 def test_bench_runners_take_reuse_build():
-    from simnet.bench.spec import experiment_from_dict
+    from simnet.bench.experiment_file import experiment_from_dict
 
     def experiment(**runner):
         return experiment_from_dict({"name": "x", "model": "cobahh", "sweep": {"neurons": [100]},
@@ -321,7 +322,7 @@ def test_bench_runners_take_reuse_build():
 
 
 def test_genn_cpu_counts_one_thread():
-    from simnet.backends import GennBackend
+    from simnet.run.backends import GennBackend
 
     assert GennBackend(use_gpu=False).threads_used(RunSettings()) == 1  # GeNN's CPU backend is single-threaded
     assert GennBackend(use_gpu=True).threads_used(RunSettings()) is None  # a GPU run: the GPU's peak
@@ -330,7 +331,7 @@ def test_genn_cpu_counts_one_thread():
 def test_cuda_availability_separates_compiling_from_running(monkeypatch):
     from types import SimpleNamespace
 
-    from simnet import backends
+    from simnet.run import backends
 
     def toolchain(nvcc="/opt/cuda/bin/nvcc", gpus=(), python=(3, 12, 1), brian2cuda=True):
         monkeypatch.setattr(backends, "nvcc_path", lambda: nvcc)

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from simnet import api
+from simnet.base.data_tables import read_table
 from simnet.cli import main
+from simnet.cost.elements import ElementCosts
 from simnet.projection.backtest import CALIBRATION, calibration_subset, error_summary
 from simnet.projection.model import Machine, Network, predict
-from simnet.cost.elements import ElementCosts
-from simnet.reference import read_table
 
 
 def run_cli(capsys, *args):

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from simnet import results
-from simnet.bench import report, spec, stats
+from simnet.base.errors import UsageError
+from simnet.bench import experiment_file, statistics
 from simnet.cli import main
-from simnet.errors import UsageError
+from simnet.record import files
+from simnet.report import experiment_summary
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -99,7 +100,7 @@ def test_peer_that_does_not_take_an_option_is_refused(tmp_path):
     PEERS["nest"], original = narrowed, PEERS["nest"]
     try:
         with pytest.raises(UsageError, match="peer nest does not take the option.*mode"):
-            spec.experiment_from_dict({
+            experiment_file.experiment_from_dict({
                 "name": "x", "model": "cobahh", "options": {"mode": "classic"}, "sweep": {"neurons": [100]},
                 "runners": [{"kind": "peer", "peer": "nest"}]}, source="here")
     finally:
@@ -137,9 +138,9 @@ def test_shipped_experiment_files_are_valid():
     names = {path.stem for path in files}
     assert {"overhead", "cobahh_benchmark_scaling", "cobahh_stdp", "nest_peer"} <= names
     for path in files:
-        experiment = spec.load_experiment(path)
+        experiment = experiment_file.load_experiment(path)
         assert experiment.points() and experiment.runners
-    overhead = spec.load_experiment(EXPERIMENTS / "overhead.toml")
+    overhead = experiment_file.load_experiment(EXPERIMENTS / "overhead.toml")
     kinds = {(r.kind, r.backend or r.device, r.threads, r.precision) for r in overhead.runners}
     assert kinds == {("simnet", "cpp", 2, "double"), ("peer", "cpp_standalone", 2, "double")}
     assert overhead.repeats == 5 and overhead.options == {"mode": "classic", "plasticity": "stdp"}
@@ -158,7 +159,7 @@ def _experiment(**overrides):
                     {"kind": "peer", "peer": "brian2-plain", "threads": 2}],
     }
     data.update(overrides)
-    return spec.experiment_from_dict(data, source="test")
+    return experiment_file.experiment_from_dict(data, source="test")
 
 
 def test_points_are_the_cartesian_product_in_file_order():
@@ -173,12 +174,12 @@ def test_points_are_the_cartesian_product_in_file_order():
 
 
 def test_quick_keeps_the_smallest_size_one_repeat_and_the_first_seed():
-    reduced = spec.quick(_experiment())
+    reduced = experiment_file.quick(_experiment())
     assert reduced.points() == [{"neurons": 4000, "mode": "classic"}, {"neurons": 4000, "mode": "benchmark"}]
     assert reduced.repeats == 1 and reduced.seeds == (1,)
-    assert spec.with_repeats(reduced, 4).repeats == 4
+    assert experiment_file.with_repeats(reduced, 4).repeats == 4
     with pytest.raises(UsageError):
-        spec.with_repeats(reduced, 0)
+        experiment_file.with_repeats(reduced, 0)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def _measurement(runner, neurons, repeat, wall, ok=True, seed=1, synapses=None, 
 
 
 def _synthetic():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "synthetic", "model": "cobahh", "repeats": 3, "options": {"mode": "classic"},
         "sweep": {"neurons": [1000, 2000, 4000]},
         "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2},
@@ -219,8 +220,8 @@ def _synthetic():
 
 def test_summary_medians_spread_fits_and_ratios():
     experiment, measurements = _synthetic()
-    summary = stats.summarise(experiment, measurements, {"machine": {}}, complete=True)
-    assert summary["format"] == results.SUMMARY_FORMAT and summary["complete"] is True
+    summary = statistics.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    assert summary["format"] == files.SUMMARY_FORMAT and summary["complete"] is True
     assert {"points", "fits", "ratios", "provenance"} <= set(summary)
     simnet_4000 = next(p for p in summary["points"] if p["runner"] == "simnet-cpp" and p["neurons"] == 4000)
     assert simnet_4000["sim_wall_s_per_bio_s_median"] == pytest.approx(0.4)
@@ -255,7 +256,7 @@ def test_tuned_simnet_against_plain_brian2_is_a_peer_comparison_not_an_overhead(
     for measured in measurements:
         if measured["runner"] == "simnet-cpp":
             measured["brian2_way"] = False  # e.g. simd_math: not the code plain Brian2 runs
-    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    summary = statistics.summarise(experiment, measurements, {}, complete=True)
     assert {r["comparison"] for r in summary["ratios"]} == {"peer"}
     assert all(r["overhead_percent"] is None for r in summary["ratios"])
 
@@ -265,12 +266,12 @@ def test_ratio_needs_the_same_threads():
     for measured in measurements:
         if measured["runner"] == "brian2-plain-cpp_standalone":
             measured["threads"] = 1
-    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    summary = statistics.summarise(experiment, measurements, {}, complete=True)
     assert summary["ratios"] == []
 
 
 def test_variant_is_divided_by_its_baseline_repeat_by_repeat():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "variants", "model": "cobahh", "repeats": 3, "sweep": {"neurons": [1000]},
         "runners": [{"kind": "simnet", "label": "before", "threads": 2},
                     {"kind": "simnet", "label": "after", "threads": 1, "profile": True, "compare_to": "before"}],
@@ -280,17 +281,17 @@ def test_variant_is_divided_by_its_baseline_repeat_by_repeat():
     for repeat, drift in enumerate((1.0, 1.3, 0.9), start=1):
         measurements.append(_measurement("before", 1000, repeat, 2.0 * drift))
         measurements.append(_measurement("after", 1000, repeat, 1.5 * drift))
-    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    summary = statistics.summarise(experiment, measurements, {}, complete=True)
     (variant,) = summary["ratios"]
     assert (variant["comparison"], variant["simnet_runner"], variant["peer_runner"]) == ("variant", "after", "before")
     # the machine's drift is shared by each interleaved pair, so every paired ratio is 0.75 exactly
     assert variant["paired_ratio_min"] == pytest.approx(0.75) == variant["paired_ratio_max"]
     assert variant["paired_ratio_geomean"] == pytest.approx(0.75) and variant["overhead_percent"] is None
-    assert "variant / baseline: after / before" in report.format_summary({**summary, "provenance": {}})
+    assert "variant / baseline: after / before" in experiment_summary.format_experiment_summary({**summary, "provenance": {}})
 
 
 def test_variant_activity_is_judged_against_the_seed_to_seed_spread():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "variants", "model": "cobahh", "repeats": 1, "seeds": [1, 2, 3], "sweep": {"neurons": [1000]},
         "runners": [{"kind": "simnet", "label": "before"},
                     {"kind": "simnet", "label": "after", "compare_to": "before", "poisson_sampler": "brian2"}],
@@ -305,7 +306,7 @@ def test_variant_activity_is_judged_against_the_seed_to_seed_spread():
             measured["activity"] = {"exc": {"mean_rate_hz": rate + shift, "mean_cv_isi": 0.8,
                                             "synchrony": sync + sync_shift}}
             measurements.append(measured)
-    summary = stats.summarise(experiment, measurements, {}, complete=True)
+    summary = statistics.summarise(experiment, measurements, {}, complete=True)
     (entry,) = summary["equivalence"]
     assert entry["seeds"] == [1, 2, 3] and entry["variant_runner"] == "after"
     rows = {row["statistic"]: row for row in entry["rows"]}
@@ -314,11 +315,11 @@ def test_variant_activity_is_judged_against_the_seed_to_seed_spread():
     assert rows["mean_cv_isi"]["within_spread"]  # no spread, no difference
     assert rows["synchrony"]["within_spread"] is False
     assert entry["all_within_spread"] is False and entry["outside_spread"] == ["exc synchrony"]
-    assert "outside the seed-to-seed spread: exc synchrony" in report.format_summary({**summary, "provenance": {}})
+    assert "outside the seed-to-seed spread: exc synchrony" in experiment_summary.format_experiment_summary({**summary, "provenance": {}})
 
 
 def test_a_statistic_the_variant_lost_is_outside_the_spread():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "t", "model": "cobahh", "duration": "10ms", "seeds": [1, 2],
         "runners": [{"kind": "simnet", "label": "before"},
                     {"kind": "simnet", "label": "after", "compare_to": "before"}],
@@ -329,13 +330,13 @@ def test_a_statistic_the_variant_lost_is_outside_the_spread():
             measured = _measurement(runner, 1000, 1, 1.0, seed=seed)
             measured["activity"] = {"exc": {"mean_rate_hz": 10.0 + seed, "mean_cv_isi": cv, "synchrony": 2.0}}
             measurements.append(measured)
-    (entry,) = stats.summarise(experiment, measurements, {}, complete=True)["equivalence"]
+    (entry,) = statistics.summarise(experiment, measurements, {}, complete=True)["equivalence"]
     assert entry["all_within_spread"] is False and entry["outside_spread"] == ["exc mean_cv_isi"]
 
 
 def test_activity_of_a_record_covers_the_loop_after_the_pre_run():
     from simnet import api
-    from simnet.bench.equivalence import activity
+    from simnet.analysis.equivalence import activity
 
     record = api.run("cobahh", neurons=200, duration="100ms", pre_run="20ms", backend="runtime", progress=False,
                      record_spikes=True)
@@ -349,22 +350,22 @@ def test_activity_of_a_record_covers_the_loop_after_the_pre_run():
 def test_summary_round_trips_through_json_with_nan_as_null(tmp_path):
     experiment, measurements = _synthetic()
     two_sizes = [m for m in measurements if m["point"]["neurons"] != 4000]
-    summary = stats.summarise(experiment, two_sizes, {"machine": {}}, complete=False)
+    summary = statistics.summarise(experiment, two_sizes, {"machine": {}}, complete=False)
     fit = summary["fits"]["simnet-cpp"]["vs_neurons"]
     assert math.isnan(fit["exponent_low"])  # two sizes: the fit is exact and has no interval
-    results.write_summary(summary, tmp_path)
+    files.write_summary(summary, tmp_path)
     text = (tmp_path / "summary.json").read_text()
     assert "NaN" not in text
-    back = results.read_summary(tmp_path)
+    back = files.read_summary(tmp_path)
     assert back["fits"]["simnet-cpp"]["vs_neurons"]["exponent_low"] is None
     assert back["points"][0]["runner"] == "simnet-cpp"
-    assert "no interval from 2 points" in report.format_summary({**back, "provenance": {}})
+    assert "no interval from 2 points" in experiment_summary.format_experiment_summary({**back, "provenance": {}})
     assert not list(tmp_path.glob(".*tmp"))
 
 
 def test_format_summary_shows_rows_failures_fits_and_ratio():
     experiment, measurements = _synthetic()
-    text = report.format_summary(stats.summarise(experiment, measurements, {"machine": {"cpu_model": "TestCPU"}},
+    text = experiment_summary.format_experiment_summary(statistics.summarise(experiment, measurements, {"machine": {"cpu_model": "TestCPU"}},
                                                 complete=True))
     assert "TestCPU" in text
     assert "failed" in text and "NEST is not installed" in text
@@ -410,7 +411,7 @@ def test_tiny_bench_simnet_and_plain_brian2_build_the_same_network(tmp_path, cap
 
 
 def test_paired_ratio_interval_by_hand():
-    from simnet.bench.stats import paired_ratio_interval
+    from simnet.bench.statistics import paired_ratio_interval
 
     # logs of 1.1 and 1/1.1 cancel: geometric mean 1; t(0.975, 1) = 12.706, sd of logs = ln(1.1) * sqrt(2)
     out = paired_ratio_interval([1.1, 1 / 1.1])
@@ -422,13 +423,13 @@ def test_paired_ratio_interval_by_hand():
 
 
 def test_column_summary_has_population_rate_medians_and_the_published_check():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "column", "model": "microcircuit", "repeats": 2, "pre_run": "500ms",
         "options": {"scale": 0.1, "k_scale": 0.1},
         "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2}],
     }, source="synthetic")
     assert experiment.pre_run_s == 0.5
-    from simnet.bench.fidelity_table import published_rates
+    from simnet.analysis.column import published_rates
 
     published = published_rates()[0]["nest3_reference"]
     measurements = []
@@ -439,22 +440,22 @@ def test_column_summary_has_population_rate_medians_and_the_published_check():
                "population_rates_hz": {name: factor * value for name, value in published.items()}}
         measurements.append(run)
     measurements[1]["population_rates_hz"]["L5E"] = 100.0  # the median of two is their mean
-    summary = stats.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    summary = statistics.summarise(experiment, measurements, {"machine": {}}, complete=True)
     point = summary["points"][0]
     assert summary["pre_run_s"] == 0.5
     assert point["population_rates_hz_median"]["L23E"] == pytest.approx(published["L23E"])
     assert point["population_rates_hz_median"]["L5E"] == pytest.approx((0.9 * published["L5E"] + 100.0) / 2)
     check = point["published_rate_check"]
     assert check["populations_outside_factor"] == ["L5E"] and not check["passes"]
-    text = report.format_summary(summary)
+    text = experiment_summary.format_experiment_summary(summary)
     assert "after a 0.5 s pre-run" in text and "NOT met" in text and "L23E 1.00" in text
 
     other_level = dataclasses.replace(experiment, options={**experiment.options, "neuron_model": "adex"})
-    assert "published_rate_check" not in stats.summarise(other_level, measurements, {}, complete=True)["points"][0]
+    assert "published_rate_check" not in statistics.summarise(other_level, measurements, {}, complete=True)["points"][0]
 
 
 def test_the_column_scale_is_the_size_axis_of_one_series():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "column-sizes", "model": "microcircuit", "options": {"k_scale": 1.0},
         "sweep": {"scale": [0.05, 0.1, 0.2]}, "runners": [{"kind": "simnet", "backend": "cpp", "threads": 2}],
     }, source="synthetic")
@@ -464,6 +465,6 @@ def test_the_column_scale_is_the_size_axis_of_one_series():
          "total_wall_s_per_bio_s": None, "neurons": int(77169 * scale), "synapses": int(3e8 * scale),
          "spikes": 10, "mean_rate_hz": 3.0, "file": "x.h5"}
         for scale in (0.05, 0.1, 0.2)]
-    fits = stats.summarise(experiment, measurements, {}, complete=True)["fits"]
+    fits = statistics.summarise(experiment, measurements, {}, complete=True)["fits"]
     assert list(fits) == ["simnet-cpp"]
     assert fits["simnet-cpp"]["vs_neurons"]["exponent"] == pytest.approx(1.0, abs=0.01)

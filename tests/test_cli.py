@@ -50,7 +50,7 @@ def simnet(capsys, monkeypatch):
 ])
 def test_bad_input_is_one_line_exit_2(simnet, tmp_path, args, message):
     if "cuda" in args or "genn" in args:
-        from simnet.backends import get_backend
+        from simnet.run.backends import get_backend
 
         if get_backend(args[-1]).availability().usable:
             pytest.skip("the GPU backend is usable on this machine")

@@ -2,7 +2,7 @@
 import pytest
 from brian2 import nS
 
-from simnet.errors import UsageError
+from simnet.base.errors import UsageError
 from simnet.models import get_model
 from simnet.models.cobahh import CobahhParams, build_spec
 
@@ -56,12 +56,13 @@ def test_initial_conductances_are_never_negative():
     """The benchmark's normal draws go negative for about 5 % of gi; simnet clips them at 0 (models/cobahh.py)."""
     import numpy as np
 
-    from simnet import network
-    from simnet.backends import RunSettings, RuntimeBackend
+    from simnet.run import network_builder
+    from simnet.run.backends import RuntimeBackend
+    from simnet.run.settings import RunSettings
 
     spec = build_spec(CobahhParams(n_neurons=4000, mode="benchmark"))
     with RuntimeBackend("numpy").session(RunSettings(progress=False)) as session:
-        built = network.build(spec, seed=3, record_spikes=False, mark=session.mark)
+        built = network_builder.build(spec, seed=3, record_spikes=False, mark=session.mark)
         neurons = built.groups["neurons"]
         ge, gi = np.asarray(neurons.ge[:]), np.asarray(neurons.gi[:])
     assert ge.min() >= 0.0 and gi.min() >= 0.0

@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from simnet import documents as d
-from simnet.documents import Stated
+from simnet import audit as d
+from simnet.audit import Stated
 
 
 @pytest.fixture(scope="module")

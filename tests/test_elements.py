@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from simnet.base.data_tables import read_table
 from simnet.cost.elements import ElementCosts, element_costs
-from simnet.reference import read_table
 
 
 def test_element_costs_by_hand():

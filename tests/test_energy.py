@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from simnet.base.data_tables import read_table
 from simnet.cost.energy import (
     Energy,
     EnergyMeter,
@@ -19,9 +20,8 @@ from simnet.cost.energy import (
     per_unit,
     rapl_domains,
 )
-from simnet.cost.hardware import Peak, peak_throughput
-from simnet.system import describe_machine
-from simnet.reference import read_table
+from simnet.machine.describe import describe_machine
+from simnet.machine.hardware import Peak, peak_throughput
 
 needs_nvidia_smi = pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="needs nvidia-smi")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from simnet.bench import execute, points, spec, stats
+from simnet.base.errors import UsageError
+from simnet.bench import execute, experiment_file, points, statistics
 from simnet.bench.executors import DaskExecutor, Failure, SerialExecutor, open_executor
 from simnet.cli import main
-from simnet.errors import UsageError
 
 #: Runs differ by repeat, not size: Brian2 writes the size into the code it compiles, so one size compiles once
 #: (and is then cached) where several sizes would each compile for tens of seconds.
@@ -26,7 +26,7 @@ PEER = {"kind": "peer", "peer": "brian2-plain", "device": "runtime"}
 
 
 def _experiment(**changes):
-    return spec.experiment_from_dict({**TINY, **changes}, source="test")
+    return experiment_file.experiment_from_dict({**TINY, **changes}, source="test")
 
 
 def _needs_dask():
@@ -171,18 +171,18 @@ def _run(host, start, end, kind="A", neurons=100, wall=1.0):
 def test_points_beside_counts_overlapping_runs_on_the_same_host_only():
     runs = [_run("a", 0, 10), _run("a", 5, 7), _run("a", 10, 12), _run("b", 0, 10),
             {**_run("a", None, None), "started_unix": None}]
-    assert stats.points_beside(runs) == [1, 1, 0, 0, None]
+    assert statistics.points_beside(runs) == [1, 1, 0, 0, None]
 
 
 def test_no_scaling_law_across_kinds_of_host():
-    experiment = spec.experiment_from_dict({
+    experiment = experiment_file.experiment_from_dict({
         "name": "mixed", "model": "cobahh", "sweep": {"neurons": [100, 200, 400]},
         "runners": [{"kind": "simnet", "backend": "cpp", "threads": 1}]}, source="test")
     one_kind = [_run(f"h{n}", 0, 1, "A", n, n / 100) for n in (100, 200, 400)]
-    fitted = stats.summarise(experiment, one_kind, {}, complete=True)
+    fitted = statistics.summarise(experiment, one_kind, {}, complete=True)
     assert fitted["fits"]["simnet-cpp"]["vs_neurons"]["available"]
     mixed = one_kind[:2] + [_run("h400", 0, 1, "B", 400, 4.0)]
-    summary = stats.summarise(experiment, mixed, {}, complete=True)
+    summary = statistics.summarise(experiment, mixed, {}, complete=True)
     fit = summary["fits"]["simnet-cpp"]
     assert fit["host_kinds"] == ["A", "B"] and not fit["vs_neurons"]["available"]
     assert "different kinds" in fit["vs_neurons"]["reason"]
@@ -338,15 +338,15 @@ def test_the_comparison_script_puts_the_two_runs_side_by_side(serial_run, tmp_pa
     assert all(row["same_spikes"] for row in table["points"]) and table["dask_workers"] == 2
     (tmp_path / "s").mkdir()
     (tmp_path / "d").mkdir()
-    from simnet import results
+    from simnet.record import files
 
-    results.write_summary(serial, tmp_path / "s")
-    results.write_summary(cluster, tmp_path / "d")
+    files.write_summary(serial, tmp_path / "s")
+    files.write_summary(cluster, tmp_path / "d")
     assert compare.main([str(tmp_path / "s"), str(tmp_path / "d"), "--out", str(tmp_path / "c.json")]) == 0
     assert "(2.00x)" in capsys.readouterr().out
     assert json.loads((tmp_path / "c.json").read_text())["format"] == compare.FORMAT
     cluster["provenance"]["runs_resumed"] = 1
-    results.write_summary(cluster, tmp_path / "d")
+    files.write_summary(cluster, tmp_path / "d")
     assert compare.main([str(tmp_path / "s"), str(tmp_path / "d")]) == 2
     err = capsys.readouterr().err
     assert "resumed 1 run(s)" in err and len(err.strip().splitlines()) == 1

@@ -1,15 +1,14 @@
 """Projections to human scale: invariants, hand arithmetic, the scaling fit, the ladder and the command."""
 import json
 import math
-from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
-from simnet.projection import extrapolate as ex
-from simnet.projection import fits, ladder
+from simnet.base.units import SECONDS_PER_YEAR
+from simnet.projection import extrapolate as ex, fits, ladder
 from simnet.projection.format import format_projection
-from simnet.units import SECONDS_PER_YEAR
+
 
 def make_measurement(**overrides) -> ex.Measurement:
     """A run of 1000 neurons with 50 synapses each, figures chosen for easy hand arithmetic."""

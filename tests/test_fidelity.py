@@ -4,11 +4,12 @@ import json
 import numpy as np
 import pytest
 
-from simnet.bench import fidelity as ladder
-from simnet.bench import fidelity_table as fidelity
-from simnet.errors import UsageError
+from simnet.analysis import column
+from simnet.base.errors import UsageError
+from simnet.bench import fidelity_ladder as ladder
 from simnet.cli import main
-from simnet.results import RunRecord
+from simnet.record.run_record import RunRecord
+from simnet.report import fidelity_table as fidelity
 
 
 def simnet(*args, capsys):
@@ -83,11 +84,11 @@ def test_population_trains_are_the_records_populations_in_the_models_order():
                        dt_s=1e-4, counts=counts, populations=["L23E", "L23I", "L4E"],
                        spike_trains={"L23E": (np.array([1.0]), np.array([2], dtype=np.uint64)),
                                      "L4E": (np.array([3.0]), np.array([1], dtype=np.uint64))})
-    trains, sizes = fidelity.population_trains(record)
+    trains, sizes = column.population_trains(record)
     assert list(trains) == ["L23E", "L23I", "L4E"] and sizes == {"L23E": 3, "L23I": 2, "L4E": 2}
     assert trains["L4E"][1].tolist() == [1] and trains["L23I"][0].size == 0
     with pytest.raises(UsageError, match="no spike trains"):
-        fidelity.population_trains(RunRecord(model="fake", description="", parameters={}, backend={},
+        column.population_trains(RunRecord(model="fake", description="", parameters={}, backend={},
                                              provenance={}, duration_s=1.0, dt_s=1e-4, counts=counts,
                                              populations=["L23E"]))
 
@@ -121,7 +122,7 @@ def test_run_levels_writes_one_record_per_level_and_refuses_to_overwrite(cobahh_
 
 @pytest.mark.slow
 def test_table_has_cost_dynamics_distances_and_projection(cobahh_ladder, tmp_path):
-    from simnet.plots import plot_cost_vs_fidelity
+    from simnet.report.figures import plot_cost_vs_fidelity
 
     records, sources = ladder.read_level_records(cobahh_ladder[0], ["small", "large"])
     table = fidelity.fidelity_table(records, discard_s=0.5, reference_level="small", sources=sources)
@@ -158,7 +159,7 @@ def test_regime_check_is_the_calibration_rules_ai_test():
     reference = {"mean_synchrony": 2.5, "mean_cv_isi": 0.6}
 
     def verdict(synchrony, cv, against=reference):
-        return fidelity.regime_check({"mean_synchrony": synchrony, "mean_cv_isi": cv}, against)
+        return column.regime_check({"mean_synchrony": synchrony, "mean_cv_isi": cv}, against)
 
     check = verdict(4.9, 0.52)
     assert check["asynchronous_irregular"] is True and check["synchrony_ratio"] == pytest.approx(1.96)
@@ -173,12 +174,12 @@ def test_regime_check_is_the_calibration_rules_ai_test():
 
 
 def test_table_names_the_levels_that_are_not_ai(tmp_path):
-    from simnet.plots import plot_cost_vs_fidelity
+    from simnet.report.figures import plot_cost_vs_fidelity
 
     def row(level, synchrony, cv):
         return {"level": level, "mean_synchrony": synchrony, "mean_cv_isi": cv,
                 "counted_flops_per_neuron_per_bio_s": 3e5, "sim_wall_s_per_bio_s": 1.0,
-                "ks_vs_reference": None, "regime": fidelity.regime_check(
+                "ks_vs_reference": None, "regime": column.regime_check(
                     {"mean_synchrony": synchrony, "mean_cv_isi": cv}, {"mean_synchrony": 2.4})}
 
     table = {"rows": [row("lif_exp", 2.4, 0.59), row("izhikevich", 13.3, 0.33)], "reference_level": "lif_exp",
@@ -192,9 +193,9 @@ def test_table_names_the_levels_that_are_not_ai(tmp_path):
 
 
 def test_published_rates_table_is_read_with_its_source():
-    by_source, source = fidelity.published_rates()
-    assert by_source[fidelity.PUBLISHED_RATES_ROW]["L23E"] == pytest.approx(0.903)
-    assert len(by_source[fidelity.PUBLISHED_RATES_ROW]) == 8
+    by_source, source = column.published_rates()
+    assert by_source[column.PUBLISHED_RATES_ROW]["L23E"] == pytest.approx(0.903)
+    assert len(by_source[column.PUBLISHED_RATES_ROW]) == 8
     assert "Potjans" in source
 
 
@@ -207,12 +208,14 @@ def test_tiny_ladder_of_two_levels(tmp_path, monkeypatch, capsys):
     one the hardware tables do not know, so that the test passes on any CPU: the peak-equivalent then rests on a
     measured peak (an FMA micro-benchmark), never on which processor runs the test.
     """
-    from simnet import backends, simulate, system
+    from simnet import pipeline
+    from simnet.machine import describe
+    from simnet.run import backends
 
     monkeypatch.setitem(backends.BACKENDS, "runtime", lambda: backends.RuntimeBackend("numpy"))
-    unknown_cpu = {**system.describe_machine(), "cpu_model": "Imaginary CPU 9999", "cpu_vendor": "NoVendor",
+    unknown_cpu = {**describe.describe_machine(), "cpu_model": "Imaginary CPU 9999", "cpu_vendor": "NoVendor",
                    "cpu_family": None, "cpu_model_id": None}
-    monkeypatch.setattr(simulate, "describe_machine", lambda: unknown_cpu)
+    monkeypatch.setattr(pipeline, "describe_machine", lambda: unknown_cpu)
     out_dir, figures = tmp_path / "ladder", tmp_path / "figures"
     status = main(["fidelity", "--levels", "lif_exp,izhikevich", "--scale", "0.02", "--duration", "700ms",
                    "--backend", "runtime", "--out-dir", str(out_dir), "--figures", str(figures), "--json"])
@@ -258,25 +261,25 @@ def test_tiny_ladder_of_two_levels(tmp_path, monkeypatch, capsys):
 
 
 def test_published_rate_check_fails_on_rates_that_are_off():
-    published = fidelity.published_rates()[0][fidelity.PUBLISHED_RATES_ROW]
-    assert fidelity.published_rate_check(dict(published))["passes"]
+    published = column.published_rates()[0][column.PUBLISHED_RATES_ROW]
+    assert column.published_rate_check(dict(published))["passes"]
     within = {name: 1.3 * value for name, value in published.items()}  # every ratio 1.3: mean |ln| = ln 1.3
-    assert fidelity.published_rate_check(within)["passes"]
+    assert column.published_rate_check(within)["passes"]
     one_off = {**published, "L23E": published["L23E"] / 3}
-    result = fidelity.published_rate_check(one_off)
+    result = column.published_rate_check(one_off)
     assert not result["passes"] and result["populations_outside_factor"] == ["L23E"]
-    assert not fidelity.published_rate_check({name: 1.6 * value for name, value in published.items()})["passes"]
+    assert not column.published_rate_check({name: 1.6 * value for name, value in published.items()})["passes"]
     silent = {**published, "L5E": 0.0}
-    assert not fidelity.published_rate_check(silent)["passes"]
+    assert not column.published_rate_check(silent)["passes"]
     missing = {name: value for name, value in published.items() if name != "L6I"}
-    assert fidelity.published_rate_check(missing)["missing_populations"] == ["L6I"]
-    assert not fidelity.published_rate_check(missing)["passes"]
-    assert fidelity.published_rate_check({"exc": 1.0}) is None
+    assert column.published_rate_check(missing)["missing_populations"] == ["L6I"]
+    assert not column.published_rate_check(missing)["passes"]
+    assert column.published_rate_check({"exc": 1.0}) is None
 
 
 def test_a_level_that_fails_does_not_stop_the_others(tmp_path, monkeypatch):
+    from simnet.base.errors import SimulationFailed
     from simnet.bench import points
-    from simnet.errors import SimulationFailed
 
     real_execute = points.execute
 

@@ -23,8 +23,9 @@ from brian2 import (  # noqa: E402
     prefs,
 )
 
+from simnet.base.errors import UsageError  # noqa: E402
 from simnet.cost import flops  # noqa: E402
-from simnet.cost.flops import (  # noqa: E402
+from simnet.cost.flops import (
     CodeObjectCost,
     FlopProfile,
     UnknownOperation,
@@ -33,7 +34,6 @@ from simnet.cost.flops import (  # noqa: E402
     count_network,
     izhikevich_reference,
 )
-from simnet.errors import UsageError  # noqa: E402
 
 TAU = 10 * ms
 STDP_MODEL = """w : 1

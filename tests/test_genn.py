@@ -123,7 +123,7 @@ def test_the_genn_tree_is_found_by_brians_preference_or_on_path(monkeypatch, tmp
     import brian2
     import brian2genn  # noqa: F401  (registers the devices.genn preferences)
 
-    from simnet.backends import GennBackend
+    from simnet.run.backends import GennBackend
 
     tree = os.environ["GENN_PATH"]
     monkeypatch.delenv("GENN_PATH")
@@ -158,7 +158,7 @@ def _programs_in(directory) -> list[int]:
 @pytest.mark.parametrize("signal_name, status", [("SIGTERM", 143), ("SIGKILL", -9)])
 def test_the_genn_program_does_not_outlive_simnet(tmp_path, signal_name, status):
     """SIGTERM or SIGKILL to simnet's Python process during GeNN's loop: the program stops with it (GeNN's builder
-    and program run as simnet.processes children); SIGTERM also removes the project and says so in one line."""
+    and program run as simnet.base.child_processes children); SIGTERM also removes the project and says so in one line."""
     import os
     import signal
     import subprocess

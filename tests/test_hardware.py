@@ -1,4 +1,4 @@
-"""Tests for simnet.cost.hardware: machine description, table lookups and the peak arithmetic."""
+"""Tests for simnet.machine.hardware: machine description, table lookups and the peak arithmetic."""
 from __future__ import annotations
 
 import json
@@ -8,15 +8,9 @@ import stat
 
 import pytest
 
-from simnet.cost.hardware import (
-    Peak,
-    find_hardware_row,
-    peak_equivalent,
-    peak_throughput,
-    utilisation,
-)
-from simnet.reference import read_table
-from simnet.system import describe_machine
+from simnet.base.data_tables import read_table
+from simnet.machine.describe import describe_machine
+from simnet.machine.hardware import Peak, find_hardware_row, peak_equivalent, peak_throughput, utilisation
 
 needs_nvidia_smi = pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="needs nvidia-smi")
 

@@ -1,43 +1,44 @@
-"""Synapse order (simnet.layout): the same network stored another way, so the same dynamics.
+"""Synapse order (simnet.run.synapse_order): the same network stored another way, so the same dynamics.
 
 The design claims the sorted network is the drawn one renumbered, so a run differs from a run of the drawn order
 only in the order in which inputs arriving in the same step are summed. Where those sums are exact (weights and
 state that are multiples of a power of two), the spikes must be identical; with real-valued weights the activity
-must be the same within the seed-to-seed spread (the rule of simnet.bench.equivalence).
+must be the same within the seed-to-seed spread (the rule of simnet.analysis.equivalence).
 """
 from types import SimpleNamespace
 
 import brian2
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms
+from brian2 import Hz, ms, mV
 
-from simnet import layout
-from simnet.backends import RunSettings, RuntimeBackend, get_backend
-from simnet.bench import equivalence
-from simnet.network import build
-from simnet.simulate import RunPlan, execute
-from simnet.spec import ModelSpec, PoissonBackground, Population, Projection
+from simnet.analysis import equivalence
+from simnet.pipeline import RunPlan, execute
+from simnet.run import synapse_order
+from simnet.run.backends import RuntimeBackend, get_backend
+from simnet.run.network_builder import build
+from simnet.run.settings import RunSettings
+from simnet.specs.model_spec import ModelSpec, PoissonBackground, Population, Projection
 
 
 def test_source_delay_order_by_hand():
     # synapse:  0    1    2    3    4
     sources = [2, 0, 1, 0, 0]
     delays = np.array([0.3, 0.2, 0.1, 0.1, 0.2]) * 1e-3  # 3, 2, 1, 1, 2 steps of 0.1 ms
-    order = layout.source_delay_order(sources, delays, 1e-4)
+    order = synapse_order.source_delay_order(sources, delays, 1e-4)
     # source 0: synapse 3 (1 step), then 1 and 4 (2 steps, in their drawn order); source 1; source 2
     assert order.tolist() == [3, 1, 4, 2, 0] and order.dtype == np.int64
-    assert layout.source_delay_order(sources).tolist() == [1, 3, 4, 2, 0]
-    assert layout.source_delay_order([]).tolist() == []
+    assert synapse_order.source_delay_order(sources).tolist() == [1, 3, 4, 2, 0]
+    assert synapse_order.source_delay_order([]).tolist() == []
 
 
 def test_packed_and_argsort_orders_agree(monkeypatch):
     rng = np.random.default_rng(3)
     sources = rng.integers(0, 500, 20000)
     delays = rng.integers(1, 40, 20000) * 1e-4
-    packed = layout.source_delay_order(sources, delays, 1e-4)
-    monkeypatch.setattr(layout, "_PACKED_KEY_LIMIT", 0)  # too large to pack: the argsort path
-    assert np.array_equal(layout.source_delay_order(sources, delays, 1e-4), packed)
+    packed = synapse_order.source_delay_order(sources, delays, 1e-4)
+    monkeypatch.setattr(synapse_order, "_PACKED_KEY_LIMIT", 0)  # too large to pack: the argsort path
+    assert np.array_equal(synapse_order.source_delay_order(sources, delays, 1e-4), packed)
     steps = np.floor(delays[packed] / 1e-4 + 0.5)
     assert np.all(np.diff(sources[packed]) >= 0)
     assert np.all((np.diff(sources[packed]) > 0) | (np.diff(steps) >= 0))
@@ -47,9 +48,9 @@ def test_packed_and_argsort_orders_agree(monkeypatch):
 def test_chunked_delay_steps_are_the_unchunked_ones(monkeypatch):
     rng = np.random.default_rng(4)
     sources, delays = rng.integers(0, 50, 1000), rng.integers(1, 20, 1000) * 1e-4
-    whole = layout.source_delay_order(sources, delays, 1e-4)
-    monkeypatch.setattr(layout, "_CHUNK", 7)
-    assert np.array_equal(layout.source_delay_order(sources, delays, 1e-4), whole)
+    whole = synapse_order.source_delay_order(sources, delays, 1e-4)
+    monkeypatch.setattr(synapse_order, "_CHUNK", 7)
+    assert np.array_equal(synapse_order.source_delay_order(sources, delays, 1e-4), whole)
 
 
 def _drawn_network_spec(n=40, synapses=600, exact=False):

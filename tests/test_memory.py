@@ -163,10 +163,10 @@ def test_the_estimate_before_building_counts_what_the_run_counts(model, options)
     import dataclasses
     import warnings
 
-    from simnet.backends import RuntimeBackend
     from simnet.cost.memory import estimate_state_bytes
-    from simnet.sessions import RunSettings
-    from simnet.simulate import execute, plan_run
+    from simnet.pipeline import execute, plan_run
+    from simnet.run.backends import RuntimeBackend
+    from simnet.run.settings import RunSettings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tiny column's scaling warning

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from simnet import microbench
-from simnet.cost.hardware import Peak, with_measured_peak
+from simnet.machine import microbench
+from simnet.machine.hardware import Peak, with_measured_peak
 
 needs_cxx = pytest.mark.skipif(shutil.which(microbench.default_cxx()) is None, reason="no C++ compiler")
 
@@ -44,13 +44,14 @@ def test_without_a_compiler_there_is_a_reason_not_a_figure():
 @needs_cxx
 def test_a_run_on_an_unknown_cpu_gets_a_measured_peak(monkeypatch):
     import simnet
-    import simnet.backends as backends
-    from simnet import simulate, system
+    import simnet.run.backends as backends
+    from simnet import pipeline
+    from simnet.machine import describe
 
     monkeypatch.setitem(backends.BACKENDS, "runtime", lambda: backends.RuntimeBackend("numpy"))
-    unknown_cpu = {**system.describe_machine(), "cpu_model": "Imaginary CPU 9999", "cpu_vendor": "NoVendor",
+    unknown_cpu = {**describe.describe_machine(), "cpu_model": "Imaginary CPU 9999", "cpu_vendor": "NoVendor",
                    "cpu_family": None, "cpu_model_id": None}
-    monkeypatch.setattr(simulate, "describe_machine", lambda: unknown_cpu)
+    monkeypatch.setattr(pipeline, "describe_machine", lambda: unknown_cpu)
     record = simnet.run("cobahh", neurons=100, duration="5ms", backend="runtime", progress=False)
     peak = record.cost_detail["peak"]
     assert peak["flops_per_s"] > 0 and peak["measured_flops_per_s"] == peak["flops_per_s"]

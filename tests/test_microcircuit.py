@@ -5,13 +5,19 @@ import warnings
 import brian2
 import numpy as np
 import pytest
-from brian2 import amp, ms, pA, second
+from brian2 import amp, ms, pA
 
-from simnet.errors import UsageError
+from simnet.base.errors import UsageError
 from simnet.models import get_model
-from simnet.models.microcircuit import (CONNECTION_PROBABILITY, FULL_SIZES, POPULATIONS, MicrocircuitParams,
-                                        MicrocircuitScalingWarning, build_spec,
-                                        psp_to_current)
+from simnet.models.microcircuit import (
+    CONNECTION_PROBABILITY,
+    FULL_SIZES,
+    POPULATIONS,
+    MicrocircuitParams,
+    MicrocircuitScalingWarning,
+    build_spec,
+    psp_to_current,
+)
 from simnet.models.neurons import NEURON_MODELS, REFERENCE_LEVEL
 
 
@@ -151,8 +157,9 @@ def test_registry_options_and_bad_values():
 
 
 def _run(params, duration_s):
-    from simnet.backends import RunSettings, get_backend
-    from simnet.simulate import RunPlan, execute
+    from simnet.pipeline import RunPlan, execute
+    from simnet.run.backends import get_backend
+    from simnet.run.settings import RunSettings
 
     spec = quiet_spec(params)
     brian2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
@@ -195,11 +202,11 @@ def test_every_level_builds_and_spikes_on_cpp(level):
 def test_reference_level_rates_match_the_published_rates():
     """Reference level at n = k = 0.1 (the reference implementation's own example scale), 1.2 s, first 0.5 s cut.
 
-    Tolerance and why it is this wide: :func:`simnet.bench.fidelity_table.published_rate_check` (every population within a
+    Tolerance and why it is this wide: :func:`simnet.analysis.column.published_rate_check` (every population within a
     factor 2.5 of the NEST 3 reference run's rate, data/pd14_published_rates.csv, and the mean |ln ratio| below
     ln 1.5); tests/test_fidelity.py shows the check failing on rates that are off.
     """
-    from simnet.bench.fidelity_table import published_rate_check
+    from simnet.analysis.column import published_rate_check
 
     params = MicrocircuitParams(n_scaling=0.1, k_scaling=0.1)
     record = _run(params, 1.2)
@@ -216,13 +223,12 @@ def test_hh_traub_column_is_asynchronous_irregular_at_its_calibration_scale():
     twice the reference level's 2.3 (measured 2.0; 6.5 with the next grid value of the drive, 43 with drive 1)
     and mean ISI CV at least 0.45 (measured 0.52; 0.19 under the former single factor on all input).
     """
-    from simnet import dynamics
-    from simnet.bench import fidelity_table as fidelity
+    from simnet.analysis import column, spike_statistics
 
     params = MicrocircuitParams(n_scaling=0.1, k_scaling=0.1, neuron_model="hh_traub")
     record = _run(params, 1.5)
-    spikes, sizes = fidelity.population_trains(record)
-    stats = dynamics.network_statistics(spikes, sizes, 500.0, 1500.0)
+    spikes, sizes = column.population_trains(record)
+    stats = spike_statistics.network_statistics(spikes, sizes, 500.0, 1500.0)
     mean_cv = float(np.mean(np.concatenate([s.cvs for s in stats.values()])))
     mean_synchrony = float(np.nanmean([s.synchrony for s in stats.values()]))
     mean_rate_hz = float(np.mean(np.concatenate([s.rates_hz for s in stats.values()])))

@@ -7,8 +7,17 @@ import pytest
 
 from simnet.cost.elements import ElementCosts
 from simnet.projection.human_scale import human_scale, strong_scaling
-from simnet.projection.model import (Machine, Network, Rates, collective_rounds, devices_by_memory, devices_reached,
-                                     phase_time, predict, step_overhead_s)
+from simnet.projection.model import (
+    Machine,
+    Network,
+    Rates,
+    collective_rounds,
+    devices_by_memory,
+    devices_reached,
+    phase_time,
+    predict,
+    step_overhead_s,
+)
 
 COSTS = ElementCosts(model="hand", neuron_flops_per_step=120.0, neuron_flops_per_step_cse=100.0, flops_per_spike=0.0,
                      event_flops=3.0, event_flops_cse=2.0, plastic_flops_per_pre_event=0.0,

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 from brian2 import ms
 
-from simnet.backends import CppBackend, RunSettings, RuntimeBackend
-from simnet.simulate import RunPlan, execute
-from simnet.spec import ModelSpec, Population, Projection
+from simnet.pipeline import RunPlan, execute
+from simnet.run.backends import CppBackend, RuntimeBackend
+from simnet.run.settings import RunSettings
+from simnet.specs.model_spec import ModelSpec, Population, Projection
 
 # Every neuron integrates dv/dt = 1/period from v=0 and spikes when v reaches 1 (0.999, clear of rounding):
 # one spike every 100 steps, at 9.9, 19.9, ... 99.9 ms: 10 spikes in 100 ms.
@@ -73,7 +74,7 @@ def test_cpp_frees_the_set_up_arrays_only_after_the_network_has_its_values():
     """The connection and per-synapse arrays are freed early (program and Python) without losing a value."""
     import brian2
 
-    from simnet import network
+    from simnet.run import network_builder
 
     weights = np.array([0.25, 0.5, 0.75, 1.0])
     delays = np.array([0.3, 0.1, 0.4, 0.2]) * ms
@@ -81,7 +82,7 @@ def test_cpp_frees_the_set_up_arrays_only_after_the_network_has_its_values():
                         arrays=lambda rng: {"i": np.array([0, 1, 2, 9]), "j": np.array([5, 5, 6, 0]),
                                             "w": weights, "delay": delays})
     with CppBackend().session(RunSettings(threads=1, progress=False)) as session:
-        built = network.build(tiny_spec((listed,)), seed=1, record_spikes=False, mark=session.mark)
+        built = network_builder.build(tiny_spec((listed,)), seed=1, record_spikes=False, mark=session.mark)
         session.simulate(built.net, 20 * ms, None)
         freed = session._set_up_arrays
         assert len(freed) == 4  # sources, targets, w, delay
@@ -100,12 +101,12 @@ def test_cpp_frees_the_set_up_arrays_only_after_the_network_has_its_values():
 def test_a_device_that_takes_no_seed_is_noted_in_the_record(monkeypatch):
     import brian2
 
-    from simnet import network
+    from simnet.run import network_builder
 
     def refuse(seed=None):
         raise AssertionError("a device that takes no seed must not be seeded")
 
-    monkeypatch.setattr(network, "_device_takes_seed", lambda: False)
+    monkeypatch.setattr(network_builder, "_device_takes_seed", lambda: False)
     monkeypatch.setattr(brian2, "seed", refuse)
     record = run(tiny_spec(()))
     assert record.n_spikes == 100
@@ -119,13 +120,13 @@ def test_the_brian2genn_device_is_not_seeded(monkeypatch):
 
     import brian2
 
-    from simnet import network
+    from simnet.run import network_builder
 
     class GeNNDevice:  # stands in for brian2genn.device.GeNNDevice
         pass
 
-    assert network._device_takes_seed()  # the runtime device is active
+    assert network_builder._device_takes_seed()  # the runtime device is active
     monkeypatch.setitem(sys.modules, "brian2genn.device", types.SimpleNamespace(GeNNDevice=GeNNDevice))
-    assert network._device_takes_seed()  # imported, but another device is active
+    assert network_builder._device_takes_seed()  # imported, but another device is active
     monkeypatch.setattr(brian2, "get_device", GeNNDevice)
-    assert not network._device_takes_seed()
+    assert not network_builder._device_takes_seed()

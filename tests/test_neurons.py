@@ -2,10 +2,10 @@
 import brian2
 import numpy as np
 import pytest
-from brian2 import mV, ms, nA, nS, pA
+from brian2 import ms, mV, nA, nS, pA
 
 from simnet.cost.flops import izhikevich_reference
-from simnet.models.neurons import (CONDUCTANCE_REFERENCE_VOLTAGE, NEURON_MODELS, REFERENCE_LEVEL, get_neuron_model)
+from simnet.models.neurons import CONDUCTANCE_REFERENCE_VOLTAGE, NEURON_MODELS, REFERENCE_LEVEL, get_neuron_model
 
 
 @pytest.fixture(autouse=True)

@@ -183,8 +183,8 @@ def test_nest_microcircuit_refuses_what_it_cannot_run_in_one_line(without_nest, 
 
 
 def test_an_experiment_cannot_give_the_nest_microcircuit_an_option_it_does_not_take():
-    from simnet.bench import spec as bench
-    from simnet.errors import UsageError
+    from simnet.base.errors import UsageError
+    from simnet.bench import experiment_file as bench
 
     with pytest.raises(UsageError, match="peer nest does not take the option.*dt"):
         bench.experiment_from_dict({
@@ -195,7 +195,7 @@ def test_an_experiment_cannot_give_the_nest_microcircuit_an_option_it_does_not_t
 def test_the_microcircuit_nest_experiment_file_validates():
     from pathlib import Path
 
-    from simnet.bench import spec as bench
+    from simnet.bench import experiment_file as bench
 
     experiment = bench.load_experiment(Path(__file__).parents[1] / "experiments" / "microcircuit_nest.toml")
     assert experiment.model == "microcircuit"

@@ -5,7 +5,7 @@ import pytest
 
 from simnet.projection.fits import fit_power_law
 from simnet.projection.ladder import LADDER_ML, LADDER_PROJECTION, LADDER_STATED, LadderEntry
-from simnet.plots import plot_ladder, plot_scaling
+from simnet.report.figures import plot_ladder, plot_scaling
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

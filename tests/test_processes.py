@@ -1,4 +1,4 @@
-"""simnet.processes: a child and everything it starts end with simnet, however simnet ends."""
+"""simnet.base.child_processes: a child and everything it starts end with simnet, however simnet ends."""
 import os
 import signal
 import subprocess
@@ -7,7 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
-from simnet import processes
+from simnet.base import child_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def _gone(tag: str, timeout_s: float = 10) -> bool:
 
 
 def test_exit_status_is_the_childs():
-    assert processes.run(["sh", "-c", "exit 4"]) == 4
+    assert child_processes.run(["sh", "-c", "exit 4"]) == 4
 
 
 def test_stop_ends_the_whole_group_with_sigterm_first(tmp_path):
@@ -40,9 +40,9 @@ def test_stop_ends_the_whole_group_with_sigterm_first(tmp_path):
     marker = tmp_path / "tidied"
     # the child tidies up on SIGTERM (as make and the compiler do); its grandchild just sleeps
     child = f"trap 'touch {marker}; exit 3' TERM; sleep 60 & wait"
-    proc = processes.start(["sh", "-c", child], env={**os.environ, "TAG": tag})
+    proc = child_processes.start(["sh", "-c", child], env={**os.environ, "TAG": tag})
     time.sleep(0.5)
-    processes.stop(proc)
+    child_processes.stop(proc)
     assert marker.exists()
     assert _gone(tag)
 
@@ -66,7 +66,7 @@ def test_children_end_when_simnet_is_killed_outright():
 
 def test_a_kept_descriptor_stays_open_in_the_child(tmp_path):
     read_end, write_end = os.pipe()
-    proc = processes.start([sys.executable, "-c", f"import os; os.write({write_end}, b'held')"], keep_fds=(write_end,))
+    proc = child_processes.start([sys.executable, "-c", f"import os; os.write({write_end}, b'held')"], keep_fds=(write_end,))
     os.close(write_end)
     assert os.read(read_end, 100) == b"held"
-    assert processes.wait(proc) == 0
+    assert child_processes.wait(proc) == 0

@@ -5,8 +5,8 @@ import os
 import select
 import time
 
-from simnet.progress import Progress
-from simnet.sessions import _KnownWarnings
+from simnet.base.progress import Progress
+from simnet.run.sessions import _KnownWarnings
 
 
 def test_silent_when_switched_off_or_not_a_terminal():
@@ -19,7 +19,7 @@ def test_silent_when_switched_off_or_not_a_terminal():
 def test_a_terminal_sees_the_phase_its_elapsed_time_and_its_duration(monkeypatch):
     main, tty = os.openpty()
     stream = os.fdopen(tty, "w")
-    monkeypatch.setattr("simnet.progress.TICK_S", 0.05)
+    monkeypatch.setattr("simnet.base.progress.TICK_S", 0.05)
     progress = Progress(True, stream)
     assert progress.enabled and not Progress(False, stream).enabled
     with progress.phase("compiling"):

@@ -9,8 +9,8 @@ import dataclasses
 
 import pytest
 
-from simnet import published
-from simnet.published import fastest, load_benchmarks, parse_line, select
+from simnet.base import brian2genn_benchmarks
+from simnet.base.brian2genn_benchmarks import fastest, load_benchmarks, parse_line, select
 
 TITAN = "2018-10-02_f152b85d2726"
 K40 = "2018-10-02_inf900777"
@@ -114,7 +114,7 @@ def test_additional_result_file_is_read(mbody):
 
 
 def test_configurations_group_repeats(mbody):
-    groups = published.configurations(mbody)
+    groups = brian2genn_benchmarks.configurations(mbody)
     key = (TITAN, "Mbody_example", "genn", "pre", 0, 20480200, 10.0, False, "float32")
     assert sorted(run.source_line for run in groups[key]) == [103, 104, 105]
     # Synapse counts differ between repeats (random connectivity) but do not split the group.

@@ -4,8 +4,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from simnet.errors import UsageError
-from simnet.record import RunRecord, leaf_populations, split_group_spikes
+from simnet.base.errors import UsageError
+from simnet.record.run_record import RunRecord, leaf_populations, split_group_spikes
 
 COUNTS = {"populations": {
     "neurons": {"size": 10, "spikes": 4, "part_of": ""},

@@ -3,12 +3,13 @@ import h5py
 import numpy as np
 import pytest
 
-from simnet import results
-from simnet.errors import UsageError
+from simnet.base.errors import UsageError
+from simnet.record import files
+from simnet.record.run_record import RunRecord
 
 
-def make_record() -> results.RunRecord:
-    return results.RunRecord(
+def make_record() -> RunRecord:
+    return RunRecord(
         model="cobahh",
         description="test record",
         parameters={"we": {"value": 6e-9, "unit": "S", "display": "6. nS"},
@@ -42,8 +43,8 @@ def make_record() -> results.RunRecord:
 
 def test_every_field_round_trips(tmp_path):
     record = make_record()
-    path = results.write(record, tmp_path / "run.h5")
-    back = results.read(path)
+    path = files.write(record, tmp_path / "run.h5")
+    back = files.read(path)
     for name in ("model", "description", "parameters", "backend", "provenance", "duration_s", "dt_s",
                  "pre_run_s", "timings", "counts", "notes", "populations"):
         assert getattr(back, name) == getattr(record, name), name
@@ -59,7 +60,7 @@ def test_every_field_round_trips(tmp_path):
 
 def test_layout_is_plain_h5py_with_a_sonata_spike_report(tmp_path):
     """What the SONATA developer guide asks of a spike file, checked with h5py alone."""
-    path = results.write(make_record(), tmp_path / "run.h5")
+    path = files.write(make_record(), tmp_path / "run.h5")
     with h5py.File(path, "r") as f:
         assert f.attrs["model"] == "cobahh"
         assert f.attrs["magic"] == 0x0A7A and f.attrs["magic"].dtype == np.uint32
@@ -80,13 +81,13 @@ def test_large_spike_reports_are_not_compressed(tmp_path):
     record = make_record()
     times = np.sort(np.random.default_rng(0).uniform(100, 1600, 50_000))
     record.spike_trains = {"neurons": (times, np.zeros(len(times), dtype=np.uint64))}
-    with h5py.File(results.write(record, tmp_path / "run.h5"), "r") as f:
+    with h5py.File(files.write(record, tmp_path / "run.h5"), "r") as f:
         assert f["spikes/neurons/timestamps"].compression is None
 
 
 def write_format_1(record, path):
     """A record as simnet wrote it before format 2: spikes per Brian2 group (global ids), gzip, text sorting."""
-    results.write(record, path)
+    files.write(record, path)
     with h5py.File(path, "r+") as f:
         f.attrs["simnet_format"] = 1
         for name in ("magic", "version", "populations"):
@@ -103,32 +104,32 @@ def test_format_1_files_are_split_into_populations_on_read(tmp_path):
         "exc": {"size": 8, "spikes": 2, "neuron_steps": 120000, "part_of": "neurons", "start": 0, "stop": 8},
         "inh": {"size": 2, "spikes": 1, "neuron_steps": 30000, "part_of": "neurons", "start": 8, "stop": 10},
     }
-    back = results.read(write_format_1(record, tmp_path / "old.h5"))
+    back = files.read(write_format_1(record, tmp_path / "old.h5"))
     assert back.populations == ["exc", "inh"]
     assert back.spikes("exc").node_ids.tolist() == [4, 0] and back.spikes("exc").times_ms.tolist() == [100.5, 101.25]
     assert back.spikes("inh").node_ids.tolist() == [1] and back.spikes("inh").size == 2
     assert "simnet_format 1" in back.notes[-1]
     # written again, it is a format-2 file
-    again = results.read(results.write(back, tmp_path / "new.h5"))
+    again = files.read(files.write(back, tmp_path / "new.h5"))
     assert again.spike_trains.keys() == {"exc", "inh"} and not any("format 1" in n for n in again.notes[:-1])
 
 
 def test_a_newer_format_is_refused(tmp_path):
-    path = results.write(make_record(), tmp_path / "run.h5")
+    path = files.write(make_record(), tmp_path / "run.h5")
     with h5py.File(path, "r+") as f:
-        f.attrs["simnet_format"] = results.FORMAT_VERSION + 1
+        f.attrs["simnet_format"] = files.FORMAT_VERSION + 1
     with pytest.raises(UsageError, match="newer than this simnet reads"):
-        results.read(path)
+        files.read(path)
 
 
 def test_existing_file_is_refused_and_kept(tmp_path):
     path = tmp_path / "run.h5"
     path.write_bytes(b"precious")
     with pytest.raises(UsageError, match="already exists"):
-        results.write(make_record(), path)
+        files.write(make_record(), path)
     assert path.read_bytes() == b"precious"
-    results.write(make_record(), path, overwrite=True)
-    assert results.read(path).model == "cobahh"
+    files.write(make_record(), path, overwrite=True)
+    assert files.read(path).model == "cobahh"
 
 
 def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path, monkeypatch):
@@ -139,9 +140,9 @@ def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path, monkeypatch
         f.attrs["simnet_format"] = 1
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(results, "_write_record", explode)
+    monkeypatch.setattr(files, "_write_record", explode)
     with pytest.raises(KeyboardInterrupt):
-        results.write(make_record(), path, overwrite=True)
+        files.write(make_record(), path, overwrite=True)
     assert path.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["run.h5"]
 
@@ -151,11 +152,11 @@ def test_reading_a_non_simnet_file_is_a_usage_error(tmp_path):
     with h5py.File(other, "w") as f:
         f["x"] = 1
     with pytest.raises(UsageError, match="not a simnet results file"):
-        results.read(other)
+        files.read(other)
     text = tmp_path / "text.h5"
     text.write_text("hello")
     with pytest.raises(UsageError, match="not an HDF5 file"):
-        results.read(text)
+        files.read(text)
 
 
 def test_memory_of_an_object_that_is_neither_neurons_nor_synapses_reads_back(tmp_path):
@@ -164,5 +165,5 @@ def test_memory_of_an_object_that_is_neither_neurons_nor_synapses_reads_back(tmp
     record.cost_detail["memory"]["state"] = {
         "total_bytes": 800, "by_object": {"poissongroup": {"type": "PoissonGroup", "elements": None, "bytes": 800,
                                                            "bytes_by_kind": {"per_neuron": 800}}}}
-    back = results.read(results.write(record, tmp_path / "run.h5"))
+    back = files.read(files.write(record, tmp_path / "run.h5"))
     assert back.cost_detail["memory"]["state"]["by_object"]["poissongroup"]["elements"] is None

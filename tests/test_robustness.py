@@ -35,8 +35,9 @@ from typing import Callable, Optional
 import h5py
 import pytest
 
-from simnet import atomicfile, results
+from simnet.base import atomic_files
 from simnet.cli import main
+from simnet.record import files
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMNET = [sys.executable, "-m", "simnet"]
@@ -121,7 +122,7 @@ class Case:
 def _runtime_numpy(monkeypatch, sandbox=None):
     """In-process runs that must finish: the runtime backend on numpy, which needs no compiler (seconds, not
     minutes of Cython compilation)."""
-    from simnet import backends
+    from simnet.run import backends
 
     monkeypatch.setitem(backends.BACKENDS, "runtime", lambda: backends.RuntimeBackend("numpy"))
 
@@ -135,9 +136,9 @@ def real_records(tmp_path_factory):
     """Two records made by the real run pipeline: COBAHH and a tiny microcircuit (runtime backend on numpy)."""
     import warnings
 
-    from simnet.backends import RuntimeBackend
-    from simnet.sessions import RunSettings
-    from simnet.simulate import execute, plan_run
+    from simnet.pipeline import execute, plan_run
+    from simnet.run.backends import RuntimeBackend
+    from simnet.run.settings import RunSettings
 
     folder = tmp_path_factory.mktemp("records")
     made = {}
@@ -148,7 +149,7 @@ def real_records(tmp_path_factory):
             plan = plan_run(model, options, duration_s=0.03, backend="runtime", record_spikes=True,
                             settings=RunSettings(progress=False))
         plan = dataclasses.replace(plan, backend=RuntimeBackend("numpy"))
-        made[name] = results.write(execute(plan), folder / f"{name}.h5")
+        made[name] = files.write(execute(plan), folder / f"{name}.h5")
     return made
 
 
@@ -401,7 +402,7 @@ def _no_space_for(name: str):
 def _claim_held(relative: str):
     """Patch: another writer holds ``relative`` (an exclusive lock taken as simnet takes it)."""
     def patch(monkeypatch, box):
-        held = atomicfile.claimed(box.root / relative)
+        held = atomic_files.claimed(box.root / relative)
         held.__enter__()
         box.records["_claim"] = held
     return patch
@@ -516,7 +517,7 @@ DURATIONS_AND_SIZES = [
     Case("memory-guard-compile-only", [*R, "--compile-only", "--neurons", "1000000000"], 2,
          "TB of memory (1,000,000,000 neurons x"),
     Case("memory-guard-limit-named", [*R, "--neurons", "4000"], 2, "more than a test limit allows here (1 MB)",
-         patch=lambda mp, box: mp.setattr("simnet.simulate.available_memory", lambda: (10**6, "a test limit"))),
+         patch=lambda mp, box: mp.setattr("simnet.pipeline.available_memory", lambda: (10**6, "a test limit"))),
     Case("memory-guard-skipped-then-index-range", [*R, "--neurons", "3000000000", "--skip-memory-check"], 2,
          "Brian2 numbers neurons with 32-bit integers"),
     Case("memory-guard-address-space", [*R, "--neurons", "6000000", "--backend", "runtime"], 2,
@@ -568,7 +569,7 @@ OUTPUT_PATHS = [
     Case("out-held-by-another-writer", [*R, "--out", "new.h5"], 2, "new.h5 is being written by another simnet process",
          patch=_claim_held("work/new.h5"), files=("work/.new.h5.lock",)),
     Case("out-dir-created-then-removed-on-failure", [*R, "--backend", "runtime", "--out", "a/b/new.h5"], 1,
-         "Project run failed (injected)", patch=lambda mp, box: mp.setattr("simnet.simulate._run", _project_fails)),
+         "Project run failed (injected)", patch=lambda mp, box: mp.setattr("simnet.pipeline._run", _project_fails)),
     Case("build-dir-is-a-file", [*R, "--build-dir", "afile"], 2, "Directory 'afile' is a file",
          setup=_write("work/afile")),
     Case("sweep-out-dir-is-a-file", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "afile"], 2,
@@ -601,8 +602,8 @@ _DAMAGE = [
     ("timings-missing", _delete("timings"), "/timings is missing"),
     ("provenance-missing", _delete("provenance"), "/provenance is missing"),
     ("duration-a-string", _set_attr("/", "duration_s", "1 s"), "/duration_s is '1 s', not a positive number"),
-    ("future-format", _set_attr("/", "simnet_format", results.FORMAT_VERSION + 1),
-     f"is a simnet_format {results.FORMAT_VERSION + 1} file, newer than this simnet reads"),
+    ("future-format", _set_attr("/", "simnet_format", files.FORMAT_VERSION + 1),
+     f"is a simnet_format {files.FORMAT_VERSION + 1} file, newer than this simnet reads"),
 ]
 _READERS = {
     "show": ["show", "{%s}"],
@@ -677,7 +678,7 @@ def _runs_with_negative_size(box):
     traceback or a warning)."""
     import csv
 
-    from simnet.reference import read_csv
+    from simnet.base.data_tables import read_csv
 
     rows = [dict(row) for row in read_csv(ROOT / "data" / "published_runs.csv").rows]
     rows[0]["neurons"] = "-5"
@@ -894,7 +895,7 @@ DISK_AND_STDOUT = [
     Case("record-write-no-space", [*_TINY_RUN, "--out", "r.h5", "--overwrite"], 2,
          "cannot write r.h5: No space left on device; nothing was written there", setup=_write("work/r.h5"),
          check=_unchanged("work/r.h5"),
-         patch=lambda mp, box: (_runtime_numpy(mp), mp.setattr("simnet.results._write_record", _enospc))),
+         patch=lambda mp, box: (_runtime_numpy(mp), mp.setattr("simnet.record.files._write_record", _enospc))),
     Case("summary-write-no-space", ["sweep", "cobahh", "--neurons", "20", "--duration", "5ms", "--backend",
                                     "runtime", "--out-dir", "sw"], 2,
          "summary.json: No space left on device; nothing was written there", progress=("[",),
@@ -973,7 +974,7 @@ def _earlier_sweep(summary: Optional[dict] = None):
         (folder / "scaling_neurons.png").write_bytes(b"old figure")
         (folder / "notes.txt").write_text("the user's own notes")
         content = summary if summary is not None else {
-            "format": results.SUMMARY_FORMAT, "points": [{"files": ["points/old.h5"]}],
+            "format": files.SUMMARY_FORMAT, "points": [{"files": ["points/old.h5"]}],
             "figures": ["scaling_neurons.png"]}
         (folder / "summary.json").write_text(json.dumps(content))
     return setup
@@ -982,7 +983,7 @@ def _earlier_sweep(summary: Optional[dict] = None):
 def _runs_then_interrupt(interruption):
     """Patch: the first run of a benchmark returns a real record, the second is interrupted."""
     def patch(monkeypatch, box):
-        record = results.read(box.records["cobahh"])
+        record = files.read(box.records["cobahh"])
         calls = []
 
         def execute(plan, command_line=""):
@@ -996,7 +997,7 @@ def _runs_then_interrupt(interruption):
 
 def _levels_then_interrupt(monkeypatch, box):
     """Patch: the ladder's first level returns a real record, the second is interrupted."""
-    record = results.read(box.records["mc"])
+    record = files.read(box.records["mc"])
     calls = []
 
     def execute(plan, command_line=""):
@@ -1027,8 +1028,8 @@ def _old_sweep_gone(box):
 
 
 def _record_with_threads_warning(mp, box):
-    record = results.read(box.records["cobahh"])
-    mp.setattr("simnet.simulate._run", lambda plan, command_line: record)
+    record = files.read(box.records["cobahh"])
+    mp.setattr("simnet.pipeline._run", lambda plan, command_line: record)
 
 
 BENCHMARKS = [
@@ -1053,7 +1054,7 @@ BENCHMARKS = [
          setup=_bench_file(), patch=_interrupted_at_once(KeyboardInterrupt())),
     Case("bench-terminated-before-any-point", [*B, "--out-dir", "bo"], 143,
          "interrupted (SIGTERM); no results written", setup=_bench_file(),
-         patch=_interrupted_at_once(__import__("simnet.errors").errors.Interrupted(signal.SIGTERM))),
+         patch=_interrupted_at_once(__import__("simnet.base.errors").base.errors.Interrupted(signal.SIGTERM))),
     Case("fidelity-interrupted-after-a-level", ["fidelity", "--levels", "lif_exp,adex", "--out-dir", "fo"], 130,
          "interrupted; the records of lif_exp are in fo", patch=_levels_then_interrupt,
          progress=("simnet: lif_exp written to",),

@@ -111,8 +111,9 @@ def test_code_objects_by_hand():
 def test_profiled_runtime_run_sets_each_code_object_beside_its_count(tmp_path):
     """A small runtime run with profiling: every counted code object was timed, times lie inside the loop, and
     the record keeps them through a write and a read."""
-    from simnet import api, results
+    from simnet import api
     from simnet.cost.account import format_cost
+    from simnet.record import files
 
     record = api.run("cobahh", neurons=100, duration="20ms", backend="runtime", progress=False, profile=True,
                      plasticity="stdp")
@@ -125,8 +126,8 @@ def test_profiled_runtime_run_sets_each_code_object_beside_its_count(tmp_path):
     stored = record.cost_detail["loop_profile"]
     updater = next(e for e in stored["code_objects"] if e["code_object"].startswith("neurons_stateupdater"))
     assert updater["counted"] and updater["flops"] > 0 and updater["bytes"] > 0 and updater["seconds"] > 0
-    path = results.write(record, tmp_path / "run.h5")
-    again = results.read(path)
+    path = files.write(record, tmp_path / "run.h5")
+    again = files.read(path)
     assert again.timings["loop_profile"] == profile
     table = api.cost_table(again, bandwidth_gb_s=10.0)
     assert table["loop_profile"]["bandwidth_source"] == "given by the user"

@@ -1,4 +1,4 @@
-"""The tabulated binomial sampler of PoissonInput (simnet.sampling): Brian2's distribution, drawn another way.
+"""The tabulated binomial sampler of PoissonInput (simnet.run.poisson_table): Brian2's distribution, drawn another way.
 
 The design claims the table turns every uniform into the count Brian2's inversion loop turns it into. The C++
 tests compile both samplers into one small program fed the same uniforms and check that claim draw by draw, and
@@ -14,10 +14,11 @@ import pytest
 from brian2 import Hz, ms
 from brian2.input.binomial import _generate_cpp_code
 
-from simnet.backends import RunSettings, get_backend
-from simnet.sampling import binomial_cdf, tabulate_binomials, tabulated_cpp
-from simnet.simulate import RunPlan, execute
-from simnet.spec import ModelSpec, PoissonBackground, Population
+from simnet.pipeline import RunPlan, execute
+from simnet.run.backends import get_backend
+from simnet.run.poisson_table import binomial_cdf, tabulate_binomials, tabulated_cpp
+from simnet.run.settings import RunSettings
+from simnet.specs.model_spec import ModelSpec, PoissonBackground, Population
 
 #: (n, p): the column's background (n p about 1.3 and 2.3 at dt 0.1 ms), small n, p > 0.5 (Brian2 draws n - X),
 #: and n p close to the normal approximation's threshold (5)
@@ -116,11 +117,11 @@ def test_chi_square_rejects_a_wrong_table(tmp_path, monkeypatch):
     """The distribution test can fail: a table for a p 5 % too large is rejected."""
     from scipy import stats
 
-    from simnet import sampling
+    from simnet.run import poisson_table
 
     n, p, draws = 1600, 0.0008, 400_000
-    right = sampling.binomial_cdf
-    monkeypatch.setattr(sampling, "binomial_cdf", lambda n_, p_: right(n_, p_ * 1.05))
+    right = poisson_table.binomial_cdf
+    monkeypatch.setattr(poisson_table, "binomial_cdf", lambda n_, p_: right(n_, p_ * 1.05))
     output = subprocess.run([str(_compile_samplers(n, p, tmp_path)), str(draws)], capture_output=True, text=True,
                             check=True).stdout.split("\n")
     assert int(output[0]) > 0

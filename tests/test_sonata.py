@@ -9,10 +9,11 @@ import warnings
 import numpy as np
 import pytest
 
-from simnet import results
-from simnet.backends import RunSettings, RuntimeBackend
 from simnet.models import model_names
-from simnet.simulate import execute, plan_run
+from simnet.pipeline import execute, plan_run
+from simnet.record import files
+from simnet.run.backends import RuntimeBackend
+from simnet.run.settings import RunSettings
 
 libsonata = pytest.importorskip("libsonata")
 
@@ -33,12 +34,12 @@ def written(request, tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the column at this scale warns that its scaling is unreliable
         record = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy")))
-    return request.param, results.write(record, tmp_path_factory.mktemp("sonata") / "run.h5")
+    return request.param, files.write(record, tmp_path_factory.mktemp("sonata") / "run.h5")
 
 
 def test_libsonata_reads_every_population_with_simnets_spikes(written):
     model, path = written
-    record = results.read(path)
+    record = files.read(path)
     assert record.populations == EXPECTED_POPULATIONS[model]
     reader = libsonata.SpikeReader(str(path))
     assert sorted(reader.get_population_names()) == sorted(record.populations)
@@ -59,7 +60,7 @@ def test_libsonata_reads_every_population_with_simnets_spikes(written):
 
 def test_libsonata_selects_by_node_and_time(written):
     _, path = written
-    record = results.read(path)
+    record = files.read(path)
     name = max(record.populations, key=lambda p: len(record.spikes(p)))
     ours = record.spikes(name)
     node = int(ours.node_ids[0])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import simnet
-from simnet import version
+from simnet.base import version
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,6 +11,8 @@ import csv
 import io
 import sys
 
+__all__ = ["CONFIGURATIONS", "count", "table_text"]
+
 #: name -> (model, options): the networks the back-test and the projections describe.
 CONFIGURATIONS = {
     "cobahh_benchmark": ("cobahh", {"neurons": 400, "mode": "benchmark", "plasticity": "none"}),
@@ -26,21 +28,23 @@ CONFIGURATIONS = {
 
 def count(name: str):
     """The :class:`~simnet.cost.elements.ElementCosts` of one configuration (a 2 ms runtime-mode run)."""
-    import simnet
-    import simnet.backends as backends
+    import simnet.run.backends as backends
+    from simnet.base.version import version
     from simnet.cost.elements import element_costs
+    from simnet.pipeline import execute, plan_run
+    from simnet.run.settings import RunSettings
 
     model, options = CONFIGURATIONS[name]
     saved = backends.BACKENDS["runtime"]
     backends.BACKENDS["runtime"] = lambda: backends.RuntimeBackend("numpy")
     try:
-        record = simnet.run(model, duration="2ms", backend="runtime", progress=False, record_spikes=False,
-                            **options)
+        record = execute(plan_run(model, options, duration_s=2e-3, backend="runtime",
+                                  settings=RunSettings(progress=False), record_spikes=False))
     finally:
         backends.BACKENDS["runtime"] = saved
     text = ", ".join(f"{k}={v}" for k, v in options.items())
     return element_costs(record.cost_detail, record.counts, name,
-                         f"counted by simnet {simnet.__version__} (Brian2 {record.provenance['packages']['brian2']}) "
+                         f"counted by simnet {version()} (Brian2 {record.provenance['packages']['brian2']}) "
                          f"from {model} ({text}), python -m simnet.bench.element_costs")
 
 

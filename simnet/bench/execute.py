@@ -12,7 +12,7 @@ made wherever the executor sends it. Its record goes under ``<out>/points/`` (``
 repeat) and the experiment's hash (:func:`experiment_hash`). Rerunning the experiment into the same folder skips
 every run whose point file matches and succeeded; failed runs are run again, and ``redo`` runs everything again;
 ``overwrite`` first removes an earlier experiment's summary, records and figures there. The summary
-(:mod:`simnet.bench.stats`) is rewritten after every run (``"complete": false`` until the end), so an interrupted
+(:mod:`simnet.bench.statistics`) is rewritten after every run (``"complete": false`` until the end), so an interrupted
 experiment keeps what it measured, and says so. The output folder is held for one process at a time.
 """
 from __future__ import annotations
@@ -26,16 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from simnet import atomicfile, results
+from simnet.base import atomic_files
+from simnet.base.errors import Interrupted, SimulationFailed, UsageError
 from simnet.bench.executors import Failure, SerialExecutor
+from simnet.bench.experiment_file import Experiment, Runner
 from simnet.bench.points import PeerRun, PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
-from simnet.bench.report import draw_figures
-from simnet.bench.spec import Experiment, Runner, point_label, point_slug
-from simnet.bench.stats import summarise
-from simnet.errors import Interrupted, SimulationFailed, UsageError
-from simnet.sessions import RunSettings
-from simnet.simulate import provenance
-from simnet.system import describe_machine
+from simnet.bench.statistics import summarise
+from simnet.machine.describe import describe_machine
+from simnet.pipeline import provenance
+from simnet.record import files
+from simnet.record.points import point_label, point_slug
+from simnet.report.experiment_summary import draw_figures
+from simnet.run.settings import RunSettings
+
+__all__ = ["POINT_FORMAT", "POINT_SUFFIX", "experiment_hash", "prepare_out_dir", "schedule", "run_experiment"]
 
 #: ``<out>/points/<name>.point.json``: one run's measurement and identity, read back to resume.
 POINT_FORMAT = "simnet-point"
@@ -52,7 +56,7 @@ def experiment_hash(experiment: Experiment) -> str:
 
 
 def _canonical(value) -> str:
-    return json.dumps(results.json_safe(value), sort_keys=True)
+    return json.dumps(files.json_safe(value), sort_keys=True)
 
 
 def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
@@ -63,10 +67,10 @@ def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"output folder {out_dir} is not a directory", parameter="out_dir")
-    summary_path = out_dir / results.SUMMARY_FILE
+    summary_path = out_dir / files.SUMMARY_FILE
     if summary_path.exists() and not overwrite:
         try:
-            earlier = results.read_summary(summary_path).get("provenance", {}).get("experiment_hash")
+            earlier = files.read_summary(summary_path).get("provenance", {}).get("experiment_hash")
         except UsageError:
             earlier = None
         if not resumes or earlier != resumes:
@@ -74,8 +78,8 @@ def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
                              "duration or model differ): overwrite it or choose another output folder",
                              parameter="overwrite")
     elif summary_path.exists():
-        _remove_experiment(out_dir, results.read_summary(summary_path))
-    atomicfile.check_directory(out_dir, "out_dir", what="output folder")
+        _remove_experiment(out_dir, files.read_summary(summary_path))
+    atomic_files.check_directory(out_dir, "out_dir", what="output folder")
     return out_dir
 
 
@@ -90,7 +94,7 @@ def _remove_experiment(out_dir: Path, summary: dict) -> None:
         path = out_dir / name
         if path.resolve().is_relative_to(inside) and path.is_file():
             path.unlink()
-    (out_dir / results.SUMMARY_FILE).unlink()
+    (out_dir / files.SUMMARY_FILE).unlink()
 
 
 def schedule(experiment: Experiment) -> list[tuple[dict, int, int, Runner]]:
@@ -132,7 +136,7 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, overwrite: bool = F
     quick_run : bool
         Recorded in the summary (the experiment was reduced by :func:`quick`).
     skip_memory_check : bool
-        Passed to every simnet run's plan (:func:`simnet.simulate.plan_run`).
+        Passed to every simnet run's plan (:func:`simnet.pipeline.plan_run`).
 
     Raises
     ------
@@ -145,9 +149,9 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, overwrite: bool = F
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"output folder {out_dir} is not a directory", parameter="out_dir")
     measurements: dict[int, dict] = {}  # by place in the schedule
-    with atomicfile.created_directories(out_dir):
-        atomicfile.check_directory(out_dir, "out_dir", what="output folder")
-        with atomicfile.claimed(out_dir / results.SUMMARY_FILE, "out_dir"):
+    with atomic_files.created_directories(out_dir):
+        atomic_files.check_directory(out_dir, "out_dir", what="output folder")
+        with atomic_files.claimed(out_dir / files.SUMMARY_FILE, "out_dir"):
             prepare_out_dir(out_dir, overwrite, resumes=experiment_hash(experiment))
             try:
                 return _run_all(experiment, out_dir.resolve(), measurements, executor=executor, redo=redo,
@@ -158,7 +162,7 @@ def run_experiment(experiment: Experiment, out_dir: Path, *, overwrite: bool = F
                     _remove_if_empty(out_dir / "points")
                 if not isinstance(err, KeyboardInterrupt):
                     raise
-                kept = (f"the {len(measurements)} run(s) finished are in {out_dir / results.SUMMARY_FILE} (marked "
+                kept = (f"the {len(measurements)} run(s) finished are in {out_dir / files.SUMMARY_FILE} (marked "
                         "incomplete); run it again into the same folder to resume") if measurements else ""
                 raise Interrupted(getattr(err, "signal_number", signal.SIGINT), kept) from None
 
@@ -215,9 +219,9 @@ def _run_all(experiment: Experiment, out_dir: Path, measurements: dict, *, execu
                 measured = {**run.base(experiment), **outcome}
             measurements[run.index] = measured
             _add_host(hosts, measured, machine)
-            results.write_json({"format": POINT_FORMAT, "experiment_hash": digest, "identity": run.identity,
+            files.write_json({"format": POINT_FORMAT, "experiment_hash": digest, "identity": run.identity,
                                 "measurement": measured, "machine": machine}, out_dir / (run.name + POINT_SUFFIX))
-            results.write_summary(summary_so_far(complete=False), out_dir)
+            files.write_summary(summary_so_far(complete=False), out_dir)
             result = (f"loop {measured['sim_wall_s_per_bio_s']:.4g} s per biological s" if measured["ok"]
                       else f"failed: {measured['reason']}")
             log(f"[{done}/{len(jobs)}] {run.runner.label} {point_label(run.point)} seed {run.seed} repeat "
@@ -225,14 +229,14 @@ def _run_all(experiment: Experiment, out_dir: Path, measurements: dict, *, execu
                 f"{result}")
     summary = summary_so_far(complete=True)
     summary["notes"].extend(session["executor_notes"])
-    summary["figures"], figure_notes = draw_figures(summary, experiment, out_dir)
+    summary["figures"], figure_notes = draw_figures(summary, experiment.name, experiment.repeats, out_dir)
     summary["notes"].extend(figure_notes)
-    path = results.write_summary(summary, out_dir)
+    path = files.write_summary(summary, out_dir)
     failed = [m for m in measurements.values() if not m["ok"]]
     if failed and len(failed) == len(measurements):
         raise SimulationFailed(f"every run failed ({len(failed)} of {len(measurements)}; the first: "
                                f"{failed[0]['reason']})", kept=f"each reason is in {path}")
-    return results.json_safe(summary)
+    return files.json_safe(summary)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Sequence
 
+from simnet.base.errors import UsageError
 from simnet.bench.points import GPU, MACHINE, one_line
-from simnet.errors import UsageError
-from simnet.system import describe_gpus
+from simnet.machine.describe import describe_gpus
+
+__all__ = ["ALLOWED_FAILURES", "WAIT_FOR_WORKERS_S", "Failure", "SerialExecutor", "DaskExecutor", "open_executor"]
 
 #: How often a point may be running on a worker that dies before it is reported as failed (1: one retry).
 ALLOWED_FAILURES = 1

@@ -1,7 +1,7 @@
 """One point of an experiment as a job any executor can run: what to run, where its record goes, what it needs.
 
 A :class:`PointJob` is plain data (it travels to a Dask worker): a simnet run (:class:`SimnetRun`, planned and
-run through the one run pipeline, :mod:`simnet.simulate`, on the machine that runs it) or a peer run
+run through the one run pipeline, :mod:`simnet.pipeline`, on the machine that runs it) or a peer run
 (:class:`PeerRun`, :func:`simnet.peers.run_peer`), the name of its record under the output folder and the
 resources it holds while it runs (:func:`point_resources`). :func:`run_point` runs it wherever it is sent and
 returns its measurement and the host that made it. Its record is written in place when that host sees the
@@ -19,15 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Union
 
-from simnet import atomicfile, results
-from simnet.backends import BACKENDS
-from simnet.bench import equivalence
-from simnet.errors import UsageError
+from simnet.analysis import equivalence
+from simnet.base import atomic_files
+from simnet.base.errors import UsageError
+from simnet.machine.describe import describe_machine, host_kind
 from simnet.peers import PEERS, run_peer
-from simnet.sessions import BRIAN2_WAY, RunSettings
-from simnet.simulate import RunPlan, execute, plan_run
-from simnet.summary import run_summary
-from simnet.system import describe_machine, host_kind
+from simnet.pipeline import RunPlan, execute, plan_run
+from simnet.record import files
+from simnet.record.run_record import RunRecord
+from simnet.report.run_summary import run_summary
+from simnet.run.backends import BACKENDS
+from simnet.run.settings import BRIAN2_WAY, RunSettings
+
+__all__ = ["OUT_DIR_MARK", "MACHINE", "GPU", "SimnetRun", "PeerRun", "PointJob", "point_resources", "marked_out_dir",
+           "run_point", "deliver", "one_line"]
 
 #: A file in the output folder holding the current session's token: a host that reads the same token there sees
 #: the client's folder and writes records in place.
@@ -92,7 +97,7 @@ def point_resources(run: Union[SimnetRun, PeerRun]) -> dict:
 def marked_out_dir(out_dir: Path) -> Iterator[str]:
     """A fresh token written into ``out_dir`` while the block runs: a host that reads it there sees this folder."""
     token = secrets.token_hex(16)
-    mark = atomicfile.write_text(Path(out_dir) / OUT_DIR_MARK, token)
+    mark = atomic_files.write_text(Path(out_dir) / OUT_DIR_MARK, token)
     try:
         yield token
     finally:
@@ -133,15 +138,15 @@ def deliver(outcome: dict, out_dir: Path) -> dict:
     payload = outcome.pop("payload", None)
     if payload is not None:
         target = Path(out_dir) / outcome["file"]
-        with atomicfile.replacing(target) as tmp:
+        with atomic_files.replacing(target) as tmp:
             tmp.write_bytes(payload)
     return outcome
 
 
 def _store(record, job: PointJob, file: str) -> Optional[bytes]:
     """Write ``record`` in place (None) when this host sees the output folder, else return its bytes."""
-    write = (lambda path: results.write(record, path, overwrite=True)) if isinstance(record, results.RunRecord) \
-        else (lambda path: results.write_json(record, path))
+    write = (lambda path: files.write(record, path, overwrite=True)) if isinstance(record, RunRecord) \
+        else (lambda path: files.write_json(record, path))
     if _sees_out_dir(job):
         write(Path(job.out_dir) / file)
         return None
@@ -151,7 +156,7 @@ def _store(record, job: PointJob, file: str) -> Optional[bytes]:
         return path.read_bytes()
 
 
-def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[results.RunRecord], str]:
+def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[RunRecord], str]:
     try:
         plan = run.plan()
     except UsageError as err:  # not usable on this host, or cannot run this point's network

@@ -8,7 +8,7 @@
   counts, timings, the machine's peak, the energy metered).
 
 :func:`cost_record` evaluates them into the cost section of a run record (``record.cost_detail``);
-:func:`simnet.record.cost_table` (``record.cost``) and :func:`format_cost` present that section. Counted
+:func:`simnet.record.run_record.cost_table` (``record.cost``) and :func:`format_cost` present that section. Counted
 figures come from Brian2's code (:mod:`simnet.cost.flops`); peak-equivalent figures are seed document 003's
 method (cores x clock x flop/cycle x wall time); utilisation is their ratio.
 """
@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Optional
 
-from simnet.cost import flops, hardware, memory, roofline
+from simnet.cost import flops, memory, roofline
 from simnet.cost.energy import Energy, per_unit
-from simnet.record import cost_table as record_cost_table
+from simnet.machine import hardware
+from simnet.record.run_record import cost_table as record_cost_table
+
+__all__ = ["STATIC_METRICS", "static_measurements", "Workload", "WORKLOAD_METRICS", "cost_record", "cost_table",
+           "format_cost"]
+
 
 def _flop_profile_as_executed(built) -> Optional[flops.FlopProfile]:
     """The count of what the device's code executes, where its code generation turned Brian2's loop-invariant
@@ -32,7 +37,7 @@ def _flop_profile_as_executed(built) -> Optional[flops.FlopProfile]:
     return flops.count_network(built.net, loop_invariant_optimisations=False)
 
 
-#: Static metrics: name -> metric(built network) (a :class:`simnet.network.BuiltNetwork`). The model's FLOPs are
+#: Static metrics: name -> metric(built network) (a :class:`simnet.run.network_builder.BuiltNetwork`). The model's FLOPs are
 #: counted with Brian2's loop-invariant optimisation whatever the device did, so the same equations cost the same
 #: on every backend; what a device's code executes differently is counted beside it.
 STATIC_METRICS: dict[str, Callable[[Any], Any]] = {
@@ -154,7 +159,7 @@ def cost_record(workload: Workload) -> dict:
 
 def cost_table(record, *, bandwidth_bytes_per_s: Optional[float] = None, bandwidth_source: str = ""
                ) -> dict[str, Any]:
-    """The cost table of a record (:func:`simnet.record.cost_table`, ``record.cost``).
+    """The cost table of a record (:func:`simnet.record.run_record.cost_table`, ``record.cost``).
 
     A profiled loop's ``loop_profile`` (each code object's time beside its counted work,
     :func:`simnet.cost.roofline.code_object_rooflines`) is the one stored at run time, against the hardware table's

@@ -13,8 +13,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from simnet.cost.flops.count import (INPUT_NEURON_STEP, NEURON_STEP, PLASTICITY, SPIKE, SYNAPTIC_EVENT_POST,
-                                     SYNAPTIC_EVENT_PRE, SYNAPTIC_PROPAGATION)
+from simnet.cost.flops.count import (
+    INPUT_NEURON_STEP,
+    NEURON_STEP,
+    PLASTICITY,
+    SPIKE,
+    SYNAPTIC_EVENT_POST,
+    SYNAPTIC_EVENT_PRE,
+    SYNAPTIC_PROPAGATION,
+)
+
+__all__ = ["FLOAT_DTYPES", "ElementCosts", "element_costs"]
 
 FLOAT_DTYPES = ("float64", "float32", "double", "float")
 

@@ -25,8 +25,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from simnet.cost.hardware import Peak
-from simnet.system import nvidia_smi_query
+from simnet.machine.describe import nvidia_smi_query
+from simnet.machine.hardware import Peak
+
+__all__ = ["POWERCAP_ROOT", "DEFAULT_SAMPLE_INTERVAL_S", "Energy", "cumulative_between", "integrate_power",
+           "RaplDomain", "rapl_domains", "counter_delta_uj", "RaplCounters", "EnergyMeter", "per_unit"]
 
 POWERCAP_ROOT = "/sys/class/powercap"
 DEFAULT_SAMPLE_INTERVAL_S = 0.1
@@ -246,7 +249,7 @@ class EnergyMeter:
     device : {"cpu", "gpu"}
         The device that runs the simulation loop.
     peak : Peak, optional
-        From :func:`simnet.cost.hardware.peak_throughput`; its ``board_power_w`` is the figure an
+        From :func:`simnet.machine.hardware.peak_throughput`; its ``board_power_w`` is the figure an
         estimate uses when nothing can be measured.
     gpu_index : int
         Which GPU to sample.

@@ -14,7 +14,10 @@ from typing import Iterable
 
 import numpy as np
 
-from simnet.system import nvidia_smi_query
+from simnet.machine.describe import nvidia_smi_query
+
+__all__ = ["STD_VECTOR_HEADER_BYTES", "KIND_PER_NEURON", "KIND_PER_SYNAPSE", "KIND_SYNAPSE_PER_NEURON", "KIND_SHARED",
+           "KIND_OTHER", "state_bytes", "peak_rss_bytes", "gpu_memory_used_mib", "estimate_state_bytes"]
 
 #: Bytes of one ``std::vector`` header (begin, end, capacity pointers) in 64-bit libstdc++/libc++.
 STD_VECTOR_HEADER_BYTES = 24
@@ -274,7 +277,7 @@ def estimate_state_bytes(spec, *, float_bytes: int, n_steps: int) -> dict:
 
     The counting rule is :func:`state_bytes`' (every array a group or synapse object owns, per element), applied
     to Brian2's own variables of one probe neuron per population and unconnected probe synapses
-    (:func:`simnet.network.element_probes`) and multiplied by the sizes the spec gives (synapses: their expected
+    (:func:`simnet.run.network_builder.element_probes`) and multiplied by the sizes the spec gives (synapses: their expected
     number); plus the spike queues' lower bound and the monitors every run has (a spike count per neuron, a time
     and a rate per step per population). Recorded spikes, the queues' contents, set-up copies and the programs
     themselves are left out, so a network that needs more than this can never fit.
@@ -288,7 +291,7 @@ def estimate_state_bytes(spec, *, float_bytes: int, n_steps: int) -> dict:
     n_steps : int
         Time steps the run will simulate (pre-run included): the rate monitors keep one value per step.
     """
-    from simnet.network import element_probes
+    from simnet.run.network_builder import element_probes
 
     groups, synapses = element_probes(spec)
 

@@ -5,7 +5,7 @@ insightful visual performance model", CACM 52(4):65-76):
 
 * compute: the counted FLOPs of the loop (:mod:`simnet.cost.flops`, after common-subexpression elimination, as
   a compiler would run them) divided by the peak FLOP rate the run had
-  (the cores or GPU it used, at its precision; :func:`simnet.cost.hardware.peak_throughput`);
+  (the cores or GPU it used, at its precision; :func:`simnet.machine.hardware.peak_throughput`);
 * memory: the bytes the loop must move between memory and the processor divided by the memory bandwidth.
 
 The bytes are estimated from the run's own arrays (:func:`simnet.cost.memory.state_bytes`) and activity
@@ -25,6 +25,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Optional
+
+__all__ = ["Roofline", "bytes_moved", "bound", "roofline", "table_bandwidth", "record_roofline", "format_roofline",
+           "code_object_rooflines"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def bytes_moved(counts: dict, state: dict, float_bytes: int) -> dict[str, float]
     Parameters
     ----------
     counts : dict
-        A record's ``counts`` (``simnet.network.activity_counts``).
+        A record's ``counts`` (``simnet.run.network_builder.activity_counts``).
     state : dict
         A record's ``cost["memory"]["state"]`` (``simnet.cost.memory.state_bytes``).
     float_bytes : int
@@ -169,7 +172,7 @@ def table_bandwidth(peak: dict) -> tuple[Optional[float], str]:
 
 def record_roofline(record, *, bandwidth_bytes_per_s: Optional[float] = None, bandwidth_source: str = "",
                     launch_latency_s: Optional[float] = None) -> Roofline:
-    """:func:`roofline` for a :class:`simnet.results.RunRecord` (its peak, counts, state and loop time).
+    """:func:`roofline` for a :class:`simnet.record.run_record.RunRecord` (its peak, counts, state and loop time).
 
     A bandwidth given here replaces the record's table bandwidth (e.g. a measured one).
     """
@@ -236,7 +239,7 @@ def code_object_rooflines(loop_profile: dict, flop_rows: list, *, loop_s: Option
     Parameters
     ----------
     loop_profile : dict
-        A record's ``timings["loop_profile"]`` (:func:`simnet.profiling.loop_profile`): the clock and, per code
+        A record's ``timings["loop_profile"]`` (:func:`simnet.run.profiling.loop_profile`): the clock and, per code
         object, its name, its runner and the seconds it took over the loop.
     flop_rows : list of dict
         A record's ``cost_detail["flops"]["rows"]`` (one per code object and category, each naming its code object).

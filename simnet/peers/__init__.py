@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
-from simnet import processes
+from simnet.base import child_processes
+
+__all__ = ["PeerInfo", "PEERS", "run_peer", "child_processes"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None)
     started = time.perf_counter()
     try:
         # Its own process group, stopped with everything it started if simnet is interrupted or dies.
-        done = processes.output(command, timeout=timeout_s, env=_quiet_environment())
+        done = child_processes.output(command, timeout=timeout_s, env=_quiet_environment())
     except subprocess.TimeoutExpired:
         return {"ok": False, "reason": f"peer {peer.name} ran longer than {timeout_s:g} s and was stopped"}
     process_wall_s = time.perf_counter() - started

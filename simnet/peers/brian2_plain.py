@@ -28,6 +28,8 @@ import time
 
 from peer_protocol import PeerFailure, serve  # this folder's protocol module; not simnet
 
+__all__ = ["LOOP_MARKS_FILE", "run", "simulate_cobahh"]
+
 LOOP_MARKS_FILE = "plain_loop_marks.txt"
 
 
@@ -82,8 +84,7 @@ def run(arguments):
 
 
 def simulate_cobahh(b2, np, n_neurons, mode, plasticity, device_name, arguments, build_directory):
-    from brian2 import NeuronGroup, Synapses, SpikeMonitor, Network, ms, mV, nS, umetre, cm, ufarad, siemens
-    from brian2 import msiemens
+    from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, cm, ms, msiemens, mV, nS, siemens, ufarad, umetre
 
     b2.defaultclock.dt = 0.1 * ms
     b2.seed(int(arguments.get("seed", 1)))

@@ -34,6 +34,8 @@ import time
 
 from peer_protocol import PeerFailure, serve  # this folder's protocol module; not simnet
 
+__all__ = ["run"]
+
 
 def run(arguments):
     model = arguments.get("model")

@@ -36,6 +36,10 @@ import time
 
 from peer_protocol import PeerFailure, serve  # this folder's protocol module; not simnet
 
+__all__ = ["POPULATIONS", "FULL_SIZES", "FULL_EXTERNAL_IN_DEGREES", "CONNECTION_PROBABILITY", "FULL_MEAN_RATES_HZ",
+           "NEURON", "PSP_MEAN_MV", "WEIGHT_REL_SD", "G", "L4E_TO_L23E_FACTOR", "DELAY_MEAN_MS", "DELAY_REL_SD",
+           "BACKGROUND_RATE_HZ", "DT_MS", "OPTIONS", "column_numbers", "psp_to_current_pA", "run"]
+
 # Potjans & Diesmann (2014) Table 5 (the reference implementation's network_params.py).
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
 FULL_SIZES = (20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948)

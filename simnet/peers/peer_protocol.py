@@ -7,6 +7,8 @@ peer that uses it.
 import argparse
 import json
 
+__all__ = ["EXIT_PEER_FAILED", "PeerFailure", "serve", "peak_rss"]
+
 #: Exit status of a peer that reports a failure as ``{"ok": false, "reason": ...}`` (e.g. a simulator not installed).
 EXIT_PEER_FAILED = 3
 

@@ -4,3 +4,5 @@
 times; ``ladder`` puts estimates and projections on one axis; ``format`` renders a projection as text. Pure
 functions: the caller reads records and tables and passes them in.
 """
+
+__all__ = []

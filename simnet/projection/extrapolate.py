@@ -10,8 +10,16 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+from simnet.base.units import SECONDS_PER_YEAR
 from simnet.projection.fits import PowerLawFit
-from simnet.units import SECONDS_PER_YEAR
+
+__all__ = ["FIFTEEN_YEARS_S", "HUMAN_SCALE_NEURONS", "total_flops", "wall_seconds_linear", "SYNAPTIC_CATEGORIES",
+           "DEFAULT_SYNAPSES_PER_NEURON", "DEFAULT_TARGET_WALL_S", "DEFAULT_USD_PER_KWH", "DEFAULT_PRICE_SOURCE",
+           "JOULES_PER_KWH", "Measurement", "measurement_from_cost_table", "ReferenceDevice",
+           "reference_devices_from_rows", "MlRun", "ml_runs_from_rows", "Assumptions", "wall_seconds_power_law",
+           "wall_seconds_on_device", "synapse_rescaled_flops_per_neuron_per_bio_s", "memory_bytes",
+           "devices_by_memory", "devices_by_time", "energy_joules_scaled", "energy_joules_board_power",
+           "electricity_cost_usd", "Figure", "Projection", "project"]
 
 #: The documents' training horizon: 15 biological years.
 FIFTEEN_YEARS_S = 15 * SECONDS_PER_YEAR
@@ -55,7 +63,7 @@ class Measurement:
     """The figures of one run that a projection starts from (see :func:`measurement_from_cost_table`).
 
     ``peak_flops_per_s`` and ``board_power_w`` are those of the part of the device the run used (for a
-    CPU: the cores it ran on), as ``simnet.cost.hardware.peak_throughput`` found them; None when unknown.
+    CPU: the cores it ran on), as ``simnet.machine.hardware.peak_throughput`` found them; None when unknown.
     """
 
     label: str
@@ -133,7 +141,7 @@ class ReferenceDevice:
 
 
 def reference_devices_from_rows(rows, precision: str) -> list[ReferenceDevice]:
-    """Reference devices from the rows of ``data/hardware.csv`` (``simnet.reference.read_table``), at
+    """Reference devices from the rows of ``data/hardware.csv`` (``simnet.base.data_tables.read_table``), at
     ``precision`` ("single" uses fp32_tflops, "double" fp64_tflops)."""
     column = {"single": "fp32_tflops", "double": "fp64_tflops"}.get(precision)
     if column is None:

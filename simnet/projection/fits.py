@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+__all__ = ["SIZE_OPTIONS", "PowerLawFit", "fit_power_law", "scaling_series", "fit_scaling", "mixes_hosts",
+           "scaling_fits", "choose_fit"]
+
 #: Model options that set the number of neurons (COBAHH's ``neurons``, the column's ``scale``): the x axis of a
 #: scaling series, not a separate series.
 SIZE_OPTIONS = ("neurons", "scale")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import math
 
+from simnet.base.units import SECONDS_PER_YEAR
 from simnet.projection.extrapolate import ESTIMATE, Figure, Projection
-from simnet.units import SECONDS_PER_YEAR
+
+__all__ = ["format_projection", "format_rates", "format_backtest", "format_human_scale"]
 
 
 def _g(value, spec: str = ".3g") -> str:

@@ -14,6 +14,9 @@ from dataclasses import dataclass, replace
 
 from simnet.projection.model import Machine, Network, Rates, devices_by_memory, predict
 
+__all__ = ["STEP", "MAX_POINTS", "MAX_DEVICES", "MIN_GAIN", "ScalingPoint", "ClusterProjection", "strong_scaling",
+           "human_scale"]
+
 #: Device counts grow by this factor along a strong-scaling curve, for at most MAX_POINTS points, up to
 #: MAX_DEVICES (six times Fugaku's 158,976 nodes, the largest count in data/hardware.csv), and stop once a step gains
 #: less than MIN_GAIN (the curve has flattened: more devices buy almost nothing).

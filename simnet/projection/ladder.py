@@ -4,8 +4,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from simnet.units import SECONDS_PER_YEAR
+from simnet.base.units import SECONDS_PER_YEAR
 
+__all__ = ["LADDER_STATED", "LADDER_RECOMPUTED", "LADDER_PROJECTION", "LADDER_ML", "LADDER_KINDS",
+           "LADDER_MIN_DOCUMENT_FLOP", "LadderEntry", "ladder_entries"]
 
 LADDER_STATED = "document, as stated"
 LADDER_RECOMPUTED = "document, recomputed by simnet"
@@ -36,7 +38,7 @@ def ladder_entries(reproductions=(), projections=(), ml_runs=(),
     Parameters
     ----------
     reproductions : sequence
-        ``simnet.documents.Reproduction`` objects (anything with ``id``, ``unit``, ``stated``,
+        ``simnet.audit.Reproduction`` objects (anything with ``id``, ``unit``, ``stated``,
         ``stated_text``, ``recomputed``). Only those in FLOP of at least ``min_document_flop`` are training
         totals and enter. A figure whose recomputed value equals an ML run's training compute is the
         document quoting that run; it is drawn once, as the ML run. A stated value that several claims share

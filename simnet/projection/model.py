@@ -37,6 +37,9 @@ from typing import Optional
 
 from simnet.cost.elements import ElementCosts
 
+__all__ = ["BYTES_PER_SPIKE", "TERMS", "Network", "Machine", "Rates", "Term", "Prediction", "phase_time",
+           "devices_reached", "collective_rounds", "devices_by_memory", "step_overhead_s", "predict"]
+
 #: Bytes sent per spike between devices (a 4-byte neuron index and a 4-byte time stamp or lag).
 BYTES_PER_SPIKE = 8.0
 #: Term names, in the order they are reported; they add up to the predicted wall-clock.

@@ -17,6 +17,7 @@ Dependencies run one way: ops <- abstract_code <- count <- report (<- izhikevich
 """
 from __future__ import annotations
 
+from simnet.base.data_tables import read_table  # noqa: F401 -- tests read the Izhikevich table through this name
 from simnet.cost.flops.abstract_code import count_expression
 from simnet.cost.flops.count import (
     CATEGORIES,
@@ -39,7 +40,6 @@ from simnet.cost.flops.count import (
 from simnet.cost.flops.izhikevich import IZHIKEVICH_TABLE, IzhikevichReference, izhikevich_reference
 from simnet.cost.flops.ops import OPERATION_COSTS, Handler, OpContext, OpCost, cost_table
 from simnet.cost.flops.report import FlopReport, FlopRow, apply_activity
-from simnet.reference import read_table  # noqa: F401 -- tests read the Izhikevich table through this name
 
 __all__ = [
     "NEURON_STEP",

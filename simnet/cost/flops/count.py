@@ -41,14 +41,18 @@ from brian2.groups.subgroup import Subgroup
 from brian2.input.binomial import BinomialFunction
 from brian2.input.poissoninput import PoissonInput
 from brian2.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
-from brian2.synapses.synapses import StateUpdater as SynapsesStateUpdater
-from brian2.synapses.synapses import SummedVariableUpdater, Synapses, SynapticPathway
+from brian2.synapses.synapses import (
+    StateUpdater as SynapsesStateUpdater,
+    SummedVariableUpdater,
+    Synapses,
+    SynapticPathway,
+)
 
+from simnet.base.errors import UsageError
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
-from simnet.errors import UsageError
-from simnet.sampling import TABLE_ENTRIES
-from simnet.results import json_safe
+from simnet.record.files import json_safe
+from simnet.run.poisson_table import TABLE_ENTRIES
 
 __all__ = [
     "NEURON_STEP",

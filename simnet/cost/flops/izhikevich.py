@@ -10,9 +10,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Dict
 
-from simnet.errors import UsageError
-from simnet.reference import read_table
-from simnet.results import json_safe
+from simnet.base.data_tables import read_table
+from simnet.base.errors import UsageError
+from simnet.record.files import json_safe
 
 __all__ = ["IZHIKEVICH_TABLE", "IzhikevichReference", "izhikevich_reference"]
 

@@ -28,7 +28,7 @@ from simnet.cost.flops.count import (
     FlopProfile,
 )
 from simnet.cost.flops.izhikevich import izhikevich_reference
-from simnet.results import json_safe
+from simnet.record.files import json_safe
 
 __all__ = ["FlopRow", "FlopReport", "apply_activity"]
 

@@ -1,0 +1,91 @@
+"""Quantities as users type them: biological times (``1s``, ``500ms``), wall-clock targets (``1y``, ``30d``) and
+positive numbers or lists of them. Bad input raises :class:`simnet.base.errors.UsageError` naming the parameter."""
+from __future__ import annotations
+
+import math
+import re
+
+from simnet.base.errors import UsageError
+
+__all__ = ["SECONDS_PER_YEAR", "parse_time_s", "as_seconds", "parse_positive_list", "parse_positive",
+           "parse_wall_duration_s", "SEED_MAX", "check_seed"]
+
+#: Seconds in a (Julian-ish) year as seed document 003 uses it: 3.154e7 s.
+SECONDS_PER_YEAR = 3.154e7
+
+_TIME_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "msecond": 1e-3,
+               "us": 1e-6, "usecond": 1e-6, "min": 60.0, "minute": 60.0, "minutes": 60.0, "h": 3600.0}
+_TIME_PATTERN = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$")
+
+
+def parse_time_s(text: str, option: str, allow_zero: bool = False) -> float:
+    """A biological time such as ``1s``, ``500ms`` or ``0.5 second``, in seconds."""
+    match = _TIME_PATTERN.match(text)
+    if not match or match.group(2) not in _TIME_UNITS:
+        raise UsageError(f"{option} {text!r} is not a time: write e.g. 1s or 500ms", parameter=option)
+    seconds = float(match.group(1)) * _TIME_UNITS[match.group(2)]
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        raise UsageError(f"{option} must be {'non-negative' if allow_zero else 'positive'}, got {text!r}",
+                         parameter=option)
+    return seconds
+
+
+def as_seconds(value, name: str, allow_zero: bool = False) -> float:
+    """A biological time given as text (``"1s"``, ``"500ms"``) or as a number of seconds, in seconds."""
+    if isinstance(value, str):
+        return parse_time_s(value, name, allow_zero=allow_zero)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{name} must be a time such as \"1s\" or a number of seconds, got {value!r}",
+                         parameter=name)
+    return parse_time_s(f"{float(value)!r}s", name, allow_zero=allow_zero)
+
+
+_DURATION_UNITS_S = {"": 1.0, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": None, "year": None,
+                     "years": None}
+
+
+def parse_positive_list(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated positive numbers such as ``1.3e9,1.3e10``."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a comma-separated list of numbers", parameter=option) from None
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise UsageError(f"{option} needs one or more positive numbers, got {text!r}", parameter=option)
+    return values
+
+
+def parse_positive(text: str, option: str) -> float:
+    """One positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a number", parameter=option) from None
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{option} must be a positive number, got {text!r}", parameter=option)
+    return value
+
+
+def parse_wall_duration_s(text: str, option: str) -> float:
+    """A wall-clock target such as ``1y``, ``30d``, ``12h`` or plain seconds."""
+    match = re.match(r"^\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$", text)
+    if not match or match.group(2) not in _DURATION_UNITS_S:
+        raise UsageError(f"{option} {text!r} is not a duration: write e.g. 1y, 30d, 12h or seconds",
+                         parameter=option)
+    unit = _DURATION_UNITS_S[match.group(2)]
+    seconds = float(match.group(1)) * (SECONDS_PER_YEAR if unit is None else unit)
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"{option} must be positive, got {text!r}", parameter=option)
+    return seconds
+
+
+#: The largest seed Brian2 and numpy take (their generators are seeded with a 32-bit unsigned integer).
+SEED_MAX = 2**32 - 1
+
+
+def check_seed(value, name: str = "seed") -> int:
+    """A random seed: a whole number from 0 to :data:`SEED_MAX`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise UsageError(f"{name} must be a whole number from 0 to 2**32 - 1 ({SEED_MAX}), got {value!r}",
+                         parameter=name)
+    return int(value)

@@ -1,0 +1,3 @@
+"""The run record and every file simnet reads or writes, validated on read."""
+
+__all__ = []

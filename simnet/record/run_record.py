@@ -1,0 +1,272 @@
+"""RunRecord: everything one run produced and where it came from, and what a reader takes from it.
+
+A record holds the model and its parameters, how and where it ran, what it did (activity counts, spikes per
+population, population rates) and what it cost. :mod:`simnet.record.files` reads and writes it; this module only
+holds it and answers questions about it:
+
+* ``record.spikes("L4E")``: a population's spikes as arrays (:class:`SpikeTrains`: times in ms and node ids
+  local to the population), with :meth:`SpikeTrains.to_neo` where neo is installed;
+* ``record.cost``: the headline cost figures, with the names ``simnet cost --json`` prints; the full cost section
+  (every code object, operator and energy sample) is ``record.cost_detail``.
+
+Spikes are kept per *population* of the model (COBAHH's ``exc`` and ``inh``, the column's ``L23E`` ... ``L6I``),
+not per Brian2 group: several populations may be slices of one group (:func:`split_group_spikes`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, Optional
+
+import numpy as np
+
+from simnet.base.errors import UsageError
+from simnet.run.profiling import NOT_PROFILED
+
+__all__ = ["SpikeTrains", "RunRecord", "leaf_populations", "split_group_spikes", "cost_table"]
+
+
+@dataclass(frozen=True)
+class SpikeTrains:
+    """The spikes of one population: parallel arrays sorted by time, and what they cover.
+
+    ``times_ms, node_ids = record.spikes("exc")`` unpacks the two arrays.
+    """
+
+    population: str
+    #: Neurons in the population (silent ones leave no spike, so the size is not in the arrays).
+    size: int
+    times_ms: np.ndarray
+    #: Local to the population: 0 .. size - 1.
+    node_ids: np.ndarray
+    #: The measured loop, [t_start_ms, t_stop_ms); a pre-run comes before t_start_ms and has no spikes here.
+    t_start_ms: float
+    t_stop_ms: float
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.times_ms, self.node_ids))
+
+    def __len__(self) -> int:
+        return len(self.times_ms)
+
+    def per_neuron(self) -> list[np.ndarray]:
+        """Spike times (ms) of each neuron, index = local node id (empty for a silent neuron)."""
+        order = np.argsort(self.node_ids, kind="stable")
+        ids = np.asarray(self.node_ids, dtype=np.int64)[order]
+        bounds = np.searchsorted(ids, np.arange(self.size + 1))
+        times = np.asarray(self.times_ms)[order]
+        return [times[bounds[n]:bounds[n + 1]] for n in range(self.size)]
+
+    def to_neo(self) -> list:
+        """One ``neo.SpikeTrain`` per neuron (needs the optional package neo: ``pip install neo``)."""
+        try:
+            import neo
+            import quantities as pq
+        except ImportError:
+            raise UsageError("to_neo needs the package neo: pip install neo") from None
+        return [neo.SpikeTrain(times * pq.ms, t_start=self.t_start_ms * pq.ms, t_stop=self.t_stop_ms * pq.ms,
+                               name=f"{self.population}[{index}]",
+                               annotations={"population": self.population, "node_id": index})
+                for index, times in enumerate(self.per_neuron())]
+
+
+@dataclass
+class RunRecord:
+    """One run: the model and its parameters, how and where it ran, what it cost, and what it did."""
+
+    model: str
+    description: str
+    parameters: dict[str, dict]
+    backend: dict[str, Any]
+    provenance: dict[str, Any]
+    duration_s: float
+    dt_s: float
+    pre_run_s: float = 0.0
+    timings: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    #: The cost section as measured and stored (nested: flops, peak, peak_equivalent, utilisation, memory,
+    #: energy); :attr:`cost` is its headline view.
+    cost_detail: dict[str, Any] = field(default_factory=dict)
+    #: population -> (timestamps in ms, population-local node ids), sorted by time; see :meth:`spikes`
+    spike_trains: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: population or subpopulation (or Brian2 group) -> (bin start in ms, rate in Hz)
+    rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    #: The model's populations in its own order (the column's L23E, L23I, L4E, ...): the spike report's
+    #: populations, and the order plots and tables show them in.
+    populations: list[str] = field(default_factory=list)
+
+    @property
+    def n_neurons(self) -> int:
+        pops = self.counts.get("populations", {})
+        return int(sum(v["size"] for v in pops.values() if not v.get("part_of")))
+
+    @property
+    def n_synapses(self) -> int:
+        return int(sum(p["synapses"] for p in self.counts.get("projections", {}).values()))
+
+    @property
+    def n_spikes(self) -> int:
+        pops = self.counts.get("populations", {})
+        return int(sum(v["spikes"] for v in pops.values() if not v.get("part_of")))
+
+    @property
+    def loop_window_ms(self) -> tuple[float, float]:
+        """The measured loop on the run's clock, in ms (after any pre-run)."""
+        start = self.pre_run_s * 1e3
+        return start, start + self.duration_s * 1e3
+
+    def population_size(self, population: str) -> int:
+        entry = self.counts.get("populations", {}).get(population)
+        if entry is None:
+            raise UsageError(f"the {self.model} record has no population {population!r}; it has "
+                             f"{', '.join(self.populations) or 'none'}", parameter="population")
+        return int(entry["size"])
+
+    def spikes(self, population: Optional[str] = None):
+        """The spikes of ``population`` as :class:`SpikeTrains`; without a name, a dict of every population's.
+
+        Raises :class:`~simnet.base.errors.UsageError` for an unknown population or a run that kept no spikes
+        (``record_spikes`` off: only per-population counts are in ``counts``).
+        """
+        if population is None:
+            return {name: self.spikes(name) for name in self.populations}
+        size = self.population_size(population)
+        if not self.spike_trains:
+            raise UsageError(f"the {self.model} record kept no spike trains (run it with record_spikes on)")
+        start, stop = self.loop_window_ms
+        times, ids = self.spike_trains.get(population, (np.empty(0), np.empty(0, dtype=np.uint64)))
+        return SpikeTrains(population, size, np.asarray(times, dtype=np.float64), np.asarray(ids, dtype=np.uint64),
+                           start, stop)
+
+    @property
+    def cost(self) -> dict[str, Any]:
+        """The headline cost figures: the names and values ``simnet cost --json`` prints (see :func:`cost_table`)."""
+        return cost_table(self) if self.cost_detail else {}
+
+
+def leaf_populations(counts: Mapping[str, Any], order: tuple[str, ...] = ()) -> list[str]:
+    """The populations of a run: every slice of a Brian2 group that its slices tile, else the group itself.
+
+    ``order`` (a model's own order, e.g. the column's layers) comes first; populations it does not name follow in
+    the order of the counts.
+    """
+    populations = counts.get("populations", {})
+    leaves = []
+    for name, entry in populations.items():
+        if entry.get("part_of"):
+            if _tiled(populations, entry["part_of"]):
+                leaves.append(name)
+        elif not _tiled(populations, name):
+            leaves.append(name)
+    ranked = [name for name in order if name in leaves]
+    return ranked + [name for name in leaves if name not in ranked]
+
+
+def _parts(populations: Mapping[str, Any], group: str) -> list[tuple[str, int, int]]:
+    """(name, start, stop) of the slices of ``group``; slices without a start tile it in the listed order."""
+    parts, start = [], 0
+    for name, entry in populations.items():
+        if entry.get("part_of") == group:
+            first = int(entry["start"]) if "start" in entry else start
+            start = first + int(entry["size"])
+            parts.append((name, first, start))
+    return parts
+
+
+def _tiled(populations: Mapping[str, Any], group: str) -> bool:
+    """Whether the slices of ``group`` cover it exactly once."""
+    parts = sorted(_parts(populations, group), key=lambda part: part[1])
+    if not parts:
+        return False
+    edges = [0] + [stop for _, _, stop in parts]
+    return all(start == edges[i] for i, (_, start, _) in enumerate(parts)) and \
+        edges[-1] == int(populations[group]["size"])
+
+
+def split_group_spikes(counts: Mapping[str, Any], group_spikes: Mapping[str, tuple],
+                       order: tuple[str, ...] = ()) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Spikes per Brian2 group (group-wide ids) -> spikes per population (local ids), in population order.
+
+    A group whose slices tile it (``part_of``, ``start`` and ``size`` in the counts) is split into them; any other
+    group is kept whole. Time order is kept.
+    """
+    populations = counts.get("populations", {})
+    if not group_spikes:
+        return {}
+    split = {}
+    for name in leaf_populations(counts, order):
+        owner = populations[name].get("part_of") or name
+        times, ids = group_spikes.get(owner, (np.empty(0), np.empty(0, dtype=np.uint64)))
+        times, ids = np.asarray(times, dtype=np.float64), np.asarray(ids, dtype=np.uint64)
+        if owner == name:
+            split[name] = (times, ids)
+            continue
+        first = next(start for part, start, _ in _parts(populations, owner) if part == name)
+        stop = first + int(populations[name]["size"])
+        inside = (ids >= first) & (ids < stop)
+        split[name] = (times[inside], ids[inside] - np.uint64(first))
+    return split
+
+
+def cost_table(record: RunRecord) -> dict[str, Any]:
+    """The headline cost figures of a record, each with what it was measured on or derived from.
+
+    These are the names ``simnet cost --json`` prints and :attr:`RunRecord.cost` returns; they are read from the
+    stored cost section (:attr:`RunRecord.cost_detail`, written by :mod:`simnet.cost.account`).
+    """
+    cost = record.cost_detail
+    fl, peak_eq, mem, en = cost["flops"], cost.get("peak_equivalent", {}), cost["memory"], cost["energy"]
+    machine = record.provenance.get("machine", {})
+    projections = record.counts.get("projections", {})
+    return {
+        "model": record.model,
+        "backend": record.backend.get("name"),
+        "precision": record.backend.get("precision"),
+        "threads": record.backend.get("threads"),
+        "measured_on": machine.get("cpu_model") if not (machine.get("gpus") or []) else
+        ", ".join(g.get("name", "?") for g in machine["gpus"]),
+        "neurons": record.n_neurons,
+        "synapses": record.n_synapses,
+        "biological_time_s": record.duration_s,
+        "sim_wall_s_per_bio_s": (record.timings.get("simulation_loop_s") or 0.0) / record.duration_s,
+        "counted_flops_per_neuron_per_bio_s": fl["flops_per_neuron_per_bio_s"],
+        "counted_flops_per_neuron_per_bio_s_by_category": fl["flops_per_neuron_per_bio_s_by_category"],
+        "flops_per_synaptic_event": fl["flops_per_synaptic_event"],
+        "dense_flops_per_neuron_per_bio_s": fl["dense_flops_per_neuron_per_bio_s"],
+        "executed_flops_per_neuron_per_bio_s": (fl.get("as_executed") or {}).get("flops_per_neuron_per_bio_s"),
+        "executed_flops_note": (fl.get("as_executed") or {}).get("note"),
+        "peak_equivalent_flops_per_neuron_per_bio_s": peak_eq.get("peak_equivalent_flops_per_neuron_per_bio_s"),
+        "peak_source": cost["peak"].get("source") or cost["peak"].get("note"),
+        # a measured peak (simnet.machine.microbench) beside the tabulated one, where both are known
+        **({"peak_nominal_flops_per_s": cost["peak"]["nominal_flops_per_s"],
+            "peak_measured_flops_per_s": cost["peak"]["measured_flops_per_s"],
+            "peak_measured_source": cost["peak"].get("measured_source", "")}
+           if cost["peak"].get("measured_flops_per_s") and cost["peak"].get("nominal_flops_per_s") else {}),
+        "utilisation": cost.get("utilisation"),
+        "unknown_operations": fl["unknown_operations"],
+        # Subpopulations share their population's code, so their own rows would read as zero work.
+        "neuron_models": [m for m in fl["neuron_models"]
+                          if not record.counts["populations"].get(m.get("population"), {}).get("part_of")],
+        "bytes_per_neuron": mem["state"].get("bytes_per_neuron"),
+        "bytes_per_synapse": mem["state"].get("bytes_per_synapse"),
+        "peak_rss_bytes": mem["peak_rss"],
+        "gpu_memory_peak_mib": mem.get("gpu_memory_peak_mib"),
+        "energy_joules": en.get("joules"),
+        "energy_method": en.get("method"),
+        "energy_span": en.get("span"),
+        "joules_per_bio_s": en.get("joules_per_bio_s"),
+        "uJ_per_synaptic_event": en.get("uJ_per_synaptic_event"),
+        "energy_whole_call_joules": (en.get("whole_call") or {}).get("joules"),
+        "counts": {
+            "neuron_steps": sum(p["neuron_steps"] for p in record.counts["populations"].values()
+                                if not p.get("part_of")),
+            "spikes": record.n_spikes,
+            "synaptic_events_pre": sum(p["synaptic_events_pre"] for p in projections.values()),
+            "synaptic_events_post": sum(p["synaptic_events_post"] for p in projections.values()),
+        },
+        "rows": fl["rows"],
+        # each code object's measured loop time beside its counted work (a profiled run; simnet.cost.account)
+        "loop_profile": cost.get("loop_profile"),
+        # why a run that asked for them has none (e.g. a device Brian2 cannot profile)
+        "loop_profile_note": next((note for note in record.notes if note.startswith(NOT_PROFILED)), None),
+    }
