@@ -2,6 +2,8 @@
 #   make run        creates .venv, installs simnet, runs the main job on the CPU
 #   make test       creates/uses the same .venv (with test dependencies) and runs the whole test suite (CI)
 #   make test-fast  the same suite without the tests marked slow (compiling C++ projects), for day-to-day work
+#   make test-unit  tests/unit only: each stage's functions on small inputs (a minute or two)
+#   make docs       the documentation site (Sphinx + MyST) into docs/_build/html, warnings as errors (CI runs it too)
 #   make test-genn  a second environment with Brian2GeNN (brian2 2.5.4) and GeNN 4.9.0 from ../shared/vendor:
 #                   the GeNN tests on GeNN's CPU backend, and the fast suite on brian2 2.5.4 (CI runs it too)
 #   make compile-cuda   (opt-in, not in CI: about 30 min on 2 cores) Python 3.12 with brian2cuda and the CUDA 13
@@ -13,8 +15,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.simnet-core
 DEV_STAMP := $(VENV)/.simnet-dev
+DOCS_STAMP := $(VENV)/.simnet-docs
 
-.PHONY: run test test-fast test-genn compile-cuda gpu-carry clean
+.PHONY: run test test-fast test-unit test-genn docs compile-cuda gpu-carry clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,10 @@ $(CORE_STAMP): $(BIN)/python setup.cfg pyproject.toml
 
 $(DEV_STAMP): $(CORE_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,nest]'
+	touch $@
+
+$(DOCS_STAMP): $(CORE_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@
 
 # The main job: COBAHH classic (N=4000) with STDP, 1 s of biological time, C++ standalone on this machine's CPUs;
@@ -42,6 +49,13 @@ test: $(DEV_STAMP)
 
 test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+test-unit: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+# The documentation: user guide, results, architecture and the API reference from the docstrings.
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # Brian2GeNN's environment: Brian2GeNN 1.7 needs brian2 2.5.x (and numpy 1.26, sympy 1.12, setuptools < 82).
 GENN_VENV := .venv-genn
@@ -94,4 +108,4 @@ gpu-carry:
 	GENN_TARBALL=$(GENN_TARBALL) experiments/gpu/prepare_carry.sh
 
 clean:
-	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) .genn .gpu-carry runs figures .pytest_cache
+	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) .genn .gpu-carry runs figures .pytest_cache docs/_build

@@ -35,9 +35,9 @@ status=0
 "$PYTHON" - "$OUT/nest-memory-column/summary.json" "$available_gb" <<'PY' || status=$?
 import sys
 import numpy as np
-from simnet import results
+from simnet.record import files
 FULL_SCALE_SYNAPSES = 298_880_970  # the full column (README, "Models"; microcircuit-full-scale record)
-summary = results.read_summary(sys.argv[1])
+summary = files.read_summary(sys.argv[1])
 points = [p for p in summary["points"] if p["runner"] == "nest" and p["status"] == "ok" and p.get("peak_rss_bytes_max")]
 if len(points) < 2:
     print(f"NEST's memory was measured at {len(points)} size(s); a line needs two", file=sys.stderr)

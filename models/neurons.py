@@ -18,7 +18,7 @@ factors: docs/calibration.md#the-rule). PD14's currents, synaptic and DC, are mu
 
 1. **Recurrent efficacy** (:attr:`NeuronModel.synaptic_factor_ex`, :attr:`~NeuronModel.synaptic_factor_in`): so
    that a unitary PSP at rest peaks where the same synapse's does on PD14's membrane (``lif_exp`` for current
-   synapses, ``lif_cond`` for conductance ones; ``tests/test_neurons.py`` repeats the measurement). Background
+   synapses, ``lif_cond`` for conductance ones; ``tests/unit/test_neurons.py`` repeats the measurement). Background
    synapses take the excitatory factor; the DC standing for lost recurrent input scales like the synapses
    (:meth:`simnet.models.microcircuit.MicrocircuitParams.level_dc_currents`).
 2. **External drive** (:attr:`NeuronModel.external_drive_factor`), on the Poisson background rate and the DC

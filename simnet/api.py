@@ -40,10 +40,10 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     ``"500ms"`` or seconds). With ``compile_only`` the plan is for :func:`compile_project` (for ``cuda``,
     ``compute_capability`` names the GPU to compile for, so none need be present). ``profile`` times every code
     object of the loop and ``tuning`` sets how the program is made (``synapse_order``, ``poisson_sampler``,
-    ``simd_math``); left out, each takes the default of :class:`simnet.run.settings.RunSettings`.
+    ``simd_math``); left out, each takes the default of :class:`simnet.simulation.settings.RunSettings`.
     """
     from simnet.pipeline import plan_run
-    from simnet.run.settings import RunSettings
+    from simnet.simulation.settings import RunSettings
 
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, reuse_build=reuse_build, progress=progress,
@@ -96,7 +96,7 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     code may and may not do. ``tuning`` is :func:`plan`'s.
     """
     from simnet.pipeline import plan_network
-    from simnet.run.settings import RunSettings
+    from simnet.simulation.settings import RunSettings
     from simnet.specs import user_network
 
     user = user_network.from_script(network) if isinstance(network, (str, Path)) else \
@@ -110,8 +110,8 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
 
 
 def _tuning(tuning: Optional[dict]) -> dict:
-    """The :class:`simnet.run.settings.RunSettings` fields of ``tuning``, checked by name (values by RunSettings)."""
-    from simnet.run.settings import TUNING_CHOICES
+    """The :class:`simnet.simulation.settings.RunSettings` fields of ``tuning``, checked by name (values by RunSettings)."""
+    from simnet.simulation.settings import TUNING_CHOICES
 
     unknown = sorted(set(tuning or {}) - set(TUNING_CHOICES))
     if unknown:
@@ -277,7 +277,7 @@ def reproduce():
 
 def backends() -> dict:
     """Every backend, whether it is usable here (and if not, why), and what ``auto`` chooses."""
-    from simnet.run.backends import BACKENDS, get_backend
+    from simnet.simulation.backends import BACKENDS, get_backend
 
     rows = []
     for name in BACKENDS:
@@ -359,7 +359,7 @@ def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_s
     from simnet.bench import fidelity_ladder as ladder
     from simnet.bench.executors import open_executor
     from simnet.report import fidelity_table
-    from simnet.run.settings import RunSettings
+    from simnet.simulation.settings import RunSettings
 
     discard_s = as_seconds(discard, "discard", allow_zero=True)
     if figures_dir is not None:  # checked before hours of simulation, not after

@@ -35,10 +35,10 @@ from simnet.machine.hardware import peak_throughput, with_measured_peak
 from simnet.models import get_model
 from simnet.record.files import parameter_entry
 from simnet.record.run_record import RunRecord, leaf_populations, split_group_spikes
-from simnet.run import network_builder as network
-from simnet.run.backends import Backend, network_features, resolve_backend
-from simnet.run.poisson_table import tabulate_binomials
-from simnet.run.settings import RunSettings
+from simnet.simulation import network_builder as network
+from simnet.simulation.backends import Backend, network_features, resolve_backend
+from simnet.simulation.poisson_table import tabulate_binomials
+from simnet.simulation.settings import RunSettings
 from simnet.specs.model_spec import ModelSpec, check_run_time, parameter_items
 from simnet.specs.user_network import UserNetwork
 
@@ -89,7 +89,7 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     duration_s, pre_run_s : float
         Biological seconds measured in the loop, and simulated before it and left out of every figure.
     backend : str
-        A backend name or ``auto`` (:func:`simnet.run.backends.resolve_backend`).
+        A backend name or ``auto`` (:func:`simnet.simulation.backends.resolve_backend`).
     settings : RunSettings
         Precision, threads and build options (with ``reuse_build``, a standalone project is built in a directory
         named after the network and kept for the next run of it).

@@ -1,4 +1,6 @@
-"""Markers that skip what this machine cannot run (CI has no GPU, no GeNN, no NEST)."""
+"""Markers: ``unit`` or ``system`` by folder (tests/unit: one stage's functions on small inputs; tests/system: the
+command line, the pipeline and the peers end to end), and skips for what this machine cannot run (CI has no GPU, no
+GeNN, no NEST)."""
 import importlib.util
 import shutil
 import subprocess
@@ -18,7 +20,7 @@ def _has_gpu() -> bool:
 def _genn_cpu_usable() -> bool:
     if importlib.util.find_spec("brian2genn") is None:
         return False
-    from simnet.run.backends import GennBackend
+    from simnet.simulation.backends import GennBackend
 
     return GennBackend(use_gpu=False).availability().usable
 
@@ -30,6 +32,9 @@ def pytest_collection_modifyitems(config, items):
         "needs_nest": (importlib.util.find_spec("nest") is None, "needs the NEST simulator"),
     }
     for item in items:
+        kind = item.path.parent.name
+        if kind in ("unit", "system"):
+            item.add_marker(getattr(pytest.mark, kind))
         for marker, (skip, why) in skips.items():
             if skip and marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=why))

@@ -31,16 +31,16 @@ def version() -> str:
 
 def commit() -> dict:
     """``{"commit", "dirty", "source"}``: the commit simnet runs from and how it is known."""
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     # only a checkout's own simnet/ (an editable install): a wheel installed into a virtual environment that lies
     # inside some checkout must not report that checkout's commit
     try:
-        if not (here.parent / ".git").exists():
+        if not (package.parent / ".git").exists():
             raise FileNotFoundError
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True, timeout=5)
         if head.returncode == 0 and head.stdout.strip():
             status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
-                                    cwd=here.parent, capture_output=True, text=True, timeout=10)
+                                    cwd=package.parent, capture_output=True, text=True, timeout=10)
             return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip()),
                     "source": "git checkout, read at run time"}
     except (OSError, subprocess.SubprocessError):

@@ -3,7 +3,7 @@
 Each configuration is built and run for a few steps in Brian2's runtime mode (numpy target: nothing compiled);
 :func:`simnet.cost.elements.element_costs` reads its FLOPs per element and bytes of state off the record. The
 counts do not depend on the machine or on the run's length. Run ``python -m simnet.bench.element_costs >
-data/element_costs.csv``; ``tests/test_elements.py`` checks that the committed table is what simnet counts today.
+data/element_costs.csv``; ``tests/unit/test_elements.py`` checks that the committed table is what simnet counts today.
 """
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ CONFIGURATIONS = {
 
 def count(name: str):
     """The :class:`~simnet.cost.elements.ElementCosts` of one configuration (a 2 ms runtime-mode run)."""
-    import simnet.run.backends as backends
+    import simnet.simulation.backends as backends
     from simnet.base.version import version
     from simnet.cost.elements import element_costs
     from simnet.pipeline import execute, plan_run
-    from simnet.run.settings import RunSettings
+    from simnet.simulation.settings import RunSettings
 
     model, options = CONFIGURATIONS[name]
     saved = backends.BACKENDS["runtime"]
@@ -57,7 +57,7 @@ def table_text(names=None) -> str:
               "# FLOPs per neuron-step, per spike, per synaptic event and per plastic update (as executed and after\n"
               "# common-subexpression elimination, *_cse), bytes of state per neuron and per synapse at double precision\n"
               "# (float values apart from indices), code objects run every step. Written by\n"
-              "# `python -m simnet.bench.element_costs > data/element_costs.csv`; tests/test_elements.py checks it.\n")
+              "# `python -m simnet.bench.element_costs > data/element_costs.csv`; tests/unit/test_elements.py checks it.\n")
     writer = csv.DictWriter(out, fieldnames=list(ElementCosts.__annotations__), lineterminator="\n")
     writer.writeheader()
     for name in names or CONFIGURATIONS:

@@ -37,7 +37,7 @@ from simnet.pipeline import provenance
 from simnet.record import files
 from simnet.record.points import point_label, point_slug
 from simnet.report.experiment_summary import draw_figures
-from simnet.run.settings import RunSettings
+from simnet.simulation.settings import RunSettings
 
 __all__ = ["POINT_FORMAT", "POINT_SUFFIX", "experiment_hash", "prepare_out_dir", "schedule", "run_experiment"]
 

@@ -41,8 +41,8 @@ from simnet.base.units import SEED_MAX, check_seed, parse_time_s
 from simnet.models import get_model, model_names
 from simnet.peers import PEERS
 from simnet.record.points import point_label
-from simnet.run.backends import BACKENDS
-from simnet.run.settings import PRECISIONS, TUNING_CHOICES
+from simnet.simulation.backends import BACKENDS
+from simnet.simulation.settings import PRECISIONS, TUNING_CHOICES
 from simnet.specs.model_spec import check_run_time
 
 __all__ = ["Runner", "Experiment", "load_experiment", "experiment_from_dict", "quick", "with_repeats",

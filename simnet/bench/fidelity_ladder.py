@@ -18,7 +18,7 @@ from simnet.base.errors import Interrupted, SimulationFailed, UsageError
 from simnet.bench.executors import Failure, SerialExecutor
 from simnet.bench.points import PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
 from simnet.record import files
-from simnet.run.settings import RunSettings
+from simnet.simulation.settings import RunSettings
 
 __all__ = ["DEFAULT_LEVELS", "parse_levels", "check_window", "level_runs", "record_paths", "run_levels",
            "read_level_records"]
@@ -147,11 +147,11 @@ def read_level_records(directory: Path, levels: Optional[list[str]] = None) -> t
             raise UsageError(f"no record for level {missing[0]!r} in {directory} (expected {paths[missing[0]]}); "
                              "run `simnet fidelity` first")
         return {level: files.read(path) for level, path in paths.items()}, paths
-    files = sorted(directory.glob("*.h5"))
-    if not files:
+    found_paths = sorted(directory.glob("*.h5"))
+    if not found_paths:
         raise UsageError(f"{directory} holds no records (*.h5): run the ladder with its records written there first")
     found = {}
-    for path in files:
+    for path in found_paths:
         record = files.read(path)
         level = level_of(record, path.stem)
         if level in found:

@@ -28,8 +28,8 @@ from simnet.pipeline import RunPlan, execute, plan_run
 from simnet.record import files
 from simnet.record.run_record import RunRecord
 from simnet.report.run_summary import run_summary
-from simnet.run.backends import BACKENDS
-from simnet.run.settings import BRIAN2_WAY, RunSettings
+from simnet.simulation.backends import BACKENDS
+from simnet.simulation.settings import BRIAN2_WAY, RunSettings
 
 __all__ = ["OUT_DIR_MARK", "MACHINE", "GPU", "SimnetRun", "PeerRun", "PointJob", "point_resources", "marked_out_dir",
            "run_point", "deliver", "one_line"]

@@ -69,13 +69,13 @@ def _models():
 
 
 def _backends():
-    from simnet.run.backends import BACKENDS
+    from simnet.simulation.backends import BACKENDS
 
     return [*BACKENDS, "auto"]
 
 
 def _precisions():
-    from simnet.run.settings import PRECISIONS
+    from simnet.simulation.settings import PRECISIONS
 
     return list(PRECISIONS)
 

@@ -37,7 +37,7 @@ def _flop_profile_as_executed(built) -> Optional[flops.FlopProfile]:
     return flops.count_network(built.net, loop_invariant_optimisations=False)
 
 
-#: Static metrics: name -> metric(built network) (a :class:`simnet.run.network_builder.BuiltNetwork`). The model's FLOPs are
+#: Static metrics: name -> metric(built network) (a :class:`simnet.simulation.network_builder.BuiltNetwork`). The model's FLOPs are
 #: counted with Brian2's loop-invariant optimisation whatever the device did, so the same equations cost the same
 #: on every backend; what a device's code executes differently is counted beside it.
 STATIC_METRICS: dict[str, Callable[[Any], Any]] = {

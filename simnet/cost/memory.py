@@ -277,7 +277,7 @@ def estimate_state_bytes(spec, *, float_bytes: int, n_steps: int) -> dict:
 
     The counting rule is :func:`state_bytes`' (every array a group or synapse object owns, per element), applied
     to Brian2's own variables of one probe neuron per population and unconnected probe synapses
-    (:func:`simnet.run.network_builder.element_probes`) and multiplied by the sizes the spec gives (synapses: their expected
+    (:func:`simnet.simulation.network_builder.element_probes`) and multiplied by the sizes the spec gives (synapses: their expected
     number); plus the spike queues' lower bound and the monitors every run has (a spike count per neuron, a time
     and a rate per step per population). Recorded spikes, the queues' contents, set-up copies and the programs
     themselves are left out, so a network that needs more than this can never fit.
@@ -291,7 +291,7 @@ def estimate_state_bytes(spec, *, float_bytes: int, n_steps: int) -> dict:
     n_steps : int
         Time steps the run will simulate (pre-run included): the rate monitors keep one value per step.
     """
-    from simnet.run.network_builder import element_probes
+    from simnet.simulation.network_builder import element_probes
 
     groups, synapses = element_probes(spec)
 

@@ -77,7 +77,7 @@ def bytes_moved(counts: dict, state: dict, float_bytes: int) -> dict[str, float]
     Parameters
     ----------
     counts : dict
-        A record's ``counts`` (``simnet.run.network_builder.activity_counts``).
+        A record's ``counts`` (``simnet.simulation.network_builder.activity_counts``).
     state : dict
         A record's ``cost["memory"]["state"]`` (``simnet.cost.memory.state_bytes``).
     float_bytes : int
@@ -239,7 +239,7 @@ def code_object_rooflines(loop_profile: dict, flop_rows: list, *, loop_s: Option
     Parameters
     ----------
     loop_profile : dict
-        A record's ``timings["loop_profile"]`` (:func:`simnet.run.profiling.loop_profile`): the clock and, per code
+        A record's ``timings["loop_profile"]`` (:func:`simnet.simulation.profiling.loop_profile`): the clock and, per code
         object, its name, its runner and the seconds it took over the loop.
     flop_rows : list of dict
         A record's ``cost_detail["flops"]["rows"]`` (one per code object and category, each naming its code object).

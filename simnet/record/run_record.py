@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping, Optional
 import numpy as np
 
 from simnet.base.errors import UsageError
-from simnet.run.profiling import NOT_PROFILED
+from simnet.simulation.profiling import NOT_PROFILED
 
 __all__ = ["SpikeTrains", "RunRecord", "leaf_populations", "split_group_spikes", "cost_table"]
 

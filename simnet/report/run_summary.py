@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 from simnet.analysis import activity
 from simnet.record.run_record import RunRecord
-from simnet.run.phases import per_biological_second
+from simnet.simulation.phases import per_biological_second
 
 __all__ = ["TIMING_ROWS", "run_summary", "format_run_summary", "format_build"]
 

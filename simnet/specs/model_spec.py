@@ -1,7 +1,7 @@
 """Model descriptions: what a network is, with no Brian2 object built yet.
 
 A model module (``simnet.models.*``) turns its parameter record into a :class:`ModelSpec`;
-:mod:`simnet.run.network_builder` is the only module that turns a ModelSpec into Brian2 groups and synapses.
+:mod:`simnet.simulation.network_builder` is the only module that turns a ModelSpec into Brian2 groups and synapses.
 Keeping the description apart from construction lets the cost accounting read the equations, and
 lets every backend build the same network.
 

@@ -9,7 +9,7 @@ made inside the run, after the device is set. A script's ``run(...)`` call belon
 
 What the objects are is only known once they are built, so a user network's populations (its spike sources:
 NeuronGroups, PoissonGroups, SpikeGeneratorGroups, and the slices of them the synapses connect) are read back from
-the objects (:func:`simnet.run.network_builder.describe`).
+the objects (:func:`simnet.simulation.network_builder.describe`).
 """
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ from simnet.base.errors import UsageError
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
 from simnet.record.files import json_safe
-from simnet.run.poisson_table import TABLE_ENTRIES
+from simnet.simulation.poisson_table import TABLE_ENTRIES
 
 __all__ = [
     "NEURON_STEP",

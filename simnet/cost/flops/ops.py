@@ -57,7 +57,7 @@ randn()                19     polar Box-Muller gives a pair of deviates from 4/p
 binomial               n, p   Brian2's BinomialFunction (PoissonInput): if n p > 5 and n (1-p) > 5 the normal
                               approximation randn + ``*`` + ``+`` = 21; otherwise inversion, rand 3 + final
                               compare 1 + 12 per iteration, n min(p, 1-p) expected iterations; simnet's
-                              tabulated inversion (``simnet.run.poisson_table``, T table entries): rand 3 + T compares
+                              tabulated inversion (``simnet.simulation.poisson_table``, T table entries): rand 3 + T compares
 and, or, not           0      boolean, not floating-point
 =====================  =====  ==============================================================================
 """
@@ -89,7 +89,7 @@ class OpContext:
     #: Brian2 ``Variable``/``Function`` objects of the code object, by name.
     variables: Mapping[str, Any]
     #: Brian2 name of a BinomialFunction -> (n, p), known for the ones PoissonInput creates, and the number of
-    #: entries of its table when simnet tabulated it (``simnet.run.poisson_table``; absent otherwise).
+    #: entries of its table when simnet tabulated it (``simnet.simulation.poisson_table``; absent otherwise).
     binomial_params: Mapping[str, Tuple] = field(default_factory=dict)
 
 
@@ -202,7 +202,7 @@ def _poisson_cost(node: ast.AST, context: OpContext) -> Tuple[Optional[float], s
 
 
 _BINOMIAL_BASIS = ("Brian2 BinomialFunction: normal approximation 21, else inversion 4 + 12 n min(p, 1-p); "
-                   "tabulated (simnet.run.poisson_table): rand 3 + one compare per table entry")
+                   "tabulated (simnet.simulation.poisson_table): rand 3 + one compare per table entry")
 
 
 def _binomial_flops(n: int, p: float, table_entries: Optional[int] = None) -> float:

@@ -1,0 +1,217 @@
+"""simnet account: cost accounting for networks simnet did not write, made by plain Brian2 scripts and functions.
+
+The scripts below use Brian2 only (no simnet import). They run on the runtime backend with numpy code generation
+(nothing to compile) except the command-line test, which runs the C++ backend (slow).
+"""
+import dataclasses
+import json
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simnet.base.errors import UsageError
+from simnet.pipeline import execute, plan_network, plan_run
+from simnet.simulation.backends import RuntimeBackend
+from simnet.simulation.settings import RunSettings
+from simnet.specs import user_network
+
+LIF_STDP = """
+from brian2 import *
+
+taum, taupre, taupost = 10*ms, 20*ms, 20*ms
+Apre = 0.01
+Apost = -Apre * taupre / taupost * 1.05
+inputs = PoissonGroup(200, rates=15*Hz)
+neurons = NeuronGroup(50, "dv/dt = (-70*mV - v)/taum : volt", threshold="v > -54*mV", reset="v = -70*mV",
+                      method="exact")
+neurons.v = -70*mV
+stdp = Synapses(inputs, neurons,
+                '''w : 1
+                   dapre/dt = -apre/taupre : 1 (event-driven)
+                   dapost/dt = -apost/taupost : 1 (event-driven)''',
+                on_pre='''v_post += 2*w*mV
+                          apre += Apre
+                          w = clip(w + apost, 0, 1)''',
+                on_post='''apost += Apost
+                           w = clip(w + apre, 0, 1)''')
+stdp.connect()
+stdp.w = "rand()"
+own_monitor = SpikeMonitor(neurons)
+
+if __name__ == "__main__":
+    run(1*second)
+"""
+
+# COBAHH (Brette et al. 2007, benchmark 3) as a Brian2 user writes it; the same equations, sizes and rule as
+# simnet's built-in model (models/cobahh.py), classic mode.
+COBAHH = """
+from brian2 import *
+
+N = 400
+area = 20000*umetre**2
+Cm = 1*ufarad*cm**-2*area
+gl = 5e-5*siemens*cm**-2*area
+El, EK, ENa = -60*mV, -90*mV, 50*mV
+g_na = 100*msiemens*cm**-2*area
+g_kd = 30*msiemens*cm**-2*area
+VT = -63*mV
+taue, taui = 5*ms, 10*ms
+Ee, Ei = 0*mV, -80*mV
+we, wi = 6*nS, 67*nS
+eqs = '''
+dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) - g_na*(m*m*m)*h*(v - ENa) - g_kd*(n*n*n*n)*(v - EK))/Cm : volt
+dm/dt = alpha_m*(1.0 - m) - beta_m*m : 1
+dn/dt = alpha_n*(1.0 - n) - beta_n*n : 1
+dh/dt = alpha_h*(1.0 - h) - beta_h*h : 1
+dge/dt = -ge*(1.0/taue) : siemens
+dgi/dt = -gi*(1.0/taui) : siemens
+alpha_m = 0.32*(mV**-1)*(13.0*mV - v + VT)/(exp((13.0*mV - v + VT)/(4.0*mV)) - 1.0)/ms : Hz
+beta_m = 0.28*(mV**-1)*(v - VT - 40.0*mV)/(exp((v - VT - 40.0*mV)/(5.0*mV)) - 1.0)/ms : Hz
+alpha_h = 0.128*exp((17.0*mV - v + VT)/(18.0*mV))/ms : Hz
+beta_h = 4.0/(1.0 + exp((40.0*mV - v + VT)/(5.0*mV)))/ms : Hz
+alpha_n = 0.032*(mV**-1)*(15.0*mV - v + VT)/(exp((15.0*mV - v + VT)/(5.0*mV)) - 1.0)/ms : Hz
+beta_n = 0.5*exp((10.0*mV - v + VT)/(40.0*mV))/ms : Hz
+'''
+P = NeuronGroup(N, eqs, threshold="v > -20*mV", refractory=3*ms, method="exponential_euler")
+Pe, Pi = P[:int(0.8*N)], P[int(0.8*N):]
+Ce = Synapses(Pe, P, on_pre="ge += we")
+Ci = Synapses(Pi, P, on_pre="gi += wi")
+Ce.connect(p=80.0/N)
+Ci.connect(p=80.0/N)
+P.v = "El + (randn()*5.0 - 5.0)*mV"
+P.ge = "clip(randn()*1.5 + 4.0, 0.0, 1.0e9)*10.0*nS"
+P.gi = "clip(randn()*12.0 + 20.0, 0.0, 1.0e9)*10.0*nS"
+
+if __name__ == "__main__":
+    run(1*second)
+"""
+
+
+def script(tmp_path, text, name="model.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def numpy_runtime(plan):
+    return dataclasses.replace(plan, backend=RuntimeBackend("numpy"))
+
+
+def account(network, duration_s=0.2, **kwargs):
+    user = user_network.from_script(network) if isinstance(network, Path) else user_network.from_python(network)
+    plan = plan_network(user, duration_s=duration_s, backend="runtime", settings=RunSettings(progress=False),
+                        seed=2, record_spikes=True, **kwargs)
+    return execute(numpy_runtime(plan))
+
+
+def test_a_lif_network_with_stdp_written_as_a_brian2_script_is_accounted(tmp_path):
+    record = account(script(tmp_path, LIF_STDP, "lif_stdp.py"))
+    assert record.model == "lif_stdp" and record.parameters["source"]["value"].endswith("lif_stdp.py")
+    assert record.populations == ["poissongroup", "neurongroup"]
+    assert record.n_neurons == 250 and record.n_synapses == 200 * 50
+    counts = record.counts
+    neurons = counts["populations"]["neurongroup"]
+    assert neurons["spikes"] > 0
+    # simnet's monitors count the same spikes the script's own monitor saw; the spike report holds them
+    assert len(record.spikes("neurongroup")) == neurons["spikes"]
+    (projection,) = counts["projections"].values()
+    assert projection["plastic"]
+    assert projection["synaptic_events_pre"] == 50 * counts["populations"]["poissongroup"]["spikes"]
+    assert projection["synaptic_events_post"] == 200 * neurons["spikes"]
+    cost = record.cost
+    by_category = cost["counted_flops_per_neuron_per_bio_s_by_category"]
+    assert by_category["plasticity"] > 0 and by_category["synaptic_propagation"] > 0
+    assert by_category["neuron_update"] > 0
+    roles = {(row["owner"], row["role"]) for row in cost["rows"]}
+    assert {("synapses", "pre_pathway"), ("synapses", "post_pathway"), ("neurongroup", "state_update")} <= roles
+    assert cost["bytes_per_synapse"] > 0 and cost["sim_wall_s_per_bio_s"] > 0
+    assert any("reported as synapse creation" in note for note in record.notes)
+
+
+def test_the_script_run_call_under_main_is_skipped_and_an_unguarded_one_is_refused(tmp_path):
+    unguarded = LIF_STDP.replace('if __name__ == "__main__":\n    run(1*second)', "run(1*second)")
+    with pytest.raises(UsageError, match="calls run\\(\\) while building its network"):
+        account(script(tmp_path, unguarded))
+    with pytest.raises(UsageError, match="failed while building its network: NameError"):
+        account(script(tmp_path, "from brian2 import *\nG = NeuronGroup(nosuch, 'v:1')\n"))
+    with pytest.raises(UsageError, match="made no NeuronGroup"):
+        account(script(tmp_path, "x = 1\n"))
+    with pytest.raises(UsageError, match="no such script"):
+        user_network.from_script(tmp_path / "missing.py")
+
+
+def test_a_hodgkin_huxley_script_costs_what_the_builtin_cobahh_costs(tmp_path):
+    """The same network written as a plain script and as simnet's model: the same code, so the same FLOPs per
+    element of every code object; populations exc/inh from the script's slices; rates alike (different
+    random draws: within the +-25 % that the backends' test allows)."""
+    user = account(script(tmp_path, COBAHH, "cobahh_script.py"), duration_s=0.1)
+    builtin = execute(numpy_runtime(plan_run("cobahh", {"neurons": 400}, duration_s=0.1, backend="runtime",
+                                             settings=RunSettings(progress=False), seed=2, record_spikes=True)))
+    assert user.n_neurons == builtin.n_neurons == 400
+    assert len(user.populations) == 2  # Pe and Pi tile P: two populations, as exc and inh do
+    assert [user.spikes(p).size for p in user.populations] == [320, 80]
+
+    def per_element(record, role, category):
+        return sorted(row["flops_per_element"] for row in record.cost["rows"]
+                      if row["role"] == role and row["category"] == category)
+
+    for role, category in (("state_update", "neuron_update"), ("threshold", "neuron_update"),
+                           ("pre_pathway", "synaptic_propagation")):
+        assert per_element(user, role, category) == per_element(builtin, role, category), role
+    user_rate = user.n_spikes / 400 / 0.1
+    builtin_rate = builtin.n_spikes / 400 / 0.1
+    assert user_rate == pytest.approx(builtin_rate, rel=0.25)
+    assert user.cost["counted_flops_per_neuron_per_bio_s_by_category"]["neuron_update"] == pytest.approx(
+        builtin.cost["counted_flops_per_neuron_per_bio_s_by_category"]["neuron_update"], rel=1e-9)
+
+
+def test_a_function_or_objects_from_python(tmp_path):
+    from brian2 import NeuronGroup, ms
+
+    def clock():
+        period = 10 * ms
+        group = NeuronGroup(5, "dv/dt = 1.0/period : 1", threshold="v > 0.999", reset="v = 0.0", method="euler")
+        return locals()
+
+    record = account(clock, duration_s=0.1)
+    (group,) = record.populations
+    assert record.model == "clock" and record.counts["populations"][group]["spikes"] == 50
+    made = NeuronGroup(3, "dv/dt = 100*Hz : 1", threshold="v > 0.999", reset="v = 0.0", method="euler",
+                       namespace={})
+    with pytest.raises(UsageError, match="only run on the runtime backend"):
+        plan_network(user_network.from_python([made]), backend="cpp")
+    record = account([made], duration_s=0.1)
+    assert record.counts["populations"][made.name]["spikes"] == 30
+
+
+def test_genn_refuses_a_network_made_by_code():
+    from simnet.simulation.backends import GennBackend, network_features
+
+    user = user_network.from_python(lambda: [])
+    verdict = GennBackend().supports(network_features(user))
+    assert not verdict.usable and "made by code" in verdict.reason
+
+
+@pytest.mark.slow
+def test_simnet_account_on_cpp_from_the_command_line(tmp_path, capsys):
+    from simnet.cli import main
+
+    path = script(tmp_path, LIF_STDP, "lif_stdp.py")
+    out = tmp_path / "lif_stdp.h5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(["account", str(path), "--duration", "200ms", "--backend", "cpp", "--threads", "1",
+                       "--out", str(out), "--json", "--no-progress"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    table = json.loads(captured.out)
+    assert table["backend"] == "cpp" and table["neurons"] == 250
+    assert table["counted_flops_per_neuron_per_bio_s_by_category"]["plasticity"] > 0
+    assert table["counts"]["spikes"] > 0
+    from simnet.record import files
+
+    assert files.read(out).cost == table
+    assert np.isfinite(table["sim_wall_s_per_bio_s"])
