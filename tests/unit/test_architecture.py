@@ -72,6 +72,8 @@ def _imports(module: str, path: Path) -> set[str]:
         else:
             continue
         for name in names:
+            if name.startswith("simnet._version"):  # written by setuptools-scm at build time: base, like version
+                continue
             while name and name not in MODULES:
                 name = name.rpartition(".")[0]
             if name and name != module:
