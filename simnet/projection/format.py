@@ -144,8 +144,8 @@ def format_backtest(bt) -> str:
     if bt.moved_runs:
         lines.append("runs moved into the calibration after their scores were seen (now held out; both scores):")
         for m in bt.moved_runs:
-            lines.append(f"  {m['run_id']}: held out {m['ratio_held_out']:.3g}, in calibration "
-                         f"{m['ratio_in_calibration']:.3g}")
+            held = "not in these runs" if m["ratio_held_out"] is None else f"{m['ratio_held_out']:.3g}"
+            lines.append(f"  {m['run_id']}: held out {held}, in calibration {m['ratio_in_calibration']:.3g}")
     if bt.leave_one_study_out:
         lines.append("leave one study out (each study predicted by a model calibrated without it):")
         for row in bt.leave_one_study_out:
@@ -180,6 +180,21 @@ def format_backtest(bt) -> str:
 # Human scale with the performance model (simnet extrapolate)
 # --------------------------------------------------------------------------------------------------
 
+#: Nodes of the largest machine in data/hardware.csv (Fugaku, 158,976 nodes: its row's notes).
+LARGEST_MACHINE_NODES = 158_976
+
+
+def _band(basis: dict, devices: int) -> str:
+    """The held-out error in a projection's regime (multi-node above one device), as a factor band."""
+    summary = basis.get("backtest_summary", {})
+    regime = "multi-node" if devices > 1 else "held-out independent"
+    s = summary.get(regime, {})
+    if not s.get("runs"):
+        return f"none: no fully described {regime} run was back-tested, so this figure is unvalidated"
+    return (f"x/ {s['geometric_mean_error_factor']:.3g} typical, x/ {s['worst_factor']:.3g} worst "
+            f"({s['runs']} {regime} runs)")
+
+
 def format_human_scale(clusters: list, basis: dict) -> str:
     """The performance model's projection of one run: per size and in-degree, per reference cluster, the devices
     memory needs and the strong-scaling curve with its bottleneck, energy and FLOPs."""
@@ -211,7 +226,12 @@ def format_human_scale(clusters: list, basis: dict) -> str:
                 fastest = c.fastest
                 lines.append(f"  {c.machine}: {_count(c.devices_by_memory)} devices by memory")
                 for p in c.points:
-                    mark = "  <- fastest" if p is fastest else ""
+                    unknown = [name for name, sec in p.terms.items() if sec is None]
+                    mark = ("" if p is not fastest else "  <- fastest" if not unknown else
+                            f"  <- fastest only as a lower bound: {', '.join(unknown)} unknown")
+                    mark += "" if p.devices <= LARGEST_MACHINE_NODES else (
+                        f"  [beyond the largest machine in data/hardware.csv, {LARGEST_MACHINE_NODES:,} nodes]")
+                    mark += "  band: " + _band(basis, p.devices)
                     energy = "unknown" if p.energy_j is None else f"{p.energy_j:.3g} J"
                     peak_eq = "unknown" if p.peak_equivalent_flops is None else f"{p.peak_equivalent_flops:.3g}"
                     lines.append(f"    {p.devices:>12,d} devices: {p.time_to_solution_s / SECONDS_PER_YEAR:10.3g} years "

@@ -113,8 +113,9 @@ def _model_projection(record: RunRecord, label: str, assumptions, min_delay, don
 
     if not done.model_basis:
         rates = model_rates()
-        result = run_backtest(read_table("published_runs.csv").rows, read_table("hardware.csv").rows,
-                              read_table("element_costs.csv").rows, rates)
+        result = run_backtest(shipped_run_rows(), read_table("hardware.csv").rows,
+                              read_table("element_costs.csv").rows, rates, intra_node_latency_s=intra_node_latency()[0],
+                              calibration_rows=read_table("published_runs.csv").rows)
         done.model_basis = {"rates": rates, "backtest_summary": result.summary}
     min_delay_s = as_seconds(min_delay, "min_delay", allow_zero=True) if min_delay is not None else record.dt_s
     synapses = float(record.n_synapses)
