@@ -258,13 +258,15 @@ def model_rates() -> dict:
     return projections.model_rates()
 
 
-def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = None):
+def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = None,
+             leave_one_study_out: bool = False):
     """Predict every run of a runs table with the performance model and compare
     (:func:`simnet.report.projections.backtest`); ``runs`` and ``hardware`` are files in the schemas of
-    ``data/published_runs.csv`` and ``data/hardware.csv`` (default: those)."""
+    ``data/published_runs.csv`` and ``data/hardware.csv`` (default: the shipped single- and multi-node runs);
+    ``leave_one_study_out`` adds each study predicted by a model calibrated without it."""
     from simnet.report import projections
 
-    return projections.backtest(runs, hardware)
+    return projections.backtest(runs, hardware, leave_one_study_out)
 
 
 def reproduce():

@@ -322,12 +322,14 @@ def reproduce(as_json):
 @click.option("--hardware", "hardware_path", type=click.Path(path_type=Path),
               help="Hardware table in the schema of data/hardware.csv (default: that file).")
 @click.option("--json", "as_json", is_flag=True, help="Print the back-test as one JSON document.")
-def backtest(runs_path, hardware_path, as_json):
+@click.option("--leave-one-study-out", "loso", is_flag=True,
+              help="Add the table of each study predicted by a model calibrated without it.")
+def backtest(runs_path, hardware_path, as_json, loso):
     """Predict published runs (and simnet's own) with the performance model and compare."""
     from simnet import api
     from simnet.projection.format import format_backtest
 
-    result = api.backtest(runs=runs_path, hardware=hardware_path)
+    result = api.backtest(runs=runs_path, hardware=hardware_path, leave_one_study_out=loso)
     outcome.emit(as_json, result.to_dict(), format_backtest(result))
 
 

@@ -114,39 +114,59 @@ def format_rates(rates: dict) -> list[str]:
 
 def format_backtest(bt) -> str:
     """Plain-text rendering of a :class:`simnet.projection.backtest.Backtest`."""
-    roles = {"calibration": "calibration runs", "held-out": "held-out runs (never calibrated on)",
-             "partial": "partial (a term's inputs unknown)"}
     lines = [f"back-test of simnet's performance model against {len(bt.results)} runs ({bt.runs_source}), "
              f"hardware from {bt.hardware_source}",
-             "  model: wall per biological second = compute + memory traffic + per-step overhead + communication "
-             "latency + communication volume (simnet.projection.model); ratio = predicted / published",
+             "  model: wall per biological second = compute + memory traffic + per-step overhead + spike scanning + "
+             "load imbalance + communication latency + communication volume, per simulator kind "
+             "(simnet.projection.model, .kinds; data/simulator_kinds.csv); ratio = predicted / published",
              "parameters:"]
     lines += format_rates(bt.rates)
     for kind, c in bt.calibration.items():
-        lines.append(f"  calibration subset, {kind}: {c['what']} ({c['rule']}; marked 'calibration' below)")
-    lines.append("summary (target: every run within 3x, geometric mean ratio within 1.5x; error factor = "
-                 "exp(mean |ln ratio|)):")
-    for role, label in roles.items():
-        lines.append(_summary_line(label, bt.summary.get(role, {})))
-    lines.append(f"  {'not described (listed with the reason)':<34s} {bt.summary['not described']['runs']:>4d} runs")
-    held = bt.summary.get("held-out", {})
-    if held.get("runs"):
-        met = held["targets_met"]
-        lines.append(f"  held-out targets {'met' if met else 'NOT met'}: worst {held['worst_factor']:.3g}x (target 3x), "
-                     f"geometric mean ratio {held['geometric_mean_ratio']:.3g} (target within 1.5x)")
+        lines.append(f"  calibration, {kind}: {c['what']} ({c['rule']})")
+    lines.append("identification of each fitted constant (pinned = some calibration run is dominated by it):")
+    for name, entry in bt.identification.items():
+        lines.append(f"  {name} = {entry['value']:.3g}: {entry['verdict']}"
+                     + (f" ({len(entry['pinned_by'])} runs, e.g. {entry['pinned_by'][0]})" if entry["pinned_by"] else ""))
+    lines.append("summary (duplicates removed; error factor = exp(mean |ln ratio|)):")
+    for role in ("calibration", "held-out", "held-out independent", "held-out rest", "multi-node", "partial"):
+        lines.append(_summary_line(role + (" (a term's inputs unknown)" if role == "partial" else ""),
+                                   bt.summary.get(role, {})))
+    for role in ("duplicates left out", "unverified (listed, not scored)", "not described"):
+        lines.append(f"  {role:<34s} {bt.summary.get(role, {}).get('runs', 0):>4d} runs")
+    independent, multi = bt.summary.get("held-out independent", {}), bt.summary.get("multi-node", {})
+    lines.append("targets: independent held-out error factor <= 1.5 and every run within 3x: "
+                 + (f"{'met' if independent['targets_met'] else 'NOT met'} (error factor "
+                    f"{independent['geometric_mean_error_factor']:.3g}, worst {independent['worst_factor']:.3g}x, "
+                    f"{independent['runs']} runs)" if independent.get("runs") else "no independent held-out run"))
+    lines.append("         every multi-node run within 3x: "
+                 + (f"{multi['within_3x']}/{multi['runs']} fully described multi-node runs" if multi.get("runs") else
+                    "NOT shown: no multi-node run is fully described (see partial and not described)"))
+    if bt.moved_runs:
+        lines.append("runs moved into the calibration after their scores were seen (now held out; both scores):")
+        for m in bt.moved_runs:
+            held = "not in these runs" if m["ratio_held_out"] is None else f"{m['ratio_held_out']:.3g}"
+            lines.append(f"  {m['run_id']}: held out {held}, in calibration {m['ratio_in_calibration']:.3g}")
+    if bt.leave_one_study_out:
+        lines.append("leave one study out (each study predicted by a model calibrated without it):")
+        for row in bt.leave_one_study_out:
+            tail = row.get("not_predictable", "") if not row.get("runs") else (
+                f"error factor {row['geometric_mean_error_factor']:.3g}, worst {row['worst_factor']:.3g}x "
+                f"({row['worst_run']})")
+            lines.append(f"  {row['study']:<16s} {row.get('runs', 0):>3d} runs  "
+                         f"{'recalibrated' if row['recalibrated_without_it'] else 'calibration unchanged'}  {tail}")
     for title, groups in (("held-out runs by predicted bottleneck", bt.by_bottleneck),
                           ("held-out runs by simulator", bt.by_simulator)):
         lines.append(title + ":")
         lines += [_summary_line(name, s) for name, s in groups.items()]
     lines.append("runs (published and predicted wall-clock s per biological s):")
     lines.append(f"  {'role':<12s} {'id':<50s} {'hardware':<32s} {'P':>5s} {'published':>10s} {'predicted':>10s} "
-                 f"{'ratio':>7s}  bottleneck")
+                 f"{'ratio':>7s}  bottleneck (kind; i = independent, d = duplicate)")
     for r in bt.results:
         if r.role == "not described":
             continue
         lines.append(f"  {r.role:<12s} {r.run_id[:50]:<50s} {r.hardware[:32]:<32s} {r.devices:>5s} "
                      f"{r.published_wall_s_per_bio_s:>10.4g} {r.predicted_wall_s_per_bio_s:>10.4g} {r.ratio:>7.3g}  "
-                     f"{r.bottleneck}")
+                     f"{r.bottleneck} ({r.kind}{'; i' if r.independent else ''}{'; d' if r.duplicate_of else ''})")
         if r.failing:
             lines.append(f"  {'':<12s}   {r.failing}")
     lines.append("not described:")
@@ -159,6 +179,21 @@ def format_backtest(bt) -> str:
 # --------------------------------------------------------------------------------------------------
 # Human scale with the performance model (simnet extrapolate)
 # --------------------------------------------------------------------------------------------------
+
+#: Nodes of the largest machine in data/hardware.csv (Fugaku, 158,976 nodes: its row's notes).
+LARGEST_MACHINE_NODES = 158_976
+
+
+def _band(basis: dict, devices: int) -> str:
+    """The held-out error in a projection's regime (multi-node above one device), as a factor band."""
+    summary = basis.get("backtest_summary", {})
+    regime = "multi-node" if devices > 1 else "held-out independent"
+    s = summary.get(regime, {})
+    if not s.get("runs"):
+        return f"none: no fully described {regime} run was back-tested, so this figure is unvalidated"
+    return (f"x/ {s['geometric_mean_error_factor']:.3g} typical, x/ {s['worst_factor']:.3g} worst "
+            f"({s['runs']} {regime} runs)")
+
 
 def format_human_scale(clusters: list, basis: dict) -> str:
     """The performance model's projection of one run: per size and in-degree, per reference cluster, the devices
@@ -191,7 +226,12 @@ def format_human_scale(clusters: list, basis: dict) -> str:
                 fastest = c.fastest
                 lines.append(f"  {c.machine}: {_count(c.devices_by_memory)} devices by memory")
                 for p in c.points:
-                    mark = "  <- fastest" if p is fastest else ""
+                    unknown = [name for name, sec in p.terms.items() if sec is None]
+                    mark = ("" if p is not fastest else "  <- fastest" if not unknown else
+                            f"  <- fastest only as a lower bound: {', '.join(unknown)} unknown")
+                    mark += "" if p.devices <= LARGEST_MACHINE_NODES else (
+                        f"  [beyond the largest machine in data/hardware.csv, {LARGEST_MACHINE_NODES:,} nodes]")
+                    mark += "  band: " + _band(basis, p.devices)
                     energy = "unknown" if p.energy_j is None else f"{p.energy_j:.3g} J"
                     peak_eq = "unknown" if p.peak_equivalent_flops is None else f"{p.peak_equivalent_flops:.3g}"
                     lines.append(f"    {p.devices:>12,d} devices: {p.time_to_solution_s / SECONDS_PER_YEAR:10.3g} years "

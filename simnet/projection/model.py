@@ -14,12 +14,20 @@ of spikes waits for them):
 * **per-step overhead**: on a CPU, one OpenMP fork-join per code object per step, its cost measured and taken to grow
   with log2(threads) as a tree or dissemination barrier's does; on a GPU, one kernel per phase per step, launched back
   to back, and one wait per step (measured launch latencies);
-* **communication latency** (``P > 1``): per communication interval (the minimum delay, or the step without delays)
-  a spike exchange modelled as a collective of ``ceil(log2 P)`` latency-bound rounds (recursive doubling), each the
-  interconnect latency of the hardware row;
-* **communication volume** (``P > 1``): each spike (8 bytes: neuron id and time) is sent to every other device that
-  holds at least one of its targets, ``(P - 1) x (1 - (1 - 1/P)^K)`` devices for an out-degree ``K`` spread at random,
-  over the node's injection bandwidth.
+* **spike scanning** (NEST's 4th-generation kernel only): every thread walks every spike of the network and looks
+  its source up (one 8-byte scattered read per spike per thread, at the sustained event bandwidth);
+* **load imbalance** (``P > 1``): the spike-driven phases wait for the slowest rank
+  (:func:`simnet.projection.kinds.imbalance_factor`);
+* **communication latency** and **volume** (``P > 1`` nodes, or several ranks on one node): per communication
+  interval (the minimum delay, or the step without delays) one exchange by the kind's collective
+  (:mod:`.kinds`: allgather, alltoall or pairwise, Thakur et al. 2005), with the interconnect's latency and injection
+  bandwidth; among the ranks of one node, the measured intra-node collective latency (``data/mpi_microbench.csv``).
+  Each spike is 8 bytes (neuron id and time); under a targeted exchange it goes to the
+  ``(P - 1) x (1 - (1 - 1/P)^K)`` devices that hold at least one of its ``K`` targets.
+
+The simulator kind (:class:`simnet.projection.kinds.SimulatorKind`) decides the per-step overhead (Brian2's code
+objects, GPU launches or NEST's barriers per interval), whether plastic synapses are updated at postsynaptic spikes,
+and the Hodgkin-Huxley integrator's cost (NEST's RKF45: 6 right-hand sides per step).
 
 **Capacity** is not a time: the devices needed = state bytes (neurons x bytes per neuron + synapses x bytes per
 synapse) over device memory. The **bottleneck** is the largest term. Every parameter carries where it came from
@@ -36,14 +44,22 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
 
 from simnet.cost.elements import ElementCosts
+from simnet.projection.kinds import (KINDS, SimulatorKind, exchange_s, imbalance_factor,
+                                     is_hodgkin_huxley)
 
-__all__ = ["BYTES_PER_SPIKE", "TERMS", "Network", "Machine", "Rates", "Term", "Prediction", "phase_time",
+__all__ = ["BYTES_PER_SPIKE", "SCAN_BYTES_PER_SPIKE", "DEFAULT_KINDS", "TERMS", "Network", "Machine", "Rates", "Term", "Prediction", "phase_time",
            "devices_reached", "collective_rounds", "devices_by_memory", "step_overhead_s", "predict"]
 
 #: Bytes sent per spike between devices (a 4-byte neuron index and a 4-byte time stamp or lag).
 BYTES_PER_SPIKE = 8.0
 #: Term names, in the order they are reported; they add up to the predicted wall-clock.
-TERMS = ("compute", "memory traffic", "per-step overhead", "communication latency", "communication volume")
+TERMS = ("compute", "memory traffic", "per-step overhead", "spike scanning", "load imbalance", "communication latency",
+         "communication volume")
+#: The kind assumed when none is given, by (on a GPU, on several devices): Brian2 or GeNN on one device; NEST's
+#: 5th-generation kernel or NEST GPU (the distributed schemes of today) on several.
+DEFAULT_KINDS = {False: {False: "brian2_standalone", True: "nest_5g"}, True: {False: "genn", True: "nest_gpu"}}
+#: Bytes a 4th-generation NEST thread reads to look up one received spike's source (one pointer of its table).
+SCAN_BYTES_PER_SPIKE = 8.0
 
 
 @dataclass(frozen=True)
@@ -240,17 +256,26 @@ def step_overhead_s(rates: Rates, steps: float, code_objects: int, phases_with_w
                                                f"{per_region * 1e6:.3g} us fork-join at {threads} thread(s)")
 
 
-def predict(network: Network, machine: Machine, devices: int, rates: Rates,
-            threads: Optional[int] = None) -> Prediction:
+def predict(network: Network, machine: Machine, devices: int, rates: Rates, threads: Optional[int] = None,
+            kind: Optional[SimulatorKind] = None, ranks_per_node: int = 1,
+            intra_node_latency_s: Optional[float] = None) -> Prediction:
     """Wall-clock per biological second of ``network`` on ``devices`` of ``machine`` (see the module docstring).
 
     ``threads``: CPU threads per device (default: every core of the device); a CPU run on ``c`` of a device's
     ``C`` cores gets ``c/C`` of its peak and of its bandwidth (exact where bandwidth is bound by each core's
     outstanding misses, an over-estimate of the loss where one core can draw most of a socket's bandwidth).
+    ``kind``: the simulator kind (default Brian2 standalone on a CPU, GeNN on a GPU; one device only);
+    ``ranks_per_node`` MPI ranks share a node and exchange at ``intra_node_latency_s`` per collective round.
     """
     if devices < 1:
         raise ValueError(f"devices must be at least 1, got {devices}")
     precision, costs, notes = network.precision, network.costs, []
+    if kind is None:
+        kind = KINDS[DEFAULT_KINDS[machine.kind == "gpu"][devices > 1]]
+        if devices > 1:
+            notes.append(f"simulator kind not given: {kind.name}'s exchange assumed")
+    if devices > 1 and not kind.distributed:
+        raise ValueError(f"a {kind.name} run on {devices} devices: that kind runs on one device only")
     share = 1.0
     if machine.kind == "cpu":
         if threads is None or not machine.cores:
@@ -268,43 +293,88 @@ def predict(network: Network, machine: Machine, devices: int, rates: Rates,
         notes.append(f"no memory bandwidth for {machine.name}: memory traffic left out")
 
     n = {k: v / devices for k, v in network.counts_per_bio_s().items()}
+    if not kind.plastic_post_updates:
+        n["plastic_post_updates"] = 0.0
+    evaluations = kind.integrator_evaluations_hh if is_hodgkin_huxley(costs.model) else 1
     float_bytes = 4.0 if precision == "single" else 8.0
     synapse_bytes = costs.synapse_bytes(precision)
+    plastic_updates = n["plastic_pre_updates"] + n["plastic_post_updates"]
+    plastic_flops = ((n["plastic_pre_updates"] * costs.plastic_flops_per_pre_event_cse
+                      + n["plastic_post_updates"] * costs.plastic_flops_per_post_event_cse) / plastic_updates
+                     if plastic_updates else 0.0)
     phases = {
-        "neuron update": phase_time(n["neuron_steps"], costs.neuron_flops_per_step_cse
+        "neuron update": phase_time(n["neuron_steps"], costs.neuron_flops_per_step_cse * evaluations
                                     + costs.flops_per_spike * network.mean_rate_hz * network.dt_s,
                                     2.0 * costs.neuron_bytes(precision), flop_rate, stream_rate),
         "synaptic events": phase_time(n["synaptic_events"], costs.event_flops_cse, synapse_bytes + 2.0 * float_bytes,
                                       flop_rate, event_rate),
-        "plastic updates": phase_time(n["plastic_pre_updates"] + n["plastic_post_updates"],
-                                      (costs.plastic_flops_per_pre_event_cse + costs.plastic_flops_per_post_event_cse)
-                                      / 2.0, 2.0 * synapse_bytes, flop_rate, event_rate),
+        "plastic updates": phase_time(plastic_updates, plastic_flops, 2.0 * synapse_bytes, flop_rate, event_rate),
     }
+    if evaluations > 1:
+        notes.append(f"{kind.name}: Hodgkin-Huxley integrated by RKF45, {evaluations} right-hand sides per step "
+                     "(data/simulator_kinds.csv)")
     compute = sum(p["compute_s"] for p in phases.values() if p["binding"] == "compute")
     memory = sum(p["memory_s"] for p in phases.values() if p["binding"] == "memory traffic")
     with_work = sum(1 for p in phases.values() if p["count"] > 0)
-    overhead, overhead_basis = step_overhead_s(rates, network.steps_per_bio_s, costs.code_objects_per_step,
-                                               with_work, threads)
     intervals = 1.0 / network.interval_s
-    rounds = collective_rounds(devices)
-    if devices == 1:
-        latency, latency_basis = 0.0, "one device: no exchange"
-    elif machine.latency_s is None:
-        latency, latency_basis = None, f"unknown: no interconnect latency for {machine.name} in data/hardware.csv"
+    if kind.step_overhead == "barriers_per_interval":
+        per = rates.forkjoin_s(threads or 1)
+        overhead = intervals * kind.barriers_per_interval * per
+        overhead_basis = (f"{intervals:.4g} intervals x {kind.barriers_per_interval} barriers x {per * 1e6:.3g} us "
+                          f"at {threads or 1} thread(s) ({kind.name})")
     else:
-        latency = intervals * rounds * machine.latency_s
-        latency_basis = (f"{intervals:.4g} intervals x ceil(log2 {devices}) = {rounds} rounds x "
-                         f"{machine.latency_s * 1e6:.3g} us")
-    reach = devices_reached(devices, network.out_degree)
-    volume_bytes = n["spikes"] * BYTES_PER_SPIKE * reach
-    if devices == 1:
-        volume, volume_basis = 0.0, "one device: no exchange"
-    elif machine.injection_bytes_per_s is None:
-        volume, volume_basis = None, f"unknown: no injection bandwidth for {machine.name} in data/hardware.csv"
+        overhead, overhead_basis = step_overhead_s(rates, network.steps_per_bio_s, costs.code_objects_per_step,
+                                                   with_work, threads)
+    spikes_total = network.counts_per_bio_s()["spikes"]
+    if kind.every_thread_scans_all_spikes:
+        scanners = threads or 1
+        if event_rate:
+            scan = spikes_total * scanners * SCAN_BYTES_PER_SPIKE / event_rate
+            scan_basis = (f"{spikes_total:.4g} spikes of the whole network x {scanners} threads x "
+                          f"{SCAN_BYTES_PER_SPIKE:g} B / {event_rate / 1e9:.4g} GB/s sustained events ({kind.name})")
+        else:
+            scan, scan_basis = None, "unknown: no memory bandwidth to scan the spike buffer with"
     else:
-        volume = volume_bytes / machine.injection_bytes_per_s
-        volume_basis = (f"{n['spikes']:.4g} spikes x {BYTES_PER_SPIKE:g} B x {reach:.4g} devices reached / "
-                        f"{machine.injection_bytes_per_s / 1e9:.4g} GB/s injection")
+        scan, scan_basis = 0.0, f"{kind.name}: a thread sees only the spikes with its targets"
+    spike_driven = sum(p["seconds"] or 0.0 for name, p in phases.items() if name != "neuron update")
+    factor = imbalance_factor(devices, n["synaptic_events"] * network.interval_s)
+    imbalance = (factor - 1.0) * spike_driven
+    imbalance_basis = (f"slowest of {devices} ranks x{factor:.4g} on {spike_driven:.3g} s of spike-driven work "
+                       f"({n['synaptic_events'] * network.interval_s:.4g} events per rank per interval, Poisson)"
+                       if devices > 1 else "one device: no imbalance between ranks")
+    reach = (devices - 1.0 if kind.receivers == "all" else devices_reached(devices, network.out_degree))
+    bytes_sent = n["spikes"] * BYTES_PER_SPIKE * reach
+    latency_parts, latency_bits, volume, volume_basis = [], [], 0.0, "one device: no exchange between nodes"
+    if devices > 1:
+        if machine.latency_s is None or machine.injection_bytes_per_s is None:
+            latency_parts.append(None)
+            latency_bits.append(f"unknown: no interconnect latency or injection bandwidth for {machine.name}")
+            volume, volume_basis = None, f"unknown: no interconnect figures for {machine.name} in data/hardware.csv"
+        else:
+            per_latency, per_volume = exchange_s(kind, devices, bytes_sent * network.interval_s,
+                                                 spikes_total * BYTES_PER_SPIKE * network.interval_s,
+                                                 machine.latency_s, machine.injection_bytes_per_s)
+            latency_parts.append(intervals * per_latency)
+            latency_bits.append(f"{intervals:.4g} intervals x {kind.exchange} among {devices} nodes "
+                                f"({per_latency * 1e6:.3g} us at {machine.latency_s * 1e6:.3g} us per message)")
+            volume = intervals * per_volume
+            volume_basis = (f"{kind.exchange} of {n['spikes']:.4g} spikes per node x {BYTES_PER_SPIKE:g} B "
+                            f"(to {reach:.4g} nodes) over {machine.injection_bytes_per_s / 1e9:.4g} GB/s injection "
+                            "(Thakur et al. 2005)")
+    if ranks_per_node > 1:
+        rounds = math.ceil(math.log2(ranks_per_node))
+        if intra_node_latency_s is None:
+            latency_parts.append(None)
+            latency_bits.append("unknown: no measured intra-node collective latency")
+        else:
+            latency_parts.append(intervals * rounds * intra_node_latency_s)
+            latency_bits.append(f"{intervals:.4g} intervals x {rounds} round(s) among {ranks_per_node} ranks of a "
+                                f"node x {intra_node_latency_s * 1e6:.3g} us (measured, data/mpi_microbench.csv)")
+    if not latency_bits:
+        latency, latency_basis = 0.0, "one rank: no exchange"
+    else:
+        latency = None if None in latency_parts else sum(latency_parts)
+        latency_basis = "; ".join(latency_bits)
 
     def phase_text(binding):
         parts = [f"{name} {p[('compute_s' if binding == 'compute' else 'memory_s')]:.3g} s" for name, p in
@@ -318,6 +388,8 @@ def predict(network: Network, machine: Machine, devices: int, rates: Rates,
              f"{phase_text('memory traffic')} (stream {rates.stream_fraction:.3g}, events {rates.event_fraction:.3g}"
              f" x {_g(bandwidth)} B/s x {share:.3g})"),
         Term("per-step overhead", overhead, overhead_basis),
+        Term("spike scanning", scan, scan_basis),
+        Term("load imbalance", imbalance, imbalance_basis),
         Term("communication latency", latency, latency_basis),
         Term("communication volume", volume, volume_basis),
     )
@@ -331,6 +403,9 @@ def predict(network: Network, machine: Machine, devices: int, rates: Rates,
     if needed is not None and needed > devices:
         notes.append(f"capacity: {network.state_bytes() / 1e9:.3g} GB of state (simnet's bytes per neuron and synapse) "
                      f"needs {needed} devices of {machine.memory_bytes / 1e9:.3g} GB; the run used {devices}")
+    if kind.memory_per_neuron_per_thread_bytes is None and kind.distributed:
+        notes.append(f"{kind.name}: the per-thread memory that grows with the total number of neurons has no figure "
+                     "in data/simulator_kinds.csv; capacity leaves it out")
     return Prediction(network, machine, devices, threads, terms, phases, total, bottleneck, needed, tuple(notes))
 
 

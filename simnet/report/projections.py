@@ -13,7 +13,7 @@ from simnet.base.units import SECONDS_PER_YEAR, as_seconds, parse_wall_duration_
 from simnet.record import files
 from simnet.record.run_record import RunRecord
 
-__all__ = ["Extrapolation", "extrapolate", "RUNS_COLUMNS", "HARDWARE_COLUMNS", "model_rates", "backtest", "Audit",
+__all__ = ["Extrapolation", "extrapolate", "RUNS_COLUMNS", "HARDWARE_COLUMNS", "model_rates", "backtest", "intra_node_latency", "shipped_run_rows", "Audit",
            "reproduce"]
 
 PathLike = Union[str, Path]
@@ -113,8 +113,9 @@ def _model_projection(record: RunRecord, label: str, assumptions, min_delay, don
 
     if not done.model_basis:
         rates = model_rates()
-        result = run_backtest(read_table("published_runs.csv").rows, read_table("hardware.csv").rows,
-                              read_table("element_costs.csv").rows, rates)
+        result = run_backtest(shipped_run_rows(), read_table("hardware.csv").rows,
+                              read_table("element_costs.csv").rows, rates, intra_node_latency_s=intra_node_latency()[0],
+                              calibration_rows=read_table("published_runs.csv").rows)
         done.model_basis = {"rates": rates, "backtest_summary": result.summary}
     min_delay_s = as_seconds(min_delay, "min_delay", allow_zero=True) if min_delay is not None else record.dt_s
     synapses = float(record.n_synapses)
@@ -172,32 +173,105 @@ def _user_table(path: PathLike, parameter: str, columns: Sequence[str]):
     return table.rows
 
 
+#: Numeric columns of a user's runs and hardware files: a cell there must be empty or a number.
+RUNS_NUMBERS = ("neurons", "synapses", "plastic_synapses", "mean_rate_hz", "dt_ms", "min_delay_ms", "devices",
+                "wall_s_per_bio_s")
+HARDWARE_NUMBERS = ("fp32_tflops", "fp64_tflops", "mem_bandwidth_gb_s", "memory_gb", "board_power_w", "cores",
+                    "injection_bandwidth_gb_s", "internode_latency_us")
+
+
+def _check_numbers(rows, path, parameter: str, columns: Sequence[str]) -> None:
+    """One line naming the first row and column whose cell is not a non-negative number."""
+    for index, row in enumerate(rows, start=1):
+        for column in columns:
+            text = (row.get(column) or "").strip().replace(",", "")
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = float("nan")
+            if not value >= 0 or value == float("inf"):
+                label = row.get("id") or row.get("name") or ""
+                raise UsageError(f"{parameter} {path}: row {index}{f' ({label})' if label else ''}, column {column}: "
+                                 f"'{row.get(column)}' is not a non-negative number", parameter=parameter)
+
+
+def intra_node_latency() -> tuple[Optional[float], str]:
+    """The measured latency of a 2-rank allgather of 8 bytes on simnet's machine (``data/mpi_microbench.csv``),
+    the figure the model uses for an exchange among the ranks of one node, and where it came from."""
+    from simnet.base.data_tables import read_table
+
+    try:
+        rows = read_table("mpi_microbench.csv").rows
+    except (OSError, ValueError):
+        return None, "no data/mpi_microbench.csv"
+    row = next((r for r in rows if r["collective"] == "allgather" and r["ranks"] == "2"
+                and r["bytes_per_rank"] == "8"), None)
+    if row is None:
+        return None, "data/mpi_microbench.csv has no 2-rank allgather of 8 bytes"
+    return float(row["median_s"]), (f"2-rank allgather of 8 B, median {float(row['median_s']) * 1e6:.3g} us on "
+                                    f"{row['machine']} ({row['mpi']}; {row['date']}, load {row['loadavg_1min']})")
+
+
+def shipped_run_rows() -> list:
+    """The shipped runs: ``data/published_runs.csv`` and ``data/published_multinode_runs.csv``."""
+    from simnet.base.data_tables import read_table
+
+    return read_table("published_runs.csv").rows + read_table("published_multinode_runs.csv").rows
+
+
 def model_rates() -> dict:
     """The performance model's sustained rates per device kind (:func:`simnet.projection.backtest.calibrated_rates`):
-    per-step costs from ``data/microbench.csv``, fractions calibrated on the stated subset of the shipped runs."""
+    per-step costs from ``data/microbench.csv``, fractions calibrated on the stated single-node subset."""
     from simnet.base.data_tables import read_table
     from simnet.projection.backtest import calibrated_rates
 
     return calibrated_rates(read_table("published_runs.csv").rows, read_table("hardware.csv").rows,
-                            read_table("element_costs.csv").rows, read_table("microbench.csv").rows)
+                            read_table("element_costs.csv").rows, read_table("microbench.csv").rows,
+                            intra_node_latency_s=intra_node_latency()[0])
 
 
-def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = None):
+def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = None,
+             leave_one_study_out: bool = False):
     """Predict every run of a runs table with the performance model and compare (:mod:`simnet.projection.backtest`).
 
     ``runs`` and ``hardware`` are files in the schemas of ``data/published_runs.csv`` and ``data/hardware.csv``
-    (default: those). The model is calibrated on the shipped tables' calibration subset whatever files are given,
-    so that a user's runs are predicted, never fitted.
+    (default: the shipped runs, single- and multi-node, and hardware). The model is calibrated on the shipped
+    single-node calibration subset whatever files are given, so that a user's runs are predicted, never fitted.
+    ``leave_one_study_out`` adds the table of each study predicted by a model calibrated without it.
     """
     from simnet.base.data_tables import read_table
-    from simnet.projection.backtest import backtest as run_backtest
+    from simnet.projection import scoring
+    from simnet.projection.backtest import backtest as run_backtest, calibration_cases
 
-    run_rows = _user_table(runs, "runs", RUNS_COLUMNS) if runs is not None else read_table("published_runs.csv").rows
-    hardware_rows = (_user_table(hardware, "hardware", HARDWARE_COLUMNS) if hardware is not None
-                     else read_table("hardware.csv").rows)
-    return run_backtest(run_rows, hardware_rows, read_table("element_costs.csv").rows, model_rates(),
-                        runs_source=str(runs) if runs is not None else "data/published_runs.csv",
-                        hardware_source=str(hardware) if hardware is not None else "data/hardware.csv")
+    if runs is not None:
+        run_rows = _user_table(runs, "runs", RUNS_COLUMNS)
+        _check_numbers(run_rows, runs, "runs", RUNS_NUMBERS)
+    else:
+        run_rows = shipped_run_rows()
+    if hardware is not None:
+        hardware_rows = _user_table(hardware, "hardware", HARDWARE_COLUMNS)
+        _check_numbers(hardware_rows, hardware, "hardware", HARDWARE_NUMBERS)
+    else:
+        hardware_rows = read_table("hardware.csv").rows
+    shipped = (read_table("published_runs.csv").rows, read_table("hardware.csv").rows,
+               read_table("element_costs.csv").rows, read_table("microbench.csv").rows)
+    intra, intra_source = intra_node_latency()
+    rates = model_rates()
+    result = run_backtest(run_rows, hardware_rows, shipped[2], rates, intra_node_latency_s=intra,
+                          calibration_rows=shipped[0],
+                          runs_source=str(runs) if runs is not None else
+                          "data/published_runs.csv + data/published_multinode_runs.csv",
+                          hardware_source=str(hardware) if hardware is not None else "data/hardware.csv")
+    result.calibration["intra-node exchange"] = {"rule": "measured", "what": intra_source}
+    cases = {kind: calibration_cases(shipped[0], shipped[1], shipped[2], kind) for kind in rates}
+    result.identification = scoring.identification(cases, rates, intra)
+    result.moved_runs = scoring.moved_runs(result, *shipped, intra)
+    if leave_one_study_out:
+        result.leave_one_study_out = scoring.leave_one_study_out(run_rows, hardware_rows, shipped[2], shipped[3],
+                                                                 shipped[0], rates, intra)
+    return result
 
 
 @dataclass

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 
 import pytest
 
@@ -10,7 +11,8 @@ from simnet import api
 from simnet.base.data_tables import read_table
 from simnet.cli import main
 from simnet.cost.elements import ElementCosts
-from simnet.projection.backtest import CALIBRATION, calibration_subset, error_summary
+from simnet.projection.backtest import (CALIBRATION, MOVED_AFTER_SCORING, calibration_subset, error_summary,
+                                        study_key)
 from simnet.projection.model import Machine, Network, predict
 
 
@@ -35,10 +37,10 @@ def shipped():
 
 
 def test_every_shipped_run_is_predicted_or_listed_with_a_reason(shipped):
-    rows = read_table("published_runs.csv").rows
+    rows = read_table("published_runs.csv").rows + read_table("published_multinode_runs.csv").rows
     assert [r.run_id for r in shipped.results] == [row["id"] for row in rows]
     for result in shipped.results:
-        assert result.role in ("calibration", "held-out", "partial", "not described")
+        assert result.role in ("calibration", "held-out", "partial", "unverified", "not described")
         if result.role == "not described":
             assert result.reason and result.ratio is None
         else:
@@ -46,8 +48,65 @@ def test_every_shipped_run_is_predicted_or_listed_with_a_reason(shipped):
             assert result.bottleneck in result.terms
     calibrated = {r.run_id for r in shipped.results if r.role == "calibration"}
     assert calibrated and all(r.startswith(sum((p for p, _ in CALIBRATION.values()), ())) for r in calibrated)
-    held = [r.ratio for r in shipped.results if r.role == "held-out"]
+    held = [r.ratio for r in shipped.results if r.role == "held-out" and not r.duplicate_of]
     assert shipped.summary["held-out"] == error_summary(held) and len(held) > 20
+    independent = [r.ratio for r in shipped.results if r.role == "held-out" and not r.duplicate_of and r.independent]
+    assert shipped.summary["held-out independent"] == error_summary(independent)
+    # independent: neither the study nor the machine of any calibration run
+    calibration = [r for r in shipped.results if r.role == "calibration"]
+    for r in shipped.results:
+        if r.independent:
+            assert r.hardware not in {c.hardware for c in calibration}
+            assert study_key(r.study) not in {study_key(c.study) for c in calibration}
+    # multi-node rows are never calibrated on; unverified rows are listed, never scored
+    assert not any(r.multi_node for r in calibration)
+    unverified = {row["id"] for row in rows if row.get("verified") == "no"}
+    assert all(r.role in ("unverified", "not described") for r in shipped.results if r.run_id in unverified)
+
+
+def test_the_runs_moved_into_calibration_after_scoring_are_held_out_and_scored_both_ways(shipped):
+    moved = {m["run_id"]: m for m in shipped.moved_runs}
+    assert moved and all(run.startswith(MOVED_AFTER_SCORING) for run in moved)
+    for r in shipped.results:
+        if r.run_id in moved:
+            assert r.role == "held-out" and moved[r.run_id]["ratio_held_out"] == r.ratio
+            assert moved[r.run_id]["ratio_in_calibration"] > 0
+
+
+def test_every_fitted_fraction_is_pinned_or_reported_unidentified(shipped):
+    for name, entry in shipped.identification.items():
+        assert entry["verdict"] in ("pinned", "measured (micro-benchmark)") or entry["verdict"].startswith(
+            "unidentified"), name
+        if entry["verdict"] == "pinned":
+            assert entry["pinned_by"]
+
+
+def test_the_leave_one_study_out_table_reproduces_offline_in_seconds(capsys):
+    start = time.perf_counter()
+    status, out, err = run_cli(capsys, "backtest", "--leave-one-study-out", "--json")
+    assert status == 0, err
+    assert time.perf_counter() - start < 60
+    table = json.loads(out)["leave_one_study_out"]
+    studies = {row["study"]: row for row in table}
+    # the calibration studies are predicted by a model calibrated without them, or said not to be predictable
+    for name in ("simnet", "Stimberg 2020"):
+        assert studies[name]["recalibrated_without_it"]
+        assert studies[name]["runs"] > 0 or "not_predictable" in studies[name]
+    assert all(not row["recalibrated_without_it"] for name, row in studies.items() if name not in
+               ("simnet", "Stimberg 2020"))
+
+
+@pytest.mark.parametrize("table, column, value", [
+    ("runs", "neurons", "many"), ("runs", "wall_s_per_bio_s", "-3"), ("hardware", "memory_gb", "lots")])
+def test_a_bad_row_of_a_users_file_is_one_line_naming_row_and_column(tmp_path, capsys, table, column, value):
+    shipped_name = "published_runs.csv" if table == "runs" else "hardware.csv"
+    rows = [dict(row) for row in read_table(shipped_name).rows[:3]]
+    rows[1][column] = value
+    path = write_csv(tmp_path / f"{table}.csv", rows, list(rows[0]))
+    status, out, err = run_cli(capsys, "backtest", f"--{table}", str(path))
+    label = rows[1].get("id") or rows[1].get("name")
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"row 2 ({label}), column {column}" in err
 
 
 def test_held_out_predictions_do_not_depend_on_their_published_times(tmp_path, shipped):
@@ -88,6 +147,7 @@ def test_the_cli_reads_user_runs_and_hardware(tmp_path, capsys):
     assert data["runs_source"] == str(runs) and data["hardware_source"] == str(hardware)
     results = {r["run_id"]: r for r in data["runs"]}
     assert results["mine"]["role"] == "held-out"
+    assert "simulator not stated" in " ".join(results["mine"]["notes"])
     assert "not in the hardware table" in results["elsewhere"]["reason"]
     assert results["no rate"]["reason"] == "mean rate: not measured"
     assert "procedural connectivity" in results["procedural"]["reason"]

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
+from simnet.base.data_tables import read_table
 from simnet.cost.elements import ElementCosts
+from simnet.projection.kinds import KINDS, allgather_s, alltoall_bruck_s, imbalance_factor, pairwise_s
 from simnet.projection.human_scale import human_scale, strong_scaling
 from simnet.projection.model import (
     Machine,
@@ -60,8 +63,8 @@ def test_per_step_overhead_on_a_gpu_and_on_a_cpu():
     assert seconds == pytest.approx(1e4 * 5 * (1e-6 + 1e-6 * 3))    # fork-join at 8 threads = base + 3 doublings
 
 
-def test_every_term_of_a_two_device_cpu_run_by_hand():
-    p = predict(NETWORK, CPU, devices=2, rates=CPU_RATES)
+def test_every_term_of_a_two_node_nest_5g_run_by_hand():
+    p = predict(NETWORK, CPU, devices=2, rates=CPU_RATES, kind=KINDS["nest_5g"])
     # per device: 5e6 neuron-steps; compute 5e6 x 100 / (0.5 x 1e11) = 0.01 s, memory 5e6 x 2 x 50 B / 5e9 = 0.1 s
     assert p.phases["neuron update"]["compute_s"] == pytest.approx(0.01)
     assert p.phases["neuron update"]["memory_s"] == pytest.approx(0.1)
@@ -71,13 +74,76 @@ def test_every_term_of_a_two_device_cpu_run_by_hand():
     terms = {t.name: t.seconds for t in p.terms}
     assert terms["compute"] == 0.0                                        # no phase is compute-bound
     assert terms["memory traffic"] == pytest.approx(0.26)
-    assert terms["per-step overhead"] == pytest.approx(1e4 * 3 * 2e-6)   # 4 threads: 2 doublings x 1 us
-    assert terms["communication latency"] == pytest.approx(1000 * 1 * 1e-6)  # 1 ms interval, log2 2 = 1 round
+    # NEST: 1000 intervals x 3 barriers x fork-join at 4 threads (2 doublings x 1 us), not Brian2's code objects
+    assert terms["per-step overhead"] == pytest.approx(1000 * 3 * 2e-6)
+    assert terms["spike scanning"] == 0.0
+    # 5e6 events per rank per s x 1 ms = 5000 per interval: slowest of 2 = 1 + sqrt(2 ln 2 / 5000), on 0.16 s
+    assert terms["load imbalance"] == pytest.approx(math.sqrt(2 * math.log(2) / 5000) * 0.16)
+    assert terms["communication latency"] == pytest.approx(1000 * 1 * 1e-6)  # Bruck alltoall: log2 2 = 1 round
     reach = 1 - 0.5 ** 1000
-    assert terms["communication volume"] == pytest.approx(5000 * 8 * reach / 1e9)
+    # Bruck: each round moves half of what a rank sends; 5000 spikes/s x 8 B x reach
+    assert terms["communication volume"] == pytest.approx(5000 * 8 * reach / 2 / 1e9)
     assert p.wall_s_per_bio_s == pytest.approx(sum(terms.values()))
     assert p.bottleneck == "memory traffic"
     assert p.devices_by_memory == devices_by_memory(1000 * 50 + 1e6 * 16, 1e9) == 1
+
+
+def test_nest_4g_sends_every_spike_to_every_rank_and_every_thread_scans_them():
+    p = predict(NETWORK, CPU, devices=2, rates=CPU_RATES, kind=KINDS["nest_4g"])
+    terms = {t.name: t.seconds for t in p.terms}
+    # 1e4 spikes/s of the whole network x 4 threads x 8 B / (0.1 x 1e10 B/s)
+    assert terms["spike scanning"] == pytest.approx(1e4 * 4 * 8 / 1e9)
+    assert terms["communication latency"] == pytest.approx(1000 * 1e-6)
+    # allgather: (P-1)/P of all 1e4 x 8 B per s over 1e9 B/s
+    assert terms["communication volume"] == pytest.approx(0.5 * 1e4 * 8 / 1e9)
+    assert any("no figure" in note for note in p.notes)       # its per-thread memory overhead is not known
+
+
+def test_collectives_by_hand():
+    assert allgather_s(4, 1000, 1e-6, 1e9) == pytest.approx(2e-6 + 0.75 * 1e-6)
+    assert alltoall_bruck_s(8, 1000, 1e-6, 1e9) == pytest.approx(3 * (1e-6 + 500 / 1e9))
+    assert pairwise_s(4, 1000, 1e-6, 1e9) == pytest.approx(3e-6 + 1e-6)
+    assert allgather_s(1, 1000, 1e-6, 1e9) == 0.0
+    assert imbalance_factor(1, 10) == 1.0 and imbalance_factor(100, 2 * math.log(100)) == pytest.approx(2.0)
+
+
+def test_kinds_differ_in_integrator_plasticity_and_overhead():
+    hh = replace(COSTS, model="pd14_hh_traub", plastic_flops_per_pre_event_cse=10.0,
+                 plastic_flops_per_post_event_cse=10.0)
+    network = replace(NETWORK, costs=hh, plastic_synapses=1e6)
+    nest = predict(network, CPU, 1, CPU_RATES, kind=KINDS["nest_5g"])
+    brian = predict(network, CPU, 1, CPU_RATES, kind=KINDS["brian2_standalone"])
+    # RKF45: 6 right-hand sides per step for NEST, one exponential-Euler step for Brian2
+    assert nest.phases["neuron update"]["flops_per_element"] == pytest.approx(6 * 100.0)
+    assert brian.phases["neuron update"]["flops_per_element"] == pytest.approx(100.0)
+    # NEST updates a plastic synapse at presynaptic spikes only; Brian2 also at postsynaptic ones
+    assert nest.phases["plastic updates"]["count"] == pytest.approx(1e6 * 10)
+    assert brian.phases["plastic updates"]["count"] == pytest.approx(2 * 1e6 * 10)
+    assert brian.term("per-step overhead").seconds == pytest.approx(1e4 * 3 * 2e-6)   # 3 code objects per step
+    with pytest.raises(ValueError, match="one device only"):
+        predict(network, CPU, 2, CPU_RATES, kind=KINDS["brian2_standalone"])
+
+
+def test_ranks_of_one_node_exchange_at_the_measured_intra_node_latency():
+    p = predict(NETWORK, CPU, 1, CPU_RATES, kind=KINDS["nest_5g"], ranks_per_node=2, intra_node_latency_s=8e-6)
+    assert p.term("communication latency").seconds == pytest.approx(1000 * 1 * 8e-6)
+    unknown = predict(NETWORK, CPU, 1, CPU_RATES, kind=KINDS["nest_5g"], ranks_per_node=2)
+    assert unknown.term("communication latency").seconds is None and unknown.wall_s_per_bio_s is not None
+
+
+def test_the_kinds_are_the_rows_of_the_sources_table():
+    table = read_table("simulator_kinds.csv")
+    for row in table.rows:
+        assert row["source"].strip(), row
+        kind = KINDS[row["kind"]]
+        if row["parameter"] in ("exchange", "receivers", "step_overhead"):
+            assert getattr(kind, row["parameter"]) == row["value"], row
+        elif row["parameter"] in ("every_thread_scans_all_spikes", "plastic_post_updates"):
+            assert getattr(kind, row["parameter"]) == (row["value"] == "yes"), row
+        elif row["value"]:
+            assert getattr(kind, row["parameter"]) == pytest.approx(float(row["value"])), row
+        else:
+            assert getattr(kind, row["parameter"]) is None, row
 
 
 def test_a_cpu_run_on_part_of_a_socket_gets_that_share_of_it():
