@@ -28,7 +28,7 @@ if importlib.util.find_spec("neo"):
     print(f"neo: {len(trains)} SpikeTrains, e.g. {trains[0].name} with {len(trains[0])} spikes")
 
 # The start-up transient and the summary `simnet show` prints.
-summary = simnet.report.run_summary(out)
+summary = simnet.summary(out)
 print("start-up transient flagged:", summary["startup_transient"]["flagged"])
 
 # The same network at another size, compared (ratios B / A; `simnet compare` prints the same).

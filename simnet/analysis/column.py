@@ -114,7 +114,7 @@ def published_rate_check(rates_hz: dict) -> Optional[dict]:
     published rows themselves differ by up to 20 % (L5E: 6.80-8.14 Hz). The bounds still fail on the errors the
     check is for: a missing background or a wrong weight unit (silence), a missing g = -4 or a wrong delay unit
     (tens of Hz), the L4E -> L23E factor left out (L23E far below 0.36 Hz). At full scale the ratios themselves
-    are the result (the full-scale benchmark's README entry quotes them).
+    are the result (docs/results/performance.md quotes the full-scale benchmark's).
     """
     by_source, source_note = published_rates()
     published = by_source[PUBLISHED_RATES_ROW]

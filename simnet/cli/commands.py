@@ -146,7 +146,7 @@ def cli():
                    "available.")
 @click.option("--profile/--no-profile", default=None,
               help="Time every code object of the loop (runtime, cpp); shown by 'simnet cost' (default: "
-                   "simnet's, see the README).")
+                   "off, see docs/guide/cost.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
         pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,

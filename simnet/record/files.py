@@ -1,6 +1,6 @@
 """Every file simnet reads or writes: run records (.h5), benchmark summaries (summary.json); the one JSON sanitiser.
 
-One HDF5 file per run, readable with plain h5py (layout in the README), whose ``/spikes`` group is a SONATA spike
+One HDF5 file per run, readable with plain h5py (layout in docs/guide/files.md), whose ``/spikes`` group is a SONATA spike
 report (libsonata, bmtk and the SONATA developer guide read it):
 
 ``/`` attributes

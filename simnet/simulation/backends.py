@@ -306,7 +306,7 @@ class GennBackend(Backend):
                                        "under bin/)")
         if importlib.util.find_spec("brian2genn") is None:
             return Availability(False, f"backend {self.name} needs Brian2GeNN 1.7 with brian2 2.5.x in its own "
-                                       "environment: pip install 'simnet[genn]' (see README)")
+                                       "environment: pip install 'simnet[genn]' (see docs/guide/backends.md)")
         if not brian2.__version__.startswith("2.5."):
             return Availability(False, f"backend {self.name} needs brian2 2.5.x (Brian2GeNN 1.7), "
                                        f"this environment has {brian2.__version__}")
@@ -382,7 +382,7 @@ BACKENDS = {
     "genn-cpu": lambda: GennBackend(use_gpu=False),
 }
 
-#: The order ``auto`` tries: fastest first (measured by hand on an H100, README "Backends": GeNN and brian2cuda
+#: The order ``auto`` tries: fastest first (measured by hand on an H100, docs/guide/backends.md: GeNN and brian2cuda
 #: beat 16 CPU threads by an order of magnitude at 64,000 neurons; GeNN was faster than brian2cuda there).
 AUTO_ORDER = ("genn", "cuda", "cpp")
 

@@ -50,7 +50,7 @@ class RunSettings:
     compile_only: bool = False
     #: cuda: the GPU's compute capability to compile for (e.g. 9.0 for an H100), so no GPU need be present.
     compute_capability: Optional[float] = None
-    #: How the program is made, not what it simulates (each shown equivalent, README "Performance"):
+    #: How the program is made, not what it simulates (each shown equivalent in docs/results/performance.md):
     #: synapses stored by source and delay, or as drawn (:mod:`simnet.simulation.synapse_order`);
     synapse_order: str = "source_delay"
     #: PoissonInput's binomial sampler in C++: tabulated, or Brian2's own loop (:mod:`simnet.simulation.poisson_table`);
