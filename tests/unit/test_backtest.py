@@ -192,3 +192,21 @@ def test_the_new_tables_cite_their_sources():
     for row in hardware:
         if row["injection_bandwidth_gb_s"] or row["internode_latency_us"]:
             assert row["figure_sources"].strip(), row["name"]
+
+
+def test_the_multi_node_rows_cannot_move_the_calibration():
+    """Calibrating on the shipped runs with the multi-node rows added, even with their published wall-clocks
+    multiplied by 100, gives exactly the rates calibrated without them: they are held out by construction."""
+    from simnet.projection.backtest import calibrated_rates
+
+    single = list(read_table("published_runs.csv").rows)
+    multi = [dict(row, wall_s_per_bio_s=str(float(row["wall_s_per_bio_s"]) * 100.0))
+             if row.get("wall_s_per_bio_s") else row for row in read_table("published_multinode_runs.csv").rows]
+    tables = (read_table("hardware.csv").rows, read_table("element_costs.csv").rows,
+              read_table("microbench.csv").rows)
+    without = calibrated_rates(single, *tables, intra_node_latency_s=8e-6)
+    with_multi = calibrated_rates(single + multi, *tables, intra_node_latency_s=8e-6)
+    assert without.keys() == with_multi.keys() and without
+    for kind in without:
+        for name in ("compute_fraction", "stream_fraction", "event_fraction"):
+            assert getattr(with_multi[kind], name) == getattr(without[kind], name), (kind, name)
