@@ -5,6 +5,7 @@ import math
 
 from simnet.base.units import SECONDS_PER_YEAR
 from simnet.projection.extrapolate import ESTIMATE, Figure, Projection
+from simnet.projection.human_scale import LARGEST_MACHINE_NODES, error_band
 
 __all__ = ["format_projection", "format_rates", "format_backtest", "format_human_scale"]
 
@@ -180,21 +181,6 @@ def format_backtest(bt) -> str:
 # Human scale with the performance model (simnet extrapolate)
 # --------------------------------------------------------------------------------------------------
 
-#: Nodes of the largest machine in data/hardware.csv (Fugaku, 158,976 nodes: its row's notes).
-LARGEST_MACHINE_NODES = 158_976
-
-
-def _band(basis: dict, devices: int) -> str:
-    """The held-out error in a projection's regime (multi-node above one device), as a factor band."""
-    summary = basis.get("backtest_summary", {})
-    regime = "multi-node" if devices > 1 else "held-out independent"
-    s = summary.get(regime, {})
-    if not s.get("runs"):
-        return f"none: no fully described {regime} run was back-tested, so this figure is unvalidated"
-    return (f"x/ {s['geometric_mean_error_factor']:.3g} typical, x/ {s['worst_factor']:.3g} worst "
-            f"({s['runs']} {regime} runs)")
-
-
 def format_human_scale(clusters: list, basis: dict) -> str:
     """The performance model's projection of one run: per size and in-degree, per reference cluster, the devices
     memory needs and the strong-scaling curve with its bottleneck, energy and FLOPs."""
@@ -231,7 +217,7 @@ def format_human_scale(clusters: list, basis: dict) -> str:
                             f"  <- fastest only as a lower bound: {', '.join(unknown)} unknown")
                     mark += "" if p.devices <= LARGEST_MACHINE_NODES else (
                         f"  [beyond the largest machine in data/hardware.csv, {LARGEST_MACHINE_NODES:,} nodes]")
-                    mark += "  band: " + _band(basis, p.devices)
+                    mark += "  band: " + error_band(basis.get("backtest_summary"), p.devices)["text"]
                     energy = "unknown" if p.energy_j is None else f"{p.energy_j:.3g} J"
                     peak_eq = "unknown" if p.peak_equivalent_flops is None else f"{p.peak_equivalent_flops:.3g}"
                     lines.append(f"    {p.devices:>12,d} devices: {p.time_to_solution_s / SECONDS_PER_YEAR:10.3g} years "

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 
 from simnet.projection.model import Machine, Network, Rates, devices_by_memory, predict
 
-__all__ = ["STEP", "MAX_POINTS", "MAX_DEVICES", "MIN_GAIN", "ScalingPoint", "ClusterProjection", "strong_scaling",
-           "human_scale"]
+__all__ = ["STEP", "MAX_POINTS", "MAX_DEVICES", "MIN_GAIN", "LARGEST_MACHINE_NODES", "ScalingPoint", "ClusterProjection",
+           "strong_scaling", "human_scale", "error_band", "answer"]
 
 #: Device counts grow by this factor along a strong-scaling curve, for at most MAX_POINTS points, up to
 #: MAX_DEVICES (six times Fugaku's 158,976 nodes, the largest count in data/hardware.csv), and stop once a step gains
@@ -24,6 +24,8 @@ STEP = 4
 MAX_POINTS = 8
 MAX_DEVICES = 1_000_000
 MIN_GAIN = 0.10
+#: Nodes of the largest machine in data/hardware.csv (Fugaku, 158,976 nodes: its row's notes).
+LARGEST_MACHINE_NODES = 158_976
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,50 @@ class ClusterProjection:
     def fastest(self) -> ScalingPoint | None:
         return min(self.points, key=lambda p: p.time_to_solution_s) if self.points else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self, backtest_summary: dict | None = None) -> dict:
+        """JSON-safe; with the back-test's ``backtest_summary``, every point carries its :func:`error_band`."""
         fastest = self.fastest
+        points = [dict(p.__dict__, **({"band": error_band(backtest_summary, p.devices)}
+                                     if backtest_summary is not None else {})) for p in self.points]
         return {"machine": self.machine, "kind": self.kind, "machine_source": self.machine_source,
                 "neurons": self.neurons,
                 "synapses_per_neuron": self.synapses_per_neuron, "bio_seconds": self.bio_seconds,
                 "state_bytes": self.state_bytes, "devices_by_memory": self.devices_by_memory,
                 "flops_cse": self.flops_cse, "flops_executed": self.flops_executed,
                 "fastest_devices": fastest.devices if fastest else None,
-                "points": [p.__dict__ for p in self.points], "notes": list(self.notes)}
+                "points": points, "notes": list(self.notes)}
+
+
+def error_band(backtest_summary: dict | None, devices: int) -> dict:
+    """The held-out error of the regime a projected point lies in, as a factor band: the back-test's multi-node
+    runs for a point on several devices, its independent held-out runs for one device. ``text`` says it in words;
+    with no scored run in the regime the band is none and the figure is unvalidated."""
+    regime = "multi-node" if devices > 1 else "held-out independent"
+    s = (backtest_summary or {}).get(regime, {})
+    if not s.get("runs"):
+        return {"regime": regime, "runs": 0, "typical_factor": None, "worst_factor": None,
+                "text": f"none: no fully described {regime} run was back-tested, so this figure is unvalidated"}
+    return {"regime": regime, "runs": s["runs"], "typical_factor": s["geometric_mean_error_factor"],
+            "worst_factor": s["worst_factor"],
+            "text": (f"x/ {s['geometric_mean_error_factor']:.3g} typical, x/ {s['worst_factor']:.3g} worst "
+                     f"({s['runs']} {regime} runs)")}
+
+
+def answer(cluster: ClusterProjection, backtest_summary: dict | None) -> dict | None:
+    """A curve's answer: its fastest point (None when the model could not predict any), whether it is only a
+    lower bound (a term's inputs unknown), whether it needs more nodes than the largest machine built, and its
+    :func:`error_band`."""
+    fastest = cluster.fastest
+    if fastest is None:
+        return None
+    unknown = [name for name, seconds in fastest.terms.items() if seconds is None]
+    return {"machine": cluster.machine, "neurons": cluster.neurons, "synapses_per_neuron": cluster.synapses_per_neuron,
+            "bio_seconds": cluster.bio_seconds, "devices_by_memory": cluster.devices_by_memory,
+            "devices": fastest.devices, "wall_s_per_bio_s": fastest.wall_s_per_bio_s,
+            "time_to_solution_s": fastest.time_to_solution_s, "bottleneck": fastest.bottleneck,
+            "unknown_terms": unknown, "lower_bound": bool(unknown),
+            "beyond_largest_machine": fastest.devices > LARGEST_MACHINE_NODES,
+            "band": error_band(backtest_summary, fastest.devices)}
 
 
 def strong_scaling(network: Network, machine: Machine, rates: Rates, bio_seconds: float) -> ClusterProjection:

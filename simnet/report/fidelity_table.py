@@ -31,8 +31,8 @@ from simnet.base.units import SECONDS_PER_YEAR
 from simnet.cost.account import cost_table
 from simnet.projection import extrapolate
 
-__all__ = ["HUMAN_NEURONS", "FIGURE_STEM", "level_row", "human_scale", "reference_vs_published", "fidelity_table",
-           "format_fidelity", "figure_inputs"]
+__all__ = ["HUMAN_NEURONS", "FIGURE_STEM", "level_row", "human_scale", "model_answers", "reference_vs_published",
+           "fidelity_table", "format_fidelity", "format_model_answers", "figure_inputs"]
 
 #: Human scale of the projection: the upper end of the documents' range of cortical neurons.
 HUMAN_NEURONS = extrapolate.HUMAN_SCALE_NEURONS[1]
@@ -131,6 +131,28 @@ def human_scale(cost: dict) -> dict:
     }
 
 
+def model_answers(records: dict) -> dict:
+    """The documents' answers per level: each level's own network (its counted costs, rate, step and precision) at
+    the documents' sizes (:data:`simnet.projection.extrapolate.HUMAN_SCALE_NEURONS`) and in-degrees (``simnet
+    extrapolate``'s defaults) for 15 biological years, on each reference cluster of the performance model: the
+    fastest point of the curve, with the held-out error band of its regime (:func:`~simnet.projection.human_scale.error_band`)."""
+    from simnet.projection.human_scale import answer
+    from simnet.report.projections import Extrapolation, model_projection
+
+    assumptions = extrapolate.Assumptions()
+    done, answers = Extrapolation(), []
+    for level, record in records.items():
+        for cluster in model_projection(record, level, assumptions, None, done):
+            found = answer(cluster, done.model_basis["backtest_summary"])
+            if found is not None:
+                answers.append({"level": level, **found})
+    summary = done.model_basis.get("backtest_summary", {})
+    return {"neurons": list(assumptions.neurons), "synapses_per_neuron": list(assumptions.synapses_per_neuron),
+            "bio_seconds": assumptions.bio_seconds,
+            "basis": {regime: summary.get(regime, {}) for regime in ("multi-node", "held-out independent")},
+            "answers": answers}
+
+
 def reference_vs_published(reference_stats: dict) -> Optional[dict]:
     """The reference level's mean rate per population against the published full-scale rates."""
     by_source, source_note = published_rates()
@@ -213,6 +235,7 @@ def fidelity_table(records: dict, discard_s: float = spike_statistics.DEFAULT_DI
                   "population, against the reference level (scipy.stats.ks_2samp)",
         },
         "rows": rows,
+        "model_answers": model_answers(records),
         "reference_vs_published": reference_vs_published(reference_stats) if reference_stats else None,
         "notes": notes,
     }
@@ -300,9 +323,38 @@ def format_fidelity(table: dict) -> str:
         lines.append(f"  {row['level']:<16}{_fmt(human['counted_flops']):>14}"
                      f"{_fmt(human['peak_equivalent_flops']):>14}{_fmt(human['wall_years_linear']):>21}")
     lines.append(f"  from: {rows[0]['human_scale']['derived_from']}")
+    if table.get("model_answers"):
+        lines += ["", *format_model_answers(table["model_answers"])]
     for note in table["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def _short_band(band: dict) -> str:
+    if not band["runs"]:
+        return f"none (0 {band['regime']} runs)"
+    return f"x/{band['typical_factor']:.2g} typ, x/{band['worst_factor']:.2g} worst"
+
+
+def format_model_answers(found: dict) -> list[str]:
+    """The lines of :func:`model_answers`: per level, size, in-degree and reference cluster, the fastest point with
+    its band; what each band means is written out below the table."""
+    years = found["bio_seconds"] / SECONDS_PER_YEAR
+    lines = [f"the documents' answers with the performance model ({', '.join(f'{n:.2g}' for n in found['neurons'])} "
+             f"neurons x {', '.join(f'{k:g}' for k in found['synapses_per_neuron'])} synapses per neuron, "
+             f"{years:g} biological years): the fastest point of each reference cluster (simnet extrapolate's curves), "
+             "each with the held-out error band of its regime (simnet backtest)",
+             f"  {'level':<16}{'neurons':>9}{'syn/n':>7}  {'machine':<34}{'devices':>11}{'years':>10}  "
+             f"{'bottleneck':<22}band"]
+    for a in found["answers"]:
+        flags = ("  (lower bound: " + ", ".join(a["unknown_terms"]) + " unknown)" if a["lower_bound"] else "") + (
+            "  [beyond the largest machine in data/hardware.csv]" if a["beyond_largest_machine"] else "")
+        lines.append(f"  {a['level']:<16}{a['neurons']:>9.2g}{a['synapses_per_neuron']:>7g}  {a['machine'][:33]:<34}"
+                     f"{a['devices']:>11,d}{a['time_to_solution_s'] / SECONDS_PER_YEAR:>10.3g}  "
+                     f"{a['bottleneck']:<22}{_short_band(a['band'])}{flags}")
+    for text in dict.fromkeys(a["band"]["text"] for a in found["answers"]):
+        lines.append(f"  band: {text}")
+    return lines
 
 
 def figure_inputs(table: dict) -> dict:

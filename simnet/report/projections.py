@@ -13,7 +13,7 @@ from simnet.base.units import SECONDS_PER_YEAR, as_seconds, parse_wall_duration_
 from simnet.record import files
 from simnet.record.run_record import RunRecord
 
-__all__ = ["Extrapolation", "extrapolate", "RUNS_COLUMNS", "HARDWARE_COLUMNS", "model_rates", "backtest", "intra_node_latency", "shipped_run_rows", "Audit",
+__all__ = ["Extrapolation", "extrapolate", "model_projection", "RUNS_COLUMNS", "HARDWARE_COLUMNS", "model_rates", "backtest", "intra_node_latency", "shipped_run_rows", "Audit",
            "reproduce"]
 
 PathLike = Union[str, Path]
@@ -35,7 +35,9 @@ class Extrapolation:
                 "performance_model": {"basis": {"rates": {kind: r.to_dict() for kind, r in
                                                           self.model_basis.get("rates", {}).items()},
                                                 "backtest_summary": self.model_basis.get("backtest_summary")},
-                                      "projections": [{"record": label, "clusters": [c.to_dict() for c in clusters]}
+                                      "projections": [{"record": label, "clusters": [
+                                          c.to_dict(self.model_basis.get("backtest_summary") or {})
+                                          for c in clusters]}
                                                       for label, clusters in self.model_projections]},
                 "figures": [str(f) for f in self.figures]}
 
@@ -97,13 +99,13 @@ def extrapolate(records: Sequence[tuple[str, RunRecord]], *,
         done.projections.append((label, ex.project(
             measurement, assumptions, ex.reference_devices_from_rows(hardware_rows, measurement.precision),
             ml_runs, fit=fit, fit_label=fit_label, measured_device_memory_bytes=device_memory)))
-        done.model_projections.append((label, _model_projection(record, label, assumptions, min_delay, done)))
+        done.model_projections.append((label, model_projection(record, label, assumptions, min_delay, done)))
     if figures_dir is not None:
         done.figures = _projection_figures(done, ml_runs, series, fits, Path(figures_dir), scaling)
     return done
 
 
-def _model_projection(record: RunRecord, label: str, assumptions, min_delay, done: Extrapolation) -> list:
+def model_projection(record: RunRecord, label: str, assumptions, min_delay, done: Extrapolation) -> list:
     """The run's network (its own per-element costs, rate, step and precision) on each reference cluster."""
     from simnet.base.data_tables import read_table
     from simnet.cost.elements import element_costs

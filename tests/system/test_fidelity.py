@@ -150,6 +150,10 @@ def test_table_has_cost_dynamics_distances_and_projection(cobahh_ladder, tmp_pat
     assert table["reference_vs_published"] is None
     text = fidelity.format_fidelity(table)
     assert "human scale" in text and "KS rate" in text
+    # the documents' answers per level and reference cluster, each with its band
+    answers = table["model_answers"]["answers"]
+    assert {a["level"] for a in answers} == {"small", "large"} and all(a["band"]["text"] for a in answers)
+    assert "the documents' answers with the performance model" in text and "band: " in text
     json.dumps(table)  # plain JSON, no numpy left
     written = plot_cost_vs_fidelity(**fidelity.figure_inputs(table), out_stem=tmp_path / "fig")
     assert [p.suffix for p in written] == [".png", ".svg"] and all(p.stat().st_size > 0 for p in written)

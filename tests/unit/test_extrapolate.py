@@ -349,3 +349,81 @@ def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record, capsys)
     assert "total FLOPs, counted" in text.stdout and "assumptions:" in text.stdout
     assert "[derived]" in text.stdout and "[measured]" in text.stdout
     assert "devices by memory" in text.stdout and "bottleneck" in text.stdout
+
+
+# --- the band every human-scale figure carries (issue 24, item 5) ------------------------------------
+
+SUMMARY = {"multi-node": {"runs": 0},
+           "held-out independent": {"runs": 15, "geometric_mean_error_factor": 1.91, "worst_factor": 5.53}}
+
+
+def test_error_band_is_the_regime_of_the_point():
+    from simnet.projection.human_scale import error_band
+
+    one = error_band(SUMMARY, 1)
+    assert one["regime"] == "held-out independent" and one["runs"] == 15
+    assert (one["typical_factor"], one["worst_factor"]) == (1.91, 5.53)
+    assert one["text"] == "x/ 1.91 typical, x/ 5.53 worst (15 held-out independent runs)"
+    many = error_band(SUMMARY, 4)
+    assert many["regime"] == "multi-node" and many["runs"] == 0 and many["worst_factor"] is None
+    assert "unvalidated" in many["text"]
+    scored = error_band({"multi-node": {"runs": 3, "geometric_mean_error_factor": 2.0, "worst_factor": 4.0}}, 4)
+    assert scored["text"] == "x/ 2 typical, x/ 4 worst (3 multi-node runs)"
+
+
+def test_answer_is_the_fastest_point_with_its_flags_and_band():
+    from simnet.projection.human_scale import ClusterProjection, LARGEST_MACHINE_NODES, ScalingPoint, answer
+
+    def point(devices, wall, latency=0.0):
+        return ScalingPoint(devices, wall, wall * 10.0, "compute", {"compute": wall, "communication latency": latency},
+                            None, None)
+
+    curve = ClusterProjection("M", "gpu", "src", 1e9, 1e3, 10.0, 1e12, 4, 1e18, 2e18,
+                              (point(4, 8.0), point(16, 2.0, None), point(64, 3.0)), ())
+    found = answer(curve, SUMMARY)
+    assert found["devices"] == 16 and found["time_to_solution_s"] == 20.0
+    assert found["lower_bound"] and found["unknown_terms"] == ["communication latency"]
+    assert not found["beyond_largest_machine"] and found["band"]["regime"] == "multi-node"
+    big = ClusterProjection("M", "gpu", "src", 1e9, 1e3, 10.0, 1e12, 1, 1e18, 2e18,
+                            (point(LARGEST_MACHINE_NODES * 4, 1.0),), ())
+    assert answer(big, SUMMARY)["beyond_largest_machine"]
+    assert answer(ClusterProjection("M", "gpu", "src", 1e9, 1e3, 10.0, 1e12, 1, 1e18, 2e18, (), ()), SUMMARY) is None
+    # the API's JSON: every point with the band of its regime
+    points = curve.to_dict(SUMMARY)["points"]
+    assert [p["band"]["regime"] for p in points] == ["multi-node"] * 3
+    assert "band" not in curve.to_dict()["points"][0]
+
+
+def test_the_api_extrapolate_result_carries_the_band_at_every_point(tiny_record):
+    from simnet import api
+
+    data = api.extrapolate([str(tiny_record)], neurons=[1.3e9], synapses_per_neuron=[1000.0]).to_dict()
+    summary = data["performance_model"]["basis"]["backtest_summary"]
+    (clusters,) = [p["clusters"] for p in data["performance_model"]["projections"]]
+    for cluster in clusters:
+        for p in cluster["points"]:
+            regime = "multi-node" if p["devices"] > 1 else "held-out independent"
+            assert p["band"]["regime"] == regime and p["band"]["runs"] == summary[regime]["runs"]
+
+
+def test_the_fidelity_table_prints_the_documents_answers_per_level_and_machine_with_their_band(tiny_record):
+    from simnet.record import files
+    from simnet.report.fidelity_table import format_model_answers, model_answers
+
+    record = files.read(tiny_record)
+    found = model_answers({"lif_exp": record, "adex": record})
+    assert found["neurons"] == [1.3e9, 1.3e10] and found["synapses_per_neuron"] == [1000.0, 7000.0]
+    machines = {a["machine"] for a in found["answers"]}
+    assert len(machines) >= 2
+    # one answer per level, size, in-degree and machine (every reference cluster predicts this network)
+    assert len(found["answers"]) == 2 * 2 * 2 * len(machines)
+    for a in found["answers"]:
+        assert a["devices"] >= (a["devices_by_memory"] or 1)
+        regime = "multi-node" if a["devices"] > 1 else "held-out independent"
+        assert a["band"]["regime"] == regime and a["band"]["runs"] == found["basis"][regime].get("runs", 0)
+    lines = format_model_answers(found)
+    body = [line for line in lines[2:] if not line.startswith("  band:")]
+    assert len(body) == len(found["answers"])
+    assert any(line.lstrip().startswith("lif_exp") and "1.3e+10" in line for line in body)
+    assert all(("none (0 multi-node runs)" in line or "x/" in line) for line in body)
+    assert any(line.startswith("  band: ") for line in lines)
