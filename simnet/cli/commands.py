@@ -232,8 +232,11 @@ def show(path, as_json):
 def plot(path, out_stem):
     """Draw a run's raster (per population) and population rates, as PNG and SVG."""
     from simnet import api
+    from simnet.report.figures import figure_paths
 
-    for written in api.plot(path, out_stem):
+    out_stem = out_stem if out_stem is not None else path.with_name(path.stem + "_activity")
+    api.plot(path, out_stem)
+    for written in figure_paths(out_stem):
         click.echo(str(written))
 
 

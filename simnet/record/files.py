@@ -209,6 +209,7 @@ def _migrate_format_1(record: RunRecord) -> RunRecord:
         from simnet.models.microcircuit import POPULATIONS as order
     record.populations = leaf_populations(record.counts, order)
     record.spike_trains = split_group_spikes(record.counts, record.spike_trains, order)
+    record.rates = record._population_rates(record.rates)  # now that its populations are known
     record.notes.append("read from a simnet_format 1 file (written before spike reports were SONATA-conformant): "
                         "its spikes are stored per Brian2 group and were split into populations on read; SONATA "
                         "readers such as libsonata cannot read that file (run it again, or write this record "
