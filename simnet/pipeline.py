@@ -317,6 +317,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         notes = (([backend.selection_note] if backend.selection_note else []) + list(plan.notes) + list(session.notes)
                  + built.notes)
         loop_window = session.loop_window_monotonic
+        peak_rss = dict(session.peak_rss)
         # Standalone runs: "reused", "new" or "temporary" build directory (see StandaloneSession); a reused one
         # explains a small compile_s.
         build_project = getattr(session, "project", None)
@@ -337,7 +338,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         peak=peak, energy=loop_energy or meter.energy,
         energy_span="the simulation loop" if loop_energy else whole_span,
         energy_whole_call=meter.energy if loop_energy else None, energy_whole_call_span=whole_span,
-        gpu_memory_peak_mib=meter.gpu_memory_peak_mib,
+        gpu_memory_peak_mib=meter.gpu_memory_peak_mib, peak_rss=peak_rss,
     ))
 
     return RunRecord(
