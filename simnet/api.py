@@ -23,7 +23,7 @@ from simnet.record.run_record import RunRecord
 
 __all__ = ["PathLike", "plan", "execute", "compile_project", "run", "account", "read", "summary", "plot", "compare",
            "firing_rates", "isi_cv", "synchrony", "spike_statistics", "cost_table", "roofline", "extrapolate",
-           "model_rates", "backtest", "reproduce", "backends", "run_experiment", "sweep", "fidelity"]
+           "model_rates", "backtest", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "export"]
 
 PathLike = Union[str, Path]
 
@@ -37,7 +37,7 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
          progress: bool = True, compile_only: bool = False, compute_capability: Optional[float] = None,
          skip_memory_check: bool = False, profile: Optional[bool] = None, tuning: Optional[dict] = None,
-         **options):
+         record_connectivity: Optional[bool] = None, **options):
     """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
 
     See :func:`simnet.pipeline.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
@@ -45,6 +45,8 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     ``compute_capability`` names the GPU to compile for, so none need be present). ``profile`` times every code
     object of the loop and ``tuning`` sets how the program is made (``synapse_order``, ``poisson_sampler``,
     ``simd_math``); left out, each takes the default of :class:`simnet.simulation.settings.RunSettings`.
+    ``record_connectivity`` keeps the network (every synapse) in the record for :func:`export` (default: up to
+    :data:`simnet.pipeline.RECORD_CONNECTIVITY_LIMIT` synapses).
     """
     from simnet.pipeline import plan_run
     from simnet.simulation.settings import RunSettings
@@ -55,7 +57,8 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
                            **({} if profile is None else {"profile": bool(profile)}), **_tuning(tuning))
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
-                    settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check)
+                    settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check,
+                    record_connectivity=record_connectivity)
 
 
 def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False,
@@ -170,6 +173,19 @@ def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
         where = record_or_path if not isinstance(record_or_path, RunRecord) else f"the {record.model} record"
         raise UsageError(f"{where} has no cost section (written by an older simnet)")
     return record
+
+
+def export(record: Union[RunRecord, PathLike], out_dir: PathLike) -> dict:
+    """Write a run's network as a SONATA circuit in ``out_dir`` (:func:`simnet.record.sonata_circuit.write_circuit`):
+    nodes, edges with weights and delays, node and edge types, circuit and simulation configs, for NEST's
+    ``SonataNetwork``, bmtk or libsonata. The run must have kept its network (``record_connectivity``)."""
+    from simnet.record.sonata_circuit import write_circuit
+
+    source = None if isinstance(record, RunRecord) else Path(record)
+    try:
+        return write_circuit(record if isinstance(record, RunRecord) else read(record), out_dir, source=source)
+    except OSError as err:
+        raise UsageError(f"cannot write the circuit in {out_dir}: {err.strerror or err}", parameter="out") from None
 
 
 # --------------------------------------------------------------------------------------------------

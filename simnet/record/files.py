@@ -22,6 +22,10 @@ spikes_file=path, population="exc")`` (with the population named, as the file ho
     population rates in bins
 ``/notes``
     a list of strings: caveats the run recorded about its own figures
+``/network`` (optional: runs with ``record_connectivity``)
+    ``groups/<group>``: equations, parameters, per-neuron constants; ``projections/<name>``: ``source_index``,
+    ``target_index`` (group-local), ``weight`` (with ``weight_unit``), ``delay_s`` per synapse; what
+    ``simnet export`` writes as a SONATA circuit (:mod:`simnet.record.sonata_circuit`)
 
 Files of format 1 (spikes per Brian2 group) are still read: their spikes are split into populations on read and
 a note says so. Files are written to a temporary name beside the target and renamed into place, so an
@@ -157,6 +161,8 @@ def _write_record(f: h5py.File, record: RunRecord) -> None:
                         ("provenance", record.provenance), ("timings", record.timings), ("counts", record.counts),
                         ("cost", record.cost_detail)):
         _write_tree(f.create_group(name), value)
+    if record.network:
+        _write_tree(f.create_group("network"), record.network)
     spikes = f.create_group("spikes")
     for pop, (times, ids) in record.spike_trains.items():
         group = spikes.create_group(pop)
@@ -196,6 +202,7 @@ def _read_record(f: h5py.File, version: int) -> RunRecord:
         model=attrs["model"], description=attrs["description"], duration_s=attrs["duration_s"],
         dt_s=attrs["dt_s"], pre_run_s=attrs["pre_run_s"], parameters=trees["parameters"], backend=trees["backend"],
         provenance=trees["provenance"], timings=trees["timings"], counts=trees["counts"], cost_detail=trees["cost"],
+        network=_read_tree(f["network"]) if isinstance(f.get("network"), h5py.Group) else {},
         spike_trains={pop: _pair(group, "timestamps", "node_ids", f"/spikes/{pop}")
                       for pop, group in f["spikes"].items()},
         rates={name: _pair(group, "time_ms", "rate_hz", f"/rates/{name}") for name, group in f["rates"].items()},

@@ -137,6 +137,10 @@ class RunRecord:
     #: The model's populations in its own order (the column's L23E, L23I, L4E, ...): the spike report's
     #: populations, and the order plots and tables show them in.
     populations: list[str] = field(default_factory=list)
+    #: The network itself, where the run kept it (``record_connectivity``): ``groups`` (neuron equations,
+    #: parameters, per-neuron constants) and ``projections`` (every synapse's ids, weight and delay); empty
+    #: otherwise. ``simnet export`` writes it as a SONATA circuit.
+    network: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.rates = self._population_rates(self.rates)
