@@ -3,8 +3,7 @@
 One HDF5 file per run, readable with plain h5py (layout in the README), whose ``/spikes`` group is a SONATA spike
 report (libsonata, bmtk and the SONATA developer guide read it). bmtk's analyzer takes a SONATA *config* as its
 first argument, so the file is given by name: ``bmtk.analyzer.spike_trains.to_dataframe(config_file=None,
-spikes_file=path, population="exc")`` (with the population named, as the file holds several); or give it the
-``simulation_config.json`` that ``simnet export`` writes, whose output names this file:
+spikes_file=path, population="exc")`` (with the population named, as the file holds several):
 
 ``/`` attributes
     ``simnet_format``, ``model``, ``description``, ``duration_s``, ``dt_s``, ``pre_run_s``, ``populations`` (the

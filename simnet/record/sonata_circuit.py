@@ -14,8 +14,8 @@ What a record keeps with ``record_connectivity`` (``record.network``) becomes, i
     ``static_synapse``;
 ``circuit_config.json``, ``simulation_config.json``
     SONATA configs (paths relative to ``$BASE_DIR``; the run's ``dt`` and duration, ``target_simulator`` NEST;
-    ``output.spikes_file`` names the run's own spikes, copied to ``output/simnet_spikes.h5``, so bmtk's
-    ``to_dataframe(simulation_config.json)`` reads them);
+    ``output.spikes_file`` names the run's own spikes, copied to ``output/simnet_spikes.h5``; the manifest is in
+    NEST's form, which bmtk's config reader does not resolve: give bmtk that spikes file itself);
 ``simnet_network.json``
     what SONATA has no field for: each population's equations, per-neuron initial values given as Brian2 code
     (e.g. a random membrane potential, which a runner draws itself), and the mapping's notes.
