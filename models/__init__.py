@@ -2,7 +2,7 @@
 
 Each entry turns a model's options (as ``simnet run`` and experiment files give them) into the family's frozen
 parameter record and that record into a :class:`simnet.specs.model_spec.ModelSpec`. An option a model does not take is an
-error, not silently ignored. Time options (``dt``) may be given as text such as ``"0.1ms"``.
+error, not silently ignored. Time options (``dt``) may be given as text such as ``"0.1ms"``, as a Brian2 quantity or in seconds.
 """
 from __future__ import annotations
 
@@ -60,14 +60,11 @@ def _of_kind(name: str, value: Any, kind: str) -> Any:
         if not isinstance(value, str):
             raise UsageError(f"{name} must be a name, got {value!r}", parameter=name)
     elif name in TIME_OPTIONS:
-        from brian2 import Quantity, second
+        from brian2 import second
 
-        from simnet.base.units import parse_time_s
+        from simnet.base.units import as_seconds
 
-        if isinstance(value, str):
-            value = parse_time_s(value, name) * second
-        elif not isinstance(value, Quantity):
-            raise UsageError(f"{name} must be a time such as \"0.1ms\", got {value!r}", parameter=name)
+        value = as_seconds(value, name) * second  # "0.1ms", 0.1*ms or seconds; another dimension is refused
     return value
 
 

@@ -7,8 +7,10 @@ from simnet.base.version import version as _version
 
 __version__ = _version()
 
-_API = ("plan", "execute", "compile_project", "run", "account", "read", "summary", "plot", "compare", "cost_table",
-        "roofline", "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest")
+_API = ("plan", "execute", "compile_project", "run", "account", "read", "summary", "plot", "compare", "firing_rates",
+        "isi_cv", "synchrony", "spike_statistics", "cost_table",
+        "roofline", "extrapolate", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "backtest",
+        "export")
 __all__ = ["__version__", *_API]
 
 

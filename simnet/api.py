@@ -1,11 +1,14 @@
 """simnet from Python: run a model, read a record, account for its cost, project it, benchmark.
 
-The command line is a thin layer over these functions; each takes the library's parameters (times as text such as
-``"1s"`` or as seconds) and returns data, never prints. Bad input raises :class:`~simnet.base.errors.UsageError`;
+The command line is a thin layer over these functions; each takes the library's parameters (times as Brian2
+quantities such as ``500*ms``, as text such as ``"1s"`` or as seconds) and returns data, never prints. Bad input
+raises :class:`~simnet.base.errors.UsageError`;
 a simulation that cannot complete raises :class:`~simnet.base.errors.SimulationFailed`.
 
     >>> import simnet
-    >>> record = simnet.run("cobahh", neurons=4000, duration="1s", backend="cpp")   # doctest: +SKIP
+    >>> from brian2 import second
+    >>> record = simnet.run("cobahh", neurons=4000, duration=1*second, backend="cpp")   # doctest: +SKIP
+    >>> record.rates["exc"].mean                                                      # doctest: +SKIP
     >>> simnet.cost_table(record)["counted_flops_per_neuron_per_bio_s"]            # doctest: +SKIP
 """
 from __future__ import annotations
@@ -14,12 +17,13 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
 from simnet.base.errors import UsageError
-from simnet.base.units import as_seconds
+from simnet.base.units import as_seconds, check_seed, is_quantity
 from simnet.record import files
 from simnet.record.run_record import RunRecord
 
 __all__ = ["PathLike", "plan", "execute", "compile_project", "run", "account", "read", "summary", "plot", "compare",
-           "cost_table", "roofline", "extrapolate", "model_rates", "backtest", "reproduce", "backends", "run_experiment", "sweep", "fidelity"]
+           "firing_rates", "isi_cv", "synchrony", "spike_statistics", "cost_table", "roofline", "extrapolate",
+           "model_rates", "backtest", "reproduce", "backends", "run_experiment", "sweep", "fidelity", "export"]
 
 PathLike = Union[str, Path]
 
@@ -33,7 +37,7 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
          progress: bool = True, compile_only: bool = False, compute_capability: Optional[float] = None,
          skip_memory_check: bool = False, profile: Optional[bool] = None, tuning: Optional[dict] = None,
-         **options):
+         record_connectivity: Optional[bool] = None, **options):
     """A run of ``model`` with its ``options`` (e.g. ``neurons=4000``), checked; nothing is built.
 
     See :func:`simnet.pipeline.plan_run` for the parameters; ``duration`` and ``pre_run`` are times (``"1s"``,
@@ -41,6 +45,8 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     ``compute_capability`` names the GPU to compile for, so none need be present). ``profile`` times every code
     object of the loop and ``tuning`` sets how the program is made (``synapse_order``, ``poisson_sampler``,
     ``simd_math``); left out, each takes the default of :class:`simnet.simulation.settings.RunSettings`.
+    ``record_connectivity`` keeps the network (every synapse) in the record for :func:`export` (default: up to
+    :data:`simnet.pipeline.RECORD_CONNECTIVITY_LIMIT` synapses).
     """
     from simnet.pipeline import plan_run
     from simnet.simulation.settings import RunSettings
@@ -51,7 +57,8 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
                            **({} if profile is None else {"profile": bool(profile)}), **_tuning(tuning))
     return plan_run(model, options, duration_s=as_seconds(duration, "duration"),
                     pre_run_s=as_seconds(pre_run, "pre_run", allow_zero=True), backend=backend,
-                    settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check)
+                    settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check,
+                    record_connectivity=record_connectivity)
 
 
 def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False,
@@ -134,21 +141,18 @@ def summary(record: Union[RunRecord, PathLike]) -> dict:
     return run_summary(record if isinstance(record, RunRecord) else read(record), path)
 
 
-def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None) -> list:
-    """Draw a run's raster and population rates as ``<out>.png`` and ``<out>.svg`` (default: beside the file,
-    ``<name>_activity``); returns the paths written."""
-    from simnet.report.figures import plot_activity
+def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None):
+    """A run's raster and population rates as a matplotlib ``Figure`` (a notebook shows it as a cell's value);
+    with ``out`` (a path without suffix) it is also written as ``<out>.png`` and ``<out>.svg``."""
+    from simnet.report.figures import activity_figure, save_figure
 
-    if out is None:
-        if isinstance(record, RunRecord):
-            raise UsageError("give out (a path without suffix) to plot a record that is not read from a file",
-                             parameter="out")
-        out = Path(record).with_name(Path(record).stem + "_activity")
-    record = record if isinstance(record, RunRecord) else read(record)
-    try:
-        return plot_activity(record, Path(out))
-    except OSError as err:
-        raise UsageError(f"cannot write figures at {out}: {err.strerror or err}", parameter="out") from None
+    figure = activity_figure(record if isinstance(record, RunRecord) else read(record))
+    if out is not None:
+        try:
+            save_figure(figure, Path(out))
+        except OSError as err:
+            raise UsageError(f"cannot write figures at {out}: {err.strerror or err}", parameter="out") from None
+    return figure
 
 
 def compare(a: Union[RunRecord, PathLike], b: Union[RunRecord, PathLike], *,
@@ -169,6 +173,80 @@ def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
         where = record_or_path if not isinstance(record_or_path, RunRecord) else f"the {record.model} record"
         raise UsageError(f"{where} has no cost section (written by an older simnet)")
     return record
+
+
+def export(record: Union[RunRecord, PathLike], out_dir: PathLike) -> dict:
+    """Write a run's network as a SONATA circuit in ``out_dir`` (:func:`simnet.record.sonata_circuit.write_circuit`):
+    nodes, edges with weights and delays, node and edge types, circuit and simulation configs, for NEST's
+    ``SonataNetwork``, bmtk or libsonata. The run must have kept its network (``record_connectivity``)."""
+    from simnet.record.sonata_circuit import write_circuit
+
+    source = None if isinstance(record, RunRecord) else Path(record)
+    try:
+        return write_circuit(record if isinstance(record, RunRecord) else read(record), out_dir, source=source)
+    except OSError as err:
+        raise UsageError(f"cannot write the circuit in {out_dir}: {err.strerror or err}", parameter="out") from None
+
+
+# --------------------------------------------------------------------------------------------------
+# Activity (faces over simnet.analysis.spike_statistics)
+# --------------------------------------------------------------------------------------------------
+
+def firing_rates(record: Union[RunRecord, PathLike], population: Optional[str] = None, *, discard=0.0):
+    """Each neuron's firing rate over the loop after ``discard`` (a time), as a Brian2 quantity array in Hz, silent
+    neurons included; without ``population``, a dict of every population's."""
+    import brian2
+
+    from simnet.analysis.spike_statistics import firing_rates_hz
+
+    return _per_population(record, population, discard, lambda train, start, stop: firing_rates_hz(
+        train.times_ms, train.node_ids, train.size, start, stop) * brian2.Hz)
+
+
+def isi_cv(record: Union[RunRecord, PathLike], population: Optional[str] = None, *, discard=0.0):
+    """The coefficient of variation of the inter-spike intervals of each neuron with at least three spikes after
+    ``discard`` (:func:`simnet.analysis.spike_statistics.isi_cvs`); without ``population``, a dict."""
+    from simnet.analysis.spike_statistics import isi_cvs
+
+    return _per_population(record, population, discard, lambda train, start, stop: isi_cvs(
+        train.times_ms, train.node_ids, train.size, start, stop))
+
+
+def synchrony(record: Union[RunRecord, PathLike], population: Optional[str] = None, *, discard=0.0,
+              bin_width="3ms"):
+    """Variance / mean of the population's spike count in ``bin_width`` bins after ``discard`` (Potjans &
+    Diesmann 2014; 1 for independent Poisson neurons; :func:`simnet.analysis.spike_statistics.synchrony`)."""
+    from simnet.analysis import spike_statistics
+
+    bin_ms = as_seconds(bin_width, "bin_width") * 1e3
+    return _per_population(record, population, discard, lambda train, start, stop: spike_statistics.synchrony(
+        train.times_ms, train.node_ids, train.size, start, stop, bin_ms=bin_ms))
+
+
+def spike_statistics(record: Union[RunRecord, PathLike], *, discard=0.0, seed: int = 0) -> dict:
+    """Rates, ISI CVs, pairwise correlations and synchrony of every population after ``discard``
+    (:func:`simnet.analysis.spike_statistics.network_statistics`); ``seed`` draws the neuron samples."""
+    from simnet.analysis.spike_statistics import population_statistics
+
+    return _per_population(record, None, discard, lambda train, start, stop: population_statistics(
+        train.population, train.times_ms, train.node_ids, train.size, start, stop, seed=check_seed(seed)))
+
+
+def _per_population(record, population: Optional[str], discard, statistic: Callable):
+    """``statistic(spike trains, window start ms, window stop ms)`` of one population, or a dict of every one's;
+    the window is the loop after ``discard``."""
+    record = record if isinstance(record, RunRecord) else read(record)
+    start_ms, stop_ms = record.loop_window_ms
+    discard_ms = as_seconds(discard, "discard", allow_zero=True) * 1e3
+    if discard_ms >= stop_ms - start_ms:
+        raise UsageError(f"discard ({discard_ms:g} ms) leaves nothing of the {stop_ms - start_ms:g} ms loop",
+                         parameter="discard")
+    names = record.populations if population is None else [population]
+    try:
+        values = {name: statistic(record.spikes(name), start_ms + discard_ms, stop_ms) for name in names}
+    except ValueError as err:  # e.g. a window shorter than two bins
+        raise UsageError(str(err)) from None
+    return values if population is None else values[population]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -193,12 +271,15 @@ def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[flo
              launch_latency_us: float = 5.0):
     """How far a run's loop was from the hardware's limits (:func:`simnet.cost.roofline.record_roofline`).
 
-    The memory bandwidth is ``bandwidth_gb_s`` when given, else the device's row in ``data/hardware.csv``, else,
-    for a record made on this machine, measured here (a copy benchmark); otherwise unknown.
+    ``launch_latency_us`` is in microseconds, or a Brian2 time. The memory bandwidth is ``bandwidth_gb_s`` when
+    given, else the device's row in ``data/hardware.csv``, else, for a record made on this machine, measured here
+    (a copy benchmark); otherwise unknown.
     """
     from simnet.cost.roofline import record_roofline
 
     record = _record(record)
+    if is_quantity(launch_latency_us):
+        launch_latency_us = as_seconds(launch_latency_us, "launch_latency_us", allow_zero=True) * 1e6
     if launch_latency_us is not None and not launch_latency_us >= 0:
         raise UsageError(f"launch_latency_us must be non-negative, got {launch_latency_us}",
                          parameter="launch_latency_us")
@@ -237,7 +318,8 @@ def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, Pa
     (:func:`simnet.report.projections.extrapolate`).
 
     ``scaling`` is a sweep or bench summary: the loop time's exponent against neurons is fitted to it and used
-    beside the linear assumption. ``figures_dir`` receives the ladder figure (and the scaling fit, and the
+    beside the linear assumption. ``target_wall`` is text (``"1y"``), seconds or a Brian2 time. ``figures_dir``
+    receives the ladder figure (and the scaling fit, and the
     performance model's time to solution against devices). ``min_delay`` (a time; default: the run's time step) is
     the communication interval the performance model assumes on a cluster.
     """
@@ -245,6 +327,8 @@ def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, Pa
 
     if isinstance(records, (RunRecord, str, Path)):
         records = [records]
+    if is_quantity(target_wall):
+        target_wall = as_seconds(target_wall, "target_wall")
     labelled = [(item.model if isinstance(item, RunRecord) else str(item), _record(item)) for item in records]
     return projections.extrapolate(labelled, neurons=neurons, years=years, synapses_per_neuron=synapses_per_neuron,
                                    target_wall=target_wall, usd_per_kwh=usd_per_kwh, scaling=scaling,
@@ -327,7 +411,7 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
 
 def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
           threads: Optional[int] = None, precision: str = "double", peers: Sequence[str] = (),
-          duration: str = "1s", repeats: int = 1, seed: int = 1, overwrite: bool = False, redo: bool = False,
+          duration="1s", repeats: int = 1, seed: int = 1, overwrite: bool = False, redo: bool = False,
           build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None, workers: Optional[int] = None,
           log: Optional[Callable[[str], None]] = None, command_line: str = "",
           skip_memory_check: bool = False) -> dict:
@@ -338,6 +422,8 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
 
     from simnet.bench.experiment_file import sweep_experiment
 
+    if not isinstance(duration, str):  # experiment files take times as text
+        duration = f"{as_seconds(duration, 'duration')!r}s"
     experiment = sweep_experiment(model, values, backend=backend, threads=threads, precision=precision,
                                   peers=tuple(peers), duration=duration, repeats=repeats, seed=seed)
     if out_dir is None:

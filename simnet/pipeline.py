@@ -42,11 +42,14 @@ from simnet.simulation.settings import RunSettings
 from simnet.specs.model_spec import ModelSpec, check_run_time, parameter_items
 from simnet.specs.user_network import UserNetwork
 
-__all__ = ["RECORD_SPIKES_LIMIT", "RunPlan", "plan_run", "MAX_INDEX", "plan_network", "compile_project", "execute",
+__all__ = ["RECORD_SPIKES_LIMIT", "RECORD_CONNECTIVITY_LIMIT", "RunPlan", "plan_run", "MAX_INDEX", "plan_network", "compile_project", "execute",
            "provenance"]
 
 #: Spikes are recorded by default when neurons x biological seconds is at most this (a few MB of spikes).
 RECORD_SPIKES_LIMIT = 1e6
+#: Default of ``record_connectivity``: networks with at most this many synapses keep them in the record (24 bytes
+#: each: source, target, weight, delay).
+RECORD_CONNECTIVITY_LIMIT = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class RunPlan:
     record_spikes: Optional[bool] = False
     #: What the planning found worth saying about the run (also warned about); the record keeps them.
     notes: tuple[str, ...] = ()
+    #: Keep the network itself in the record (neuron models and parameters, every synapse's ids, weight and delay),
+    #: for ``simnet export`` (library models only).
+    record_connectivity: bool = False
 
     @property
     def model(self) -> str:
@@ -77,7 +83,8 @@ class RunPlan:
 
 def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float = 1.0, pre_run_s: float = 0.0,
              backend: str = "cpp", settings: RunSettings = RunSettings(), seed: int = 1,
-             record_spikes: Optional[bool] = None, skip_memory_check: bool = False) -> RunPlan:
+             record_spikes: Optional[bool] = None, skip_memory_check: bool = False,
+             record_connectivity: Optional[bool] = None) -> RunPlan:
     """Check a run of a library model before anything is built; bad input is a :class:`~simnet.base.errors.UsageError`.
 
     Parameters
@@ -101,6 +108,10 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     skip_memory_check : bool
         Build even when the network's memory (estimated before building, a lower bound) exceeds what this
         machine has available; by default that is refused.
+    record_connectivity : bool, optional
+        Keep the network in the record (every synapse's source, target, weight and delay, and each
+        population's neuron model and parameters), which ``simnet export`` writes as a SONATA circuit; default:
+        when the network has at most :data:`RECORD_CONNECTIVITY_LIMIT` synapses (expected).
     """
     seed = check_seed(seed)
     entry = get_model(model)
@@ -116,8 +127,12 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     notes = _check_settings(resolved, settings)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
+    if record_connectivity is None:
+        record_connectivity = sum(spec.expected_synapses(p) or 0.0 for p in spec.projections) \
+            <= RECORD_CONNECTIVITY_LIMIT
     return RunPlan(spec=spec, backend=resolved, settings=settings, duration_s=float(duration_s),
-                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes), notes=tuple(notes))
+                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes), notes=tuple(notes),
+                   record_connectivity=bool(record_connectivity))
 
 
 def _check_settings(backend: Backend, settings: RunSettings) -> list[str]:
@@ -309,6 +324,8 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         counts = network.activity_counts(built, duration)
         spikes = split_group_spikes(counts, network.spike_trains(built), spec.display_order)
         rates = network.population_rates(built)
+        described = _network_description(built) if plan.record_connectivity and isinstance(plan.spec, ModelSpec) \
+            else {}
         static = account.static_measurements(built)
         timings = dict(session.timings)
         timings["collect_s"] = time.perf_counter() - collect_started
@@ -317,6 +334,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         notes = (([backend.selection_note] if backend.selection_note else []) + list(plan.notes) + list(session.notes)
                  + built.notes)
         loop_window = session.loop_window_monotonic
+        peak_rss = dict(session.peak_rss)
         # Standalone runs: "reused", "new" or "temporary" build directory (see StandaloneSession); a reused one
         # explains a small compile_s.
         build_project = getattr(session, "project", None)
@@ -337,7 +355,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         peak=peak, energy=loop_energy or meter.energy,
         energy_span="the simulation loop" if loop_energy else whole_span,
         energy_whole_call=meter.energy if loop_energy else None, energy_whole_call_span=whole_span,
-        gpu_memory_peak_mib=meter.gpu_memory_peak_mib,
+        gpu_memory_peak_mib=meter.gpu_memory_peak_mib, peak_rss=peak_rss,
     ))
 
     return RunRecord(
@@ -357,7 +375,50 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         cost_detail=cost,
         notes=notes,
         populations=leaf_populations(counts, spec.display_order),
+        network=described,
     )
+
+
+def _network_description(built) -> dict:
+    """The network as built, for export: per Brian2 group its equations, threshold, reset, refractory period,
+    parameters (the namespace's scalars, as :func:`parameter_entry` stores them), per-neuron constants (initial
+    values given as arrays, in SI units) and per-neuron expressions (initial values given as Brian2 code, e.g. a
+    random membrane potential); per projection every synapse's group-local source and target index, its ``w``
+    (if the synapses have one; after the run, so a plastic one's final weight) and its delay."""
+    groups = {}
+    for pop in built.spec.populations:
+        constants, expressions = {}, {}
+        for name, value in pop.initial_values.items():
+            if isinstance(value, str):
+                expressions[name] = value
+            elif isinstance(value, brian2.Quantity) or np.ndim(value):
+                entry = parameter_entry(value if np.ndim(value) == 0 else value[0])
+                constants[name] = {"values": np.broadcast_to(np.asarray(value, dtype=np.float64), (pop.size,)).copy(),
+                                   "unit": entry["unit"]}
+        groups[pop.name] = {
+            "size": pop.size, "model_type": pop.model_type, "equations": pop.equations,
+            "threshold": pop.threshold or "", "reset": pop.reset or "", "method": pop.method,
+            "refractory": parameter_entry(pop.refractory) if not isinstance(pop.refractory, str) and
+            pop.refractory is not None else {"value": pop.refractory or "", "unit": "", "display": pop.refractory or ""},
+            "parameters": {name: parameter_entry(value) for name, value in pop.namespace.items()
+                           if isinstance(value, (brian2.Quantity, int, float)) and np.ndim(value) == 0},
+            "constants": constants, "expressions": expressions,
+            "subpopulations": {name: [int(start), int(stop)] for name, (start, stop) in pop.subpopulations.items()},
+        }
+    projections = {}
+    for proj in built.spec.projections:
+        synapses = built.synapses[proj.name]
+        entry = {"source": proj.source, "target": proj.target, "on_pre": proj.on_pre or "",
+                 "source_index": np.asarray(synapses.i[:], dtype=np.int64),
+                 "target_index": np.asarray(synapses.j[:], dtype=np.int64),
+                 "delay_s": np.asarray(synapses.delay[:] / brian2.second, dtype=np.float64)}
+        if "w" in synapses.variables:
+            w = synapses.w[:]
+            entry["weight"] = np.asarray(w, dtype=np.float64)
+            entry["weight_unit"] = parameter_entry(w[0] if len(w) else 0.0 * brian2.get_unit(w.dim))["unit"] \
+                if isinstance(w, brian2.Quantity) else ""
+        projections[proj.name] = entry
+    return {"groups": groups, "projections": projections}
 
 
 def _peak(machine: dict, device_kind: str, precision: str, threads: Optional[int]):

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Optional, Sequence
 
-__all__ = ["start", "STOP_GRACE_S", "stop", "wait", "communicate", "run", "output", "tied_calls"]
+__all__ = ["start", "STOP_GRACE_S", "stop", "wait", "communicate", "run", "output", "tied_calls",
+           "RU_MAXRSS_BYTES", "children_peak_rss_bytes"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -153,3 +154,18 @@ def tied_calls(module: ModuleType, keep_fds: Sequence[int] = ()):
     finally:
         for name, original in originals.items():
             setattr(module, name, original)
+
+
+#: Bytes per unit of ``getrusage``'s ``ru_maxrss``: KiB on Linux, bytes on macOS.
+RU_MAXRSS_BYTES = 1 if sys.platform == "darwin" else 1024
+
+
+def children_peak_rss_bytes() -> int:
+    """The peak resident set size of the largest child (or grandchild) waited for so far, in bytes.
+
+    ``RUSAGE_CHILDREN`` keeps a maximum over every finished descendant, not a sum: read between two phases (after
+    compiling, before the program runs) it tells the first phase's peak apart from the second's.
+    """
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * RU_MAXRSS_BYTES)

@@ -1,5 +1,7 @@
-"""Quantities as users type them: biological times (``1s``, ``500ms``), wall-clock targets (``1y``, ``30d``) and
-positive numbers or lists of them. Bad input raises :class:`simnet.base.errors.UsageError` naming the parameter."""
+"""Quantities as users type them: biological times (``1s``, ``500ms``, or a Brian2 quantity such as ``500*ms`` in a
+notebook), wall-clock targets (``1y``, ``30d``) and positive numbers or lists of them; and stored values (an SI number
+and its unit's symbol) back as Brian2 quantities. Bad input raises :class:`simnet.base.errors.UsageError` naming the
+parameter."""
 from __future__ import annotations
 
 import math
@@ -7,8 +9,8 @@ import re
 
 from simnet.base.errors import UsageError
 
-__all__ = ["SECONDS_PER_YEAR", "parse_time_s", "as_seconds", "parse_positive_list", "parse_positive",
-           "parse_wall_duration_s", "SEED_MAX", "check_seed"]
+__all__ = ["SECONDS_PER_YEAR", "parse_time_s", "as_seconds", "is_quantity", "si_value", "from_si",
+           "parse_positive_list", "parse_positive", "parse_wall_duration_s", "SEED_MAX", "check_seed"]
 
 #: Seconds in a (Julian-ish) year as seed document 003 uses it: 3.154e7 s.
 SECONDS_PER_YEAR = 3.154e7
@@ -31,13 +33,54 @@ def parse_time_s(text: str, option: str, allow_zero: bool = False) -> float:
 
 
 def as_seconds(value, name: str, allow_zero: bool = False) -> float:
-    """A biological time given as text (``"1s"``, ``"500ms"``) or as a number of seconds, in seconds."""
+    """A biological time given as text (``"1s"``, ``"500ms"``), as a Brian2 quantity (``500*ms``) or as a number
+    of seconds, in seconds."""
     if isinstance(value, str):
         return parse_time_s(value, name, allow_zero=allow_zero)
+    if is_quantity(value):
+        value = si_value(value, "second", name, 'a time such as 500*ms or "500ms"')
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f"{name} must be a time such as \"1s\" or a number of seconds, got {value!r}",
+        raise UsageError(f"{name} must be a time such as \"1s\", 500*ms or a number of seconds, got {value!r}",
                          parameter=name)
     return parse_time_s(f"{float(value)!r}s", name, allow_zero=allow_zero)
+
+
+def is_quantity(value) -> bool:
+    """Whether ``value`` is a Brian2 quantity (told without importing Brian2, which a quantity's maker has)."""
+    return type(value).__module__.startswith("brian2.") and hasattr(value, "dim")
+
+
+def si_value(value, si_unit: str, name: str, expected: str) -> float:
+    """A scalar Brian2 quantity as a number in the SI unit named by Brian2 (``"second"``, ``"hertz"``); a quantity
+    of another dimension, or an array, is refused in one line that says what was ``expected``."""
+    import brian2
+    from brian2.units.fundamentalunits import have_same_dimensions
+
+    if getattr(value, "shape", ()) not in ((), (1,)):
+        raise UsageError(f"{name} must be a single value, got an array of shape {value.shape}", parameter=name)
+    unit = getattr(brian2, si_unit)
+    if not have_same_dimensions(value, unit):  # float() of any quantity succeeds, whatever its dimension
+        raise UsageError(f"{name} must be {expected}, got {value!r}", parameter=name)
+    return float(value / unit)
+
+
+def from_si(value, unit: str):
+    """A value stored in SI units with its unit's symbol as Brian2 writes it (``"F"``, ``"m^-4 kg^-1 s^3 A^2"``)
+    as a Brian2 quantity; a value without a unit (``""``) or one that is not a number is returned as it is."""
+    if not unit or isinstance(value, (bool, str)) or not isinstance(value, (int, float)):
+        return value
+    from brian2.units import allunits
+
+    symbols = {}
+    for known in allunits.all_units:
+        symbols.setdefault(str(known), known)
+    quantity = value
+    for factor in unit.split():
+        symbol, _, power = factor.partition("^")
+        if symbol not in symbols:
+            raise UsageError(f"unknown unit {symbol!r} in {unit!r}")
+        quantity = quantity * symbols[symbol] ** (float(power) if "." in power else int(power or 1))
+    return quantity
 
 
 _DURATION_UNITS_S = {"": 1.0, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": None, "year": None,

@@ -129,6 +129,9 @@ def cli():
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file.")
 @click.option("--record-spikes/--no-record-spikes", default=None,
               help="Store every spike (default: on when neurons x seconds <= 1e6).")
+@click.option("--record-connectivity/--no-record-connectivity", default=None,
+              help="Store the network (every synapse's ids, weight, delay) for 'simnet export' (default: on up "
+                   "to 5e6 synapses).")
 @click.option("--keep-build", is_flag=True, help="Keep the generated standalone project.")
 @click.option("--reuse-build", is_flag=True,
               help="Build in a directory named after the network and keep it, so the next run of the same "
@@ -149,8 +152,9 @@ def cli():
                    "off, see docs/guide/cost.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
-        pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, keep_build,
-        reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, profile, as_json):
+        pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, record_connectivity,
+        keep_build, reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, profile,
+        as_json):
     """Simulate MODEL and write its results file."""
     from simnet import api
     from simnet.report.run_summary import format_build, format_run_summary, run_summary
@@ -164,7 +168,8 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
                         threads=threads, precision=precision, seed=seed, record_spikes=record_spikes,
                         build_dir=build_dir, keep_build=keep_build, reuse_build=reuse_build, progress=progress,
                         compile_only=compile_only, compute_capability=compute_capability,
-                        skip_memory_check=skip_memory_check, profile=profile)
+                        skip_memory_check=skip_memory_check, profile=profile,
+                        record_connectivity=record_connectivity)
     if compile_only:
         built = api.compile_project(run_plan)
         outcome.emit(as_json, built, format_build(built))
@@ -232,9 +237,28 @@ def show(path, as_json):
 def plot(path, out_stem):
     """Draw a run's raster (per population) and population rates, as PNG and SVG."""
     from simnet import api
+    from simnet.report.figures import figure_paths
 
-    for written in api.plot(path, out_stem):
+    out_stem = out_stem if out_stem is not None else path.with_name(path.stem + "_activity")
+    api.plot(path, out_stem)
+    for written in figure_paths(out_stem):
         click.echo(str(written))
+
+
+@cli.command()
+@click.argument("record", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the SONATA circuit (created; files in it are replaced).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON document.")
+def export(record, out_dir, as_json):
+    """Write a run's network as a SONATA circuit (nodes, edges, configs) that NEST and bmtk read."""
+    from simnet import api
+
+    written = api.export(record, out_dir)
+    text = "\n".join([f"{written['edges']:,} edges between {len(written['populations'])} populations in {out_dir}",
+                      f"  circuit    {written['circuit_config']}", f"  simulation {written['simulation_config']}",
+                      *[f"  note: {note}" for note in written["notes"]]])
+    outcome.emit(as_json, written, text)
 
 
 @cli.command()

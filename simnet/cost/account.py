@@ -14,7 +14,7 @@ method (cores x clock x flop/cycle x wall time); utilisation is their ratio.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Optional
 
@@ -68,6 +68,9 @@ class Workload:
     gpu_memory_peak_mib: Optional[float]
     energy_whole_call: Optional[Energy] = None
     energy_whole_call_span: str = ""
+    #: What the session told apart (:attr:`simnet.simulation.sessions.Session.peak_rss`): the generated program's
+    #: own peak RSS and the build's, in bytes
+    peak_rss: dict = field(default_factory=dict)
 
     @cached_property
     def flop_report(self) -> flops.FlopReport:
@@ -105,7 +108,7 @@ def _utilisation(w: Workload) -> Optional[float]:
 
 
 def _memory(w: Workload) -> dict:
-    return {"state": w.static["state"], "peak_rss": memory.peak_rss_bytes(),
+    return {"state": w.static["state"], "peak_rss": {**memory.peak_rss_bytes(), **w.peak_rss},
             "gpu_memory_peak_mib": w.gpu_memory_peak_mib}
 
 
@@ -223,8 +226,12 @@ def format_cost(table: dict[str, Any]) -> str:
         f"{counts['synaptic_events_pre']:,} synaptic events (pre), {counts['synaptic_events_post']:,} (post)",
         f"  memory: {_fmt(table['bytes_per_neuron'], '.1f')} B state per neuron, "
         f"{_fmt(table['bytes_per_synapse'], '.1f')} B per synapse (Brian2 variables); peak RSS "
-        f"{_fmt(_mib(table['peak_rss_bytes'].get('self_bytes')), '.0f')} MiB (Python), "
-        f"{_fmt(_mib(table['peak_rss_bytes'].get('children_bytes')), '.0f')} MiB (largest child process)",
+        f"{_fmt(_mib(table['peak_rss_bytes'].get('self_bytes')), '.0f')} MiB (simnet's Python process), "
+        + (f"{_fmt(_mib(table['peak_rss_bytes']['program_bytes']), '.0f')} MiB (the simulation program), "
+           f"{_fmt(_mib(table['peak_rss_bytes'].get('compiler_bytes')), '.0f')} MiB (the compiler)"
+           if table['peak_rss_bytes'].get("program_bytes") is not None else
+           f"{_fmt(_mib(table['peak_rss_bytes'].get('children_bytes')), '.0f')} MiB (largest child process: the "
+           "compiler or the program)"),
         f"  energy: {_fmt(table['energy_joules'], '.4g', ' J')} ({table['energy_method']}; {table['energy_span']}); "
         f"{_fmt(table['joules_per_bio_s'], '.4g', ' J')} per biological second, "
         f"{_fmt(table['uJ_per_synaptic_event'], '.4g', ' uJ')} per synaptic event",

@@ -238,7 +238,9 @@ def peak_rss_bytes() -> dict:
     """Peak resident set size of this process and of its largest finished child, in bytes.
 
     Standalone simulations run as a child process, whose peak shows up under ``children_bytes`` once
-    it has been waited for. ``ru_maxrss`` is in KiB on Linux and in bytes on macOS; both are converted.
+    it has been waited for, mixed with the compiler's (the larger of the two wins, and the compiler, ~1 GiB, often
+    does): the session's ``program_bytes`` and ``compiler_bytes`` tell them apart where it can (simnet.pipeline
+    adds them). ``ru_maxrss`` is in KiB on Linux and in bytes on macOS; both are converted.
 
     Returns
     -------
@@ -252,7 +254,9 @@ def peak_rss_bytes() -> dict:
         "self_bytes": int(own),
         "children_bytes": int(children),
         "note": "getrusage ru_maxrss (KiB on Linux, converted); children_bytes is the largest single "
-                "waited-for child (RUSAGE_CHILDREN reports a maximum, not a sum)",
+                "waited-for child, the compiler or the program (RUSAGE_CHILDREN reports a maximum, not a sum); "
+                "program_bytes, where present, is the generated program's own (its getrusage at exit) and "
+                "compiler_bytes the largest child before it started",
     }
 
 

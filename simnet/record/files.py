@@ -1,7 +1,9 @@
 """Every file simnet reads or writes: run records (.h5), benchmark summaries (summary.json); the one JSON sanitiser.
 
 One HDF5 file per run, readable with plain h5py (layout in docs/guide/files.md), whose ``/spikes`` group is a SONATA spike
-report (libsonata, bmtk and the SONATA developer guide read it):
+report (libsonata, bmtk and the SONATA developer guide read it). bmtk's analyzer takes a SONATA *config* as its
+first argument, so the file is given by name: ``bmtk.analyzer.spike_trains.to_dataframe(config_file=None,
+spikes_file=path, population="exc")`` (with the population named, as the file holds several):
 
 ``/`` attributes
     ``simnet_format``, ``model``, ``description``, ``duration_s``, ``dt_s``, ``pre_run_s``, ``populations`` (the
@@ -19,6 +21,10 @@ report (libsonata, bmtk and the SONATA developer guide read it):
     population rates in bins
 ``/notes``
     a list of strings: caveats the run recorded about its own figures
+``/network`` (optional: runs with ``record_connectivity``)
+    ``groups/<group>``: equations, parameters, per-neuron constants; ``projections/<name>``: ``source_index``,
+    ``target_index`` (group-local), ``weight`` (with ``weight_unit``), ``delay_s`` per synapse; what
+    ``simnet export`` writes as a SONATA circuit (:mod:`simnet.record.sonata_circuit`)
 
 Files of format 1 (spikes per Brian2 group) are still read: their spikes are split into populations on read and
 a note says so. Files are written to a temporary name beside the target and renamed into place, so an
@@ -154,6 +160,8 @@ def _write_record(f: h5py.File, record: RunRecord) -> None:
                         ("provenance", record.provenance), ("timings", record.timings), ("counts", record.counts),
                         ("cost", record.cost_detail)):
         _write_tree(f.create_group(name), value)
+    if record.network:
+        _write_tree(f.create_group("network"), record.network)
     spikes = f.create_group("spikes")
     for pop, (times, ids) in record.spike_trains.items():
         group = spikes.create_group(pop)
@@ -193,6 +201,7 @@ def _read_record(f: h5py.File, version: int) -> RunRecord:
         model=attrs["model"], description=attrs["description"], duration_s=attrs["duration_s"],
         dt_s=attrs["dt_s"], pre_run_s=attrs["pre_run_s"], parameters=trees["parameters"], backend=trees["backend"],
         provenance=trees["provenance"], timings=trees["timings"], counts=trees["counts"], cost_detail=trees["cost"],
+        network=_read_tree(f["network"]) if isinstance(f.get("network"), h5py.Group) else {},
         spike_trains={pop: _pair(group, "timestamps", "node_ids", f"/spikes/{pop}")
                       for pop, group in f["spikes"].items()},
         rates={name: _pair(group, "time_ms", "rate_hz", f"/rates/{name}") for name, group in f["rates"].items()},
@@ -209,6 +218,7 @@ def _migrate_format_1(record: RunRecord) -> RunRecord:
         from simnet.models.microcircuit import POPULATIONS as order
     record.populations = leaf_populations(record.counts, order)
     record.spike_trains = split_group_spikes(record.counts, record.spike_trains, order)
+    record.rates = record._population_rates(record.rates)  # now that its populations are known
     record.notes.append("read from a simnet_format 1 file (written before spike reports were SONATA-conformant): "
                         "its spikes are stored per Brian2 group and were split into populations on read; SONATA "
                         "readers such as libsonata cannot read that file (run it again, or write this record "

@@ -7,7 +7,11 @@ holds it and answers questions about it:
 * ``record.spikes("L4E")``: a population's spikes as arrays (:class:`SpikeTrains`: times in ms and node ids
   local to the population), with :meth:`SpikeTrains.to_neo` where neo is installed;
 * ``record.cost``: the headline cost figures, with the names ``simnet cost --json`` prints; the full cost section
-  (every code object, operator and energy sample) is ``record.cost_detail``.
+  (every code object, operator and energy sample) is ``record.cost_detail``;
+* ``record.rates["exc"]``: a population's rate (:class:`PopulationRate`: its mean over the loop, as a Brian2
+  quantity in ``.mean``, and in 1 ms bins);
+* ``record.parameter("Cm")`` and ``record.quantities()``: the model's parameters as Brian2 quantities;
+* ``record.to_pandas()``: spikes, rates and the cost table as DataFrames (needs pandas).
 
 Spikes are kept per *population* of the model (COBAHH's ``exc`` and ``inh``, the column's ``L23E`` ... ``L6I``),
 not per Brian2 group: several populations may be slices of one group (:func:`split_group_spikes`).
@@ -20,9 +24,10 @@ from typing import Any, Iterator, Mapping, Optional
 import numpy as np
 
 from simnet.base.errors import UsageError
+from simnet.base.units import from_si
 from simnet.simulation.profiling import NOT_PROFILED
 
-__all__ = ["SpikeTrains", "RunRecord", "leaf_populations", "split_group_spikes", "cost_table"]
+__all__ = ["SpikeTrains", "PopulationRate", "RunRecord", "leaf_populations", "split_group_spikes", "cost_table"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,43 @@ class SpikeTrains:
                 for index, times in enumerate(self.per_neuron())]
 
 
+@dataclass(frozen=True, repr=False, eq=False)
+class PopulationRate:
+    """A population's firing rate: its mean over the measured loop and its course in bins.
+
+    ``bin_start_ms, rate_hz = record.rates["exc"]`` unpacks the bins, as the plain pairs of older simnet did.
+    """
+
+    population: str
+    #: Neurons in the population (0 where the record does not say).
+    size: int
+    #: Spikes per neuron per second over the loop: from the spike counts where the record has them, else the mean
+    #: of the bins.
+    mean_hz: float
+    bin_start_ms: np.ndarray
+    rate_hz: np.ndarray
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.bin_start_ms, self.rate_hz))
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return (self.bin_start_ms, self.rate_hz)[index]
+
+    def __len__(self) -> int:
+        return 2
+
+    @property
+    def mean(self):
+        """The mean rate as a Brian2 quantity (Hz)."""
+        import brian2
+
+        return self.mean_hz * brian2.Hz
+
+    def __repr__(self) -> str:
+        return (f"PopulationRate({self.population!r}: {self.mean_hz:.3g} Hz over {self.size} neurons, "
+                f"{len(self.rate_hz)} bins)")
+
+
 @dataclass
 class RunRecord:
     """One run: the model and its parameters, how and where it ran, what it cost, and what it did."""
@@ -88,12 +130,96 @@ class RunRecord:
     cost_detail: dict[str, Any] = field(default_factory=dict)
     #: population -> (timestamps in ms, population-local node ids), sorted by time; see :meth:`spikes`
     spike_trains: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    #: population or subpopulation (or Brian2 group) -> (bin start in ms, rate in Hz)
-    rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: population -> :class:`PopulationRate` (given as (bin start in ms, rate in Hz) pairs, it is made one); a
+    #: Brian2 group that the populations tile is left out, its rate being theirs.
+    rates: dict[str, PopulationRate] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     #: The model's populations in its own order (the column's L23E, L23I, L4E, ...): the spike report's
     #: populations, and the order plots and tables show them in.
     populations: list[str] = field(default_factory=list)
+    #: The network itself, where the run kept it (``record_connectivity``): ``groups`` (neuron equations,
+    #: parameters, per-neuron constants) and ``projections`` (every synapse's ids, weight and delay); empty
+    #: otherwise. ``simnet export`` writes it as a SONATA circuit.
+    network: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.rates = self._population_rates(self.rates)
+
+    def _population_rates(self, given: Mapping[str, Any]) -> dict[str, PopulationRate]:
+        """``given`` (pairs or :class:`PopulationRate`) as PopulationRates of the record's populations, in its
+        order; names the counts do not know (nothing to judge them by) are kept after them."""
+        counts = self.counts.get("populations", {})
+        known = [name for name in self.populations if name in given] if self.populations else list(given)
+        known += [name for name in given if name not in known and name not in counts]
+        rates = {}
+        for name in known:
+            bins, values = (np.asarray(part, dtype=np.float64) for part in given[name])
+            entry = counts.get(name, {})
+            size = int(entry.get("size", 0))
+            mean_hz = (entry["spikes"] / size / self.duration_s if size and "spikes" in entry and self.duration_s
+                       else float(values.mean()) if len(values) else 0.0)
+            rates[name] = PopulationRate(name, size, float(mean_hz), bins, values)
+        return rates
+
+    def __repr__(self) -> str:
+        """A few lines: what ran, on what, how big, how active and how fast (the dataclass's own repr printed
+        every spike)."""
+        loop_s = self.timings.get("simulation_loop_s")
+        sizes = ", ".join(f"{name} {rate.size}" for name, rate in self.rates.items() if rate.size)
+        rates = ", ".join(f"{name} {rate.mean_hz:.3g} Hz" for name, rate in self.rates.items())
+        return "\n".join([
+            f"<RunRecord {self.model} on {self.backend.get('name', '?')} ({self.backend.get('precision', '?')}): "
+            f"{self.n_neurons:,} neurons{f' ({sizes})' if sizes else ''}, {self.n_synapses:,} synapses",
+            f" {self.duration_s * 1e3:g} ms simulated{f' after {self.pre_run_s * 1e3:g} ms' if self.pre_run_s else ''}"
+            f"; {self.n_spikes:,} spikes{f' ({rates})' if rates else ''}",
+            " loop " + (f"{loop_s:.3g} s ({loop_s / self.duration_s:.3g} s per biological second)>"
+                        if loop_s is not None else "time not measured>"),
+        ])
+
+    def parameter(self, name: str):
+        """The model parameter ``name`` as a Brian2 quantity (``record.parameter("Cm")`` -> 200. pF), or as its
+        plain value where it has no unit (a count, a name)."""
+        entry = self.parameters.get(name)
+        if entry is None:
+            raise UsageError(f"the {self.model} record has no parameter {name!r}; it has "
+                             f"{', '.join(self.parameters) or 'none'}", parameter="name")
+        return from_si(entry.get("value"), entry.get("unit", ""))
+
+    def quantities(self) -> dict[str, Any]:
+        """Every model parameter as :meth:`parameter` gives it: name -> Brian2 quantity or plain value."""
+        return {name: self.parameter(name) for name in self.parameters}
+
+    def to_pandas(self) -> dict:
+        """The record as pandas DataFrames (needs the optional package pandas: ``pip install pandas``).
+
+        ``spikes``: one row per spike (population, node_id local to it, time_ms); ``rates``: one row per
+        population (size, spikes, mean_rate_hz); ``cost``: the headline cost figures (figure, value) as
+        :func:`cost_table` names them; ``flops``: the counted work per code object (owner, role, category,
+        element, flops_per_element, element_count). A record without spike trains or a cost section gives empty
+        frames for them.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError("to_pandas needs the package pandas: pip install pandas") from None
+        trains = [self.spikes(name) for name in self.populations] if self.spike_trains else []
+        spikes = pd.DataFrame({
+            "population": pd.Categorical(np.concatenate([[t.population] * len(t) for t in trains] or [[]]),
+                                         categories=list(self.populations)),
+            "node_id": np.concatenate([t.node_ids for t in trains] or [np.empty(0, dtype=np.uint64)]),
+            "time_ms": np.concatenate([t.times_ms for t in trains] or [np.empty(0)]),
+        })
+        counts = self.counts.get("populations", {})
+        rates = pd.DataFrame([{"population": name, "size": rate.size, "spikes": counts.get(name, {}).get("spikes"),
+                               "mean_rate_hz": rate.mean_hz} for name, rate in self.rates.items()],
+                             columns=["population", "size", "spikes", "mean_rate_hz"])
+        table = self.cost
+        scalar = {name: value for name, value in table.items() if not isinstance(value, (dict, list))}
+        scalar.update({f"counts.{name}": value for name, value in table.get("counts", {}).items()})
+        cost = pd.DataFrame({"figure": list(scalar), "value": list(scalar.values())})
+        flops = pd.DataFrame(table.get("rows", []),
+                             columns=["owner", "role", "category", "element", "flops_per_element", "element_count"])
+        return {"spikes": spikes, "rates": rates, "cost": cost, "flops": flops}
 
     @property
     def n_neurons(self) -> int:

@@ -28,8 +28,13 @@ _ROWS = (
     ("flops_per_synaptic_event", "FLOPs / synaptic event", "", lambda t, r: t["flops_per_synaptic_event"]),
     ("bytes_per_neuron", "state bytes / neuron", "B", lambda t, r: t["bytes_per_neuron"]),
     ("bytes_per_synapse", "state bytes / synapse", "B", lambda t, r: t["bytes_per_synapse"]),
-    ("peak_rss_children_bytes", "peak RSS, simulation process", "B",
-     lambda t, r: (t["peak_rss_bytes"] or {}).get("children_bytes")),
+    # The simulation's own peak apart from the compiler's: a standalone run's children mix both, and the compiler
+    # (~1 GiB) usually wins, so "largest child" read as the simulation's memory misleads (older records lack them).
+    ("peak_rss_program_bytes", "peak RSS, simulation program", "B", lambda t, r: _program_peak(t, r)),
+    ("peak_rss_compiler_bytes", "peak RSS, compiler", "B",
+     lambda t, r: (t["peak_rss_bytes"] or {}).get("compiler_bytes")),
+    ("peak_rss_python_bytes", "peak RSS, simnet's Python process", "B",
+     lambda t, r: (t["peak_rss_bytes"] or {}).get("self_bytes")),
     ("joules_per_bio_s", "energy / biological second", "J", lambda t, r: t["joules_per_bio_s"]),
     ("neurons", "neurons", "", lambda t, r: t["neurons"]),
     ("synapses", "synapses", "", lambda t, r: t["synapses"]),
@@ -37,6 +42,24 @@ _ROWS = (
 )
 #: The figure ``fail_above`` checks.
 REGRESSION_KEY = "sim_wall_s_per_bio_s"
+
+
+def _program_peak(table: dict, record) -> Optional[float]:
+    """The simulation program's own peak RSS: a standalone program's (written at its exit), or in runtime mode
+    simnet's Python process, which runs the simulation itself."""
+    peaks = table["peak_rss_bytes"] or {}
+    if peaks.get("program_bytes") is not None:
+        return peaks["program_bytes"]
+    return peaks.get("self_bytes") if record.backend.get("name") == "runtime" else None
+
+
+def _neuron_models(record) -> str:
+    """The neuron model(s) a run used: its ``neuron_model`` parameter, else the model types of its populations."""
+    entry = record.parameters.get("neuron_model")
+    if entry is not None:
+        return str(entry.get("value"))
+    models = (record.cost_detail.get("flops") or {}).get("neuron_models") or []
+    return ", ".join(sorted({str(m["izhikevich_model_type"]) for m in models if m.get("izhikevich_model_type")}))
 
 
 def _ratio(a, b) -> Optional[float]:
@@ -83,7 +106,11 @@ def compare_records(a, b, labels: tuple[str, str] = ("A", "B"), fail_above: Opti
     loop_ratio = next(r["ratio"] for r in rows if r["key"] == REGRESSION_KEY)
     notes = []
     if a.model != b.model:
-        notes.append(f"different models ({a.model} and {b.model})")
+        notes.append(f"different models ({a.model} and {b.model}): the figures compare the models too")
+    neurons_a, neurons_b = _neuron_models(a), _neuron_models(b)
+    if neurons_a and neurons_b and neurons_a != neurons_b:
+        notes.append(f"different neuron models ({neurons_a} and {neurons_b}): FLOPs, memory and time per neuron "
+                     "compare the neuron models too")
     hosts = [r.provenance.get("machine", {}).get("hostname") for r in (a, b)]
     if hosts[0] != hosts[1]:
         notes.append("measured on different machines: wall-clock and energy ratios compare the machines too")

@@ -8,21 +8,27 @@ file beside the target and then renamed into place, so an interrupted run never 
 from __future__ import annotations
 
 import math
+import os
+import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import matplotlib
 
-# No screen on the machines this runs on; Agg renders to files only. Set before pyplot is imported anywhere.
-matplotlib.use("Agg")
+# No screen on the machines this runs on; Agg renders to files only. Set before pyplot is imported anywhere, unless
+# the user chose a backend (a notebook's kernel sets MPLBACKEND to its inline one) or already uses pyplot: forcing
+# Agg there would stop their own figures from showing.
+if "MPLBACKEND" not in os.environ and "matplotlib.pyplot" not in sys.modules:
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from simnet.base import atomic_files  # noqa: E402
 
 __all__ = ["FIGURE_FORMATS", "FIT_OVERHANG_DECADES", "plot_scaling", "plot_ladder", "plot_cost_vs_fidelity",
-           "BOTTLENECK_MARKERS", "plot_time_to_solution", "RASTER_MAX_NEURONS", "RATE_SMOOTHING_MS", "plot_activity"]
+           "BOTTLENECK_MARKERS", "plot_time_to_solution", "RASTER_MAX_NEURONS", "RATE_SMOOTHING_MS",
+           "activity_figure", "plot_activity", "save_figure", "figure_paths"]
 
 if TYPE_CHECKING:
     from simnet.projection.fits import PowerLawFit
@@ -34,13 +40,23 @@ FIGURE_FORMATS = ("png", "svg")
 FIT_OVERHANG_DECADES = 0.3
 
 
-def _save_atomically(fig, out_stem: Path) -> list[Path]:
+def figure_paths(out_stem: Path) -> list[Path]:
+    """The files a figure saved at ``out_stem`` is written to, one per format of :data:`FIGURE_FORMATS`."""
+    return [Path(out_stem).parent / f"{Path(out_stem).name}.{fmt}" for fmt in FIGURE_FORMATS]
+
+
+def save_figure(fig, out_stem: Path, parameter: str = "out") -> list[Path]:
+    """Write ``fig`` as ``out_stem.<fmt>`` for each of :data:`FIGURE_FORMATS`, atomically; the paths written. A
+    directory that cannot be made is an error naming ``parameter``."""
+    return _save_atomically(fig, out_stem, parameter)
+
+
+def _save_atomically(fig, out_stem: Path, parameter: str = "figures_dir") -> list[Path]:
     """Write ``fig`` as ``out_stem.<fmt>`` for each format; temp file then rename, so no partial files."""
     out_stem = Path(out_stem)
-    atomic_files.check_directory(out_stem.parent, "figures_dir", what="figures directory")
+    atomic_files.check_directory(out_stem.parent, parameter, what="figures directory")
     written = []
-    for fmt in FIGURE_FORMATS:
-        target = out_stem.parent / f"{out_stem.name}.{fmt}"
+    for fmt, target in zip(FIGURE_FORMATS, figure_paths(out_stem)):
         with atomic_files.replacing(target) as tmp:
             # SVG text stays text (searchable, editable) rather than outlines.
             with matplotlib.rc_context({"svg.fonttype": "none"}):
@@ -296,21 +312,25 @@ RATE_SMOOTHING_MS = 5.0
 
 
 def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[Path]:
+    """:func:`activity_figure` written as ``out_stem.png`` and ``out_stem.svg`` (atomically); the paths written."""
+    return _save_atomically(activity_figure(record, title), out_stem)
+
+
+def activity_figure(record, title: Optional[str] = None):
     """A run's raster (one colour per population, in the model's order, top to bottom) above its population rates.
+
+    The figure is not kept open by pyplot: a notebook shows it once, as the value of a cell.
 
     Parameters
     ----------
     record : simnet.record.run_record.RunRecord
         A run with spikes recorded (the rates panel alone otherwise).
-    out_stem : Path
-        Output path without suffix; ``out_stem.png`` and ``out_stem.svg`` are written atomically.
     title : str, optional
         Defaults to the record's description and what it ran on.
 
     Returns
     -------
-    list of Path
-        The PNG and SVG paths written.
+    matplotlib.figure.Figure
     """
     populations = list(record.populations) or [n for n in record.rates]
     sizes = {name: int(record.counts.get("populations", {}).get(name, {}).get("size", 0)) for name in populations}
@@ -320,53 +340,52 @@ def plot_activity(record, out_stem: Path, title: Optional[str] = None) -> list[P
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     colours = {name: cycle[i % len(cycle)] for i, name in enumerate(populations)}
     has_spikes = bool(record.spike_trains)
-    fig, axes = plt.subplots(2 if has_spikes else 1, 1, sharex=True, squeeze=False,
-                             figsize=(7.0, 5.6 if has_spikes else 2.8),
-                             gridspec_kw={"height_ratios": [2.2, 1] if has_spikes else [1]})
-    axes = axes[:, 0]
-    try:
-        if has_spikes:
-            ax, row, ticks = axes[0], 0, []
-            shown_spikes = sum(len(times) for times, _ in record.spike_trains.values()) * fraction
-            for name in populations:
-                train = record.spikes(name)
-                shown = max(1, int(math.ceil(train.size * fraction))) if train.size else 0
-                keep = train.node_ids < shown
-                # top to bottom in the model's order: the first population gets the highest rows
-                rows = total * fraction - row - train.node_ids[keep].astype(float)
-                # rasterised inside the SVG too: a vector dot per spike makes files of many megabytes
-                ax.scatter(train.times_ms[keep], rows, s=0.8 if shown_spikes > 50_000 else 3.0, marker=".",
-                           linewidths=0, color=colours[name], rasterized=True)
-                ticks.append((total * fraction - row - shown / 2, name))
-                row += shown
-            ax.set_yticks([y for y, _ in ticks])
-            ax.set_yticklabels([name for _, name in ticks], fontsize="small")
-            ax.set_ylim(total * fraction - row, total * fraction + 1)
-            shown_text = "every neuron" if fraction >= 1 else f"{fraction:.1%} of each population's neurons"
-            ax.set_ylabel(f"neurons ({shown_text})", fontsize="small")
-        ax = axes[-1]
-        per_bin = None
+    # Made through pyplot, so that a notebook's inline backend is loaded and shows the figure; closed at once, so
+    # that pyplot keeps no reference to it and a notebook shows it once, as the value of a cell.
+    fig = plt.figure(figsize=(7.0, 5.6 if has_spikes else 2.8))
+    plt.close(fig)
+    axes = fig.subplots(2 if has_spikes else 1, 1, sharex=True, squeeze=False,
+                        gridspec_kw={"height_ratios": [2.2, 1] if has_spikes else [1]})[:, 0]
+    if has_spikes:
+        ax, row, ticks = axes[0], 0, []
+        shown_spikes = sum(len(times) for times, _ in record.spike_trains.values()) * fraction
         for name in populations:
-            if name not in record.rates:
-                continue
-            t_ms, rate_hz = record.rates[name]
-            if len(t_ms) > 1:
-                per_bin = max(1, int(round(RATE_SMOOTHING_MS / (t_ms[1] - t_ms[0]))))
-                window = np.ones(per_bin)
-                # divided by the bins each window covers, so that the first and last bins are not pulled to 0
-                rate_hz = np.convolve(rate_hz, window, mode="same") / np.convolve(np.ones(len(rate_hz)), window,
-                                                                                    mode="same")
-            ax.plot(t_ms, rate_hz, color=colours[name], linewidth=0.9, label=name)
-        ax.set_ylabel(f"rate, Hz ({RATE_SMOOTHING_MS:g} ms boxcar)" if per_bin else "rate, Hz", fontsize="small")
-        ax.set_xlabel("time, ms" + (f" (after a {record.pre_run_s * 1e3:g} ms pre-run)" if record.pre_run_s else ""))
-        ax.set_xlim(start_ms, stop_ms)
-        ax.legend(fontsize="x-small", ncol=min(4, len(populations)), loc="upper right")
-        ax.grid(True, alpha=0.3)
-        machine = record.provenance.get("machine", {})
-        fig.suptitle(title or textwrap.fill(record.description, 100) + f"\n{record.backend.get('name')} backend on "
-                     f"{machine.get('cpu_model') or 'an unknown CPU'}, seed {record.provenance.get('seed')}",
-                     fontsize="small")
-        fig.tight_layout()
-        return _save_atomically(fig, out_stem)
-    finally:
-        plt.close(fig)
+            train = record.spikes(name)
+            shown = max(1, int(math.ceil(train.size * fraction))) if train.size else 0
+            keep = train.node_ids < shown
+            # top to bottom in the model's order: the first population gets the highest rows
+            rows = total * fraction - row - train.node_ids[keep].astype(float)
+            # rasterised inside the SVG too: a vector dot per spike makes files of many megabytes
+            ax.scatter(train.times_ms[keep], rows, s=0.8 if shown_spikes > 50_000 else 3.0, marker=".",
+                       linewidths=0, color=colours[name], rasterized=True)
+            ticks.append((total * fraction - row - shown / 2, name))
+            row += shown
+        ax.set_yticks([y for y, _ in ticks])
+        ax.set_yticklabels([name for _, name in ticks], fontsize="small")
+        ax.set_ylim(total * fraction - row, total * fraction + 1)
+        shown_text = "every neuron" if fraction >= 1 else f"{fraction:.1%} of each population's neurons"
+        ax.set_ylabel(f"neurons ({shown_text})", fontsize="small")
+    ax = axes[-1]
+    per_bin = None
+    for name in populations:
+        if name not in record.rates:
+            continue
+        t_ms, rate_hz = record.rates[name]
+        if len(t_ms) > 1:
+            per_bin = max(1, int(round(RATE_SMOOTHING_MS / (t_ms[1] - t_ms[0]))))
+            window = np.ones(per_bin)
+            # divided by the bins each window covers, so that the first and last bins are not pulled to 0
+            rate_hz = np.convolve(rate_hz, window, mode="same") / np.convolve(np.ones(len(rate_hz)), window,
+                                                                                mode="same")
+        ax.plot(t_ms, rate_hz, color=colours[name], linewidth=0.9, label=name)
+    ax.set_ylabel(f"rate, Hz ({RATE_SMOOTHING_MS:g} ms boxcar)" if per_bin else "rate, Hz", fontsize="small")
+    ax.set_xlabel("time, ms" + (f" (after a {record.pre_run_s * 1e3:g} ms pre-run)" if record.pre_run_s else ""))
+    ax.set_xlim(start_ms, stop_ms)
+    ax.legend(fontsize="x-small", ncol=min(4, len(populations)), loc="upper right")
+    ax.grid(True, alpha=0.3)
+    machine = record.provenance.get("machine", {})
+    fig.suptitle(title or textwrap.fill(record.description, 100) + f"\n{record.backend.get('name')} backend on "
+                 f"{machine.get('cpu_model') or 'an unknown CPU'}, seed {record.provenance.get('seed')}",
+                 fontsize="small")
+    fig.tight_layout()
+    return fig

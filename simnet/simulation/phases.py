@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Optional
 
 __all__ = ["MARKS_FILE", "PROGRAM_START", "SYNAPSES_START", "SYNAPSES_END", "INIT_END", "LOOP_START", "LOOP_END",
-           "PROGRAM_END", "PythonMarks", "standalone_mark_code", "read_standalone_marks", "phase_durations",
-           "per_biological_second"]
+           "PROGRAM_END", "PROGRAM_PEAK_RSS", "PythonMarks", "standalone_mark_code", "standalone_peak_rss_code",
+           "read_standalone_marks", "program_peak_rss_bytes", "phase_durations", "per_biological_second"]
 
 #: Name of the file the generated program appends its marks to (in its working directory).
 MARKS_FILE = "simnet_phase_marks.txt"
@@ -30,6 +30,8 @@ INIT_END = "init_end"
 LOOP_START = "loop_start"
 LOOP_END = "loop_end"
 PROGRAM_END = "program_end"
+#: Not a time: the generated program's own peak resident set size (``ru_maxrss``, in the platform's unit).
+PROGRAM_PEAK_RSS = "program_peak_rss"
 
 #: Reported phases: (name, opening mark, closing mark).
 _MARKED_PHASES = (
@@ -63,6 +65,22 @@ def standalone_mark_code(name: str) -> str:
         "_simnet_marks << \"" + name + " \" << std::chrono::duration<double>("
         "std::chrono::steady_clock::now().time_since_epoch()).count() << std::endl; }"
     )
+
+
+def standalone_peak_rss_code() -> str:
+    """C++ statement appending the program's own peak resident set size (``getrusage(RUSAGE_SELF)``) to
+    :data:`MARKS_FILE` as :data:`PROGRAM_PEAK_RSS`, so that it is told apart from the compiler's, which the
+    parent's ``RUSAGE_CHILDREN`` mixes in. Needs ``<sys/resource.h>`` and ``<fstream>``."""
+    return (
+        "{ struct rusage _simnet_usage; getrusage(RUSAGE_SELF, &_simnet_usage); "
+        "std::ofstream _simnet_marks(\"" + MARKS_FILE + "\", std::ios::app); "
+        "_simnet_marks << \"" + PROGRAM_PEAK_RSS + " \" << _simnet_usage.ru_maxrss << std::endl; }"
+    )
+
+
+def program_peak_rss_bytes(marks: dict[str, float], unit_bytes: int) -> Optional[int]:
+    """The program's peak RSS in bytes from its marks (``unit_bytes``: bytes per ``ru_maxrss`` unit), if written."""
+    return int(marks[PROGRAM_PEAK_RSS] * unit_bytes) if PROGRAM_PEAK_RSS in marks else None
 
 
 def read_standalone_marks(directory: Path) -> dict[str, float]:

@@ -48,6 +48,9 @@ class Session(ABC):
         self.progress = Progress(settings.progress)
         #: Seconds per code object of the measured loop, when profiled (see :func:`loop_profile`)
         self.loop_profile: Optional[dict] = None
+        #: Peak RSS in bytes of what ran outside simnet's process, where the backend can tell them apart:
+        #: ``program_bytes`` (the generated program's own) and ``compiler_bytes`` (the build's largest process)
+        self.peak_rss: dict[str, int] = {}
 
     @abstractmethod
     def mark(self, name: str) -> None:
@@ -237,7 +240,8 @@ class StandaloneSession(Session):
             except OSError as err:
                 raise UsageError(f"cannot build in {root}: {err.strerror or err}", parameter="build_dir") from None
         self.build_args = build_args
-        brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>"]
+        brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>",
+                                                                                   "<sys/resource.h>"]
         # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
         # hundreds) then starts hundreds of compilers at once, each ~100 MB, and can exhaust memory.
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -249,6 +253,8 @@ class StandaloneSession(Session):
         # the program's start differently.
         self._releases_set_up_arrays = type(brian2.get_device()).__name__ == "CPPStandaloneDevice"
         if self._releases_set_up_arrays:
+            # the program's own peak memory, apart from the compiler's (its main includes the headers above)
+            brian2.device.insert_code("before_end", phases.standalone_peak_rss_code())
             # An instance attribute, so Brian2's build calls it in place of its own (which runs make with
             # os.system: SIGINT is ignored while it waits, and make outlives a killed simnet).
             brian2.get_device().compile_source = self._compile
@@ -335,6 +341,9 @@ class StandaloneSession(Session):
         self.timings.update(phases.phase_durations(marks))
         if phases.LOOP_START in marks and phases.LOOP_END in marks:
             self.loop_window_monotonic = (marks[phases.LOOP_START], marks[phases.LOOP_END])
+        program_bytes = phases.program_peak_rss_bytes(marks, child_processes.RU_MAXRSS_BYTES)
+        if program_bytes is not None:
+            self.peak_rss["program_bytes"] = program_bytes
         if pre_run is None or float(pre_run) <= 0:
             self.timings.pop("pre_run_s", None)  # only monitor set-up lies between those marks
         _check_completed()
@@ -354,6 +363,8 @@ class StandaloneSession(Session):
                 with self.progress.phase("generating code and compiling"):
                     brian2.device.build(directory=str(self.directory), compile=True, run=False, with_output=True,
                                         **self.build_args)
+                # every child so far is the build's (make, the compilers): the program has not started
+                self.peak_rss["compiler_bytes"] = child_processes.children_peak_rss_bytes()
                 _forget_set_up_arrays(brian2.get_device(), self._set_up_arrays)
                 with self.progress.phase("running the program", ticking=False), \
                         child_processes.tied_calls(sys.modules[type(brian2.get_device()).__module__], self._keep_fds()):

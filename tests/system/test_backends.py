@@ -98,7 +98,7 @@ def test_pre_run_is_excluded_from_spikes_rates_and_counts(tmp_path, backend_name
     times_ms = np.concatenate([train.times_ms for train in record.spikes().values()])
     assert len(times_ms) > 0 and times_ms.min() >= 30.0 - 1e-9
     assert record.n_spikes == len(times_ms)  # counts come from the same (paused) monitor
-    starts, _ = record.rates["neurons"]
+    starts, _ = record.rates["exc"]
     assert starts[0] == pytest.approx(30.0) and len(starts) == 50
     assert record.counts["n_steps"] == 500
     exc = record.counts["populations"]["exc"]

@@ -67,3 +67,20 @@ def test_libsonata_selects_by_node_and_time(written):
     selected = libsonata.SpikeReader(str(path))[name].get(node_ids=[node], tstart=0.0, tstop=30.0)
     expected = sorted((node, t) for t, n in zip(ours.times_ms, ours.node_ids) if n == node and t <= 30.0)
     assert sorted(selected) == expected
+
+
+def test_bmtks_analyzer_reads_every_population_with_simnets_spikes(written):
+    """bmtk's ``to_dataframe`` takes a SONATA *config* first: ``to_dataframe(path)`` hands it the .h5 as JSON (the
+    UnicodeDecodeError at byte 0x89, HDF5's signature). A spikes file is given as ``spikes_file``, and one that
+    holds several populations with the population named (bmtk refuses to guess)."""
+    spike_trains = pytest.importorskip("bmtk.analyzer.spike_trains")
+    _, path = written
+    record = files.read(path)
+    for name in record.populations:
+        frame = spike_trains.to_dataframe(config_file=None, spikes_file=str(path), population=name)
+        mine = frame[frame["population"] == name].sort_values(["timestamps", "node_ids"], kind="stable")
+        ours = record.spikes(name)
+        order = np.lexsort((ours.node_ids, ours.times_ms))
+        np.testing.assert_array_equal(mine["timestamps"].to_numpy(), ours.times_ms[order])
+        np.testing.assert_array_equal(mine["node_ids"].to_numpy(), ours.node_ids[order])
+    assert len(frame) == record.n_spikes > 0

@@ -57,9 +57,12 @@ def test_spikes_are_recorded_by_time():
     assert len(first) == 40 and len(rest) == 60
     assert np.all(np.diff(first.times_ms) >= 0) and np.all(np.diff(rest.times_ms) >= 0)
     assert set(first.node_ids.tolist()) == set(range(4)) and set(rest.node_ids.tolist()) == set(range(6))
-    t, rate = record.rates["clock"]
-    # 100 spikes / 10 neurons / 0.1 s = 100 Hz on average
+    # rates per population (the group "clock", which they tile, is left out); bins unpack as (start ms, Hz)
+    assert list(record.rates) == ["first", "rest"]
+    t, rate = record.rates["first"]
+    # 40 spikes / 4 neurons / 0.1 s = 100 Hz on average, in the bins and in the mean from the counts
     assert rate.mean() == pytest.approx(100.0, rel=0.02)
+    assert record.rates["rest"].mean_hz == pytest.approx(100.0) and record.rates["rest"].size == 6
 
 
 def test_projection_needs_exactly_one_rule():

@@ -1,0 +1,121 @@
+"""Run a SONATA circuit written by ``simnet export`` in NEST 3 (``nest.SonataNetwork``) and print its population
+rates as JSON: ``python nest_sonata.py CIRCUIT_DIR [--seed N] [--discard-ms T] [--threads N]``.
+
+A standalone program (imports nothing from simnet). NEST reads nodes, edges, weights and delays from the circuit
+with its SONATA reader where it was built with HDF5; the pip wheel of NEST 3.10 was not ("SonataNetwork
+unavailable because NEST was compiled without 'HDF5' support"), so there the same files are read with h5py and
+built with ``nest.Create`` and ``nest.Connect`` (one-to-one arrays of sources, targets, weights and delays), and
+``reader`` in the output says which was used;
+what SONATA cannot carry, the initial membrane potential drawn per neuron (Brian2 code in
+``simnet_network.json``, e.g. ``-58.0*mV + 10.0*mV*randn()``), is drawn here from the same normal distribution.
+Rates are spikes / neurons / (tstop - discard), after the discarded opening.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["run_circuit", "main"]
+
+_NORMAL_V = re.compile(r"^\s*([-+.\d]+)\*mV\s*\+\s*([-+.\d]+)\*mV\*randn\(\)\s*$")
+
+
+def run_circuit(circuit: Path, seed: int = 1, discard_ms: float = 0.0, threads: int = 1) -> dict:
+    """Build, connect and simulate the circuit in NEST; rates per population and how long each phase took."""
+    import nest
+    import numpy as np
+
+    nest.ResetKernel()
+    nest.set_verbosity("M_ERROR")
+    nest.SetKernelStatus({"rng_seed": seed, "local_num_threads": threads})
+    started = time.perf_counter()
+    simulation = json.loads((circuit / "simulation_config.json").read_text())
+    tstop, dt = simulation["run"]["tstop"], simulation["run"]["dt"]
+    try:
+        network = nest.SonataNetwork(circuit / "circuit_config.json", sim_config=circuit / "simulation_config.json")
+        reader = "nest.SonataNetwork"
+    except ModuleNotFoundError:  # NEST built without HDF5
+        network, reader = None, "h5py + nest.Connect (this NEST has no HDF5, so no SonataNetwork)"
+        nest.SetKernelStatus({"resolution": dt})
+    populations = network.Create() if network else _create(nest, circuit)
+    extras = json.loads((circuit / "simnet_network.json").read_text())["populations"]
+    rng = np.random.default_rng(seed)
+    for name, nodes in populations.items():
+        match = _NORMAL_V.match(extras.get(name, {}).get("initial_values", {}).get("v", ""))
+        if match:
+            nodes.V_m = list(float(match.group(1)) + float(match.group(2)) * rng.standard_normal(len(nodes)))
+    created = time.perf_counter()
+    if network:
+        network.Connect()
+    else:
+        _connect(nest, circuit, populations)
+    connected = time.perf_counter()
+    recorders = {}
+    for name, nodes in populations.items():
+        recorders[name] = nest.Create("spike_recorder", params={"start": float(discard_ms)})
+        nest.Connect(nodes, recorders[name])
+    if network:
+        network.Simulate()
+    else:
+        nest.Simulate(tstop)
+    simulated = time.perf_counter()
+    rates = {name: recorders[name].n_events / len(nodes) / ((tstop - discard_ms) * 1e-3)
+             for name, nodes in populations.items()}
+    return {"rates_hz": rates, "sizes": {name: len(nodes) for name, nodes in populations.items()},
+            "connections": nest.GetKernelStatus("num_connections"), "tstop_ms": tstop, "discard_ms": discard_ms,
+            "seed": seed, "nest_version": nest.__version__, "reader": reader,
+            "seconds": {"create": created - started, "connect": connected - created,
+                        "simulate": simulated - connected}}
+
+
+def _create(nest, circuit: Path) -> dict:
+    """The node populations of nodes.h5, each with its node type's NEST model and parameters."""
+    import h5py
+
+    types = {}
+    for line in (circuit / "network" / "node_types.csv").read_text().splitlines()[1:]:
+        type_id, _, template, params, _ = line.split()
+        types[int(type_id)] = (template.replace("nest:", ""), params)
+    populations = {}
+    with h5py.File(circuit / "network" / "nodes.h5", "r") as f:
+        for name, group in f["nodes"].items():
+            type_ids = group["node_type_id"][()]
+            model, params = types[int(type_ids[0])]
+            values = json.loads((circuit / "components" / "point_neuron_models" / params).read_text())
+            populations[name] = nest.Create(model, n=len(type_ids), params=values)
+    return populations
+
+
+def _connect(nest, circuit: Path, populations: dict) -> None:
+    """Every edge population of edges.h5 as one-to-one connections with its weights and delays."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(circuit / "network" / "edges.h5", "r") as f:
+        for group in f["edges"].values():
+            source = populations[group["source_node_id"].attrs["node_population"]]
+            target = populations[group["target_node_id"].attrs["node_population"]]
+            first_source, first_target = source[0].global_id, target[0].global_id
+            nest.Connect(np.asarray(group["source_node_id"][()], dtype=np.int64) + first_source,
+                         np.asarray(group["target_node_id"][()], dtype=np.int64) + first_target,
+                         "one_to_one", {"synapse_model": "static_synapse", "weight": group["0/syn_weight"][()],
+                                        "delay": group["0/delay"][()]})
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("circuit", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--discard-ms", type=float, default=0.0)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    print(json.dumps(run_circuit(args.circuit, args.seed, args.discard_ms, args.threads)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
