@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
+from simnet.base import arguments as arg
 from simnet.base.errors import UsageError
 from simnet.base.units import as_seconds
 from simnet.record import files
@@ -24,10 +25,30 @@ __all__ = ["PathLike", "plan", "execute", "compile_project", "run", "account", "
 PathLike = Union[str, Path]
 
 
+def _record_or_path(value, name: str):
+    """Argument check: a :class:`RunRecord` or the path of a results file."""
+    if isinstance(value, RunRecord) or isinstance(value, (str, Path)):
+        return arg.path(value, name) if not isinstance(value, RunRecord) else value
+    raise UsageError(f"{name} must be a RunRecord or the path of a results file, got {value!r}", parameter=name)
+
+
+def _records(value, name: str):
+    """Argument check: one record or path, or a list or tuple of them."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise UsageError(f"{name} needs at least one record or path", parameter=name)
+    return [_record_or_path(item, name) for item in items]
+
+
 # --------------------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(model=arg.text, duration=arg.time, pre_run=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)),
+           precision=arg.text, seed=arg.count(0, 2**32 - 1), record_spikes=arg.optional(arg.flag),
+           build_dir=arg.optional(arg.path), keep_build=arg.flag, reuse_build=arg.flag, progress=arg.flag,
+           compile_only=arg.flag, compute_capability=arg.optional(arg.number(positive=True)),
+           skip_memory_check=arg.flag, profile=arg.optional(arg.flag), tuning=arg.optional(arg.mapping))
 def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
@@ -54,6 +75,7 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
                     settings=settings, seed=seed, record_spikes=record_spikes, skip_memory_check=skip_memory_check)
 
 
+@arg.checked(out=arg.optional(arg.path), overwrite=arg.flag, command_line=arg.text)
 def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False,
             command_line: str = "") -> RunRecord:
     """Simulate a plan of :func:`plan`; with ``out``, write the record there (checked, and held against a second
@@ -75,16 +97,22 @@ def compile_project(run_plan) -> dict:
     return compile_plan(run_plan)
 
 
+@arg.checked(model=arg.text, out=arg.optional(arg.path), overwrite=arg.flag)
 def run(model: str, *, out: Optional[PathLike] = None, overwrite: bool = False, **kwargs) -> RunRecord:
     """Simulate ``model`` and return its record: :func:`plan` then :func:`execute`."""
     return execute(plan(model, **kwargs), out=out, overwrite=overwrite)
 
 
+@arg.checked(duration=arg.time, pre_run=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)), precision=arg.text,
+           seed=arg.count(0, 2**32 - 1), record_spikes=arg.optional(arg.flag), build_dir=arg.optional(arg.path),
+           keep_build=arg.flag, progress=arg.flag, out=arg.optional(arg.path), overwrite=arg.flag,
+           namespace=arg.optional(arg.mapping), command_line=arg.text, tuning=arg.optional(arg.mapping),
+           timeout=arg.optional(arg.time))
 def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
             precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
             build_dir: Optional[PathLike] = None, keep_build: bool = False, progress: bool = True,
             out: Optional[PathLike] = None, overwrite: bool = False, namespace: Optional[dict] = None,
-            command_line: str = "", tuning: Optional[dict] = None) -> RunRecord:
+            command_line: str = "", tuning: Optional[dict] = None, timeout="10min") -> RunRecord:
     """Run a Brian2 network simnet did not write, with simnet's instrumentation, and return its record.
 
     ``network`` is a path to a script that builds Brian2 objects (``simnet account my_model.py``), a function
@@ -120,11 +148,13 @@ def _tuning(tuning: Optional[dict]) -> dict:
     return dict(tuning or {})
 
 
+@arg.checked(path=arg.path)
 def read(path: PathLike) -> RunRecord:
     """The record in a results file written by simnet."""
     return files.read(Path(path))
 
 
+@arg.checked(record=_record_or_path)
 def summary(record: Union[RunRecord, PathLike]) -> dict:
     """A run's summary (:func:`simnet.report.run_summary.run_summary`): size, activity, time by phase, a start-up transient
     seen in its rates and, for the column, its regime (:mod:`simnet.analysis.activity`)."""
@@ -134,6 +164,7 @@ def summary(record: Union[RunRecord, PathLike]) -> dict:
     return run_summary(record if isinstance(record, RunRecord) else read(record), path)
 
 
+@arg.checked(record=_record_or_path, out=arg.optional(arg.path))
 def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None) -> list:
     """Draw a run's raster and population rates as ``<out>.png`` and ``<out>.svg`` (default: beside the file,
     ``<name>_activity``); returns the paths written."""
@@ -151,6 +182,7 @@ def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None) -> 
         raise UsageError(f"cannot write figures at {out}: {err.strerror or err}", parameter="out") from None
 
 
+@arg.checked(a=_record_or_path, b=_record_or_path, fail_above=arg.optional(arg.number(positive=True)))
 def compare(a: Union[RunRecord, PathLike], b: Union[RunRecord, PathLike], *,
             fail_above: Optional[float] = None) -> dict:
     """Two runs' cost figures and population rates side by side, with ratios B / A
@@ -175,6 +207,7 @@ def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
 # Cost
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(record=_record_or_path, bandwidth_gb_s=arg.optional(arg.number(positive=True)))
 def cost_table(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None) -> dict:
     """The cost table of a run (:func:`simnet.cost.account.cost_table`): the names ``simnet cost --json`` prints.
 
@@ -189,6 +222,8 @@ def cost_table(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[f
     return account.cost_table(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source)
 
 
+@arg.checked(record=_record_or_path, bandwidth_gb_s=arg.optional(arg.number(positive=True)),
+           launch_latency_us=arg.optional(arg.number(non_negative=True)))
 def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None,
              launch_latency_us: float = 5.0):
     """How far a run's loop was from the hardware's limits (:func:`simnet.cost.roofline.record_roofline`).
@@ -228,6 +263,10 @@ def _bandwidth(record: RunRecord, bandwidth_gb_s: Optional[float]) -> tuple[Opti
 # Projection
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(records=_records, neurons=arg.numbers_or_one(maximum=1e15), years=arg.number(positive=True, maximum=1e9),
+           synapses_per_neuron=arg.numbers_or_one(maximum=1e7), target_wall=arg.time,
+           usd_per_kwh=arg.optional(arg.number(positive=True, maximum=1e6)), scaling=arg.optional(arg.path),
+           figures_dir=arg.optional(arg.path), min_delay=arg.optional(arg.time))
 def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, PathLike]]], *,
                 neurons: Sequence[float] = (1.3e9, 1.3e10),
                 years: float = 15.0, synapses_per_neuron: Sequence[float] = (1000.0, 7000.0), target_wall="1y",
@@ -258,6 +297,7 @@ def model_rates() -> dict:
     return projections.model_rates()
 
 
+@arg.checked(runs=arg.optional(arg.path), hardware=arg.optional(arg.path))
 def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = None):
     """Predict every run of a runs table with the performance model and compare
     (:func:`simnet.report.projections.backtest`); ``runs`` and ``hardware`` are files in the schemas of
@@ -293,6 +333,10 @@ def backends() -> dict:
 # Experiments
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(out_dir=arg.optional(arg.path), repeats=arg.optional(arg.count(1, 10_000)), quick=arg.flag,
+           overwrite=arg.flag, redo=arg.flag, build_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text),
+           workers=arg.optional(arg.count(1, 1024)), log=arg.optional(arg.function), command_line=arg.text,
+           skip_memory_check=arg.flag)
 def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: Optional[int] = None,
                    quick: bool = False, overwrite: bool = False, redo: bool = False,
                    build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None,
@@ -323,6 +367,11 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
                                  command_line=command_line, quick_run=quick, skip_memory_check=skip_memory_check)
 
 
+@arg.checked(model=arg.text, values=arg.mapping, out_dir=arg.optional(arg.path), backend=arg.text,
+           threads=arg.optional(arg.count(1)), precision=arg.text, peers=arg.text_list, duration=arg.time,
+           repeats=arg.count(1, 10_000), seed=arg.count(0, 2**32 - 1), overwrite=arg.flag, redo=arg.flag,
+           build_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text), workers=arg.optional(arg.count(1, 1024)),
+           log=arg.optional(arg.function), command_line=arg.text, skip_memory_check=arg.flag)
 def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
           threads: Optional[int] = None, precision: str = "double", peers: Sequence[str] = (),
           duration: str = "1s", repeats: int = 1, seed: int = 1, overwrite: bool = False, redo: bool = False,
@@ -346,6 +395,13 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
                           skip_memory_check=skip_memory_check)
 
 
+@arg.checked(levels=arg.optional(arg.text), scale=arg.optional(arg.number(positive=True)),
+           k_scale=arg.optional(arg.number(positive=True)), synapse_model=arg.optional(arg.text), duration=arg.time,
+           discard=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)), precision=arg.text,
+           seed=arg.count(0, 2**32 - 1), out_dir=arg.path, from_dir=arg.optional(arg.path), overwrite=arg.flag,
+           progress=arg.flag, figures_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text),
+           workers=arg.optional(arg.count(1, 1024)), on_level=arg.optional(arg.function), command_line=arg.text,
+           skip_memory_check=arg.flag)
 def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_scale: Optional[float] = None,
              synapse_model: Optional[str] = None, duration="1.5s", discard="500ms", backend: str = "cpp",
              threads: Optional[int] = None, precision: str = "double", seed: int = 1,

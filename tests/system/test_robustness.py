@@ -1068,6 +1068,90 @@ BENCHMARKS = [
 ]
 
 
+
+# --------------------------------------------------------------------------------------------------
+# The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
+# TypeError, ValueError, AttributeError or OverflowError, and never a "no" taken as true
+# --------------------------------------------------------------------------------------------------
+
+def _api(name: str):
+    import simnet.api
+
+    return getattr(simnet.api, name)
+
+
+@dataclass
+class ApiCase:
+    """One call of the API that must raise UsageError naming ``parameter``, with ``message`` in its text."""
+
+    id: str
+    call: Callable
+    parameter: str
+    message: str = ""
+
+
+API_CASES = [
+    ApiCase("extrapolate-neurons-as-text", lambda r: _api("extrapolate")(r["cobahh"], neurons="1e9"), "neurons",
+            "must be a positive number"),
+    ApiCase("extrapolate-neurons-overflow", lambda r: _api("extrapolate")(r["cobahh"], neurons=1e308), "neurons",
+            "at most"),
+    ApiCase("extrapolate-years-nan", lambda r: _api("extrapolate")(r["cobahh"], years=float("nan")), "years"),
+    ApiCase("extrapolate-records-a-number", lambda r: _api("extrapolate")(3), "records", "RunRecord or the path"),
+    ApiCase("compare-fail-above-as-text", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_above="1.1"),
+            "fail_above", "positive number"),
+    ApiCase("compare-fail-above-inf", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_above=float("inf")),
+            "fail_above"),
+    ApiCase("run-experiment-workers-as-text", lambda r: _api("run_experiment")("exp.toml", workers="2"), "workers",
+            "whole number"),
+    ApiCase("run-experiment-repeats-huge", lambda r: _api("run_experiment")("exp.toml", repeats=10**18), "repeats",
+            "from 1 to"),
+    ApiCase("plan-precision-as-list", lambda r: _api("plan")("cobahh", precision=["double"]), "precision", "string"),
+    ApiCase("plan-record-spikes-no", lambda r: _api("plan")("cobahh", record_spikes="no"), "record_spikes",
+            "True or False"),
+    ApiCase("plan-skip-memory-check-no", lambda r: _api("plan")("cobahh", skip_memory_check="no"),
+            "skip_memory_check", "True or False"),
+    ApiCase("plan-threads-float", lambda r: _api("plan")("cobahh", threads=2.0), "threads", "whole number"),
+    ApiCase("plan-duration-a-list", lambda r: _api("plan")("cobahh", duration=[1]), "duration", "a time"),
+    ApiCase("plan-duration-nan", lambda r: _api("plan")("cobahh", duration=float("nan")), "duration"),
+    ApiCase("plan-duration-brian2-volt", lambda r: _api("plan")("cobahh", duration=__import__("brian2").volt),
+            "duration", "a time"),
+    ApiCase("plan-model-a-number", lambda r: _api("plan")(3), "model", "string"),
+    ApiCase("plan-neurons-1e300", lambda r: _api("plan")("cobahh", neurons=1e300), "neurons", "at most"),
+    ApiCase("plan-seed-negative", lambda r: _api("plan")("cobahh", seed=-1), "seed"),
+    ApiCase("read-a-number", lambda r: _api("read")(3), "path", "a path"),
+    ApiCase("summary-a-list", lambda r: _api("summary")([r["cobahh"]]), "record", "RunRecord or the path"),
+    ApiCase("plot-out-a-number", lambda r: _api("plot")(r["cobahh"], out=3), "out", "a path"),
+    ApiCase("roofline-latency-as-text", lambda r: _api("roofline")(r["cobahh"], launch_latency_us="5"),
+            "launch_latency_us"),
+    ApiCase("cost-table-bandwidth-negative", lambda r: _api("cost_table")(r["cobahh"], bandwidth_gb_s=-1),
+            "bandwidth_gb_s", "positive"),
+    ApiCase("backtest-runs-a-number", lambda r: _api("backtest")(runs=5), "runs", "a path"),
+    ApiCase("sweep-values-a-list", lambda r: _api("sweep")("cobahh", [20]), "values", "a dict"),
+    ApiCase("sweep-peers-a-string", lambda r: _api("sweep")("cobahh", {"neurons": [20]}, peers="brian2"), "peers",
+            "list of strings"),
+    ApiCase("fidelity-levels-a-number", lambda r: _api("fidelity")(levels=3), "levels", "string"),
+    ApiCase("account-overwrite-yes", lambda r: _api("account")("net.py", overwrite="yes"), "overwrite",
+            "True or False"),
+    ApiCase("account-timeout-negative", lambda r: _api("account")("net.py", timeout=-1), "timeout"),
+    ApiCase("api-unknown-keyword", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_abov=1.1), "",
+            "unexpected keyword"),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in API_CASES])
+def test_api_case(case, sandbox):
+    """Each API row raises UsageError naming its argument, before anything is built, written or read."""
+    from simnet.base.errors import UsageError
+
+    before = snapshot(sandbox)
+    with pytest.raises(UsageError) as raised:
+        case.call(sandbox.records)
+    assert raised.value.parameter == case.parameter, (raised.value.parameter, str(raised.value))
+    assert case.message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert snapshot(sandbox) == before
+
+
 CLASSES = {
     "options": OPTIONS,
     "durations and sizes": DURATIONS_AND_SIZES,
