@@ -45,9 +45,9 @@ def _records(value, name: str):
 # --------------------------------------------------------------------------------------------------
 
 @arg.checked(model=arg.text, duration=arg.time, pre_run=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)),
-           precision=arg.text, seed=arg.count(0, 2**32 - 1), record_spikes=arg.optional(arg.flag),
+           precision=arg.text, seed=arg.seed, record_spikes=arg.optional(arg.flag),
            build_dir=arg.optional(arg.path), keep_build=arg.flag, reuse_build=arg.flag, progress=arg.flag,
-           compile_only=arg.flag, compute_capability=arg.optional(arg.number(positive=True)),
+           compile_only=arg.flag, compute_capability=arg.optional(arg.number(finite=False)),
            skip_memory_check=arg.flag, profile=arg.optional(arg.flag), tuning=arg.optional(arg.mapping))
 def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
@@ -104,7 +104,7 @@ def run(model: str, *, out: Optional[PathLike] = None, overwrite: bool = False, 
 
 
 @arg.checked(duration=arg.time, pre_run=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)), precision=arg.text,
-           seed=arg.count(0, 2**32 - 1), record_spikes=arg.optional(arg.flag), build_dir=arg.optional(arg.path),
+           seed=arg.seed, record_spikes=arg.optional(arg.flag), build_dir=arg.optional(arg.path),
            keep_build=arg.flag, progress=arg.flag, out=arg.optional(arg.path), overwrite=arg.flag,
            namespace=arg.optional(arg.mapping), command_line=arg.text, tuning=arg.optional(arg.mapping),
            timeout=arg.optional(arg.time))
@@ -369,7 +369,7 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
 
 @arg.checked(model=arg.text, values=arg.mapping, out_dir=arg.optional(arg.path), backend=arg.text,
            threads=arg.optional(arg.count(1)), precision=arg.text, peers=arg.text_list, duration=arg.time,
-           repeats=arg.count(1, 10_000), seed=arg.count(0, 2**32 - 1), overwrite=arg.flag, redo=arg.flag,
+           repeats=arg.count(1, 10_000), seed=arg.seed, overwrite=arg.flag, redo=arg.flag,
            build_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text), workers=arg.optional(arg.count(1, 1024)),
            log=arg.optional(arg.function), command_line=arg.text, skip_memory_check=arg.flag)
 def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
@@ -398,7 +398,7 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
 @arg.checked(levels=arg.optional(arg.text), scale=arg.optional(arg.number(positive=True)),
            k_scale=arg.optional(arg.number(positive=True)), synapse_model=arg.optional(arg.text), duration=arg.time,
            discard=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)), precision=arg.text,
-           seed=arg.count(0, 2**32 - 1), out_dir=arg.path, from_dir=arg.optional(arg.path), overwrite=arg.flag,
+           seed=arg.seed, out_dir=arg.path, from_dir=arg.optional(arg.path), overwrite=arg.flag,
            progress=arg.flag, figures_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text),
            workers=arg.optional(arg.count(1, 1024)), on_level=arg.optional(arg.function), command_line=arg.text,
            skip_memory_check=arg.flag)

@@ -21,8 +21,9 @@ import os
 from typing import Any, Callable
 
 from simnet.base.errors import UsageError
+from simnet.base.units import check_seed
 
-__all__ = ["Check", "checked", "flag", "count", "number", "numbers_or_one", "text", "path", "time", "optional",
+__all__ = ["Check", "checked", "seed", "flag", "count", "number", "numbers_or_one", "text", "path", "time", "optional",
            "mapping", "function", "text_list", "one_of", "MAX_COUNT"]
 
 Check = Callable[[Any, str], Any]
@@ -38,6 +39,13 @@ def _refuse(name: str, takes: str, value: Any) -> UsageError:
     return UsageError(f"{name} must be {takes}, got {shown} ({type(value).__name__})", parameter=name)
 
 
+def seed(value: Any, name: str) -> int:
+    """A random seed (:func:`simnet.base.units.check_seed`): a whole number from 0 to 2**32 - 1."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = int(value)
+    return check_seed(value, name)
+
+
 def flag(value: Any, name: str) -> bool:
     """True or False (numpy's booleans too); no strings or numbers, which would all read as true."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
@@ -50,26 +58,31 @@ def count(minimum: int = 0, maximum: int = MAX_COUNT) -> Check:
     def check(value: Any, name: str) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise _refuse(name, f"a whole number from {minimum} to {maximum}", value)
-        if not minimum <= int(value) <= maximum:
-            raise UsageError(f"{name} must be a whole number from {minimum} to {maximum}, got {int(value)}",
-                             parameter=name)
+        if int(value) < minimum:
+            raise UsageError(f"{name} must be at least {minimum}, got {int(value)}", parameter=name)
+        if int(value) > maximum:
+            raise UsageError(f"{name} must be at most {maximum:,}, got {int(value):,}", parameter=name)
         return int(value)
     return check
 
 
-def number(positive: bool = False, non_negative: bool = False, maximum: float = math.inf) -> Check:
+def number(positive: bool = False, non_negative: bool = False, maximum: float = math.inf,
+           finite: bool = True) -> Check:
     """A finite real number (int, float or numpy scalar; not a bool or string), optionally positive or
-    non-negative, at most ``maximum``."""
+    non-negative, at most ``maximum``; with ``finite=False`` any real number (its range left to the stage)."""
     takes = "a positive number" if positive else "a non-negative number" if non_negative else "a finite number"
 
     def check(value: Any, name: str) -> float:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise _refuse(name, takes, value)
         real = float(value)
-        if (not math.isfinite(real) or (positive and real <= 0) or (non_negative and real < 0)
-                or real > maximum):
-            limit = f" at most {maximum:g}" if math.isfinite(maximum) else ""
-            raise UsageError(f"{name} must be {takes}{limit}, got {value!r}", parameter=name)
+        if not finite:
+            return value  # only the kind checked: the stage that uses it explains its own range
+        if not math.isfinite(real) or (positive and real <= 0) or (non_negative and real < 0):
+            sign = "positive" if positive else "non-negative" if non_negative else "finite"
+            raise UsageError(f"{name} must be {sign}, got {value!r}", parameter=name)
+        if real > maximum:
+            raise UsageError(f"{name} must be at most {maximum:g}, got {value!r}", parameter=name)
         return value
     return check
 
@@ -112,9 +125,7 @@ def text_list(value: Any, name: str) -> tuple:
 def path(value: Any, name: str):
     """A file-system path: a string or an ``os.PathLike`` (not bytes, which could be any encoding)."""
     if isinstance(value, str) or (isinstance(value, os.PathLike) and isinstance(os.fspath(value), str)):
-        if not os.fspath(value):
-            raise UsageError(f"{name} must be a path, got an empty string", parameter=name)
-        return value
+        return value  # (an empty one is left to the stage, which says what it names)
     raise _refuse(name, "a path (a string or pathlib.Path)", value)
 
 

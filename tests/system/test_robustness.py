@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import h5py
+import numpy as np
 import pytest
 
 from simnet.base import atomic_files
@@ -1069,6 +1070,70 @@ BENCHMARKS = [
 
 
 
+
+# --------------------------------------------------------------------------------------------------
+# Records that lie: the right layout with figures no run writes (checked on read, before any use)
+# --------------------------------------------------------------------------------------------------
+
+def _set_dataset(path: str, values):
+    def change(f):
+        del f[path]
+        f.create_dataset(path, data=values)
+    return change
+
+
+def _one_spike(time_ms, node_id):
+    """Change: population exc's spikes replaced by one spike, at ``time_ms`` by ``node_id``."""
+    def change(f):
+        for name, values, dtype in (("timestamps", time_ms, np.float64), ("node_ids", node_id, np.uint64)):
+            del f["spikes/exc"][name]
+            f["spikes/exc"].create_dataset(name, data=np.array([values], dtype=dtype))
+    return change
+
+
+def _external_link(f):
+    del f["spikes/exc/timestamps"]
+    f["spikes/exc/timestamps"] = h5py.ExternalLink("/etc/hostname", "/x")
+
+
+def _huge_claim(f):
+    """A dataset declaring 10**9 float64 elements, stored in a file of a few hundred KB (chunks never written)."""
+    del f["rates"]
+    group = f.create_group("rates").create_group("neurons")
+    group.create_dataset("time_ms", shape=(10**9,), dtype="f8", chunks=(1024,))
+    group.create_dataset("rate_hz", shape=(10**9,), dtype="f8", chunks=(1024,))
+
+
+_LIES = [
+    ("loop-time-nan", _set_attr("timings", "simulation_loop_s", float("nan")), "/timings/simulation_loop_s is nan"),
+    ("loop-time-inf", _set_attr("timings", "simulation_loop_s", float("inf")), "/timings/simulation_loop_s is inf"),
+    ("loop-time-negative", _set_attr("timings", "simulation_loop_s", -1.0), "/timings/simulation_loop_s is -1.0"),
+    ("neurons-1e13", _set_attr("counts/populations/neurons", "size", 10**13), "more than any network"),
+    ("spike-time-nan", _one_spike(float("nan"), 0), "not a finite time"),
+    ("spike-time-after-the-run", _one_spike(1e9, 0), "a time outside the run"),
+    ("node-id-2-63", _one_spike(1.0, 2**63), "beyond the population"),
+    ("rate-negative", lambda f: _set_dataset("rates/neurons/rate_hz", -np.ones(len(f["rates/neurons/rate_hz"])))(f),
+     "negative rate"),
+    ("external-link", _external_link, "is an external link"),
+    ("datasets-claim-gigabytes", _huge_claim, "far more than a file of"),
+    ("cost-figure-inf", _set_attr("cost/flops", "flops_per_synaptic_event", float("inf")),
+     "/cost/flops/flops_per_synaptic_event is inf"),
+]
+
+LIES = [
+    Case(f"{reader}-{name}", [a.replace("%s", "cobahh") for a in args], 2, phrase,
+         setup=_damaged("cobahh", change), files=("out/cobahh.h5",))
+    for name, change, phrase in _LIES for reader, args in (("show", _READERS["show"]), ("cost", _READERS["cost"]))
+] + [
+    Case(f"compare-fail-above-{name}", ["compare", "{mc}", "{cobahh}", "--fail-above", "1.1"], 2, phrase,
+         setup=_damaged("cobahh", change), files=("out/cobahh.h5",))
+    for name, change, phrase in _LIES[:3]
+] + [
+    Case("compare-fail-above-loop-time-unknown", ["compare", "{mc}", "{cobahh}", "--fail-above", "1.1"], 2,
+         "--fail-above cannot be checked: the loop time per biological second of", files=("out/cobahh.h5",),
+         setup=_damaged("cobahh", _set_attr("timings", "simulation_loop_s", h5py.Empty("f8")))),
+]
+
 # --------------------------------------------------------------------------------------------------
 # The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
 # TypeError, ValueError, AttributeError or OverflowError, and never a "no" taken as true
@@ -1104,7 +1169,7 @@ API_CASES = [
     ApiCase("run-experiment-workers-as-text", lambda r: _api("run_experiment")("exp.toml", workers="2"), "workers",
             "whole number"),
     ApiCase("run-experiment-repeats-huge", lambda r: _api("run_experiment")("exp.toml", repeats=10**18), "repeats",
-            "from 1 to"),
+            "must be at most 10,000"),
     ApiCase("plan-precision-as-list", lambda r: _api("plan")("cobahh", precision=["double"]), "precision", "string"),
     ApiCase("plan-record-spikes-no", lambda r: _api("plan")("cobahh", record_spikes="no"), "record_spikes",
             "True or False"),
@@ -1158,6 +1223,7 @@ CLASSES = {
     "seeds": SEEDS,
     "output paths and special files": OUTPUT_PATHS,
     "damaged records": RECORDS,
+    "records that lie": LIES,
     "experiment files and user tables": EXPERIMENT_FILES,
     "signals": SIGNALS,
     "full disk and stdout": DISK_AND_STDOUT,
