@@ -121,13 +121,17 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     globals, and a function's when it returns ``locals()``, are used by themselves). The user's objects are run
     as they are; simnet adds its own monitors beside them and measures phases, counted FLOPs per code object,
     activity, memory and energy as for its own models (``record.cost``). See :mod:`simnet.specs.user_network` for what the
-    code may and may not do. ``tuning`` is :func:`plan`'s.
+    code may and may not do. ``tuning`` is :func:`plan`'s. A script's own code (making its objects) may take at
+    most ``timeout`` (a time; default ten minutes), and whatever it does ends cleanly: an exit is bad input, its
+    working directory is put back, processes it leaves are stopped, its ``set_device`` gives way to ``backend``
+    (:mod:`simnet.specs.script_guard`).
     """
     from simnet.pipeline import plan_network
     from simnet.simulation.settings import RunSettings
     from simnet.specs import user_network
 
-    user = user_network.from_script(network) if isinstance(network, (str, Path)) else \
+    timeout_s = as_seconds(timeout, "timeout")
+    user = user_network.from_script(network, timeout_s) if isinstance(network, (str, Path)) else \
         user_network.from_python(network, namespace)
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, progress=progress, **_tuning(tuning))

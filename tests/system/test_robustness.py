@@ -1134,6 +1134,86 @@ LIES = [
          setup=_damaged("cobahh", _set_attr("timings", "simulation_loop_s", h5py.Empty("f8")))),
 ]
 
+
+# --------------------------------------------------------------------------------------------------
+# User scripts in account: exits, crashes, working-directory changes, children, endless loops, own devices
+# --------------------------------------------------------------------------------------------------
+
+_NET = ("from brian2 import *\n"
+        "G = NeuronGroup(20, 'dv/dt = (1.1 - v)/(10*ms) : 1', threshold='v > 1', reset='v = 0', method='exact')\n")
+
+
+def _script(tail: str, name: str = "net.py"):
+    """Setup: work/net.py, a small Brian2 network followed by ``tail``."""
+    return _write(f"work/{name}", _NET + tail)
+
+
+A = ["account", "net.py", "--backend", "runtime", "--duration", "10ms", "--no-progress", "--out", "r.h5"]
+_SLEEPER = "import subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
+
+
+def _no_child_left(box):
+    from simnet.specs.script_guard import descendants
+
+    assert not [pid for pid in descendants(os.getpid())
+                if b"sleep" in Path(f"/proc/{pid}/cmdline").read_bytes()], "the script's child is still running"
+
+
+def _results_in_work(box):
+    assert (box.work / "r.h5").is_file() and not (box.work / "sub" / "r.h5").exists()
+
+
+def _no_output_folder(box):
+    assert not (box.work / "output").exists()
+
+
+SCRIPTS = [
+    Case("account-script-sys-exit-3", A, 2, "net.py called sys.exit(3) while building its network",
+         setup=_script("import sys\nsys.exit(3)\n")),
+    Case("account-script-sys-exit-0", A, 2, "net.py called sys.exit(0) while building its network",
+         setup=_script("import sys\nsys.exit(0)\n")),
+    Case("account-script-os-exit", A, 2, "net.py called os._exit(4)", process="pipe",
+         setup=_script("import os\nos._exit(4)\n")),
+    Case("account-script-undefined-name", A, 2, "failed while building its network: NameError",
+         setup=_script("x = undefined_name + 1\n")),
+    Case("account-script-wrong-units", A, 2, "DimensionMismatchError", patch=_runtime_numpy,
+         setup=_write("work/net.py", "from brian2 import *\nG = NeuronGroup(2, 'dv/dt = (1.1 - v)/(10*ms) : volt', "
+                                     "threshold='v > 1', reset='v = 0')\n")),
+    Case("account-script-no-threshold", A, 2, "without a threshold", patch=_runtime_numpy,
+         setup=_script("H = NeuronGroup(2, 'dv/dt = 1/second : 1')\n")),
+    Case("account-script-chdir", A, 0, "changed the working directory; simnet put it back", patch=_runtime_numpy,
+         setup=_script("import os\nos.makedirs('sub', exist_ok=True)\nos.chdir('sub')\n"),
+         files=("work/r.h5", "work/sub"), check=_results_in_work),
+    Case("account-script-child-left-running", A, 0, "started 1 process(es) that were still running; simnet "
+         "stopped them", patch=_runtime_numpy, setup=_script(_SLEEPER), files=("work/r.h5",), check=_no_child_left),
+    Case("account-script-child-then-crash", A, 2, "ZeroDivisionError", process="pipe",
+         setup=_script(_SLEEPER + "1/0\n")),
+    Case("account-script-endless-loop", [*A, "--timeout", "2s"], 1,
+         "net.py did not finish building its network within 2 s (timeout)", process="pipe",
+         setup=_script("while True:\n    pass\n")),
+    Case("account-script-sleeps-forever", [*A, "--timeout", "1s"], 1, "within 1 s (timeout)",
+         setup=_script("import time\ntime.sleep(10**6)\n")),
+    Case("account-timeout-not-a-time", [*A, "--timeout", "soon"], 2, "--timeout 'soon' is not a time",
+         setup=_script("")),
+    Case("account-script-set-device", A, 0, "selects Brian2 device 'cpp_standalone' with set_device; simnet's "
+         "backend's device took over", patch=_runtime_numpy, setup=_script("set_device('cpp_standalone')\n"),
+         files=("work/r.h5",), check=_no_output_folder),
+    Case("account-script-network-operation-on-cpp", [*A[:2], "--duration", "10ms", "--no-progress", "--out", "r.h5"],
+         2, "uses network_operation (kick), Python code that a standalone program cannot run; run it with --backend "
+         "runtime", setup=_script("@network_operation(dt=1*ms, name='kick')\ndef kick():\n    G.v += 0.01\n"),
+         files=("tmp/*",)),
+    Case("account-script-network-operation-on-runtime", A, 0, "network_operation kick runs Python code every step",
+         patch=_runtime_numpy, files=("work/r.h5",),
+         setup=_script("@network_operation(dt=1*ms, name='kick')\ndef kick():\n    G.v += 0.01\n")),
+    Case("account-script-custom-function", A, 0, "could not be counted (SyntaxError", process="pipe", slow=True,
+         files=("work/r.h5",),
+         setup=_write("work/net.py", "from brian2 import *\n@implementation('numpy', discard_units=True)\n"
+                                     "@check_units(x=1, result=1)\ndef squash(x):\n    return x / (1 + abs(x))\n"
+                                     "G = NeuronGroup(20, 'dv/dt = (1.1 - squash(v))/(10*ms) : 1', "
+                                     "threshold='v > 1', reset='v = 0', method='euler')\n")),
+    Case("account-no-such-script", ["account", "nope.py", "--no-progress"], 2, "no such script: nope.py"),
+]
+
 # --------------------------------------------------------------------------------------------------
 # The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
 # TypeError, ValueError, AttributeError or OverflowError, and never a "no" taken as true
@@ -1224,6 +1304,7 @@ CLASSES = {
     "output paths and special files": OUTPUT_PATHS,
     "damaged records": RECORDS,
     "records that lie": LIES,
+    "user scripts in account": SCRIPTS,
     "experiment files and user tables": EXPERIMENT_FILES,
     "signals": SIGNALS,
     "full disk and stdout": DISK_AND_STDOUT,
