@@ -442,7 +442,11 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
         name, sep, text = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--option {item!r}: write NAME=VALUE or NAME=V1,V2")
-        values[name.strip().replace("-", "_")] = _option_values(f"--option {name}", text)
+        key = name.strip().replace("-", "_")
+        if key in values:  # --neurons (always given, with its default) or --mode set it already
+            raise UsageError(f"--option {item!r} sets {key}, which --{key.replace('_', '-')} sets already; give "
+                             f"--{key.replace('_', '-')} {text} instead")
+        values[key] = _option_values(f"--option {name}", text)
     summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
                         precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
                         overwrite=overwrite, redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers,

@@ -1214,6 +1214,27 @@ SCRIPTS = [
     Case("account-no-such-script", ["account", "nope.py", "--no-progress"], 2, "no such script: nope.py"),
 ]
 
+
+# --------------------------------------------------------------------------------------------------
+# Inputs that ask for the impossible: tables that never end, sizes beyond any machine, conflicting options
+# --------------------------------------------------------------------------------------------------
+
+def _bom_runs(box):
+    (box.work / "bom.csv").write_bytes(b"\xef\xbb\xbf" + (ROOT / "data" / "published_runs.csv").read_bytes())
+
+
+IMPOSSIBLE = [
+    Case("backtest-runs-dev-zero", ["backtest", "--runs", "/dev/zero"], 2, "/dev/zero is not a regular file"),
+    Case("backtest-runs-a-fifo", ["backtest", "--runs", "pipe.h5"], 2, "pipe.h5 is not a regular file",
+         setup=_fifo),
+    Case("backtest-runs-with-a-bom", ["backtest", "--runs", "bom.csv"], 0, stdout="", setup=_bom_runs),
+    Case("sweep-option-neurons-conflicts", ["sweep", "cobahh", "--neurons", "20", "--option", "neurons=40"], 2,
+         "--option 'neurons=40' sets neurons, which --neurons sets already"),
+    Case("run-neurons-1e300", ["run", "cobahh", "--neurons", "1e300", "--no-progress"], 2, "at most 1e+12"),
+    Case("sweep-neurons-beyond-any-machine", ["sweep", "cobahh", "--neurons", "1e30", "--out-dir", "sw"], 2,
+         "at most 1e+12"),
+]
+
 # --------------------------------------------------------------------------------------------------
 # The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
 # TypeError, ValueError, AttributeError or OverflowError, and never a "no" taken as true
@@ -1305,6 +1326,7 @@ CLASSES = {
     "damaged records": RECORDS,
     "records that lie": LIES,
     "user scripts in account": SCRIPTS,
+    "inputs that ask for the impossible": IMPOSSIBLE,
     "experiment files and user tables": EXPERIMENT_FILES,
     "signals": SIGNALS,
     "full disk and stdout": DISK_AND_STDOUT,
