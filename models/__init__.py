@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from simnet.base.errors import UsageError
 
-__all__ = ["TIME_OPTIONS", "ModelEntry", "get_model", "model_names", "UsageError"]
+__all__ = ["TIME_OPTIONS", "MAX_WHOLE_OPTION", "ModelEntry", "get_model", "model_names", "UsageError"]
 
 #: Options whose values are times: text such as "0.1ms" is read as a Brian2 quantity.
 TIME_OPTIONS = ("dt",)
@@ -44,18 +45,27 @@ class ModelEntry:
             raise UsageError(str(err)) from None
 
 
+#: The largest magnitude a model option may take (neurons, scales): ten times a human brain's neuron count.
+MAX_WHOLE_OPTION = 10**12
+
+
 def _of_kind(name: str, value: Any, kind: str) -> Any:
     """An option's value checked against the type of the parameter field it sets (a whole number of neurons, a
     fraction, a name, a time), so a wrong one is refused in simnet's words rather than failing deep inside."""
     if kind == "int":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise UsageError(f"{name} must be a whole number, got {value!r}", parameter=name)
+        value = int(value)
+        if abs(value) > MAX_WHOLE_OPTION:  # beyond any machine: refused before any size is computed from it
+            raise UsageError(f"{name} must be at most {MAX_WHOLE_OPTION:.0e}, got {value:.3g}", parameter=name)
     elif kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise UsageError(f"{name} must be a number, got {value!r}", parameter=name)
         value = float(value)
+        if abs(value) > MAX_WHOLE_OPTION:
+            raise UsageError(f"{name} must be at most {MAX_WHOLE_OPTION:.0e}, got {value:.3g}", parameter=name)
     elif kind == "str":
         if not isinstance(value, str):
             raise UsageError(f"{name} must be a name, got {value!r}", parameter=name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
+from simnet.base import arguments as arg
 from simnet.base.errors import UsageError
 from simnet.base.units import as_seconds, check_seed, is_quantity
 from simnet.record import files
@@ -28,10 +29,30 @@ __all__ = ["PathLike", "plan", "execute", "compile_project", "run", "account", "
 PathLike = Union[str, Path]
 
 
+def _record_or_path(value, name: str):
+    """Argument check: a :class:`RunRecord` or the path of a results file."""
+    if isinstance(value, RunRecord) or isinstance(value, (str, Path)):
+        return arg.path(value, name) if not isinstance(value, RunRecord) else value
+    raise UsageError(f"{name} must be a RunRecord or the path of a results file, got {value!r}", parameter=name)
+
+
+def _records(value, name: str):
+    """Argument check: one record or path, or a list or tuple of them."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise UsageError(f"{name} needs at least one record or path", parameter=name)
+    return [_record_or_path(item, name) for item in items]
+
+
 # --------------------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(model=arg.text, duration=arg.time, pre_run=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)),
+           precision=arg.text, seed=arg.seed, record_spikes=arg.optional(arg.flag),
+           build_dir=arg.optional(arg.path), keep_build=arg.flag, reuse_build=arg.flag, progress=arg.flag,
+           compile_only=arg.flag, compute_capability=arg.optional(arg.number(finite=False)),
+           skip_memory_check=arg.flag, profile=arg.optional(arg.flag), tuning=arg.optional(arg.mapping))
 def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
          precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
          build_dir: Optional[PathLike] = None, keep_build: bool = False, reuse_build: bool = False,
@@ -61,6 +82,7 @@ def plan(model: str, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
                     record_connectivity=record_connectivity)
 
 
+@arg.checked(out=arg.optional(arg.path), overwrite=arg.flag, command_line=arg.text)
 def execute(run_plan, *, out: Optional[PathLike] = None, overwrite: bool = False,
             command_line: str = "") -> RunRecord:
     """Simulate a plan of :func:`plan`; with ``out``, write the record there (checked, and held against a second
@@ -82,16 +104,22 @@ def compile_project(run_plan) -> dict:
     return compile_plan(run_plan)
 
 
+@arg.checked(model=arg.text, out=arg.optional(arg.path), overwrite=arg.flag)
 def run(model: str, *, out: Optional[PathLike] = None, overwrite: bool = False, **kwargs) -> RunRecord:
     """Simulate ``model`` and return its record: :func:`plan` then :func:`execute`."""
     return execute(plan(model, **kwargs), out=out, overwrite=overwrite)
 
 
+@arg.checked(duration=arg.time, pre_run=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)), precision=arg.text,
+           seed=arg.seed, record_spikes=arg.optional(arg.flag), build_dir=arg.optional(arg.path),
+           keep_build=arg.flag, progress=arg.flag, out=arg.optional(arg.path), overwrite=arg.flag,
+           namespace=arg.optional(arg.mapping), command_line=arg.text, tuning=arg.optional(arg.mapping),
+           timeout=arg.optional(arg.time))
 def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threads: Optional[int] = None,
             precision: str = "double", seed: int = 1, record_spikes: Optional[bool] = None,
             build_dir: Optional[PathLike] = None, keep_build: bool = False, progress: bool = True,
             out: Optional[PathLike] = None, overwrite: bool = False, namespace: Optional[dict] = None,
-            command_line: str = "", tuning: Optional[dict] = None) -> RunRecord:
+            command_line: str = "", tuning: Optional[dict] = None, timeout="10min") -> RunRecord:
     """Run a Brian2 network simnet did not write, with simnet's instrumentation, and return its record.
 
     ``network`` is a path to a script that builds Brian2 objects (``simnet account my_model.py``), a function
@@ -100,13 +128,17 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     globals, and a function's when it returns ``locals()``, are used by themselves). The user's objects are run
     as they are; simnet adds its own monitors beside them and measures phases, counted FLOPs per code object,
     activity, memory and energy as for its own models (``record.cost``). See :mod:`simnet.specs.user_network` for what the
-    code may and may not do. ``tuning`` is :func:`plan`'s.
+    code may and may not do. ``tuning`` is :func:`plan`'s. A script's own code (making its objects) may take at
+    most ``timeout`` (a time; default ten minutes), and whatever it does ends cleanly: an exit is bad input, its
+    working directory is put back, processes it leaves are stopped, its ``set_device`` gives way to ``backend``
+    (:mod:`simnet.specs.script_guard`).
     """
     from simnet.pipeline import plan_network
     from simnet.simulation.settings import RunSettings
     from simnet.specs import user_network
 
-    user = user_network.from_script(network) if isinstance(network, (str, Path)) else \
+    timeout_s = as_seconds(timeout, "timeout")
+    user = user_network.from_script(network, timeout_s) if isinstance(network, (str, Path)) else \
         user_network.from_python(network, namespace)
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, progress=progress, **_tuning(tuning))
@@ -127,11 +159,13 @@ def _tuning(tuning: Optional[dict]) -> dict:
     return dict(tuning or {})
 
 
+@arg.checked(path=arg.path)
 def read(path: PathLike) -> RunRecord:
     """The record in a results file written by simnet."""
     return files.read(Path(path))
 
 
+@arg.checked(record=_record_or_path)
 def summary(record: Union[RunRecord, PathLike]) -> dict:
     """A run's summary (:func:`simnet.report.run_summary.run_summary`): size, activity, time by phase, a start-up transient
     seen in its rates and, for the column, its regime (:mod:`simnet.analysis.activity`)."""
@@ -141,6 +175,7 @@ def summary(record: Union[RunRecord, PathLike]) -> dict:
     return run_summary(record if isinstance(record, RunRecord) else read(record), path)
 
 
+@arg.checked(record=_record_or_path, out=arg.optional(arg.path))
 def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None):
     """A run's raster and population rates as a matplotlib ``Figure`` (a notebook shows it as a cell's value);
     with ``out`` (a path without suffix) it is also written as ``<out>.png`` and ``<out>.svg``."""
@@ -155,6 +190,7 @@ def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None):
     return figure
 
 
+@arg.checked(a=_record_or_path, b=_record_or_path, fail_above=arg.optional(arg.number(positive=True)))
 def compare(a: Union[RunRecord, PathLike], b: Union[RunRecord, PathLike], *,
             fail_above: Optional[float] = None) -> dict:
     """Two runs' cost figures and population rates side by side, with ratios B / A
@@ -175,6 +211,7 @@ def _record(record_or_path: Union[RunRecord, PathLike]) -> RunRecord:
     return record
 
 
+@arg.checked(record=_record_or_path, out_dir=arg.path)
 def export(record: Union[RunRecord, PathLike], out_dir: PathLike) -> dict:
     """Write a run's network as a SONATA circuit in ``out_dir`` (:func:`simnet.record.sonata_circuit.write_circuit`):
     nodes, edges with weights and delays, node and edge types, circuit and simulation configs, for NEST's
@@ -192,6 +229,7 @@ def export(record: Union[RunRecord, PathLike], out_dir: PathLike) -> dict:
 # Activity (faces over simnet.analysis.spike_statistics)
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(record=_record_or_path, population=arg.optional(arg.text), discard=arg.time)
 def firing_rates(record: Union[RunRecord, PathLike], population: Optional[str] = None, *, discard=0.0):
     """Each neuron's firing rate over the loop after ``discard`` (a time), as a Brian2 quantity array in Hz, silent
     neurons included; without ``population``, a dict of every population's."""
@@ -203,6 +241,7 @@ def firing_rates(record: Union[RunRecord, PathLike], population: Optional[str] =
         train.times_ms, train.node_ids, train.size, start, stop) * brian2.Hz)
 
 
+@arg.checked(record=_record_or_path, population=arg.optional(arg.text), discard=arg.time)
 def isi_cv(record: Union[RunRecord, PathLike], population: Optional[str] = None, *, discard=0.0):
     """The coefficient of variation of the inter-spike intervals of each neuron with at least three spikes after
     ``discard`` (:func:`simnet.analysis.spike_statistics.isi_cvs`); without ``population``, a dict."""
@@ -212,6 +251,7 @@ def isi_cv(record: Union[RunRecord, PathLike], population: Optional[str] = None,
         train.times_ms, train.node_ids, train.size, start, stop))
 
 
+@arg.checked(record=_record_or_path, population=arg.optional(arg.text), discard=arg.time, bin_width=arg.time)
 def synchrony(record: Union[RunRecord, PathLike], population: Optional[str] = None, *, discard=0.0,
               bin_width="3ms"):
     """Variance / mean of the population's spike count in ``bin_width`` bins after ``discard`` (Potjans &
@@ -223,6 +263,7 @@ def synchrony(record: Union[RunRecord, PathLike], population: Optional[str] = No
         train.times_ms, train.node_ids, train.size, start, stop, bin_ms=bin_ms))
 
 
+@arg.checked(record=_record_or_path, discard=arg.time, seed=arg.seed)
 def spike_statistics(record: Union[RunRecord, PathLike], *, discard=0.0, seed: int = 0) -> dict:
     """Rates, ISI CVs, pairwise correlations and synchrony of every population after ``discard``
     (:func:`simnet.analysis.spike_statistics.network_statistics`); ``seed`` draws the neuron samples."""
@@ -253,6 +294,7 @@ def _per_population(record, population: Optional[str], discard, statistic: Calla
 # Cost
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(record=_record_or_path, bandwidth_gb_s=arg.optional(arg.number(positive=True)))
 def cost_table(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None) -> dict:
     """The cost table of a run (:func:`simnet.cost.account.cost_table`): the names ``simnet cost --json`` prints.
 
@@ -267,6 +309,8 @@ def cost_table(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[f
     return account.cost_table(record, bandwidth_bytes_per_s=bandwidth, bandwidth_source=source)
 
 
+@arg.checked(record=_record_or_path, bandwidth_gb_s=arg.optional(arg.number(positive=True)),
+           launch_latency_us=arg.optional(arg.number(non_negative=True)))
 def roofline(record: Union[RunRecord, PathLike], *, bandwidth_gb_s: Optional[float] = None,
              launch_latency_us: float = 5.0):
     """How far a run's loop was from the hardware's limits (:func:`simnet.cost.roofline.record_roofline`).
@@ -309,6 +353,10 @@ def _bandwidth(record: RunRecord, bandwidth_gb_s: Optional[float]) -> tuple[Opti
 # Projection
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(records=_records, neurons=arg.numbers_or_one(maximum=1e15), years=arg.number(positive=True, maximum=1e9),
+           synapses_per_neuron=arg.numbers_or_one(maximum=1e7), target_wall=arg.time,
+           usd_per_kwh=arg.optional(arg.number(positive=True, maximum=1e6)), scaling=arg.optional(arg.path),
+           figures_dir=arg.optional(arg.path), min_delay=arg.optional(arg.time))
 def extrapolate(records: Union[RunRecord, PathLike, Sequence[Union[RunRecord, PathLike]]], *,
                 neurons: Sequence[float] = (1.3e9, 1.3e10),
                 years: float = 15.0, synapses_per_neuron: Sequence[float] = (1000.0, 7000.0), target_wall="1y",
@@ -342,6 +390,7 @@ def model_rates() -> dict:
     return projections.model_rates()
 
 
+@arg.checked(runs=arg.optional(arg.path), hardware=arg.optional(arg.path), leave_one_study_out=arg.flag)
 def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = None,
              leave_one_study_out: bool = False):
     """Predict every run of a runs table with the performance model and compare
@@ -379,6 +428,10 @@ def backends() -> dict:
 # Experiments
 # --------------------------------------------------------------------------------------------------
 
+@arg.checked(out_dir=arg.optional(arg.path), repeats=arg.optional(arg.count(1, 10_000)), quick=arg.flag,
+           overwrite=arg.flag, redo=arg.flag, build_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text),
+           workers=arg.optional(arg.count(1, 1024)), log=arg.optional(arg.function), command_line=arg.text,
+           skip_memory_check=arg.flag)
 def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: Optional[int] = None,
                    quick: bool = False, overwrite: bool = False, redo: bool = False,
                    build_dir: Optional[PathLike] = None, scheduler: Optional[str] = None,
@@ -409,6 +462,11 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
                                  command_line=command_line, quick_run=quick, skip_memory_check=skip_memory_check)
 
 
+@arg.checked(model=arg.text, values=arg.mapping, out_dir=arg.optional(arg.path), backend=arg.text,
+           threads=arg.optional(arg.count(1)), precision=arg.text, peers=arg.text_list, duration=arg.time,
+           repeats=arg.count(1, 10_000), seed=arg.seed, overwrite=arg.flag, redo=arg.flag,
+           build_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text), workers=arg.optional(arg.count(1, 1024)),
+           log=arg.optional(arg.function), command_line=arg.text, skip_memory_check=arg.flag)
 def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backend: str = "cpp",
           threads: Optional[int] = None, precision: str = "double", peers: Sequence[str] = (),
           duration="1s", repeats: int = 1, seed: int = 1, overwrite: bool = False, redo: bool = False,
@@ -434,6 +492,13 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
                           skip_memory_check=skip_memory_check)
 
 
+@arg.checked(levels=arg.optional(arg.text), scale=arg.optional(arg.number(positive=True)),
+           k_scale=arg.optional(arg.number(positive=True)), synapse_model=arg.optional(arg.text), duration=arg.time,
+           discard=arg.time, backend=arg.text, threads=arg.optional(arg.count(1)), precision=arg.text,
+           seed=arg.seed, out_dir=arg.path, from_dir=arg.optional(arg.path), overwrite=arg.flag,
+           progress=arg.flag, figures_dir=arg.optional(arg.path), scheduler=arg.optional(arg.text),
+           workers=arg.optional(arg.count(1, 1024)), on_level=arg.optional(arg.function), command_line=arg.text,
+           skip_memory_check=arg.flag)
 def fidelity(levels: Optional[str] = None, *, scale: Optional[float] = None, k_scale: Optional[float] = None,
              synapse_model: Optional[str] = None, duration="1.5s", discard="500ms", backend: str = "cpp",
              threads: Optional[int] = None, precision: str = "double", seed: int = 1,

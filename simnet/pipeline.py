@@ -279,8 +279,25 @@ def execute(plan: RunPlan, *, command_line: str = "") -> RunRecord:
         When the generated standalone project fails to compile or run (Brian2 reports it as a RuntimeError
         starting with "Project"), or memory runs out; there is no result.
     """
-    with _failures_said():
+    with _failures_said(), _user_code_said(plan):
         return _run(plan, command_line)
+
+
+@contextmanager
+def _user_code_said(plan: RunPlan):
+    """For a network made by user code, Brian2's refusal of one of its objects when the run prepares it (wrong
+    units in an equation, an undefined name) is the user's to fix: one line of bad input naming the object."""
+    if not isinstance(plan.spec, UserNetwork):
+        yield
+        return
+    try:
+        yield
+    except brian2.core.base.BrianObjectException as err:
+        cause = err.__cause__ or err.__context__ or err
+        text = " ".join(str(cause if cause is not err else getattr(err, "_brian_message", err)).split())
+        owner = getattr(err, "_brian_objname", "an object")
+        raise UsageError(f"{plan.spec.name}: Brian2 cannot run {owner}: {type(cause).__name__}: "
+                         f"{text[:300]}", parameter="script") from None
 
 
 @contextmanager

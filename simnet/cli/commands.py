@@ -201,9 +201,11 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where standalone projects are built (default: the system's temporary directory).")
 @click.option("--progress/--no-progress", default=True, help="Progress reports on stderr.")
+@click.option("--timeout", default="10min", show_default=True,
+              help="The longest the script's own code may take to make its network (e.g. 30s, 10min, 1h).")
 @click.option("--json", "as_json", is_flag=True, help="Print the cost table as one JSON document.")
 def account(script, duration, pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes,
-            keep_build, build_dir, progress, as_json):
+            keep_build, build_dir, progress, timeout, as_json):
     """Cost of a network SCRIPT builds with plain Brian2 (simnet runs it: put its run() under __main__)."""
     from simnet import api
     from simnet.cost.account import format_cost
@@ -213,7 +215,7 @@ def account(script, duration, pre_run, backend_name, threads, precision, seed, o
     record = api.account(script, duration=duration, pre_run=pre_run, backend=backend_name, threads=threads,
                          precision=precision, seed=seed, record_spikes=record_spikes, build_dir=build_dir,
                          keep_build=keep_build, progress=progress, out=out_path, overwrite=overwrite,
-                         command_line=_command_line())
+                         command_line=_command_line(), timeout=timeout)
     table = record.cost
     outcome.emit(as_json, table, format_cost(table) + f"\n  results        {out_path}", written=out_path)
 
@@ -466,7 +468,11 @@ def sweep(model, neurons, mode, plasticity, extra_options, backend_name, threads
         name, sep, text = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--option {item!r}: write NAME=VALUE or NAME=V1,V2")
-        values[name.strip().replace("-", "_")] = _option_values(f"--option {name}", text)
+        key = name.strip().replace("-", "_")
+        if key in values:  # --neurons (always given, with its default) or --mode set it already
+            raise UsageError(f"--option {item!r} sets {key}, which --{key.replace('_', '-')} sets already; give "
+                             f"--{key.replace('_', '-')} {text} instead")
+        values[key] = _option_values(f"--option {name}", text)
     summary = api.sweep(model, values, out_dir=out_dir, backend=backend_name, threads=threads,
                         precision=precision, peers=peers, duration=duration, repeats=repeats, seed=seed,
                         overwrite=overwrite, redo=redo, build_dir=build_dir, scheduler=scheduler, workers=workers,

@@ -27,7 +27,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 #: Library parameters whose command-line flag is not ``--`` + the name with dashes.
-FLAGS = {"figures_dir": "--figures"}
+FLAGS = {"figures_dir": "--figures", "script": ""}  # "": an argument, not a flag (the message names it)
 
 
 class OutputFailed(Exception):
@@ -60,6 +60,12 @@ def warnings_as_lines() -> None:
 
     logging.captureWarnings(False)
     warnings.showwarning = _show_warning
+    # Brian2's own console messages (INFO on a method it chose, multi-line WARNINGs on a user script's objects)
+    # would break the one-line rule; they stay in Brian2's debug log.
+    from brian2.utils.logger import BrianLogger
+
+    if getattr(BrianLogger, "console_handler", None) is not None:
+        BrianLogger.console_handler.setLevel(logging.ERROR)
 
 
 def _show_warning(message, category, *_args, **_kwargs) -> None:
@@ -73,6 +79,8 @@ def usage_message(err: UsageError) -> str:
     if not err.parameter or err.parameter.startswith("-"):
         return message
     flag = FLAGS.get(err.parameter, "--" + err.parameter.replace("_", "-"))
+    if not flag:
+        return message
     if message.startswith(err.parameter + " "):
         return flag + message[len(err.parameter):]
     return f"{message} ({flag})"

@@ -49,6 +49,7 @@ import numpy as np
 
 from simnet.base import atomic_files
 from simnet.base.errors import UsageError
+from simnet.record import plausibility
 from simnet.record.run_record import RunRecord, leaf_populations, split_group_spikes
 
 __all__ = ["FORMAT_VERSION", "check_writable", "reserved", "write", "read", "write_json", "write_summary",
@@ -132,6 +133,13 @@ def read(path: Union[str, Path]) -> RunRecord:
     except OSError:
         raise UsageError(f"{path} is not an HDF5 file") from None
     with f:
+        try:
+            plausibility.check_structure(f, os.stat(path).st_size)
+        except plausibility.Implausible as problem:
+            raise UsageError(f"{path} is not a valid simnet record: {problem}") from None
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as err:  # h5py on a damaged file
+            raise UsageError(f"{path} is damaged: {str(err).splitlines()[0] if str(err) else type(err).__name__}") \
+                from None
         if "simnet_format" not in f.attrs:
             raise UsageError(f"{path} is not a simnet results file (no simnet_format attribute)")
         version = _plain(f.attrs["simnet_format"])
@@ -142,7 +150,7 @@ def read(path: Union[str, Path]) -> RunRecord:
                              f"{FORMAT_VERSION}): upgrade simnet to read it")
         try:
             return _read_record(f, version)
-        except _Malformed as problem:
+        except (_Malformed, plausibility.Implausible) as problem:
             raise UsageError(f"{path} is not a valid simnet record: {problem}") from None
         except (OSError, RuntimeError, KeyError, ValueError, TypeError) as err:  # h5py on a damaged file
             raise UsageError(f"{path} is damaged: {str(err).splitlines()[0] if str(err) else type(err).__name__}") \
@@ -208,7 +216,19 @@ def _read_record(f: h5py.File, version: int) -> RunRecord:
         notes=[str(s) for s in notes.asstr()[()]],
         populations=[p.decode() if isinstance(p, bytes) else str(p) for p in np.atleast_1d(populations)],
     )
-    return _migrate_format_1(record) if version == 1 else record
+    record = _migrate_format_1(record) if version == 1 else record
+    _check_figures(record)
+    return record
+
+
+def _check_figures(record: RunRecord) -> None:
+    """The record's figures are ones a run could have produced (:mod:`simnet.record.plausibility`)."""
+    plausibility.check_sizes(record.counts)
+    sizes = {name: entry["size"] for name, entry in record.counts["populations"].items()}
+    slack_ms = 2 * record.dt_s * 1e3
+    plausibility.check_spikes(record.spike_trains, sizes, (-record.pre_run_s * 1e3 - slack_ms,
+                                                           (record.pre_run_s + record.duration_s) * 1e3 + slack_ms))
+    plausibility.check_rates(record.rates)
 
 
 def _migrate_format_1(record: RunRecord) -> RunRecord:
@@ -255,7 +275,7 @@ RECORD_LAYOUT = {
                 "packages?": {"*": "text|empty"}},
     "provenance": {"seed?": "count|empty", "machine?": {"gpus?": [{"name?": "text"}], "cpu_model?": "text|empty",
                                                          "hostname?": "text|empty"}},
-    "timings": {"*": "number|empty",
+    "timings": {"*": "non-negative|empty",
                 "loop_profile?": {"clock": "text",
                                   "code_objects": [{"code_object": "text", "runner": "text", "seconds": "number"}]}},
     "counts": {
@@ -300,7 +320,8 @@ def _is_int(value) -> bool:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite int or float: NaN and infinity are never a measured or derived figure of a run."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 #: kind -> (test, what it is called in a message)

@@ -70,6 +70,10 @@ def _ratio(a, b) -> Optional[float]:
     return b / a
 
 
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
 def _where(record) -> str:
     machine = record.provenance.get("machine", {})
     gpus = ", ".join(g.get("name", "?") for g in machine.get("gpus") or [])
@@ -104,6 +108,12 @@ def compare_records(a, b, labels: tuple[str, str] = ("A", "B"), fail_above: Opti
         rate_b = pops_b[name]["spikes"] / (pops_b[name]["size"] * b.duration_s) if pops_b[name]["size"] else None
         rates.append({"population": name, "a_hz": rate_a, "b_hz": rate_b, "ratio": _ratio(rate_a, rate_b)})
     loop_ratio = next(r["ratio"] for r in rows if r["key"] == REGRESSION_KEY)
+    loop = next(r for r in rows if r["key"] == REGRESSION_KEY)
+    if fail_above is not None and not (_positive(loop["a"]) and _positive(loop["b"])):
+        # an unknown, zero or non-finite loop time never passes the check (a missing one reads as 0)
+        which = labels[0] if not _positive(loop["a"]) else labels[1]
+        raise UsageError(f"fail_above cannot be checked: the loop time per biological second of {which} is "
+                         "unknown, not finite or not positive", parameter="fail_above")
     notes = []
     if a.model != b.model:
         notes.append(f"different models ({a.model} and {b.model}): the figures compare the models too")

@@ -10,20 +10,23 @@ construction steps so the session can time them (in standalone mode, inside the 
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
 import brian2
 import numpy as np
 from brian2.core.spikesource import SpikeSource
+from brian2.devices.device import RuntimeDevice
 from brian2.groups.subgroup import Subgroup
 
+from simnet.base.errors import UsageError
 from simnet.simulation.phases import INIT_END, SYNAPSES_END, SYNAPSES_START
 from simnet.simulation.synapse_order import source_delay_order
 from simnet.specs.model_spec import ModelSpec, PoissonBackground, Population, Projection
 from simnet.specs.user_network import UserNetwork
 
-__all__ = ["BuiltNetwork", "build", "adopt", "describe", "element_probes", "activity_counts", "spike_trains",
+__all__ = ["BuiltNetwork", "build", "adopt", "describe", "python_objects", "element_probes", "activity_counts", "spike_trains",
            "population_rates"]
 
 
@@ -158,6 +161,13 @@ def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[
     objects, namespace = user.build()
     mark(SYNAPSES_END)
     mark(INIT_END)
+    notes.extend(_said(user.notes))
+    notes.extend(_said(python_objects(objects, user.name)))
+    silent = [obj.name for obj in objects if isinstance(obj, brian2.NeuronGroup) and "spike" not in obj.events]
+    if silent:
+        raise UsageError(f"{user.name} makes NeuronGroup(s) without a threshold ({', '.join(silent)}); simnet counts "
+                         "spikes per population: give each a threshold (one that never fires will do)",
+                         parameter="script")
     notes.append(f"{user.description}: its set-up (groups, synapses, initial values, made by its own code in one "
                  "piece) is reported as synapse creation")
     spec = describe(objects, user)
@@ -175,6 +185,27 @@ def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[
     spike_monitors, rate_monitors = _monitors(groups, views, record_spikes, prefix="simnet_")
     net = brian2.Network(*objects, *spike_monitors.values(), *rate_monitors.values())
     return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors, notes, namespace)
+
+
+def python_objects(objects: list, where: str) -> list[str]:
+    """Notes on the objects that run Python every step (``network_operation``): simnet cannot count their work,
+    and a standalone program cannot run them at all, which is refused rather than dropped without a word."""
+    operations = [obj.name for obj in objects if isinstance(obj, brian2.NetworkOperation)]
+    if not operations:
+        return []
+    if not isinstance(brian2.get_device(), RuntimeDevice):
+        raise UsageError(f"{where} uses network_operation ({', '.join(operations)}), Python code that a standalone "
+                         "program cannot run; run it with --backend runtime (its Python work is then listed as "
+                         "not counted)", parameter="backend")
+    return [f"network_operation {name} runs Python code every step: it ran, but its work is not counted in any "
+            "FLOP, memory or energy figure" for name in operations]
+
+
+def _said(notes: list[str]) -> list[str]:
+    """``notes`` for the record, each also said now as a warning (one line each on the command line)."""
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return list(notes)
 
 
 def _object_named(objects: list, name: str):

@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import runpy
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 import brian2
 
 from simnet.base.errors import UsageError
+from simnet.specs import script_guard
 
 __all__ = ["CodeSource", "UserNetwork", "from_script", "from_python", "collect"]
 
@@ -48,32 +49,49 @@ class UserNetwork:
     prebuilt: bool = False
     #: The default clock's step (s) the objects were made with, for objects that already exist.
     dt_s: Optional[float] = None
+    #: What happened while the code ran that the record should say (filled by ``build``).
+    notes: list = field(default_factory=list, compare=False)
 
 
-def from_script(path) -> UserNetwork:
+def from_script(path, timeout_s: float = script_guard.DEFAULT_TIMEOUT_S) -> UserNetwork:
     """The network a Python script builds: every Brian2 object it binds to a top-level name, as Brian2's own
-    ``run()`` collects them, or the objects of the ``Network`` it makes."""
+    ``run()`` collects them, or the objects of the ``Network`` it makes.
+
+    The script runs under :func:`simnet.specs.script_guard.guarded`: an exit is bad input, its working
+    directory is put back, processes it leaves are stopped, its ``set_device`` is ignored (said in the notes),
+    and its own code may take at most ``timeout_s`` seconds.
+    """
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no such script: {path}", parameter="script")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
+    notes: list = []
+
     def build() -> list:
-        with _run_refused(path.name):
+        notes.clear()
+        with script_guard.guarded(str(path), timeout_s) as guard, _run_refused(path.name):
             try:
-                namespace = runpy.run_path(str(path), run_name="simnet_account")
+                namespace = runpy.run_path(str(path.resolve()), run_name="simnet_account")
             except UsageError:
                 raise
             except SyntaxError as err:
                 raise UsageError(f"{path} is not valid Python: {err.msg} (line {err.lineno})",
                                  parameter="script") from None
             except Exception as err:  # noqa: BLE001 -- the user's code failed: say so in one line
-                raise UsageError(f"{path} failed while building its network: {type(err).__name__}: {err}",
-                                 parameter="script") from None
+                raise UsageError(f"{path} failed while building its network: {type(err).__name__}: "
+                                 f"{_one_line(err)}", parameter="script") from None
+        notes.extend(guard.notes)  # (complete once the guard has put the working directory back)
         return collect(namespace.values(), f"{path}"), namespace
 
     return UserNetwork(name=_identifier(path.stem), build=build, source=CodeSource(str(path), digest),
-                       description=f"Brian2 network built by {path.name}")
+                       description=f"Brian2 network built by {path.name}", notes=notes)
+
+
+def _one_line(err: BaseException) -> str:
+    """An exception's message on one line (Brian2's span several), shortened."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def from_python(network_or_builder: Any, namespace: Optional[dict] = None) -> UserNetwork:

@@ -215,3 +215,51 @@ def test_simnet_account_on_cpp_from_the_command_line(tmp_path, capsys):
 
     assert files.read(out).cost == table
     assert np.isfinite(table["sim_wall_s_per_bio_s"])
+
+
+SMALL = """
+from brian2 import *
+G = NeuronGroup(20, "dv/dt = (1.1 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
+"""
+
+
+def test_a_script_that_sets_its_own_device_runs_on_simnets_and_the_record_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match="set_device; simnet's backend's device took over"):
+        record = account(script(tmp_path, SMALL + "set_device('cpp_standalone', directory='output')\n"))
+    assert any("selects Brian2 device 'cpp_standalone'" in note for note in record.notes)
+    assert record.counts["populations"]["neurongroup"]["spikes"] > 0
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_network_operation_runs_on_runtime_and_is_listed_as_not_counted(tmp_path):
+    kick = SMALL + "@network_operation(dt=1*ms, name='kick')\ndef kick():\n    G.v += 0.5\n"
+    with pytest.warns(UserWarning, match="network_operation kick runs Python code every step"):
+        record = account(script(tmp_path, kick), duration_s=0.02)
+    assert any(note.startswith("network_operation kick") and "not counted" in note for note in record.notes)
+    assert record.counts["populations"]["neurongroup"]["spikes"] > 0  # the operation's kicks made it fire
+
+
+def test_a_network_operation_is_refused_on_a_standalone_backend_in_one_line(tmp_path):
+    from simnet.simulation.network_builder import python_objects
+
+    import brian2
+
+    brian2.set_device("runtime")
+    group = brian2.NeuronGroup(1, "v : 1", threshold="v > 1")
+    operation = brian2.NetworkOperation(lambda: None, name="kick")
+    assert python_objects([group], "net") == []
+    brian2.set_device("cpp_standalone", build_on_run=False, directory=str(tmp_path / "project"))
+    try:
+        with pytest.raises(UsageError, match=r"uses network_operation \(kick\).*--backend runtime"):
+            python_objects([group, operation], "net")
+    finally:
+        brian2.set_device("runtime")
+        brian2.device.reinit()
+
+
+def test_the_script_argument_is_not_called_an_option():
+    from simnet.cli.outcome import usage_message
+
+    message = usage_message(UsageError("no such script: nope.py", parameter="script"))
+    assert message == "no such script: nope.py" and "--script" not in message

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import h5py
+import numpy as np
 import pytest
 
 from simnet.base import atomic_files
@@ -1068,12 +1069,264 @@ BENCHMARKS = [
 ]
 
 
+
+
+# --------------------------------------------------------------------------------------------------
+# Records that lie: the right layout with figures no run writes (checked on read, before any use)
+# --------------------------------------------------------------------------------------------------
+
+def _set_dataset(path: str, values):
+    def change(f):
+        del f[path]
+        f.create_dataset(path, data=values)
+    return change
+
+
+def _one_spike(time_ms, node_id):
+    """Change: population exc's spikes replaced by one spike, at ``time_ms`` by ``node_id``."""
+    def change(f):
+        for name, values, dtype in (("timestamps", time_ms, np.float64), ("node_ids", node_id, np.uint64)):
+            del f["spikes/exc"][name]
+            f["spikes/exc"].create_dataset(name, data=np.array([values], dtype=dtype))
+    return change
+
+
+def _external_link(f):
+    del f["spikes/exc/timestamps"]
+    f["spikes/exc/timestamps"] = h5py.ExternalLink("/etc/hostname", "/x")
+
+
+def _huge_claim(f):
+    """A dataset declaring 10**9 float64 elements, stored in a file of a few hundred KB (chunks never written)."""
+    del f["rates"]
+    group = f.create_group("rates").create_group("neurons")
+    group.create_dataset("time_ms", shape=(10**9,), dtype="f8", chunks=(1024,))
+    group.create_dataset("rate_hz", shape=(10**9,), dtype="f8", chunks=(1024,))
+
+
+_LIES = [
+    ("loop-time-nan", _set_attr("timings", "simulation_loop_s", float("nan")), "/timings/simulation_loop_s is nan"),
+    ("loop-time-inf", _set_attr("timings", "simulation_loop_s", float("inf")), "/timings/simulation_loop_s is inf"),
+    ("loop-time-negative", _set_attr("timings", "simulation_loop_s", -1.0), "/timings/simulation_loop_s is -1.0"),
+    ("neurons-1e13", _set_attr("counts/populations/neurons", "size", 10**13), "more than any network"),
+    ("spike-time-nan", _one_spike(float("nan"), 0), "not a finite time"),
+    ("spike-time-after-the-run", _one_spike(1e9, 0), "a time outside the run"),
+    ("node-id-2-63", _one_spike(1.0, 2**63), "beyond the population"),
+    ("rate-negative", lambda f: _set_dataset("rates/neurons/rate_hz", -np.ones(len(f["rates/neurons/rate_hz"])))(f),
+     "negative rate"),
+    ("external-link", _external_link, "is an external link"),
+    ("datasets-claim-gigabytes", _huge_claim, "far more than a file of"),
+    ("cost-figure-inf", _set_attr("cost/flops", "flops_per_synaptic_event", float("inf")),
+     "/cost/flops/flops_per_synaptic_event is inf"),
+]
+
+LIES = [
+    Case(f"{reader}-{name}", [a.replace("%s", "cobahh") for a in args], 2, phrase,
+         setup=_damaged("cobahh", change), files=("out/cobahh.h5",))
+    for name, change, phrase in _LIES for reader, args in (("show", _READERS["show"]), ("cost", _READERS["cost"]))
+] + [
+    Case(f"compare-fail-above-{name}", ["compare", "{mc}", "{cobahh}", "--fail-above", "1.1"], 2, phrase,
+         setup=_damaged("cobahh", change), files=("out/cobahh.h5",))
+    for name, change, phrase in _LIES[:3]
+] + [
+    Case("compare-fail-above-loop-time-unknown", ["compare", "{mc}", "{cobahh}", "--fail-above", "1.1"], 2,
+         "--fail-above cannot be checked: the loop time per biological second of", files=("out/cobahh.h5",),
+         setup=_damaged("cobahh", _set_attr("timings", "simulation_loop_s", h5py.Empty("f8")))),
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# User scripts in account: exits, crashes, working-directory changes, children, endless loops, own devices
+# --------------------------------------------------------------------------------------------------
+
+_NET = ("from brian2 import *\n"
+        "G = NeuronGroup(20, 'dv/dt = (1.1 - v)/(10*ms) : 1', threshold='v > 1', reset='v = 0', method='exact')\n")
+
+
+def _script(tail: str, name: str = "net.py"):
+    """Setup: work/net.py, a small Brian2 network followed by ``tail``."""
+    return _write(f"work/{name}", _NET + tail)
+
+
+A = ["account", "net.py", "--backend", "runtime", "--duration", "10ms", "--no-progress", "--out", "r.h5"]
+_SLEEPER = "import subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
+
+
+def _no_child_left(box):
+    from simnet.specs.script_guard import descendants
+
+    assert not [pid for pid in descendants(os.getpid())
+                if b"sleep" in Path(f"/proc/{pid}/cmdline").read_bytes()], "the script's child is still running"
+
+
+def _results_in_work(box):
+    assert (box.work / "r.h5").is_file() and not (box.work / "sub" / "r.h5").exists()
+
+
+def _no_output_folder(box):
+    assert not (box.work / "output").exists()
+
+
+SCRIPTS = [
+    Case("account-script-sys-exit-3", A, 2, "net.py called sys.exit(3) while building its network",
+         setup=_script("import sys\nsys.exit(3)\n")),
+    Case("account-script-sys-exit-0", A, 2, "net.py called sys.exit(0) while building its network",
+         setup=_script("import sys\nsys.exit(0)\n")),
+    Case("account-script-os-exit", A, 2, "net.py called os._exit(4)", process="pipe",
+         setup=_script("import os\nos._exit(4)\n")),
+    Case("account-script-undefined-name", A, 2, "failed while building its network: NameError",
+         setup=_script("x = undefined_name + 1\n")),
+    Case("account-script-wrong-units", A, 2, "DimensionMismatchError", patch=_runtime_numpy,
+         setup=_write("work/net.py", "from brian2 import *\nG = NeuronGroup(2, 'dv/dt = (1.1 - v)/(10*ms) : volt', "
+                                     "threshold='v > 1', reset='v = 0')\n")),
+    Case("account-script-no-threshold", A, 2, "without a threshold", patch=_runtime_numpy,
+         setup=_script("H = NeuronGroup(2, 'dv/dt = 1/second : 1')\n")),
+    Case("account-script-chdir", A, 0, "changed the working directory; simnet put it back", patch=_runtime_numpy,
+         setup=_script("import os\nos.makedirs('sub', exist_ok=True)\nos.chdir('sub')\n"),
+         files=("work/r.h5", "work/sub"), check=_results_in_work),
+    Case("account-script-child-left-running", A, 0, "started 1 process(es) that were still running; simnet "
+         "stopped them", patch=_runtime_numpy, setup=_script(_SLEEPER), files=("work/r.h5",), check=_no_child_left),
+    Case("account-script-child-then-crash", A, 2, "ZeroDivisionError", process="pipe",
+         setup=_script(_SLEEPER + "1/0\n")),
+    Case("account-script-endless-loop", [*A, "--timeout", "2s"], 1,
+         "net.py did not finish building its network within 2 s (timeout)", process="pipe",
+         setup=_script("while True:\n    pass\n")),
+    Case("account-script-sleeps-forever", [*A, "--timeout", "1s"], 1, "within 1 s (timeout)",
+         setup=_script("import time\ntime.sleep(10**6)\n")),
+    Case("account-timeout-not-a-time", [*A, "--timeout", "soon"], 2, "--timeout 'soon' is not a time",
+         setup=_script("")),
+    Case("account-script-set-device", A, 0, "selects Brian2 device 'cpp_standalone' with set_device; simnet's "
+         "backend's device took over", patch=_runtime_numpy, setup=_script("set_device('cpp_standalone')\n"),
+         files=("work/r.h5",), check=_no_output_folder),
+    Case("account-script-network-operation-on-cpp", [*A[:2], "--duration", "10ms", "--no-progress", "--out", "r.h5"],
+         2, "uses network_operation (kick), Python code that a standalone program cannot run; run it with --backend "
+         "runtime", setup=_script("@network_operation(dt=1*ms, name='kick')\ndef kick():\n    G.v += 0.01\n"),
+         files=("tmp/*",)),
+    Case("account-script-network-operation-on-runtime", A, 0, "network_operation kick runs Python code every step",
+         patch=_runtime_numpy, files=("work/r.h5",),
+         setup=_script("@network_operation(dt=1*ms, name='kick')\ndef kick():\n    G.v += 0.01\n")),
+    Case("account-script-custom-function", A, 0, "could not be counted (SyntaxError", process="pipe", slow=True,
+         files=("work/r.h5",),
+         setup=_write("work/net.py", "from brian2 import *\n@implementation('numpy', discard_units=True)\n"
+                                     "@check_units(x=1, result=1)\ndef squash(x):\n    return x / (1 + abs(x))\n"
+                                     "G = NeuronGroup(20, 'dv/dt = (1.1 - squash(v))/(10*ms) : 1', "
+                                     "threshold='v > 1', reset='v = 0', method='euler')\n")),
+    Case("account-no-such-script", ["account", "nope.py", "--no-progress"], 2, "no such script: nope.py"),
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Inputs that ask for the impossible: tables that never end, sizes beyond any machine, conflicting options
+# --------------------------------------------------------------------------------------------------
+
+def _bom_runs(box):
+    (box.work / "bom.csv").write_bytes(b"\xef\xbb\xbf" + (ROOT / "data" / "published_runs.csv").read_bytes())
+
+
+IMPOSSIBLE = [
+    Case("backtest-runs-dev-zero", ["backtest", "--runs", "/dev/zero"], 2, "/dev/zero is not a regular file"),
+    Case("backtest-runs-a-fifo", ["backtest", "--runs", "pipe.h5"], 2, "pipe.h5 is not a regular file",
+         setup=_fifo),
+    Case("backtest-runs-with-a-bom", ["backtest", "--runs", "bom.csv"], 0, stdout="", setup=_bom_runs),
+    Case("sweep-option-neurons-conflicts", ["sweep", "cobahh", "--neurons", "20", "--option", "neurons=40"], 2,
+         "--option 'neurons=40' sets neurons, which --neurons sets already"),
+    Case("run-neurons-1e300", ["run", "cobahh", "--neurons", "1e300", "--no-progress"], 2, "at most 1e+12"),
+    Case("sweep-neurons-beyond-any-machine", ["sweep", "cobahh", "--neurons", "1e30", "--out-dir", "sw"], 2,
+         "at most 1e+12"),
+]
+
+# --------------------------------------------------------------------------------------------------
+# The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
+# TypeError, ValueError, AttributeError or OverflowError, and never a "no" taken as true
+# --------------------------------------------------------------------------------------------------
+
+def _api(name: str):
+    import simnet.api
+
+    return getattr(simnet.api, name)
+
+
+@dataclass
+class ApiCase:
+    """One call of the API that must raise UsageError naming ``parameter``, with ``message`` in its text."""
+
+    id: str
+    call: Callable
+    parameter: str
+    message: str = ""
+
+
+API_CASES = [
+    ApiCase("extrapolate-neurons-as-text", lambda r: _api("extrapolate")(r["cobahh"], neurons="1e9"), "neurons",
+            "must be a positive number"),
+    ApiCase("extrapolate-neurons-overflow", lambda r: _api("extrapolate")(r["cobahh"], neurons=1e308), "neurons",
+            "at most"),
+    ApiCase("extrapolate-years-nan", lambda r: _api("extrapolate")(r["cobahh"], years=float("nan")), "years"),
+    ApiCase("extrapolate-records-a-number", lambda r: _api("extrapolate")(3), "records", "RunRecord or the path"),
+    ApiCase("compare-fail-above-as-text", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_above="1.1"),
+            "fail_above", "positive number"),
+    ApiCase("compare-fail-above-inf", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_above=float("inf")),
+            "fail_above"),
+    ApiCase("run-experiment-workers-as-text", lambda r: _api("run_experiment")("exp.toml", workers="2"), "workers",
+            "whole number"),
+    ApiCase("run-experiment-repeats-huge", lambda r: _api("run_experiment")("exp.toml", repeats=10**18), "repeats",
+            "must be at most 10,000"),
+    ApiCase("plan-precision-as-list", lambda r: _api("plan")("cobahh", precision=["double"]), "precision", "string"),
+    ApiCase("plan-record-spikes-no", lambda r: _api("plan")("cobahh", record_spikes="no"), "record_spikes",
+            "True or False"),
+    ApiCase("plan-skip-memory-check-no", lambda r: _api("plan")("cobahh", skip_memory_check="no"),
+            "skip_memory_check", "True or False"),
+    ApiCase("plan-threads-float", lambda r: _api("plan")("cobahh", threads=2.0), "threads", "whole number"),
+    ApiCase("plan-duration-a-list", lambda r: _api("plan")("cobahh", duration=[1]), "duration", "a time"),
+    ApiCase("plan-duration-nan", lambda r: _api("plan")("cobahh", duration=float("nan")), "duration"),
+    ApiCase("plan-duration-brian2-volt", lambda r: _api("plan")("cobahh", duration=__import__("brian2").volt),
+            "duration", "a time"),
+    ApiCase("plan-model-a-number", lambda r: _api("plan")(3), "model", "string"),
+    ApiCase("plan-neurons-1e300", lambda r: _api("plan")("cobahh", neurons=1e300), "neurons", "at most"),
+    ApiCase("plan-seed-negative", lambda r: _api("plan")("cobahh", seed=-1), "seed"),
+    ApiCase("read-a-number", lambda r: _api("read")(3), "path", "a path"),
+    ApiCase("summary-a-list", lambda r: _api("summary")([r["cobahh"]]), "record", "RunRecord or the path"),
+    ApiCase("plot-out-a-number", lambda r: _api("plot")(r["cobahh"], out=3), "out", "a path"),
+    ApiCase("roofline-latency-as-text", lambda r: _api("roofline")(r["cobahh"], launch_latency_us="5"),
+            "launch_latency_us"),
+    ApiCase("cost-table-bandwidth-negative", lambda r: _api("cost_table")(r["cobahh"], bandwidth_gb_s=-1),
+            "bandwidth_gb_s", "positive"),
+    ApiCase("backtest-runs-a-number", lambda r: _api("backtest")(runs=5), "runs", "a path"),
+    ApiCase("sweep-values-a-list", lambda r: _api("sweep")("cobahh", [20]), "values", "a dict"),
+    ApiCase("sweep-peers-a-string", lambda r: _api("sweep")("cobahh", {"neurons": [20]}, peers="brian2"), "peers",
+            "list of strings"),
+    ApiCase("fidelity-levels-a-number", lambda r: _api("fidelity")(levels=3), "levels", "string"),
+    ApiCase("account-overwrite-yes", lambda r: _api("account")("net.py", overwrite="yes"), "overwrite",
+            "True or False"),
+    ApiCase("account-timeout-negative", lambda r: _api("account")("net.py", timeout=-1), "timeout"),
+    ApiCase("api-unknown-keyword", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_abov=1.1), "",
+            "unexpected keyword"),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in API_CASES])
+def test_api_case(case, sandbox):
+    """Each API row raises UsageError naming its argument, before anything is built, written or read."""
+    from simnet.base.errors import UsageError
+
+    before = snapshot(sandbox)
+    with pytest.raises(UsageError) as raised:
+        case.call(sandbox.records)
+    assert raised.value.parameter == case.parameter, (raised.value.parameter, str(raised.value))
+    assert case.message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert snapshot(sandbox) == before
+
+
 CLASSES = {
     "options": OPTIONS,
     "durations and sizes": DURATIONS_AND_SIZES,
     "seeds": SEEDS,
     "output paths and special files": OUTPUT_PATHS,
     "damaged records": RECORDS,
+    "records that lie": LIES,
+    "user scripts in account": SCRIPTS,
+    "inputs that ask for the impossible": IMPOSSIBLE,
     "experiment files and user tables": EXPERIMENT_FILES,
     "signals": SIGNALS,
     "full disk and stdout": DISK_AND_STDOUT,

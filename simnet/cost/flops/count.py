@@ -29,6 +29,8 @@ kinds (e.g. SpatialNeuron) are listed there as unclassified. Neither is counted.
 """
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -66,6 +68,7 @@ __all__ = [
     "PLASTICITY",
     "INPUT",
     "CATEGORIES",
+    "UNCOUNTABLE",
     "CodeObjectCost",
     "UnknownOperation",
     "SkippedObject",
@@ -90,6 +93,8 @@ CATEGORIES = (NEURON_UPDATE, SYNAPTIC_PROPAGATION, PLASTICITY, INPUT)
 
 RECORDING = "recording"
 UNCLASSIFIED = "unclassified"
+#: A code object whose code the counter cannot read (a user-defined function, say): listed, not counted.
+UNCOUNTABLE = "uncountable"
 
 
 @dataclass(frozen=True)
@@ -550,7 +555,15 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
                 )
             )
             continue
-        counts.append(_count_runner(obj, classified, costs, binomial_params, loop_invariant_optimisations))
+        try:
+            counts.append(_count_runner(obj, classified, costs, binomial_params, loop_invariant_optimisations))
+        except (SyntaxError, ValueError, TypeError, KeyError, NotImplementedError) as err:
+            # code the counter cannot parse (a user-defined Function call, say): reported, never counted as zero
+            reason = " ".join(str(err).split())[:200]
+            skipped.append(SkippedObject(_name_of(obj), UNCOUNTABLE,
+                                         f"its code could not be counted ({type(err).__name__}: {reason})"))
+            warnings.warn(f"the code of {_name_of(obj)} could not be counted ({type(err).__name__}: {reason}): "
+                          "it is listed in the record, not counted in any FLOP figure", stacklevel=2)
     if runners and not runners_with_code:
         raise UsageError("count_network needs the code Brian2 generates when it runs: call net.run(...) first")
     transmission = _transmission_variables(counts)
