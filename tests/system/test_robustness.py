@@ -755,8 +755,8 @@ EXPERIMENT_FILES = [
          setup=_write("work/r.csv", "a,b\n1,2\n")),
     Case("backtest-hardware-columns-missing", ["backtest", "--hardware", "h.csv"], 2, "lacks the column(s) name",
          setup=_write("work/h.csv", "a,b\n1,2\n")),
-    Case("backtest-negative-size-set-aside", ["backtest", "--runs", "r.csv"], 0, setup=_runs_with_negative_size,
-         stdout="a negative neuron or synapse count"),
+    Case("backtest-negative-size-refused", ["backtest", "--runs", "r.csv"], 2,
+         "column neurons: '-5' is not a non-negative number", setup=_runs_with_negative_size),
 ]
 
 
@@ -1112,7 +1112,8 @@ _LIES = [
     ("spike-time-nan", _one_spike(float("nan"), 0), "not a finite time"),
     ("spike-time-after-the-run", _one_spike(1e9, 0), "a time outside the run"),
     ("node-id-2-63", _one_spike(1.0, 2**63), "beyond the population"),
-    ("rate-negative", lambda f: _set_dataset("rates/neurons/rate_hz", -np.ones(len(f["rates/neurons/rate_hz"])))(f),
+    ("rate-negative", lambda f: _set_dataset(f"rates/{next(iter(f['rates']))}/rate_hz",
+                                             -np.ones(len(f[f"rates/{next(iter(f['rates']))}/rate_hz"])))(f),
      "negative rate"),
     ("external-link", _external_link, "is an external link"),
     ("datasets-claim-gigabytes", _huge_claim, "far more than a file of"),
