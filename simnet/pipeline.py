@@ -30,7 +30,7 @@ from simnet.cost import account
 from simnet.cost.energy import EnergyMeter
 from simnet.cost.memory import estimate_state_bytes
 from simnet.machine import microbench
-from simnet.machine.describe import available_memory, cpus_available, describe_machine, nvcc_path
+from simnet.machine.describe import available_memory, cpu_load, cpus_available, describe_machine, nvcc_path
 from simnet.machine.hardware import peak_throughput, with_measured_peak
 from simnet.models import get_model
 from simnet.record.files import parameter_entry
@@ -70,6 +70,9 @@ class RunPlan:
     #: Keep the network itself in the record (neuron models and parameters, every synapse's ids, weight and delay),
     #: for ``simnet export`` (library models only).
     record_connectivity: bool = False
+    #: The machine's load when the run was planned (:func:`simnet.machine.describe.cpu_load`); the record keeps it
+    #: in its provenance's machine, as ``load_at_planning``.
+    load: Optional[Mapping] = None
 
     @property
     def model(self) -> str:
@@ -124,7 +127,8 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     if not skip_memory_check:
         _check_memory(spec, settings, duration_s + pre_run_s)
     _check_index_range(spec)
-    notes = _check_settings(resolved, settings)
+    load = cpu_load()
+    notes = _check_settings(resolved, settings, load)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
     if record_connectivity is None:
@@ -132,15 +136,15 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
             <= RECORD_CONNECTIVITY_LIMIT
     return RunPlan(spec=spec, backend=resolved, settings=settings, duration_s=float(duration_s),
                    pre_run_s=float(pre_run_s), seed=seed, record_spikes=bool(record_spikes), notes=tuple(notes),
-                   record_connectivity=bool(record_connectivity))
+                   record_connectivity=bool(record_connectivity), load=load)
 
 
-def _check_settings(backend: Backend, settings: RunSettings) -> list[str]:
-    """Refuse a build directory that cannot be used; warn about a thread count that cannot help (returned as
-    notes for the record)."""
+def _check_settings(backend: Backend, settings: RunSettings, load: Optional[Mapping] = None) -> list[str]:
+    """Refuse a build directory that cannot be used; warn about a thread count that cannot help, given the CPUs
+    and the machine's ``load`` (returned as notes for the record)."""
     if settings.build_root is not None and backend.standalone:
         atomic_files.check_directory(settings.build_root, "build_dir", what="build directory", create=False)
-    notes = _thread_notes(backend, settings)
+    notes = _thread_notes(backend, settings, load)
     for note in notes:
         warnings.warn(note, stacklevel=3)
     return notes
@@ -188,17 +192,27 @@ def _check_index_range(spec: ModelSpec) -> None:
                              f"synapses with 32-bit integers, at most {MAX_INDEX:,} per projection")
 
 
-def _thread_notes(backend: Backend, settings: RunSettings) -> list[str]:
-    """What to say about a thread count that cannot help: more threads than CPUs, or a backend without threads."""
-    if settings.threads is None:
-        return []
+def _thread_notes(backend: Backend, settings: RunSettings, load: Optional[Mapping] = None) -> list[str]:
+    """What to say about a thread count that cannot help: more threads than CPUs, a backend without threads, or
+    (one note) more threads, asked for or the default, than CPUs other processes left free when it was planned:
+    OpenMP's threads wait for each other every step, so one thread sharing a core with a busy process holds up
+    all the others."""
     used = backend.threads_used(settings)
-    if used != settings.threads:
+    if settings.threads is not None and used != settings.threads:
         return [f"backend {backend.name} does not run on OpenMP threads: threads={settings.threads} has no effect"]
     cpus = cpus_available()
-    if used > cpus:
+    if settings.threads is not None and used > cpus:
         return [f"threads={used} is more than the {cpus} logical CPU(s) this process may use: the extra threads "
                 f"share CPUs and slow the simulation loop down"]
+    free = (load or {}).get("free_cpus")
+    if used is not None and free is not None and used > free:
+        asked = f"threads={used}" if settings.threads is not None else f"the default of {used} thread(s)"
+        advice = (f"threads that share a core with a busy process hold up the others at every step; fewer threads "
+                  f"(threads={max(1, free)}) may well be faster" if used > 1 else
+                  "the run shares its core, so its times are not those of an idle machine")
+        return [f"{asked} is more than the {free} of {cpus} CPU(s) other processes left free when the run was "
+                f"planned (busy CPUs {load['busy_cpus']:g}, 1-minute load average {load['loadavg_1min']:g}): "
+                f"{advice}"]
     return []
 
 
@@ -220,9 +234,10 @@ def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: fl
                          parameter="backend")
     if settings.reuse_build:
         raise UsageError("a network made by code cannot reuse a standalone project", parameter="reuse_build")
-    notes = _check_settings(resolved, settings)
+    load = cpu_load()
+    notes = _check_settings(resolved, settings, load)
     return RunPlan(spec=network, backend=resolved, settings=settings, duration_s=float(duration_s),
-                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes, notes=tuple(notes))
+                   pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes, notes=tuple(notes), load=load)
 
 
 def _construct(plan: RunPlan, session) -> network.BuiltNetwork:
@@ -326,6 +341,8 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
     project = backend.project_name(spec, settings) if reusable else None
     started = time.perf_counter()
     machine = describe_machine()
+    if plan.load is not None:
+        machine = {**machine, "load_at_planning": dict(plan.load)}
     device_kind = "gpu" if backend.uses_gpu else "cpu"
     peak = _peak(machine, device_kind, settings.precision, backend.threads_used(settings))
     meter = EnergyMeter(device_kind, peak=peak)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 __all__ = ["SIMD_FLAGS", "NVIDIA_SMI_TIMEOUT_S", "nvidia_smi_query", "describe_gpus", "cpus_available",
-           "available_memory", "describe_machine", "host_kind", "nvidia_gpu_names", "nvcc_path", "package_version",
+           "available_memory", "cpu_load", "describe_machine", "host_kind", "nvidia_gpu_names", "nvcc_path", "package_version",
            "hostname", "measure_copy_bandwidth"]
 
 #: SIMD flags that decide the peak floating-point rate of an x86 core.
@@ -202,6 +202,41 @@ def _cpus_available() -> int | None:
 def cpus_available() -> int:
     """Logical CPUs this process may run on (at least 1)."""
     return _cpus_available() or 1
+
+
+def cpu_load(sample_s: float = 0.2) -> dict:
+    """How busy this machine's CPUs are now, as a run's thread count should be judged against.
+
+    ``loadavg_1min`` (from /proc/loadavg: runnable and waiting processes, a minute's average, slow to follow a
+    change), ``busy_cpus`` (from two reads of /proc/stat ``sample_s`` apart: the non-idle share of all CPUs'
+    time times the CPU count, i.e. how many CPUs others kept busy in that moment, this process sleeping
+    meanwhile), ``cpus`` (:func:`cpus_available`) and ``free_cpus`` (cpus less busy_cpus, rounded, at least 0).
+    Where /proc/stat cannot be read (not Linux), ``busy_cpus`` and ``free_cpus`` are None.
+    """
+    import time
+
+    def totals():
+        line = (_read_text("/proc/stat") or "").split("\n", 1)[0].split()
+        if not line or line[0] != "cpu":
+            return None
+        ticks = [int(value) for value in line[1:]]
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+        return sum(ticks), idle
+
+    try:
+        loadavg = float((_read_text("/proc/loadavg") or "").split()[0])
+    except (IndexError, ValueError):
+        loadavg = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    cpus = cpus_available()
+    first = totals()
+    time.sleep(sample_s)
+    second = totals()
+    busy = None
+    if first and second and second[0] > first[0]:
+        all_cpus = os.cpu_count() or cpus  # /proc/stat sums every CPU of the machine
+        busy = round(all_cpus * (1.0 - (second[1] - first[1]) / (second[0] - first[0])), 2)
+    return {"loadavg_1min": loadavg, "busy_cpus": busy, "cpus": cpus, "sample_s": sample_s,
+            "free_cpus": None if busy is None else max(0, int(round(cpus - min(busy, cpus))))}
 
 
 def available_memory() -> tuple[int | None, str]:

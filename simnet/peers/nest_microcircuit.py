@@ -38,7 +38,8 @@ from peer_protocol import PeerFailure, serve  # this folder's protocol module; n
 
 __all__ = ["POPULATIONS", "FULL_SIZES", "FULL_EXTERNAL_IN_DEGREES", "CONNECTION_PROBABILITY", "FULL_MEAN_RATES_HZ",
            "NEURON", "PSP_MEAN_MV", "WEIGHT_REL_SD", "G", "L4E_TO_L23E_FACTOR", "DELAY_MEAN_MS", "DELAY_REL_SD",
-           "BACKGROUND_RATE_HZ", "DT_MS", "OPTIONS", "column_numbers", "psp_to_current_pA", "run"]
+           "BACKGROUND_RATE_HZ", "DT_MS", "NEST_CONNECTIONS_PER_MODEL_AND_THREAD", "OPTIONS", "column_numbers",
+           "kernel_settings", "psp_to_current_pA", "run", "synapse_model_names"]
 
 # Potjans & Diesmann (2014) Table 5 (the reference implementation's network_params.py).
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
@@ -69,6 +70,8 @@ DELAY_REL_SD = 0.5
 BACKGROUND_RATE_HZ = 8.0
 V_INIT_MEAN_MV, V_INIT_SD_MV = -58.0, 10.0
 DT_MS = 0.1
+#: NEST's limit on the connections of one synapse model on one virtual process (less a margin of none: 2**27 - 2)
+NEST_CONNECTIONS_PER_MODEL_AND_THREAD = 134_217_726
 
 OPTIONS = ("scale", "k_scale", "neuron_model", "synapse_model", "background")
 
@@ -117,6 +120,24 @@ def psp_to_current_pA(psp_mV, C_m_pF, tau_m_ms, tau_syn_ms):
     return psp_mV * C_m_pF / shape_ms
 
 
+def kernel_settings(threads, seed):
+    """What NEST's kernel is given, as the reference implementation's ``__setup_nest`` gives it (sim_params.py):
+    the resolution, the threads and the seed (NEST refuses seed 0, which experiment files allow; seed + 1 keeps
+    distinct seeds distinct), no progress printing; everything else at NEST's defaults there as here (the
+    reference's ``overwrite_files`` concerns its ASCII spike files, which the peer does not write)."""
+    return {"resolution": DT_MS, "local_num_threads": int(threads), "rng_seed": int(seed) + 1, "print_time": False}
+
+
+def synapse_model_names(total_synapses, threads):
+    """The synapse model of each source population: ``static_synapse``, as in the reference implementation,
+    unless a thread could hold more connections of one model than NEST stores per virtual process and synapse
+    model (134,217,726: the full column on two threads, 1.5e8 each); then one copy per source population (the
+    same synapse, counted apart)."""
+    if total_synapses / max(1, int(threads)) <= NEST_CONNECTIONS_PER_MODEL_AND_THREAD:
+        return ["static_synapse"] * len(POPULATIONS)
+    return [f"static_synapse_from_{name}" for name in POPULATIONS]
+
+
 def _options(arguments):
     model = arguments.get("model")
     if model != "microcircuit":
@@ -163,8 +184,7 @@ def run(arguments):
     _quiet(nest)
     nest.ResetKernel()
     # NEST refuses seed 0, which experiment files allow; seed + 1 keeps distinct seeds distinct.
-    nest.SetKernelStatus({"resolution": DT_MS, "local_num_threads": threads,
-                          "rng_seed": int(arguments.get("seed", 1)) + 1, "print_time": False})
+    nest.SetKernelStatus(kernel_settings(threads, int(arguments.get("seed", 1))))
 
     populations = []
     for name, size, dc_pA in zip(POPULATIONS, column["sizes"], column["dc_pA"]):
@@ -172,11 +192,8 @@ def run(arguments):
         population.set(V_m=nest.random.normal(mean=V_INIT_MEAN_MV, std=V_INIT_SD_MV))
         populations.append(population)
 
-    # One copy of static_synapse per source population: NEST stores at most 134,217,726 connections per virtual
-    # process and synapse model, which the full column on two threads (1.5e8 each) would exceed; copies are the
-    # same synapse.
-    synapse_models = [f"static_synapse_from_{name}" for name in POPULATIONS]
-    for model in synapse_models:
+    synapse_models = synapse_model_names(sum(map(sum, column["synapses"])), threads)
+    for model in set(synapse_models) - {"static_synapse"}:
         nest.CopyModel("static_synapse", model)
     for t, target in enumerate(populations):
         for s, source in enumerate(populations):
@@ -209,6 +226,7 @@ def run(arguments):
         nest.Connect(population, recorder)
         recorders.append(recorder)
 
+    kernel_status = nest.GetKernelStatus()
     prepare_started = time.perf_counter()
     nest.Prepare()
     loop_started = time.perf_counter()
@@ -243,8 +261,11 @@ def run(arguments):
         "population_rates_hz": {name: count / (size * duration_s)
                                 for name, count, size in zip(POPULATIONS, spikes, column["sizes"])},
         "settings": {"threads": threads, "precision": "double", "neuron_model": "iaf_psc_exp",
-                     "synapse_model": "static_synapse (a copy per source population)", "background": background,
-                     "scale": scale, "k_scale": k_scale},
+                     "synapse_model": synapse_models[0] if len(set(synapse_models)) == 1 else
+                     "static_synapse (a copy per source population)", "background": background,
+                     "scale": scale, "k_scale": k_scale,
+                     "kernel": {key: kernel_status[key] for key in ("resolution", "local_num_threads", "rng_seed",
+                                                                     "print_time", "min_delay", "max_delay")}},
         "versions": {"nest": str(getattr(nest, "__version__", "unknown")), "python": sys.version.split()[0]},
         "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules),
         "notes": notes,

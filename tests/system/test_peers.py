@@ -219,3 +219,24 @@ def test_nest_peer_runs_a_tiny_microcircuit_with_simnets_sizes():
     assert all(rate > 0 for rate in result["population_rates_hz"].values()), result["population_rates_hz"]
     assert 0 < result["loop_s"] <= result["simulate_wall_s"] <= result["total_s"]
     assert result["notes"]
+
+
+def test_nest_microcircuit_gives_the_kernel_what_the_reference_implementation_gives_it():
+    peer = _nest_microcircuit_module()
+    assert peer.kernel_settings(2, 0) == {"resolution": 0.1, "local_num_threads": 2, "rng_seed": 1,
+                                          "print_time": False}
+    # static_synapse itself, as the reference, while every thread stays under NEST's per-model limit ...
+    assert peer.synapse_model_names(3.0e7, 1) == ["static_synapse"] * 8
+    # ... and one copy per source population where it would not: the full column on two threads
+    assert len(set(peer.synapse_model_names(2.99e8, 2))) == 8
+
+
+@pytest.mark.needs_nest
+def test_nest_microcircuit_kernel_reads_back_the_reference_settings():
+    result = peers.run_peer(peers.PEERS["nest"], _microcircuit_arguments())
+    assert result["ok"], result.get("reason")
+    kernel = result["settings"]["kernel"]
+    assert kernel["resolution"] == pytest.approx(0.1) and kernel["local_num_threads"] == 1
+    assert kernel["rng_seed"] == 2 and kernel["print_time"] is False
+    assert kernel["min_delay"] == pytest.approx(0.1)  # delays redrawn below half a step, then on the grid
+    assert result["settings"]["synapse_model"] == "static_synapse"

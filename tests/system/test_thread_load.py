@@ -1,0 +1,41 @@
+"""Threads under load: a run planned while another process keeps a CPU busy notes the load and warns once.
+
+The busy process is a child spinning in a loop; the run asks for as many threads as this process may use, so the
+busy child leaves fewer free CPUs than threads on any machine, whatever its CPU count.
+"""
+import subprocess
+import sys
+import time
+import warnings
+
+from simnet.machine.describe import cpu_load, cpus_available
+from simnet.pipeline import plan_run
+from simnet.simulation.settings import RunSettings
+
+
+def test_cpu_load_reads_the_load_average_and_the_busy_cpus():
+    load = cpu_load(sample_s=0.05)
+    assert set(load) >= {"loadavg_1min", "busy_cpus", "cpus", "free_cpus", "sample_s"}
+    assert load["cpus"] == cpus_available()
+    if load["busy_cpus"] is not None:  # Linux
+        assert 0 <= load["free_cpus"] <= load["cpus"] and load["busy_cpus"] >= 0
+
+
+def test_a_busy_process_beside_the_run_is_noted_and_warned_about_once():
+    cpus = cpus_available()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # the child is running, not starting
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp",
+                            settings=RunSettings(threads=cpus))
+    finally:
+        busy.kill()
+        busy.wait()
+    said = [str(w.message) for w in caught if "other processes left free" in str(w.message)]
+    assert len(said) == 1, [str(w.message) for w in caught]
+    assert [note for note in plan.notes if "other processes left free" in note] == said
+    assert f"threads={cpus} is more than the" in said[0] and "1-minute load average" in said[0]
+    assert plan.load["busy_cpus"] >= 0.5 and plan.load["free_cpus"] < cpus  # the child was seen
+    assert plan.load["loadavg_1min"] is not None and plan.load["cpus"] == cpus
