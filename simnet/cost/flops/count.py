@@ -24,8 +24,10 @@ A temporary takes the category of the statements that read it (``synaptic_propag
 Summed variables are ``synaptic_propagation``. So ``v_post += w`` is propagation, while STDP trace updates and
 ``w = clip(w + Apost, 0, wmax)`` are plasticity.
 
+A SpatialNeuron's code runs once per compartment (``compartment_step``); its cable-equation solver (role
+``cable_solver``) is its abstract code plus the template's arithmetic (:mod:`simnet.cost.flops.cable`).
 Monitors' code objects are listed in :attr:`FlopProfile.skipped` as ``recording``; code objects of other
-kinds (e.g. SpatialNeuron) are listed there as unclassified. Neither is counted.
+kinds are listed there as unclassified. Neither is counted.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from brian2.groups.subgroup import Subgroup
 from brian2.input.binomial import BinomialFunction
 from brian2.input.poissoninput import PoissonInput
 from brian2.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
+from brian2.spatialneuron.spatialneuron import SpatialNeuron, SpatialStateUpdater
 from brian2.synapses.synapses import (
     StateUpdater as SynapsesStateUpdater,
     SummedVariableUpdater,
@@ -49,28 +52,16 @@ from brian2.synapses.synapses import (
 )
 
 from simnet.base.errors import UsageError
+from simnet.cost.flops.cable import CABLE_SOLVER, COMPARTMENT_STEP, morphology_size, template_statements
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
 from simnet.record.files import json_safe
 from simnet.simulation.poisson_table import TABLE_ENTRIES
 
 __all__ = [
-    "NEURON_STEP",
-    "SPIKE",
-    "SYNAPTIC_EVENT_PRE",
-    "SYNAPTIC_EVENT_POST",
-    "SYNAPSE_STEP",
-    "INPUT_NEURON_STEP",
-    "NEURON_UPDATE",
-    "SYNAPTIC_PROPAGATION",
-    "PLASTICITY",
-    "INPUT",
-    "CATEGORIES",
-    "CodeObjectCost",
-    "UnknownOperation",
-    "SkippedObject",
-    "FlopProfile",
-    "count_network",
+    "NEURON_STEP", "SPIKE", "SYNAPTIC_EVENT_PRE", "SYNAPTIC_EVENT_POST", "SYNAPSE_STEP", "INPUT_NEURON_STEP",
+    "NEURON_UPDATE", "SYNAPTIC_PROPAGATION", "PLASTICITY", "INPUT", "CATEGORIES", "CodeObjectCost",
+    "UnknownOperation", "SkippedObject", "FlopProfile", "count_network"
 ]
 
 # Element kinds: what one execution of a code object's vector code is for.
@@ -271,6 +262,19 @@ def _step_ratio(runner, group) -> float:
 def _classify(runner) -> Optional[Tuple[str, str, str, Any]]:
     """(role, element, default category, group iterated over) of a code runner; None if not counted."""
     group = runner.group
+    if isinstance(runner, SpatialStateUpdater):
+        return CABLE_SOLVER, COMPARTMENT_STEP, NEURON_UPDATE, group
+    classified = _classify_point(runner, group)
+    if classified is not None and classified[1] == NEURON_STEP and isinstance(_population_base(group), SpatialNeuron):
+        return (classified[0], COMPARTMENT_STEP) + classified[2:]
+    return classified
+
+
+def _population_base(group):
+    return group.source if isinstance(group, Subgroup) else group
+
+
+def _classify_point(runner, group) -> Optional[Tuple[str, str, str, Any]]:
     if isinstance(runner, PoissonInput):
         return "poisson_input", INPUT_NEURON_STEP, INPUT, group
     if isinstance(runner, SynapticPathway):
@@ -312,6 +316,8 @@ def _count_runner(runner, classified, costs, binomial_params, loop_invariant_opt
     role, element, category, group = classified
     codeobj = runner.codeobj
     counted = count_code_object(codeobj, runner.abstract_code, costs, binomial_params, loop_invariant_optimisations)
+    if role == CABLE_SOLVER:
+        counted.statements.extend(template_statements(*morphology_size(group), costs))
     return _RunnerCount(runner, role, element, category, group, counted.statements, counted.hoisted,
                         codeobj.variables, codeobj.variable_indices)
 
