@@ -30,6 +30,7 @@ def pytest_collection_modifyitems(config, items):
         "needs_gpu": (not _has_gpu(), "needs an NVIDIA GPU"),
         "needs_genn": (not _genn_cpu_usable(), "needs Brian2GeNN (brian2 2.5.x) and a GeNN tree: make test-genn"),
         "needs_nest": (importlib.util.find_spec("nest") is None, "needs the NEST simulator"),
+        "needs_neuron": (importlib.util.find_spec("neuron") is None, "needs NEURON: pip install neuron"),
     }
     for item in items:
         kind = item.path.parent.name

@@ -14,7 +14,7 @@ __all__ = ["s003", "half_neocortex_neurons", "seconds_per_year", "training_bio_s
            "peak_flop_per_s", "clock_from_peak_hz", "snn_benchmark_flop", "flop_per_neuron",
            "training_flop_as_written", "spiking_net_training_flop", "blue_brain_benchmark_flop",
            "flop_per_neuron_bio_s", "blue_brain_training_flop", "flop_in_petaflop", "orders_of_magnitude_above",
-           "multiple_of", "coreneuron_equations", "PLOT_SCRIPT_EVIDENCE", "figure_line_as_drawn_s", "simulation_s_for"]
+           "multiple_of", "coreneuron_equations", "bio_s_implied", "PLOT_SCRIPT_EVIDENCE", "figure_line_as_drawn_s", "simulation_s_for"]
 
 
 def s003(value: float, unit: str, where: str) -> Stated:
@@ -207,6 +207,20 @@ def coreneuron_equations(
 ) -> float:
     """Equations in the Markram et al. (2015) microcircuit, as 003 quotes the CoreNEURON paper."""
     return neurons * equations_per_neuron
+
+
+@calculation
+def bio_s_implied(
+        *,
+        measured_flop_per_neuron_bio_s,
+        benchmark_flop=s003(8.39e17, "FLOP", "flops = ... = 8.39e17"),
+        benchmark_neurons=s003(2.19e5, "neurons", "2.19e5 rodent cortex neurons"),
+        utilisation=Stated(1.0, "", "ext", "all of the partition's peak spent on the cells: an upper bound"),
+) -> float:
+    """The biological time 003's Blue Brain inputs imply, if each neuron cost what a measured detailed cell costs:
+    the partition's FLOP (at ``utilisation`` of its peak) over the neurons and the cell's FLOP per biological
+    second. 003 read the run's duration as "0.001?" s."""
+    return benchmark_flop * utilisation / benchmark_neurons / measured_flop_per_neuron_bio_s
 
 
 #: Where the Brian2GeNN paper's detailed-runtime figure draws each simulation line 10x too high: the upstream

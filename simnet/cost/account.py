@@ -82,8 +82,37 @@ class Workload:
         return self.timings.get("simulation_loop_s")
 
 
+def _cells(w: Workload) -> Optional[dict]:
+    """Compartmental cells (SpatialNeurons) apart: their counted work per cell and per compartment."""
+    cells = {name: pop for name, pop in w.counts.get("populations", {}).items()
+             if pop.get("compartments") and not pop.get("part_of")}
+    if not cells:
+        return None
+    flops = sum(row.total_flops or 0.0 for row in w.flop_report.rows if row.owner in cells)
+    n_cells = sum(pop["size"] for pop in cells.values())
+    n_compartments = sum(pop["compartments"] for pop in cells.values())
+    steps = sum(pop["compartment_steps"] for pop in cells.values())
+    return {
+        "populations": sorted(cells),
+        "cells": n_cells,
+        "compartments": n_compartments,
+        "flops_per_cell_per_bio_s": flops / n_cells / w.bio_duration_s,
+        "flops_per_compartment_per_bio_s": flops / n_compartments / w.bio_duration_s,
+        "flops_per_compartment_step": flops / steps if steps else None,
+        "spikes_per_cell": sum(pop["spikes"] for pop in cells.values()) / n_cells,
+        "rate_per_cell_hz": sum(pop["spikes"] for pop in cells.values()) / n_cells / w.bio_duration_s,
+        "note": "every code object of the cells (channels, threshold, reset, cable solver) over the cells and over "
+                "their compartments; spikes are counted at the compartment each cell tests its threshold at",
+    }
+
+
 def _flops(w: Workload) -> dict:
     section = w.flop_report.to_dict()
+    section["not_counted"] = [item.to_dict() for item in w.static["flop_profile"].skipped
+                              if item.kind != "recording"]
+    cells = _cells(w)
+    if cells is not None:
+        section["cells"] = cells
     executed = w.static.get("flop_profile_as_executed")
     if executed is not None:
         report = flops.apply_activity(executed, w.counts, w.bio_duration_s, w.n_neurons, model_types=w.model_types)
@@ -185,11 +214,14 @@ def _fmt(value, spec: str = ".3g", unit: str = "") -> str:
 def format_cost(table: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`cost_table`."""
     threads = f", {table['threads']} thread(s)" if table.get("threads") else ""
+    cells = table.get("cells")
     lines = [
         f"cost of {table['model']} on {table['backend']} ({table['precision']}{threads}), measured on "
         f"{table['measured_on']}",
         f"  {table['neurons']:,} neurons, {table['synapses']:,} synapses, {table['biological_time_s']:g} s "
         "biological",
+        *([f"  of which {cells['cells']:,} compartmental cell(s) of {cells['compartments']:,} compartments in all "
+           f"({', '.join(cells['populations'])}): a cell is one neuron"] if cells else []),
         f"  loop wall per biological second (measured)        {table['sim_wall_s_per_bio_s']:.4g} s/s",
         "  FLOPs per neuron per biological second:",
         f"    counted from Brian2's code x activity            {_fmt(table['counted_flops_per_neuron_per_bio_s'])}",
@@ -210,6 +242,17 @@ def format_cost(table: dict[str, Any]) -> str:
         f"    utilisation = counted / peak-equivalent          {_fmt(table['utilisation'], '.2%')}",
         f"  FLOPs per synaptic event (counted)                 {_fmt(table['flops_per_synaptic_event'])}",
     ]
+    if cells:
+        lines += [
+            "  compartmental cells (counted from Brian2's code x activity, cable solver included):",
+            f"    FLOPs per cell per biological second             {_fmt(cells['flops_per_cell_per_bio_s'])}",
+            f"    FLOPs per compartment per biological second      {_fmt(cells['flops_per_compartment_per_bio_s'])}",
+            f"    FLOPs per compartment per step                   {_fmt(cells['flops_per_compartment_step'])}",
+            f"    spikes per cell (at its threshold compartment)   {cells['spikes_per_cell']:g}, "
+            f"{cells['rate_per_cell_hz']:.4g} Hz",
+            f"    state bytes per cell {_fmt(table.get('bytes_per_cell'), '.1f')}, per compartment "
+            f"{_fmt(table.get('bytes_per_compartment'), '.1f')} (Brian2 variables, cable solver's included)",
+        ]
     for model in table["neuron_models"]:
         if model.get("izhikevich_flops_per_ms") is None:
             continue  # subpopulations and models without a type in Izhikevich's figure
@@ -217,6 +260,8 @@ def format_cost(table: dict[str, Any]) -> str:
                      f"FLOPs per neuron per ms; Izhikevich (2004, Fig. 2) gives "
                      f"{_fmt(model['izhikevich_flops_per_ms'])} for {model.get('izhikevich_model_type')} "
                      "(a reference for scale, not a target)")
+    for item in table.get("not_counted") or []:
+        lines.append(f"  NOT COUNTED: {item['name']} ({item['kind']}): {item['reason']}")
     if table["unknown_operations"]:
         names = sorted({op.get("operation", str(op)) for op in table["unknown_operations"]})
         lines.append(f"  operations with no FLOP weight (not counted): {', '.join(names)}")

@@ -149,7 +149,8 @@ def state_bytes(objects: Iterable) -> dict:
     entries) divided by the neurons; per-synapse bytes are the arrays of Synapses indexed by synapse
     (synaptic variables, ``_synaptic_pre``/``_synaptic_post`` indices, heterogeneous delays) divided by
     the synapses. Shared (scalar) variables, Synapses' per-neuron counters and other objects' arrays
-    (monitors) are reported but not folded into those two figures.
+    (monitors) are reported but not folded into those two figures. A SpatialNeuron is one cell: its bytes per
+    cell are every array it and its cable solver own, its bytes per compartment those indexed by compartment.
 
     Parameters
     ----------
@@ -171,16 +172,22 @@ def state_bytes(objects: Iterable) -> dict:
     by_object = {}
     not_counted = []
     spike_queues = []
-    n_neurons = 0
+    n_neurons = cells = compartments = 0
     n_synapses: int | None = 0
-    neuron_bytes = synapse_bytes = total_bytes = 0
+    neuron_bytes = synapse_bytes = total_bytes = cell_bytes = compartment_bytes = 0
     for obj in objects:
         obj_type = type(obj).__name__
         kinds: dict[str, int] = {}
         obj_n_synapses = None
-        for name, var, index in _owned_arrays(obj):
+        arrays = _owned_arrays(obj)
+        if obj_type == "SpatialNeuron":
+            # the cable solver's matrices belong to its updater; per compartment where indexed by compartment
+            arrays += [(f"{obj.diffusion_state_updater.name}.{name}", var,
+                        "_idx" if index == "_compartment_idx" else index)
+                       for name, var, index in _owned_arrays(obj.diffusion_state_updater)]
+        for name, var, index in arrays:
             length, nbytes, size_from = _array_bytes(var)
-            kind = _kind(obj_type, var, index)
+            kind = _kind("NeuronGroup" if obj_type == "SpatialNeuron" else obj_type, var, index)
             by_variable.append({"object": obj.name, "variable": name, "dtype": np.dtype(var.dtype).name,
                                 "itemsize": np.dtype(var.dtype).itemsize, "length": length,
                                 "bytes": nbytes, "kind": kind, "size_from": size_from})
@@ -196,6 +203,11 @@ def state_bytes(objects: Iterable) -> dict:
             elements = len(obj)
             n_neurons += elements
             neuron_bytes += kinds.get(KIND_PER_NEURON, 0)
+        elif obj_type == "SpatialNeuron":
+            elements = len(obj)
+            cells, compartments = cells + 1, compartments + elements
+            cell_bytes += sum(kinds.values())
+            compartment_bytes += kinds.get(KIND_PER_NEURON, 0)
         elif obj_type == "Synapses":
             elements = obj_n_synapses
             if obj_n_synapses is None or n_synapses is None:
@@ -217,9 +229,14 @@ def state_bytes(objects: Iterable) -> dict:
         "(see peak RSS for the whole process)",
     ]
     return {
-        "n_neurons": n_neurons,
+        "n_neurons": n_neurons + cells,
         "n_synapses": n_synapses,
-        "bytes_per_neuron": neuron_bytes / n_neurons if n_neurons else None,
+        # a cell (SpatialNeuron) counts as one neuron with every array of it and its cable solver
+        "bytes_per_neuron": (neuron_bytes + cell_bytes) / (n_neurons + cells) if n_neurons + cells else None,
+        "cells": cells,
+        "compartments": compartments,
+        "bytes_per_cell": cell_bytes / cells if cells else None,
+        "bytes_per_compartment": compartment_bytes / compartments if compartments else None,
         "bytes_per_synapse": synapse_bytes / n_synapses if n_synapses else None,
         "neuron_bytes": neuron_bytes,
         "synapse_bytes": synapse_bytes,

@@ -87,6 +87,13 @@ PEERS: dict[str, PeerInfo] = {
                 "microcircuit": ("scale", "k_scale", "neuron_model", "synapse_model", "background")},
         model_scripts={"microcircuit": "nest_microcircuit.py"},
     ),
+    "neuron": PeerInfo(
+        name="neuron",
+        script="neuron_cells.py",
+        summary="NEURON 9 (built-in hh), its own solver or CoreNEURON, for the compartmental cells",
+        models={"cell": ("cell", "cells")},
+        devices=("neuron", "coreneuron"),
+    ),
 }
 
 

@@ -281,7 +281,8 @@ RECORD_LAYOUT = {
     "counts": {
         "n_steps": "count",
         "populations": {"*": {"size": "count", "neuron_steps": "count", "spikes": "count", "part_of?": "text",
-                              "start?": "count", "stop?": "count"}},
+                              "start?": "count", "stop?": "count", "compartments?": "count",
+                              "compartment_steps?": "count"}},
         "projections": {"*": {"synapses": "count", "synaptic_events_pre": "count", "synaptic_events_post": "count",
                               "plastic?": "bool"}},
     },

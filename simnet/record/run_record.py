@@ -391,6 +391,11 @@ def cost_table(record: RunRecord) -> dict[str, Any]:
             "synaptic_events_post": sum(p["synaptic_events_post"] for p in projections.values()),
         },
         "rows": fl["rows"],
+        # compartmental cells apart (simnet.cost.account); code objects neither counted nor recording
+        "cells": fl.get("cells"),
+        "bytes_per_cell": mem["state"].get("bytes_per_cell"),
+        "bytes_per_compartment": mem["state"].get("bytes_per_compartment"),
+        "not_counted": fl.get("not_counted", []),
         # each code object's measured loop time beside its counted work (a profiled run; simnet.cost.account)
         "loop_profile": cost.get("loop_profile"),
         # why a run that asked for them has none (e.g. a device Brian2 cannot profile)

@@ -9,6 +9,7 @@ construction steps so the session can time them (in standalone mode, inside the 
 """
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -178,6 +179,14 @@ def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[
                      "too: their neurons count in every per-neuron figure")
     views = {name: groups[owner] if name == owner else groups[owner][start:stop]
              for name, (owner, start, stop) in spec.slices().items()}
+    for pop in spec.populations:
+        if pop.compartments and pop.threshold_compartment is not None:
+            # a cell's rate is that of its spiking compartment, not its spikes spread over every compartment
+            at = pop.threshold_compartment
+            views[pop.name] = groups[pop.name][at:at + 1]
+        elif pop.compartments:
+            notes.append(f"{pop.name} tests its threshold at every compartment: its spikes are threshold crossings "
+                         "in any compartment (give threshold_location to count a cell's spikes at one)")
     synapses = {proj.name: _object_named(objects, proj.name) for proj in spec.projections}
     inputs = {bg.name: _object_named(objects, bg.name) for bg in spec.inputs}
     if callable(record_spikes):
@@ -246,13 +255,30 @@ def describe(objects: list, user: UserNetwork) -> ModelSpec:
         if isinstance(obj, Subgroup):
             name_of(obj)
     populations = tuple(
-        Population(name=group.name, size=len(group), equations=str(getattr(group, "equations", "")),
+        Population(name=group.name, size=1 if _is_cell(group) else len(group),
+                   equations=str(getattr(group, "equations", "")),
                    threshold=getattr(group, "events", {}).get("spike"), method="",
-                   subpopulations=used_slices.get(group.name, {}))
+                   subpopulations={} if _is_cell(group) else used_slices.get(group.name, {}),
+                   compartments=len(group) if _is_cell(group) else 0,
+                   threshold_compartment=_threshold_compartment(group))
         for group in sources)
     return ModelSpec(name=user.name, parameters=user.source, populations=populations,
                      projections=tuple(projections), inputs=inputs, dt=brian2.defaultclock.dt,
                      description=user.description)
+
+
+def _is_cell(group) -> bool:
+    """A Brian2 SpatialNeuron: one cell of many compartments."""
+    return isinstance(group, brian2.SpatialNeuron)
+
+
+def _threshold_compartment(group):
+    """The compartment a SpatialNeuron tests its threshold at: Brian2 appends ``and (i == k)`` to the threshold
+    for ``threshold_location=k``; None when the threshold applies at every compartment (or for point neurons)."""
+    if not _is_cell(group):
+        return None
+    found = re.search(r"and \(i == (\d+)\)\s*$", str(getattr(group, "events", {}).get("spike") or ""))
+    return int(found.group(1)) if found else None
 
 
 def _is_plastic(syn: brian2.Synapses, pathways: dict) -> bool:
@@ -342,15 +368,27 @@ def activity_counts(built: BuiltNetwork, duration: brian2.Quantity) -> dict:
     spike_counts = {name: np.asarray(mon.count[:]) for name, mon in built.spike_monitors.items()}
     slices = spec.slices()
 
+    cells = {pop.name: pop for pop in spec.populations if pop.compartments}
+
     def counts_of(name: str) -> np.ndarray:
+        """Spikes per element (neuron, or a cell's compartment: synapses index compartments)."""
         owner, start, stop = slices[name]
-        return spike_counts[owner][start:stop]
+        return spike_counts[owner] if owner in cells else spike_counts[owner][start:stop]
+
+    def cell_spikes(name: str) -> int:
+        """Spikes of a population: a cell's at the compartment it tests its threshold at."""
+        pop = cells.get(name)
+        if pop is not None and pop.threshold_compartment is not None:
+            return int(spike_counts[name][pop.threshold_compartment])
+        return int(counts_of(name).sum())
 
     populations = {
         name: {
             "size": stop - start,
             "neuron_steps": (stop - start) * n_steps,
-            "spikes": int(counts_of(name).sum()),
+            **({"compartments": cells[name].compartments,
+                "compartment_steps": cells[name].compartments * n_steps} if name in cells else {}),
+            "spikes": cell_spikes(name),
             # a subpopulation names the population it is a slice of; totals add up top-level entries only
             "part_of": owner if owner != name else "",
             # where it lies in its population's neuron indices (node_ids of the spike trains)
@@ -388,9 +426,15 @@ def spike_trains(built: BuiltNetwork) -> dict:
     """Recorded spikes per Brian2 group: ``{name: (times_ms, node_ids)}`` (empty when not recorded); the run
     pipeline splits them into the model's populations (:func:`simnet.record.run_record.split_group_spikes`)."""
     trains = {}
+    cells = {pop.name: pop for pop in built.spec.populations if pop.compartments}
     for name, mon in built.spike_monitors.items():
         if mon.record:
-            trains[name] = (np.asarray(mon.t[:] / brian2.ms, dtype=np.float64), np.asarray(mon.i[:], dtype=np.uint64))
+            times, ids = np.asarray(mon.t[:] / brian2.ms, dtype=np.float64), np.asarray(mon.i[:], dtype=np.uint64)
+            if name in cells:  # a cell: its spikes are those at its threshold compartment, node id 0
+                at = cells[name].threshold_compartment
+                keep = ids == at if at is not None else np.ones(len(ids), dtype=bool)
+                times, ids = times[keep], np.zeros(int(keep.sum()), dtype=np.uint64)
+            trains[name] = (times, ids)
     return trains
 
 

@@ -46,6 +46,10 @@ class Population:
     subpopulations: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     #: The neuron model's type in Izhikevich (2004, Fig. 2), e.g. "hodgkin_huxley", shown beside its counted cost.
     model_type: str = ""
+    #: A compartmental population (a Brian2 SpatialNeuron: one cell, ``size`` 1): its compartments, and the one
+    #: its threshold is tested at (None: every compartment). 0 for point neurons.
+    compartments: int = 0
+    threshold_compartment: Optional[int] = None
 
 
 @dataclass(frozen=True)

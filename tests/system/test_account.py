@@ -263,3 +263,25 @@ def test_the_script_argument_is_not_called_an_option():
 
     message = usage_message(UsageError("no such script: nope.py", parameter="script"))
     assert message == "no such script: nope.py" and "--script" not in message
+
+
+def test_a_compartmental_cell_is_one_neuron_with_its_cable_solver_counted_and_its_rate_at_the_soma():
+    """examples/spatial_cell.py: an HH soma and a passive 10-compartment dendrite, thresholded at the soma."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "spatial_cell.py"
+    record = account(example, duration_s=0.1)
+    cell = record.counts["populations"]["spatialneuron"]
+    assert record.n_neurons == 1 and cell["size"] == 1 and cell["compartments"] == 11
+    assert cell["compartment_steps"] == 11 * record.counts["n_steps"] == 11 * cell["neuron_steps"]
+    trains = record.spikes("spatialneuron")
+    assert cell["spikes"] == len(trains) > 3 and set(trains.node_ids) == {0}
+    cost = record.cost
+    cells = cost["cells"]
+    assert cells["rate_per_cell_hz"] == pytest.approx(cell["spikes"] / 0.1)
+    solver = next(row for row in cost["rows"] if row["role"] == "cable_solver")
+    assert solver["element"] == "compartment_step" and solver["element_count"] == cell["compartment_steps"]
+    total = sum(row["total_flops"] for row in cost["rows"])
+    assert cells["flops_per_cell_per_bio_s"] == pytest.approx(total / 0.1)
+    assert cells["flops_per_compartment_per_bio_s"] == pytest.approx(total / 11 / 0.1)
+    assert cost["counted_flops_per_neuron_per_bio_s"] == pytest.approx(total / 0.1)
+    assert cost["bytes_per_cell"] > cost["bytes_per_compartment"] * 11 > 0
+    assert not [item for item in cost["not_counted"] if item["kind"] == "unclassified"]

@@ -244,3 +244,13 @@ def test_format_table(records):
     for item in reps:
         row = next(line for line in lines if line.startswith(item.id + " "))
         assert row.rstrip().endswith("consistent" if item.consistent else "INCONSISTENT")
+
+
+def test_the_bio_time_implied_by_003s_blue_brain_inputs_inverts_its_rate():
+    from simnet.audit.half_neocortex import bio_s_implied, flop_per_neuron_bio_s
+
+    # at 003's own 3.83e15 FLOP per neuron per biological second the inputs give back its 0.001 s
+    assert bio_s_implied(measured_flop_per_neuron_bio_s=flop_per_neuron_bio_s()) == pytest.approx(0.001, rel=2e-3)
+    # a cheaper cell means the same machine-time covered more biological time, in proportion
+    assert bio_s_implied(measured_flop_per_neuron_bio_s=3.83e12) == pytest.approx(1.0, rel=2e-3)
+    assert bio_s_implied(measured_flop_per_neuron_bio_s=3.83e12, utilisation=0.1) == pytest.approx(0.1, rel=2e-3)

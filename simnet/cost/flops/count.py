@@ -24,8 +24,10 @@ A temporary takes the category of the statements that read it (``synaptic_propag
 Summed variables are ``synaptic_propagation``. So ``v_post += w`` is propagation, while STDP trace updates and
 ``w = clip(w + Apost, 0, wmax)`` are plasticity.
 
+A SpatialNeuron's code runs once per compartment (``compartment_step``); its cable-equation solver (role
+``cable_solver``) is its abstract code plus the template's arithmetic (:mod:`simnet.cost.flops.cable`).
 Monitors' code objects are listed in :attr:`FlopProfile.skipped` as ``recording``; code objects of other
-kinds (e.g. SpatialNeuron) are listed there as unclassified. Neither is counted.
+kinds are listed there as unclassified. Neither is counted.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ from brian2.groups.subgroup import Subgroup
 from brian2.input.binomial import BinomialFunction
 from brian2.input.poissoninput import PoissonInput
 from brian2.monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
+from brian2.spatialneuron.spatialneuron import SpatialNeuron, SpatialStateUpdater
 from brian2.synapses.synapses import (
     StateUpdater as SynapsesStateUpdater,
     SummedVariableUpdater,
@@ -51,30 +54,17 @@ from brian2.synapses.synapses import (
 )
 
 from simnet.base.errors import UsageError
+from simnet.cost.flops.categories import (CATEGORIES, INPUT, NEURON_UPDATE, PLASTICITY, SYNAPTIC_PROPAGATION,
+                                           assign_categories, transmission_variables)
+from simnet.cost.flops.cable import CABLE_SOLVER, COMPARTMENT_STEP, morphology_size, template_statements
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
 from simnet.record.files import json_safe
 from simnet.simulation.poisson_table import TABLE_ENTRIES
 
-__all__ = [
-    "NEURON_STEP",
-    "SPIKE",
-    "SYNAPTIC_EVENT_PRE",
-    "SYNAPTIC_EVENT_POST",
-    "SYNAPSE_STEP",
-    "INPUT_NEURON_STEP",
-    "NEURON_UPDATE",
-    "SYNAPTIC_PROPAGATION",
-    "PLASTICITY",
-    "INPUT",
-    "CATEGORIES",
-    "UNCOUNTABLE",
-    "CodeObjectCost",
-    "UnknownOperation",
-    "SkippedObject",
-    "FlopProfile",
-    "count_network",
-]
+__all__ = ["NEURON_STEP", "SPIKE", "SYNAPTIC_EVENT_PRE", "SYNAPTIC_EVENT_POST", "SYNAPSE_STEP", "INPUT_NEURON_STEP",
+           "NEURON_UPDATE", "SYNAPTIC_PROPAGATION", "PLASTICITY", "INPUT", "CATEGORIES", "UNCOUNTABLE", "CodeObjectCost",
+           "UnknownOperation", "SkippedObject", "FlopProfile", "count_network"]
 
 # Element kinds: what one execution of a code object's vector code is for.
 NEURON_STEP = "neuron_step"
@@ -83,13 +73,6 @@ SYNAPTIC_EVENT_PRE = "synaptic_event_pre"
 SYNAPTIC_EVENT_POST = "synaptic_event_post"
 SYNAPSE_STEP = "synapse_step"
 INPUT_NEURON_STEP = "input_neuron_step"
-
-# Categories of work in the report.
-NEURON_UPDATE = "neuron_update"
-SYNAPTIC_PROPAGATION = "synaptic_propagation"
-PLASTICITY = "plasticity"
-INPUT = "input"
-CATEGORIES = (NEURON_UPDATE, SYNAPTIC_PROPAGATION, PLASTICITY, INPUT)
 
 RECORDING = "recording"
 UNCLASSIFIED = "unclassified"
@@ -276,6 +259,19 @@ def _step_ratio(runner, group) -> float:
 def _classify(runner) -> Optional[Tuple[str, str, str, Any]]:
     """(role, element, default category, group iterated over) of a code runner; None if not counted."""
     group = runner.group
+    if isinstance(runner, SpatialStateUpdater):
+        return CABLE_SOLVER, COMPARTMENT_STEP, NEURON_UPDATE, group
+    classified = _classify_point(runner, group)
+    if classified is not None and classified[1] == NEURON_STEP and isinstance(_population_base(group), SpatialNeuron):
+        return (classified[0], COMPARTMENT_STEP) + classified[2:]
+    return classified
+
+
+def _population_base(group):
+    return group.source if isinstance(group, Subgroup) else group
+
+
+def _classify_point(runner, group) -> Optional[Tuple[str, str, str, Any]]:
     if isinstance(runner, PoissonInput):
         return "poisson_input", INPUT_NEURON_STEP, INPUT, group
     if isinstance(runner, SynapticPathway):
@@ -317,86 +313,10 @@ def _count_runner(runner, classified, costs, binomial_params, loop_invariant_opt
     role, element, category, group = classified
     codeobj = runner.codeobj
     counted = count_code_object(codeobj, runner.abstract_code, costs, binomial_params, loop_invariant_optimisations)
+    if role == CABLE_SOLVER:
+        counted.statements.extend(template_statements(*morphology_size(group), costs))
     return _RunnerCount(runner, role, element, category, group, counted.statements, counted.hoisted,
                         codeobj.variables, codeobj.variable_indices)
-
-
-def _writes_neuron_variable(count: _RunnerCount, var: str) -> bool:
-    """True when Synapses code writes a pre- or postsynaptic neuron's variable."""
-    variable = count.variables.get(var)
-    index = count.indices.get(var, "_idx") if hasattr(count.indices, "get") else "_idx"
-    return isinstance(variable, ArrayVariable) and index not in ("_idx", "0")
-
-
-def _expanded_reads(statement: StatementCost, statements: Sequence[StatementCost]) -> set:
-    """Identifiers a statement reads, looking through the temporaries of its block."""
-    temporaries = {s.var: s for s in statements if s.temporary}
-    reads, pending, done = set(), list(statement.reads), set()
-    while pending:
-        name = pending.pop()
-        if name in done:
-            continue
-        done.add(name)
-        if name in temporaries and temporaries[name] is not statement:
-            pending.extend(temporaries[name].reads)
-        else:
-            reads.add(name)
-    return reads
-
-
-def _transmission_variables(counts: Sequence[_RunnerCount]) -> Dict[str, set]:
-    """Per Synapses: synaptic variables carrying the transmitted signal (see the module docstring).
-
-    Those written by the Synapses' state updater and read by a summed variable, plus the state they are
-    integrated from (``dg/dt = (x - g)/tau`` makes ``x`` transmission state too).
-    """
-    by_owner: Dict[str, List[_RunnerCount]] = {}
-    for count in counts:
-        if isinstance(count.group, Synapses):
-            by_owner.setdefault(_name_of(count.group), []).append(count)
-    result: Dict[str, set] = {}
-    for owner, owner_counts in by_owner.items():
-        updater = [s for c in owner_counts if c.role == "state_update" for s in c.statements]
-        state_written = {s.var for s in updater if not s.temporary}
-        summed_reads: set = set()
-        for c in owner_counts:
-            if c.role == "summed_variable":
-                for s in c.statements:
-                    summed_reads |= _expanded_reads(s, c.statements)
-        transmission = state_written & summed_reads
-        changed = True
-        while changed:
-            changed = False
-            for s in updater:
-                if not s.temporary and s.var in transmission:
-                    new = (_expanded_reads(s, updater) & state_written) - transmission
-                    if new:
-                        transmission |= new
-                        changed = True
-        result[owner] = transmission
-    return result
-
-
-def _assign_categories(count: _RunnerCount, transmission: Mapping[str, set]) -> None:
-    """Class each statement of a code object (see the module docstring)."""
-    if not isinstance(count.group, Synapses) or count.role == "summed_variable":
-        for s in count.statements:
-            s.category = count.default_category
-        return
-    carried = transmission.get(_name_of(count.group), set())
-    for s in reversed(count.statements):
-        if s.temporary:
-            readers = [t for t in count.statements if t is not s and s.var in t.reads and t.category]
-            if any(t.category == SYNAPTIC_PROPAGATION for t in readers):
-                s.category = SYNAPTIC_PROPAGATION
-            elif readers:
-                s.category = PLASTICITY
-            else:
-                s.category = count.default_category
-        elif _writes_neuron_variable(count, s.var) or s.var in carried:
-            s.category = SYNAPTIC_PROPAGATION
-        else:
-            s.category = PLASTICITY
 
 
 def _bytes_per_element(count: _RunnerCount) -> float:
@@ -566,11 +486,11 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
                           "it is listed in the record, not counted in any FLOP figure", stacklevel=2)
     if runners and not runners_with_code:
         raise UsageError("count_network needs the code Brian2 generates when it runs: call net.run(...) first")
-    transmission = _transmission_variables(counts)
+    transmission = transmission_variables(counts)
     rows: List[CodeObjectCost] = []
     unknown: List[UnknownOperation] = []
     for count in counts:
-        _assign_categories(count, transmission)
+        assign_categories(count, transmission)
         count_rows, count_unknown = _rows_of(count)
         rows.extend(count_rows)
         unknown.extend(count_unknown)

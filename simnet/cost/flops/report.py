@@ -27,6 +27,7 @@ from simnet.cost.flops.count import (
     CodeObjectCost,
     FlopProfile,
 )
+from simnet.cost.flops.cable import COMPARTMENT_STEP
 from simnet.cost.flops.izhikevich import izhikevich_reference
 from simnet.record.files import json_safe
 
@@ -134,10 +135,16 @@ def _element_counts(row: CodeObjectCost, counts: Mapping[str, Any]) -> Tuple[Opt
     projections = counts.get("projections", {})
     n_steps = counts.get("n_steps")
     ratio = row.step_ratio
-    if row.element in (NEURON_STEP, SPIKE, INPUT_NEURON_STEP):
+    if row.element in (NEURON_STEP, SPIKE, INPUT_NEURON_STEP, COMPARTMENT_STEP):
         record = populations.get(row.population)
         if record is None:
             return None, None
+        if row.element == COMPARTMENT_STEP:
+            # a SpatialNeuron's rows run per compartment; a record without compartment counts has none to give
+            if "compartment_steps" not in record:
+                return None, None
+            steps = float(record["compartment_steps"]) * (row.group_size / row.population_size) * ratio
+            return steps, steps
         fraction = row.group_size / row.population_size if row.population_size else 1.0
         neuron_steps = float(record["neuron_steps"]) * fraction
         if row.element == SPIKE:

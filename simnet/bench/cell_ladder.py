@@ -1,0 +1,116 @@
+"""The fidelity ladder's compartmental levels: each cell of :mod:`simnet.models.cells` run as a single cell through
+the one run pipeline (as a network made by code, :mod:`simnet.specs.user_network`), a cost row per level, its
+dynamics checked, and the same cell on NEURON (CoreNEURON off and on) beside it.
+
+The cells are Brian2 ``SpatialNeuron`` objects, which only Brian2's runtime and C++ standalone devices run:
+Brian2GeNN and Brian2CUDA have no multicompartment support, so those backends are refused in one line.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+import numpy as np
+
+from simnet.base.errors import UsageError
+from simnet.peers import PEERS, run_peer
+from simnet.simulation.settings import RunSettings
+
+__all__ = ["CELL_BACKENDS", "SPIKE_TOLERANCE_MS", "check_backend", "run_cell", "cost_row", "dynamics_check",
+           "neuron_peer", "spike_agreement"]
+
+CELL_BACKENDS = ("runtime", "cpp")
+#: Brian2 against NEURON, per matched somatic spike. Both integrate the same equations at dt = 25 us, but Brian2
+#: marks a spike on the step after which v is above threshold and NEURON's NetCon on the step it crosses (one dt
+#: apart), and the two place the gating update half a step apart (exponential Euler at v(t) against NEURON's
+#: staggered scheme), an O(dt) error per interspike interval that adds up over the run: 0.5 ms is 20 steps, a
+#: small fraction of the shortest interspike interval of these cells (over 10 ms).
+SPIKE_TOLERANCE_MS = 0.5
+
+
+def check_backend(backend: str) -> None:
+    if backend not in CELL_BACKENDS:
+        raise UsageError(f"the compartmental cell levels run on {' and '.join(CELL_BACKENDS)} only; {backend} cannot "
+                         "run Brian2 SpatialNeurons (no multicompartment support in Brian2GeNN or Brian2CUDA)",
+                         parameter="backend")
+
+
+def run_cell(level_name: str, *, duration_s: float, backend: str = "cpp",
+             settings: RunSettings = RunSettings(progress=False), seed: int = 1, runtime_target: Optional[str] = None):
+    """One level's cell through the run pipeline; returns its RunRecord (spikes recorded)."""
+    import dataclasses
+
+    from simnet.models.cells import brian2_cell, get_cell_level
+    from simnet.pipeline import execute, plan_network
+    from simnet.simulation.backends import RuntimeBackend
+    from simnet.specs.user_network import from_python
+
+    check_backend(backend)
+    level = get_cell_level(level_name)
+
+    def cell():
+        neuron, namespace = brian2_cell(level)
+        return {"cell": neuron, **namespace}
+
+    cell.__name__ = level.name
+    plan = plan_network(from_python(cell), duration_s=duration_s, backend=backend, settings=settings, seed=seed,
+                        record_spikes=True)
+    if runtime_target is not None and backend == "runtime":
+        plan = dataclasses.replace(plan, backend=RuntimeBackend(runtime_target))
+    return execute(plan)
+
+
+def dynamics_check(record, level_name: str) -> dict:
+    """What the cell did, against what such a cell does: it fires repetitively under constant current (at least
+    three somatic spikes, 5-300 Hz), regularly (ISI CV below 0.2 after the first spike)."""
+    times = np.asarray(record.spikes(level_name).times_ms)
+    intervals = np.diff(times[1:]) if len(times) > 2 else np.array([])
+    rate = len(times) / record.duration_s
+    cv = float(intervals.std() / intervals.mean()) if len(intervals) > 1 else None
+    passed = len(times) >= 3 and 5.0 <= rate <= 300.0 and cv is not None and cv < 0.2
+    return {"spikes": int(len(times)), "rate_hz": rate, "isi_cv": cv, "passed": bool(passed),
+            "rule": "repetitive firing under constant somatic current: >= 3 spikes, 5-300 Hz, ISI CV < 0.2"}
+
+
+def cost_row(record, level_name: str) -> dict:
+    """The level's cost row: counted FLOPs, loop time and state bytes, per cell and per compartment."""
+    from simnet.models.cells import get_cell_level
+
+    level = get_cell_level(level_name)
+    cost = record.cost
+    cells = cost["cells"]
+    loop_per_bio_s = cost["sim_wall_s_per_bio_s"]
+    return {
+        "level": level_name, "backend": record.backend.get("name"), "measured_on": cost["measured_on"],
+        "compartments": cells["compartments"], "sections": len(level.sections), "dt_ms": level.dt_ms,
+        "flops_per_cell_per_bio_s": cells["flops_per_cell_per_bio_s"],
+        "flops_per_compartment_per_bio_s": cells["flops_per_compartment_per_bio_s"],
+        "flops_per_compartment_step": cells["flops_per_compartment_step"],
+        "loop_s_per_bio_s_per_cell": loop_per_bio_s / cells["cells"],
+        "loop_s_per_bio_s_per_compartment": loop_per_bio_s / cells["compartments"],
+        "bytes_per_cell": cost["bytes_per_cell"], "bytes_per_compartment": cost["bytes_per_compartment"],
+        "rate_hz": cells["rate_per_cell_hz"], "duration_s": record.duration_s,
+    }
+
+
+def neuron_peer(level_name: str, *, duration_s: float, devices: Iterable[str] = ("neuron", "coreneuron"),
+                timeout_s: float = 600) -> dict:
+    """The same cell on NEURON, per device: the peer's result (``ok`` false with a reason if it cannot run)."""
+    from simnet.models.cells import get_cell_level
+
+    cell = get_cell_level(level_name).to_dict()
+    return {device: run_peer(PEERS["neuron"], {"model": "cell", "options": {"cell": cell}, "duration_s": duration_s,
+                                              "device": device, "seed": 1}, timeout_s=timeout_s)
+            for device in devices}
+
+
+def spike_agreement(brian2_ms, neuron_ms, tolerance_ms: float = SPIKE_TOLERANCE_MS) -> dict:
+    """Somatic spike times of the two simulators, matched in order: counts, largest difference, within tolerance."""
+    a, b = np.asarray(brian2_ms, dtype=float), np.asarray(neuron_ms, dtype=float)
+    n = min(len(a), len(b))
+    differences = b[:n] - a[:n]
+    largest = float(np.abs(differences).max()) if n else None
+    return {"brian2_spikes": int(len(a)), "neuron_spikes": int(len(b)), "matched": int(n),
+            "max_abs_difference_ms": largest,
+            "mean_difference_ms": float(differences.mean()) if n else None,
+            "tolerance_ms": tolerance_ms,
+            "agree": bool(len(a) == len(b) and n > 0 and largest <= tolerance_ms)}

@@ -1,0 +1,110 @@
+"""Peer: a compartmental cell run by NEURON (with CoreNEURON on or off), as a user of NEURON would write it.
+
+Standalone (imports nothing from simnet; the protocol is ``peer_protocol.py`` beside it). The arguments' ``options``
+carry the cell as plain data (``cell``: sections with name, parent, diameter_um, length_um, compartments, active,
+plus the membrane, the stimulus and dt, as ``models/cells.py`` writes them), ``cells`` (how many copies, default 1)
+and ``device``: ``neuron`` (NEURON's own solver) or ``coreneuron`` (the same model handed to CoreNEURON).
+
+The membrane is NEURON's built-in ``hh`` mechanism at 6.3 degC in every section (its Na and K densities scaled by
+the section's ``active`` fraction, the leak as given), tables off (``usetable_hh = 0``) so rates are computed as
+written; fixed step, NEURON's default backward-Euler (``secondorder = 0``). The soma is a cylinder whose length is
+its diameter (the lateral area of Brian2's spherical Soma, pi d^2); children attach at the soma's centre and at
+their parent's 1-end. Spikes: a NetCon on the soma's voltage at the cell's threshold.
+
+Result (besides the protocol's keys): ``spike_times_ms`` per cell, ``compartments`` and ``loop_s`` around
+``psolve`` only.
+"""
+import sys
+import time
+
+from peer_protocol import PeerFailure, serve
+
+__all__ = ["run"]
+
+
+def _build(cell: dict, h):
+    sections = {}
+    for s in cell["sections"]:
+        sec = h.Section(name=s["name"])
+        sec.L, sec.diam, sec.nseg = s["length_um"], s["diameter_um"], int(s["compartments"])
+        sec.Ra, sec.cm = cell["ri_ohm_cm"], cell["cm_uF_per_cm2"]
+        sec.insert("hh")
+        for seg in sec:
+            seg.hh.gnabar = s["active"] * cell["gna_S_per_cm2"]
+            seg.hh.gkbar = s["active"] * cell["gk_S_per_cm2"]
+            seg.hh.gl = cell["gl_S_per_cm2"]
+            seg.hh.el = cell["el_mV"]
+        sec.ena, sec.ek = 50.0, -77.0
+        if s["parent"]:
+            parent = sections[s["parent"]]
+            sec.connect(parent(0.5 if parent is sections[cell["sections"][0]["name"]] else 1.0), 0.0)
+        sections[s["name"]] = sec
+    return sections
+
+
+def run(arguments: dict) -> dict:
+    try:
+        from neuron import h
+    except ImportError:
+        raise PeerFailure("NEURON is not installed: pip install neuron (or simnet's neuron extra)") from None
+    options = arguments.get("options") or {}
+    cell = options["cell"]
+    n_cells = int(options.get("cells", 1))
+    device = arguments.get("device") or "neuron"
+    if device not in ("neuron", "coreneuron"):
+        raise PeerFailure(f"unknown device {device!r}: neuron or coreneuron")
+    started = time.perf_counter()
+    h.load_file("stdrun.hoc")
+    h.celsius = 6.3
+    h.usetable_hh = 0
+    h.dt = cell["dt_ms"]
+    h.steps_per_ms = 1.0 / cell["dt_ms"]
+    pc = h.ParallelContext()
+    cells, stimuli, netcons = [], [], []
+    for gid in range(n_cells):
+        sections = _build(cell, h)
+        soma = sections[cell["sections"][0]["name"]]
+        stim = h.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 0.0, 1e9, cell["current_nA"]
+        pc.set_gid2node(gid, pc.id())
+        nc = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+        nc.threshold = cell["threshold_mV"]
+        pc.cell(gid, nc)
+        cells.append(sections)
+        stimuli.append(stim)
+        netcons.append(nc)
+    spike_t, spike_gid = h.Vector(), h.Vector()
+    pc.spike_record(-1, spike_t, spike_gid)
+    h.cvode.active(0)
+    if device == "coreneuron":
+        from neuron import coreneuron
+
+        h.cvode.cache_efficient(1)
+        coreneuron.enable = True
+        coreneuron.verbose = 0
+    pc.set_maxstep(10)
+    h.finitialize(cell["v_init_mV"])
+    loop_start = time.perf_counter()
+    pc.psolve(arguments["duration_s"] * 1e3)
+    loop_s = time.perf_counter() - loop_start
+    if device == "coreneuron":
+        from neuron import coreneuron
+
+        coreneuron.enable = False
+    times = [[] for _ in range(n_cells)]
+    for t, gid in zip(spike_t, spike_gid):
+        times[int(gid)].append(float(t))
+    import neuron
+
+    compartments = sum(int(s["compartments"]) for s in cell["sections"])
+    return {"ok": True, "loop_s": loop_s, "total_s": time.perf_counter() - started, "neurons": n_cells,
+            "synapses": 0, "compartments": compartments * n_cells, "spikes": sum(map(len, times)),
+            "mean_rate_hz": sum(map(len, times)) / n_cells / arguments["duration_s"],
+            "spike_times_ms": [sorted(ts) for ts in times], "device": device,
+            "versions": {"neuron": neuron.__version__, "python": sys.version.split()[0]},
+            "notes": ["NEURON built-in hh at 6.3 degC, tables off, fixed step backward Euler"],
+            "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules)}
+
+
+if __name__ == "__main__":
+    sys.exit(serve(run, "a compartmental cell on NEURON / CoreNEURON"))

@@ -1,0 +1,45 @@
+"""The compartmental cell levels: run through the pipeline, counted per cell and compartment, checked, and the same
+cell on NEURON (CoreNEURON off and on) agreeing spike by spike."""
+import pytest
+
+from simnet.base.errors import UsageError
+from simnet.bench import cell_ladder
+from simnet.models.cells import get_cell_level
+
+
+@pytest.mark.parametrize("backend", ["genn", "cuda", "genn-cpu"])
+def test_gpu_backends_are_refused_in_one_line(backend):
+    with pytest.raises(UsageError, match="run on runtime and cpp only"):
+        cell_ladder.check_backend(backend)
+
+
+def test_the_morphologies_have_the_sizes_they_claim():
+    sizes = {name: (get_cell_level(name).compartments, len(get_cell_level(name).sections))
+             for name in ("ball_and_stick", "reduced_pyramidal", "detailed_pyramidal")}
+    assert sizes == {"ball_and_stick": (21, 2), "reduced_pyramidal": (31, 6), "detailed_pyramidal": (753, 64)}
+
+
+@pytest.fixture(scope="module")
+def ball_and_stick():
+    return cell_ladder.run_cell("ball_and_stick", duration_s=0.1, backend="runtime", runtime_target="numpy")
+
+
+def test_the_ball_and_stick_fires_repetitively_and_has_a_cost_row(ball_and_stick):
+    check = cell_ladder.dynamics_check(ball_and_stick, "ball_and_stick")
+    assert check["passed"], check
+    row = cell_ladder.cost_row(ball_and_stick, "ball_and_stick")
+    assert row["compartments"] == 21
+    assert row["flops_per_cell_per_bio_s"] == pytest.approx(row["flops_per_compartment_per_bio_s"] * 21)
+    # 4000 steps of 25 us in 0.1 s
+    assert row["flops_per_cell_per_bio_s"] == pytest.approx(row["flops_per_compartment_step"] * 21 * 4000 / 0.1)
+    assert row["bytes_per_cell"] > row["bytes_per_compartment"] > 0
+
+
+@pytest.mark.needs_neuron
+def test_neuron_and_coreneuron_spike_with_brian2(ball_and_stick):
+    brian2_ms = ball_and_stick.spikes("ball_and_stick").times_ms
+    for device, result in cell_ladder.neuron_peer("ball_and_stick", duration_s=0.1).items():
+        assert result["ok"], result.get("reason")
+        assert result["imports_simnet"] is False
+        agreement = cell_ladder.spike_agreement(brian2_ms, result["spike_times_ms"][0])
+        assert agreement["agree"], (device, agreement)
