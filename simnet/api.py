@@ -478,8 +478,12 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
     ``scheduler``, ``workers`` and ``redo`` as for :func:`run_experiment`."""
     import datetime
 
-    from simnet.bench.experiment_file import sweep_experiment
+    from simnet.bench.experiment_file import check_size, sweep_experiment
 
+    # counted before anything is made from the values (each point is built and checked when the experiment is)
+    check_size(1 + len(peers), repeats, 1, {name: len(v) if isinstance(v, (list, tuple)) else 1
+                                            for name, v in values.items()},
+               lambda message: UsageError(message, parameter="values"))
     if not isinstance(duration, str):  # experiment files take times as text
         duration = f"{as_seconds(duration, 'duration')!r}s"
     experiment = sweep_experiment(model, values, backend=backend, threads=threads, precision=precision,

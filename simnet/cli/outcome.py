@@ -27,7 +27,8 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 #: Library parameters whose command-line flag is not ``--`` + the name with dashes.
-FLAGS = {"figures_dir": "--figures", "script": ""}  # "": an argument, not a flag (the message names it)
+#: "": an argument, not a flag (the message names it); the API's sweep ``values`` are --neurons, --option, ...
+FLAGS = {"figures_dir": "--figures", "script": "", "usd_per_kwh": "--price-per-kwh", "values": ""}
 
 
 class OutputFailed(Exception):

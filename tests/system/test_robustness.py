@@ -1223,7 +1223,60 @@ def _bom_runs(box):
     (box.work / "bom.csv").write_bytes(b"\xef\xbb\xbf" + (ROOT / "data" / "published_runs.csv").read_bytes())
 
 
+def _hardware_with(column: str, value: str):
+    """Setup: work/hw.csv, the shipped hardware table with ``column`` of its fifth device set to ``value``."""
+    def setup(box: Sandbox):
+        import csv
+        import io
+
+        lines = (ROOT / "data" / "hardware.csv").read_text().splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("name,"))
+        rows = list(csv.reader(io.StringIO("\n".join(lines[header:]))))
+        rows[5][rows[0].index(column)] = value
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        (box.work / "hw.csv").write_text("\n".join(lines[:header]) + "\n" + text.getvalue())
+    return setup
+
+
+_HUGE_TOML = ('name = "huge"\nmodel = "cobahh"\n[sweep]\nneurons = [{n}]\nmode = ["classic", "benchmark"]\n'
+              'plasticity = ["none", "stdp"]\n[[runners]]\nkind = "simnet"\nbackend = "runtime"\n')
+_MANY = ",".join(str(20 + i) for i in range(20_000))
+
 IMPOSSIBLE = [
+    Case("backtest-hardware-negative-peak", ["backtest", "--hardware", "hw.csv"], 2,
+         "--hardware hw.csv: row 5 (NVIDIA A100 SXM 80GB), column fp64_tflops: '-1' is not a positive number",
+         setup=_hardware_with("fp64_tflops", "-1")),
+    Case("backtest-hardware-zero-bandwidth", ["backtest", "--hardware", "hw.csv"], 2,
+         "row 5 (NVIDIA A100 SXM 80GB), column mem_bandwidth_gb_s: '0' is not a positive number",
+         setup=_hardware_with("mem_bandwidth_gb_s", "0")),
+    Case("backtest-hardware-nan-power", ["backtest", "--hardware", "hw.csv"], 2,
+         "column board_power_w: 'nan' is not a positive number", setup=_hardware_with("board_power_w", "nan")),
+    Case("backtest-hardware-minus-zero-memory", ["backtest", "--hardware", "hw.csv"], 2,
+         "column memory_gb: '-0' is not a positive number", setup=_hardware_with("memory_gb", "-0")),
+    Case("extrapolate-neurons-1e308", ["extrapolate", "{cobahh}", "--neurons", "1e308"], 2,
+         "--neurons must be at most"),
+    Case("extrapolate-synapses-per-neuron-1e308", ["extrapolate", "{cobahh}", "--synapses-per-neuron", "1e308"], 2,
+         "--synapses-per-neuron must be at most"),
+    Case("extrapolate-years-1e308", ["extrapolate", "{cobahh}", "--years", "1e308"], 2, "--years must be at most"),
+    Case("extrapolate-target-wall-1e400", ["extrapolate", "{cobahh}", "--target-wall", "1e400"], 2,
+         "--target-wall must be positive"),
+    Case("extrapolate-price-1e308-names-its-option", ["extrapolate", "{cobahh}", "--price-per-kwh", "1e308"], 2,
+         "--price-per-kwh must be at most"),
+    Case("extrapolate-min-delay-1e308s", ["extrapolate", "{cobahh}", "--min-delay", "1e308s"], 2,
+         "--min-delay must be at most 1 s"),
+    Case("sweep-20000-sizes-counted-first", ["sweep", "cobahh", "--neurons", _MANY, "--out-dir", "sw"], 2,
+         "the sweep has 20,000 points (20,000 neurons), more than the 10,000"),
+    Case("sweep-cartesian-12000-points", ["sweep", "cobahh", "--neurons", _MANY[:_MANY.index(",3020,")],
+                                          "--mode", "classic,benchmark", "--plasticity", "none,stdp",
+                                          "--out-dir", "sw"], 2,
+         "the sweep has 12,000 points (3,000 neurons x 2 mode x 2 plasticity)"),
+    Case("sweep-repeats-beyond-the-run-limit", ["sweep", "cobahh", "--neurons", "20,40", "--repeats", "6000",
+                                                "--out-dir", "sw"], 2,
+         "the experiment has 12,000 runs (2 points x 1 seed(s) x 6,000 repeat(s) x 1 runner(s))"),
+    Case("bench-experiment-a-billion-points", ["bench", "huge.toml", "--out-dir", "b"], 2,
+         "the sweep has 4,000,000 points (1,000,000 neurons x 2 mode x 2 plasticity)",
+         setup=_write("work/huge.toml", _HUGE_TOML.format(n=", ".join(str(20 + i) for i in range(1_000_000))))),
     Case("backtest-runs-dev-zero", ["backtest", "--runs", "/dev/zero"], 2, "/dev/zero is not a regular file"),
     Case("backtest-runs-a-fifo", ["backtest", "--runs", "pipe.h5"], 2, "pipe.h5 is not a regular file",
          setup=_fifo),
@@ -1299,6 +1352,11 @@ API_CASES = [
     ApiCase("account-overwrite-yes", lambda r: _api("account")("net.py", overwrite="yes"), "overwrite",
             "True or False"),
     ApiCase("account-timeout-negative", lambda r: _api("account")("net.py", timeout=-1), "timeout"),
+    ApiCase("sweep-cartesian-counted-first", lambda r: _api("sweep")("cobahh", {"neurons": list(range(20, 120)),
+                                                                                "mode": ["classic"] * 200}),
+            "values", "the sweep has 20,000 points (100 neurons x 200 mode)"),
+    ApiCase("extrapolate-min-delay-100s", lambda r: _api("extrapolate")(r["cobahh"], min_delay="100s"), "min_delay",
+            "at most 1 s"),
     ApiCase("api-unknown-keyword", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_abov=1.1), "",
             "unexpected keyword"),
 ]
@@ -1346,11 +1404,13 @@ def test_rows_have_distinct_names():
     assert len(names) == len(set(names))
 
 
-def test_readme_lists_the_classes_and_counts():
-    """The README's "Bad input" paragraph says what this matrix covers, class by class."""
-    readme = " ".join((ROOT / "README.md").read_text().split())
+@pytest.mark.parametrize("page", ["README.md", "docs/guide/robustness.md"])
+def test_readme_lists_the_classes_and_counts(page):
+    """The README's "Robustness" paragraph and the robustness guide say what this matrix covers, class by class."""
+    readme = " ".join((ROOT / page).read_text().split()).lower()
     assert f"{len(ALL_CASES)} cases in {len(CLASSES)} classes" in readme
     for name, cases in CLASSES.items():
         assert f"{name} ({len(cases)})" in readme, name
+    assert f"and {len(API_CASES)} calls of the python api" in readme
     assert f"the {sum(1 for c in ALL_CASES if c.process)} run as subprocesses" in readme
-    assert f"the {sum(1 for c in ALL_CASES if c.slow)} cases that compile C++ are marked slow" in readme
+    assert f"the {sum(1 for c in ALL_CASES if c.slow)} cases that compile c++ are marked slow" in readme
