@@ -527,7 +527,8 @@ DURATIONS_AND_SIZES = [
     Case("memory-guard-sweep-every-run-refused", ["sweep", "cobahh", "--neurons", "1000000000",
                                                   "--out-dir", "sw", "--backend", "runtime"], 1,
          "every run failed (1 of 1; the first: the network needs at least", progress=("[",),
-         files=("work/sw", "work/sw/summary.json", "work/sw/points", "work/sw/points/*.point.json")),
+         files=("work/sw", "work/sw/summary.json", "work/sw/points", "work/sw/points/*.point.json",
+                "work/sw/manifest.json")),
 ]
 
 SEEDS = [
@@ -967,18 +968,58 @@ ENVIRONMENT = [
 # Benchmarks and sweeps: every run failed, overwriting, interruption; warnings
 # --------------------------------------------------------------------------------------------------
 
-def _earlier_sweep(summary: Optional[dict] = None):
+def _earlier_sweep(summary: Optional[dict] = None, manifest: Optional[Callable] = lambda entries: entries):
+    """Setup: work/sw as an earlier sweep left it: a point record, a figure and the summary, with the manifest
+    simnet keeps of them (``manifest`` may change its entries, or be None for none), and the user's notes."""
     def setup(box):
+        import hashlib
+
         folder = box.work / "sw"
         (folder / "points").mkdir(parents=True)
         (folder / "points" / "old.h5").write_bytes(b"old point")
         (folder / "scaling_neurons.png").write_bytes(b"old figure")
         (folder / "notes.txt").write_text("the user's own notes")
+        (box.root / "precious.txt").write_text("outside the output folder")
         content = summary if summary is not None else {
             "format": files.SUMMARY_FORMAT, "points": [{"files": ["points/old.h5"]}],
             "figures": ["scaling_neurons.png"]}
         (folder / "summary.json").write_text(json.dumps(content))
+        if manifest is not None:
+            entries = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                       for name in ("summary.json", "points/old.h5", "scaling_neurons.png")}
+            text = manifest(entries)
+            (folder / "manifest.json").write_text(text if isinstance(text, str) else json.dumps(
+                {"format": "simnet-output-manifest", "version": 1, "files": text}))
     return setup
+
+
+def _listing(name: str, digest_of: str = ""):
+    """A manifest change: list ``name`` too, with the SHA-256 of the sandbox file ``digest_of`` (else zeros)."""
+    def change(entries):
+        import hashlib
+
+        digest = "0" * 64
+        if digest_of:
+            digest = hashlib.sha256(Path(digest_of).read_bytes()).hexdigest()
+        return {**entries, name: digest}
+    return change
+
+
+def _link_out(box):
+    _earlier_sweep(manifest=_listing("points/link.h5"))(box)
+    (box.work / "sw" / "points" / "link.h5").symlink_to(box.root / "precious.txt")
+
+
+def _summary_edited(box):
+    _earlier_sweep()(box)
+    (box.work / "sw" / "summary.json").write_text(json.dumps({"format": files.SUMMARY_FORMAT, "points": []}))
+
+
+def _nothing_deleted(box):
+    folder = box.work / "sw"
+    assert (folder / "points" / "old.h5").read_bytes() == b"old point"
+    assert (folder / "scaling_neurons.png").exists() and (folder / "notes.txt").exists()
+    assert (box.root / "precious.txt").read_text() == "outside the output folder"
 
 
 def _runs_then_interrupt(interruption):
@@ -1026,6 +1067,10 @@ def _old_sweep_gone(box):
     assert not (box.work / "sw" / "points" / "old.h5").exists()
     assert (box.work / "sw" / "notes.txt").read_text() == "the user's own notes"
     assert json.loads((box.work / "sw" / "summary.json").read_text())["points"][0]["status"] == "failed"
+    # the new sweep's own manifest lists what it wrote, and only that
+    listed = json.loads((box.work / "sw" / "manifest.json").read_text())["files"]
+    assert "summary.json" in listed and any(name.endswith(".point.json") for name in listed)
+    assert all((box.work / "sw" / name).is_file() for name in listed) and "notes.txt" not in listed
 
 
 def _record_with_threads_warning(mp, box):
@@ -1033,23 +1078,47 @@ def _record_with_threads_warning(mp, box):
     mp.setattr("simnet.pipeline._run", lambda plan, command_line: record)
 
 
+OW = ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw", "--overwrite"]
+
 BENCHMARKS = [
     Case("bench-every-run-failed", [*B, "--out-dir", "bo"], 1,
          "every run failed (1 of 1; the first: backend genn cannot run this network",
-         progress=("[",), files=("work/bo", "work/bo/summary.json", "work/bo/points", "work/bo/points/*.point.json"),
+         progress=("[",), files=("work/bo", "work/bo/summary.json", "work/bo/points", "work/bo/points/*.point.json",
+                                         "work/bo/manifest.json"),
          setup=_experiment('name = "e"\nmodel = "microcircuit"\n[[runners]]\nkind = "simnet"\nbackend = "genn"\n')),
     Case("sweep-overwrite-removes-old-points", ["sweep", "cobahh", "--neurons", "1000000000", "--backend", "runtime",
                                                 "--out-dir", "sw", "--overwrite"], 1, "every run failed",
-         progress=("[",), setup=_earlier_sweep(), files=("work/sw/summary.json", "work/sw/points/*.point.json"),
+         progress=("[",), setup=_earlier_sweep(), files=("work/sw/summary.json", "work/sw/points/*.point.json",
+                                                        "work/sw/manifest.json"),
          removed=("work/sw/points/old.h5", "work/sw/scaling_neurons.png"), check=_old_sweep_gone),
-    Case("sweep-overwrite-refuses-a-foreign-summary", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
-                                                       "--overwrite"], 2, "is not a benchmark summary",
-         setup=_earlier_sweep({"mine": True})),
+    Case("sweep-overwrite-refuses-a-foreign-summary", OW, 2, "sw has no manifest.json saying what simnet wrote "
+         "there, so --overwrite deletes nothing", setup=_earlier_sweep({"mine": True}, manifest=None)),
+    Case("sweep-overwrite-forged-summary-without-manifest", OW, 2, "has no manifest.json", check=_nothing_deleted,
+         setup=_earlier_sweep({"format": files.SUMMARY_FORMAT, "points": [{"files": ["notes.txt", "../../precious.txt"]}]},
+                              manifest=None)),
+    Case("sweep-overwrite-manifest-lists-a-file-outside", OW, 2, "lists '../../precious.txt', which is not a file "
+         "simnet writes inside sw, so --overwrite deletes nothing", check=_nothing_deleted,
+         setup=_earlier_sweep(manifest=_listing("../../precious.txt"))),
+    Case("sweep-overwrite-manifest-lists-an-absolute-path", OW, 2, "which is not a file simnet writes inside",
+         check=_nothing_deleted, setup=_earlier_sweep(manifest=_listing("/etc/hostname"))),
+    Case("sweep-overwrite-manifest-lists-a-link-out", OW, 2, "lists 'points/link.h5', which is not a file",
+         check=_nothing_deleted, setup=_link_out),
+    Case("sweep-overwrite-manifest-damaged", OW, 2, "manifest.json is damaged (JSONDecodeError), so --overwrite "
+         "deletes nothing", check=_nothing_deleted, setup=_earlier_sweep(manifest=lambda entries: '{"format": ')),
+    Case("sweep-overwrite-manifest-of-another-kind", OW, 2, "is not a simnet manifest", check=_nothing_deleted,
+         setup=_earlier_sweep(manifest=lambda entries: json.dumps({"files": entries}))),
+    Case("sweep-overwrite-manifest-lists-the-users-notes", OW, 2, "notes.txt changed since simnet wrote it, so "
+         "--overwrite deletes nothing", check=_nothing_deleted, setup=_earlier_sweep(manifest=_listing("notes.txt"))),
+    Case("sweep-overwrite-summary-edited-since", OW, 2, "summary.json changed since simnet wrote it",
+         check=_nothing_deleted, setup=_summary_edited),
+    Case("bench-overwrite-forged-manifest", [*B, "--out-dir", "sw", "--overwrite"], 2,
+         "lists '../../precious.txt', which is not a file", check=_nothing_deleted, setup=_all(
+             _bench_file(), _earlier_sweep(manifest=_listing("../../precious.txt")))),
     Case("bench-interrupted-after-a-point", [*B, "--out-dir", "bo"], 130,
          "interrupted; the 1 run(s) finished are in bo/summary.json (marked incomplete); run it again",
          setup=_bench_file("[20, 40]"), patch=_runs_then_interrupt(KeyboardInterrupt), progress=("[",),
          files=("work/bo", "work/bo/points", "work/bo/points/*.h5", "work/bo/points/*.point.json",
-                "work/bo/summary.json"),
+                "work/bo/summary.json", "work/bo/manifest.json"),
          check=_summary_incomplete),
     Case("bench-interrupted-before-any-point", [*B, "--out-dir", "bo"], 130, "interrupted; no results written",
          setup=_bench_file(), patch=_interrupted_at_once(KeyboardInterrupt())),
