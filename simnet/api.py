@@ -175,12 +175,21 @@ def summary(record: Union[RunRecord, PathLike]) -> dict:
     return run_summary(record if isinstance(record, RunRecord) else read(record), path)
 
 
-@arg.checked(record=_record_or_path, out=arg.optional(arg.path))
-def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None):
+@arg.checked(record=_record_or_path, out=arg.optional(arg.path), overwrite=arg.flag)
+def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None, *, overwrite: bool = False):
     """A run's raster and population rates as a matplotlib ``Figure`` (a notebook shows it as a cell's value);
-    with ``out`` (a path without suffix) it is also written as ``<out>.png`` and ``<out>.svg``."""
-    from simnet.report.figures import activity_figure, save_figure
+    with ``out`` (a path without suffix) it is also written as ``<out>.png`` and ``<out>.svg``. An existing figure
+    is replaced only with ``overwrite``, and only a regular file ever is (``out`` of ``.`` or ``/dev/null`` is
+    refused)."""
+    from simnet.base.atomic_files import check_replaceable
+    from simnet.report.figures import activity_figure, figure_paths, save_figure
 
+    if out is not None:
+        check_replaceable(out, "out")  # a directory (".", "..", "runs/") or a device names no figure
+        for target in figure_paths(Path(out)):
+            if check_replaceable(target, "out").exists() and not overwrite:
+                raise UsageError(f"figure {target} already exists; overwrite it or choose another path",
+                                 parameter="overwrite")
     figure = activity_figure(record if isinstance(record, RunRecord) else read(record))
     if out is not None:
         try:
