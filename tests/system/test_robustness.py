@@ -1370,6 +1370,54 @@ IMPOSSIBLE = [
 ]
 
 # --------------------------------------------------------------------------------------------------
+# The environment: arguments that are not text, paths beyond the system's limit, a working directory that is gone,
+# warnings made errors, few file descriptors
+# --------------------------------------------------------------------------------------------------
+
+_GONE = Path(tempfile.gettempdir()) / f"simnet-robustness-gone-{uuid.uuid4().hex}"
+
+
+def _in_a_deleted_directory():
+    """preexec: start simnet in a working directory that no longer exists."""
+    os.mkdir(_GONE)
+    os.chdir(_GONE)
+    os.rmdir(_GONE)
+
+
+def _few_descriptors():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12))
+
+
+SURROUNDINGS = [
+    Case("non-utf8-byte-in-a-path", ["show", "c\udcff.h5"], 2,
+         "argument 2 (b'c\\xff.h5') is not valid UTF-8", process="pipe"),
+    Case("non-utf8-byte-in-an-option", ["extrapolate", "{cobahh}", "--neurons", "1e9\udcfe"], 2,
+         "argument 4 (b'1e9\\xfe') is not valid UTF-8", process="pipe"),
+    Case("out-longer-than-4096", ["plot", "{cobahh}", "--out", "a" * 5000], 2, "File name too long"),
+    Case("record-path-longer-than-4096", ["show", "b/" * 2500 + "r.h5"], 2, "File name too long"),
+    Case("working-directory-deleted", ["show", "{cobahh}"], 0, process="pipe", preexec=_in_a_deleted_directory,
+         stdout="cobahh"),
+    Case("pythonwarnings-error-show", ["show", "{cobahh}"], 0, process="pipe", env={"PYTHONWARNINGS": "error"},
+         stdout="cobahh"),
+    Case("pythonwarnings-error-bad-input", ["show", "nope.h5"], 2, "no such results file: nope.h5",
+         process="pipe", env={"PYTHONWARNINGS": "error"}),
+    Case("dask-scheduler-tls-nothing-there", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
+                                              "--scheduler", "tls://127.0.0.1:9"], 2,
+         "tls://127.0.0.1:9 is a TLS address, and no client certificate is configured"),
+    Case("dask-scheduler-ucx-nothing-there", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
+                                              "--scheduler", "ucx://127.0.0.1:9"], 2,
+         "ucx://127.0.0.1:9 is a UCX address, and UCX (ucx-py) is not installed"),
+    Case("dask-scheduler-inproc-nothing-there", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
+                                                 "--scheduler", "inproc://127.0.0.1/1/2"], 2,
+         "names a scheduler inside this same process, and there is none"),
+    Case("ulimit-n-12-plot", ["plot", "{cobahh}", "--out", "fig"], 0, process="pipe", preexec=_few_descriptors,
+         stdout="fig.png", files=("work/fig.png", "work/fig.svg")),
+    Case("ulimit-n-12-extrapolate", ["extrapolate", "{cobahh}"], 0, process="pipe", preexec=_few_descriptors,
+         stdout="devices"),
+]
+
+
+# --------------------------------------------------------------------------------------------------
 # The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
 # TypeError, ValueError, AttributeError or OverflowError, and never a "no" taken as true
 # --------------------------------------------------------------------------------------------------
@@ -1474,6 +1522,7 @@ CLASSES = {
     "signals": SIGNALS,
     "full disk and stdout": DISK_AND_STDOUT,
     "compiler and make": ENVIRONMENT,
+    "the environment": SURROUNDINGS,
     "benchmarks, sweeps and the fidelity ladder": BENCHMARKS,
 }
 ALL_CASES = [case for cases in CLASSES.values() for case in cases]
