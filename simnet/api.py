@@ -175,12 +175,21 @@ def summary(record: Union[RunRecord, PathLike]) -> dict:
     return run_summary(record if isinstance(record, RunRecord) else read(record), path)
 
 
-@arg.checked(record=_record_or_path, out=arg.optional(arg.path))
-def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None):
+@arg.checked(record=_record_or_path, out=arg.optional(arg.path), overwrite=arg.flag)
+def plot(record: Union[RunRecord, PathLike], out: Optional[PathLike] = None, *, overwrite: bool = False):
     """A run's raster and population rates as a matplotlib ``Figure`` (a notebook shows it as a cell's value);
-    with ``out`` (a path without suffix) it is also written as ``<out>.png`` and ``<out>.svg``."""
-    from simnet.report.figures import activity_figure, save_figure
+    with ``out`` (a path without suffix) it is also written as ``<out>.png`` and ``<out>.svg``. An existing figure
+    is replaced only with ``overwrite``, and only a regular file ever is (``out`` of ``.`` or ``/dev/null`` is
+    refused)."""
+    from simnet.base.atomic_files import check_replaceable
+    from simnet.report.figures import activity_figure, figure_paths, save_figure
 
+    if out is not None:
+        check_replaceable(out, "out")  # a directory (".", "..", "runs/") or a device names no figure
+        for target in figure_paths(Path(out)):
+            if check_replaceable(target, "out").exists() and not overwrite:
+                raise UsageError(f"figure {target} already exists; overwrite it or choose another path",
+                                 parameter="overwrite")
     figure = activity_figure(record if isinstance(record, RunRecord) else read(record))
     if out is not None:
         try:
@@ -478,8 +487,12 @@ def sweep(model: str, values: dict, *, out_dir: Optional[PathLike] = None, backe
     ``scheduler``, ``workers`` and ``redo`` as for :func:`run_experiment`."""
     import datetime
 
-    from simnet.bench.experiment_file import sweep_experiment
+    from simnet.bench.experiment_file import check_size, sweep_experiment
 
+    # counted before anything is made from the values (each point is built and checked when the experiment is)
+    check_size(1 + len(peers), repeats, 1, {name: len(v) if isinstance(v, (list, tuple)) else 1
+                                            for name, v in values.items()},
+               lambda message: UsageError(message, parameter="values"))
     if not isinstance(duration, str):  # experiment files take times as text
         duration = f"{as_seconds(duration, 'duration')!r}s"
     experiment = sweep_experiment(model, values, backend=backend, threads=threads, precision=precision,

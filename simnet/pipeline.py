@@ -34,7 +34,7 @@ from simnet.machine.describe import available_memory, cpu_load, cpus_available, 
 from simnet.machine.hardware import peak_throughput, with_measured_peak
 from simnet.models import get_model
 from simnet.record.files import parameter_entry
-from simnet.record.run_record import RunRecord, leaf_populations, split_group_spikes
+from simnet.record.run_record import MonitorData, RunRecord, leaf_populations, split_group_spikes
 from simnet.simulation import network_builder as network
 from simnet.simulation.backends import Backend, network_features, resolve_backend
 from simnet.simulation.poisson_table import tabulate_binomials
@@ -358,6 +358,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         counts = network.activity_counts(built, duration)
         spikes = split_group_spikes(counts, network.spike_trains(built), spec.display_order)
         rates = network.population_rates(built)
+        monitors = {name: MonitorData(name, **data) for name, data in network.monitor_data(built).items()}
         described = _network_description(built) if plan.record_connectivity and isinstance(plan.spec, ModelSpec) \
             else {}
         static = account.static_measurements(built)
@@ -410,6 +411,7 @@ def _run(plan: RunPlan, command_line: str) -> RunRecord:
         notes=notes,
         populations=leaf_populations(counts, spec.display_order),
         network=described,
+        monitors=monitors,
     )
 
 

@@ -11,7 +11,8 @@ made wherever the executor sends it. Its record goes under ``<out>/points/`` (``
 ``<name>.point.json`` beside it: its measurement, the host that made it, its identity (runner, point, seed,
 repeat) and the experiment's hash (:func:`experiment_hash`). Rerunning the experiment into the same folder skips
 every run whose point file matches and succeeded; failed runs are run again, and ``redo`` runs everything again;
-``overwrite`` first removes an earlier experiment's summary, records and figures there. The summary
+``overwrite`` first removes what an earlier experiment wrote there, as its manifest lists it
+(:mod:`simnet.bench.manifest`; ``manifest.json`` is kept beside the summary). The summary
 (:mod:`simnet.bench.statistics`) is rewritten after every run (``"complete": false`` until the end), so an interrupted
 experiment keeps what it measured, and says so. The output folder is held for one process at a time.
 """
@@ -28,6 +29,7 @@ from typing import Callable, Optional
 
 from simnet.base import atomic_files
 from simnet.base.errors import Interrupted, SimulationFailed, UsageError
+from simnet.bench import manifest
 from simnet.bench.executors import Failure, SerialExecutor
 from simnet.bench.experiment_file import Experiment, Runner
 from simnet.bench.points import PeerRun, PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
@@ -62,8 +64,8 @@ def _canonical(value) -> str:
 def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
     """Check, before anything runs, that the sweep's folder can be written; a summary already there must be of
     the experiment with hash ``resumes`` (it is then resumed) or ``overwrite`` given, which removes what that
-    earlier experiment wrote (its summary, the records and point files it lists, its figures), so that no old
-    run is taken for a new one. A summary that is not simnet's is never removed."""
+    earlier experiment wrote as its manifest lists it (:mod:`simnet.bench.manifest`), so that no old run is taken
+    for a new one. Without a sound manifest nothing is removed (one line says why)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"output folder {out_dir} is not a directory", parameter="out_dir")
@@ -78,23 +80,9 @@ def prepare_out_dir(out_dir: Path, overwrite: bool, resumes: str = "") -> Path:
                              "duration or model differ): overwrite it or choose another output folder",
                              parameter="overwrite")
     elif summary_path.exists():
-        _remove_experiment(out_dir, files.read_summary(summary_path))
+        manifest.remove_written(out_dir)
     atomic_files.check_directory(out_dir, "out_dir", what="output folder")
     return out_dir
-
-
-def _remove_experiment(out_dir: Path, summary: dict) -> None:
-    """Remove the files an earlier experiment's ``summary`` lists in ``out_dir`` (only regular files inside it)."""
-    listed = [name for point in summary.get("points") or [] if isinstance(point, dict)
-              for name in point.get("files") or [] if isinstance(name, str) and name]
-    listed += [str(Path(name).with_suffix("")) + POINT_SUFFIX for name in listed]
-    listed += [name for name in summary.get("figures") or [] if isinstance(name, str) and name]
-    inside = out_dir.resolve()
-    for name in listed:
-        path = out_dir / name
-        if path.resolve().is_relative_to(inside) and path.is_file():
-            path.unlink()
-    (out_dir / files.SUMMARY_FILE).unlink()
 
 
 def schedule(experiment: Experiment) -> list[tuple[dict, int, int, Runner]]:
@@ -200,6 +188,7 @@ def _run_all(experiment: Experiment, out_dir: Path, measurements: dict, *, execu
         return summarise(experiment, ordered, _provenance(experiment, digest, session, hosts, resumed, command_line,
                                                           ordered), complete=complete, quick_run=quick_run)
 
+    written = manifest.Manifest.resumed(out_dir)
     with marked_out_dir(out_dir) as token, (executor or SerialExecutor()) as running:
         session["executor"], session["executor_notes"] = running.describe(), running.notes()
         jobs = []
@@ -222,6 +211,7 @@ def _run_all(experiment: Experiment, out_dir: Path, measurements: dict, *, execu
             files.write_json({"format": POINT_FORMAT, "experiment_hash": digest, "identity": run.identity,
                                 "measurement": measured, "machine": machine}, out_dir / (run.name + POINT_SUFFIX))
             files.write_summary(summary_so_far(complete=False), out_dir)
+            written.add(measured.get("file") or "", run.name + POINT_SUFFIX, files.SUMMARY_FILE)
             result = (f"loop {measured['sim_wall_s_per_bio_s']:.4g} s per biological s" if measured["ok"]
                       else f"failed: {measured['reason']}")
             log(f"[{done}/{len(jobs)}] {run.runner.label} {point_label(run.point)} seed {run.seed} repeat "
@@ -232,6 +222,7 @@ def _run_all(experiment: Experiment, out_dir: Path, measurements: dict, *, execu
     summary["figures"], figure_notes = draw_figures(summary, experiment.name, experiment.repeats, out_dir)
     summary["notes"].extend(figure_notes)
     path = files.write_summary(summary, out_dir)
+    written.add(*summary["figures"], files.SUMMARY_FILE)
     failed = [m for m in measurements.values() if not m["ok"]]
     if failed and len(failed) == len(measurements):
         raise SimulationFailed(f"every run failed ({len(failed)} of {len(measurements)}; the first: "

@@ -87,6 +87,7 @@ class DaskExecutor:
             except ValueError:
                 raise UsageError(f"scheduler must be an address such as tcp://host:8786, got {scheduler!r}",
                                  parameter="scheduler") from None
+            _check_reachable_kind(protocol, scheduler)
         self.scheduler, self.workers = scheduler, workers
         self._client = self._cluster = None
         self._allowed_failures: Optional[int] = None
@@ -112,7 +113,7 @@ class DaskExecutor:
         else:
             try:
                 self._client = Client(self.scheduler, timeout="10s", set_as_default=False)
-            except (OSError, TimeoutError) as err:
+            except Exception as err:  # noqa: BLE001 -- OSError, TimeoutError, or distributed's own, by protocol
                 self._entered -= 1
                 raise UsageError(f"cannot reach a Dask scheduler at {self.scheduler}: {one_line(err)}",
                                  parameter="scheduler") from None
@@ -210,6 +211,26 @@ class DaskExecutor:
         return [f"the Dask scheduler retries a point whose worker died {self._retries_text()} time(s) "
                 f"(simnet asks for {ALLOWED_FAILURES}: start the scheduler with "
                 f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES={ALLOWED_FAILURES})"]
+
+
+def _check_reachable_kind(protocol: str, scheduler: str) -> None:
+    """Refuse at once an address no scheduler can answer on from here, rather than waiting for a timeout:
+    ``inproc://`` (a scheduler inside this very process, which has none), ``ucx://`` without ucx-py, and
+    ``tls://`` without the certificates Dask's TLS needs (``distributed.comm.tls`` in its configuration)."""
+    import importlib.util
+
+    import dask.config
+
+    if protocol == "inproc":
+        raise UsageError(f"{scheduler} names a scheduler inside this same process, and there is none: give the "
+                         "address of a running scheduler (tcp://host:8786), or --workers", parameter="scheduler")
+    if protocol == "ucx" and importlib.util.find_spec("ucp") is None:
+        raise UsageError(f"{scheduler} is a UCX address, and UCX (ucx-py) is not installed: use tcp://",
+                         parameter="scheduler")
+    if protocol == "tls" and not dask.config.get("distributed.comm.tls.client.cert", None):
+        raise UsageError(f"{scheduler} is a TLS address, and no client certificate is configured "
+                         "(distributed.comm.tls.client.cert in Dask's configuration): configure TLS or use tcp://",
+                         parameter="scheduler")
 
 
 def open_executor(scheduler: Optional[str] = None, workers: Optional[int] = None):

@@ -45,8 +45,8 @@ from simnet.simulation.backends import BACKENDS
 from simnet.simulation.settings import PRECISIONS, TUNING_CHOICES
 from simnet.specs.model_spec import check_run_time
 
-__all__ = ["Runner", "Experiment", "load_experiment", "experiment_from_dict", "quick", "with_repeats",
-           "sweep_experiment"]
+__all__ = ["MAX_POINTS", "MAX_RUNS", "check_size", "Runner", "Experiment", "load_experiment", "experiment_from_dict",
+           "quick", "with_repeats", "sweep_experiment"]
 
 _EXPERIMENT_KEYS = ("name", "description", "model", "duration", "pre_run", "repeats", "seeds", "record_spikes",
                     "options", "sweep", "runners")
@@ -280,6 +280,7 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
             raise problem(f"runner {index}: compare_to {runner.compare_to!r} is not the label of another simnet "
                           f"runner ({', '.join(sorted(simnet_labels - {runner.label})) or 'there is none'})")
 
+    check_size(len(runners), int(repeats), len(seeds), {k: len(v) for k, v in sweep.items()}, problem)
     experiment = Experiment(
         name=name, description=description, model=model, duration_s=duration_s, repeats=int(repeats),
         seeds=tuple(int(s) for s in seeds), record_spikes=record_spikes, options=dict(options),
@@ -308,7 +309,38 @@ def quick(experiment: Experiment) -> Experiment:
 def with_repeats(experiment: Experiment, repeats: int) -> Experiment:
     if repeats < 1:
         raise UsageError(f"repeats must be at least 1, got {repeats}", parameter="repeats")
+
+    def problem(message: str) -> UsageError:
+        return UsageError(f"with --repeats {repeats}: {message}", parameter="repeats")
+
+    check_size(len(experiment.runners), repeats, len(experiment.seeds),
+               {k: len(v) for k, v in experiment.sweep.items()}, problem)
     return replace(experiment, repeats=repeats)
+
+
+#: The most points (combinations of swept values) an experiment or sweep may have, and the most runs (points x
+#: seeds x repeats x runners): counted from the sweep's lengths before a single point is made, so a cartesian
+#: sweep of 1,000 x 1,000 x 1,000 values is one line, not memory filled by the combinations. 10,000 runs of
+#: even the smallest network take hours; a larger study is several experiments.
+MAX_POINTS = 10_000
+MAX_RUNS = 10_000
+
+
+def check_size(runners: int, repeats: int, seeds: int, lengths: dict, problem: Callable[[str], UsageError]) -> None:
+    """Refuse an experiment of more than :data:`MAX_POINTS` points or :data:`MAX_RUNS` runs, counted from the
+    number of values of each swept option (``lengths``) without making any point."""
+    points = 1
+    for length in lengths.values():
+        points *= length
+    if points > MAX_POINTS:
+        shape = " x ".join(f"{length:,} {name}" for name, length in lengths.items())
+        raise problem(f"the sweep has {points:,} points ({shape}), more than the {MAX_POINTS:,} one experiment may "
+                      "have; split it into several")
+    runs = points * seeds * repeats * runners
+    if runs > MAX_RUNS:
+        raise problem(f"the experiment has {runs:,} runs ({points:,} points x {seeds} seed(s) x {repeats:,} "
+                      f"repeat(s) x {runners} runner(s)), more than the {MAX_RUNS:,} one experiment may have; "
+                      "split it into several")
 
 
 def _duration_s(value: Any, problem: Callable[[str], UsageError], key: str = "duration",

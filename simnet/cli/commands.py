@@ -236,13 +236,14 @@ def show(path, as_json):
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--out", "out_stem", type=click.Path(path_type=Path),
               help="Figure path without suffix (default: beside the file, <name>_activity).")
-def plot(path, out_stem):
+@click.option("--overwrite", is_flag=True, help="Replace existing figures.")
+def plot(path, out_stem, overwrite):
     """Draw a run's raster (per population) and population rates, as PNG and SVG."""
     from simnet import api
     from simnet.report.figures import figure_paths
 
     out_stem = out_stem if out_stem is not None else path.with_name(path.stem + "_activity")
-    api.plot(path, out_stem)
+    api.plot(path, out_stem, overwrite=overwrite)
     for written in figure_paths(out_stem):
         click.echo(str(written))
 

@@ -27,7 +27,8 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 #: Library parameters whose command-line flag is not ``--`` + the name with dashes.
-FLAGS = {"figures_dir": "--figures", "script": ""}  # "": an argument, not a flag (the message names it)
+#: "": an argument, not a flag (the message names it); the API's sweep ``values`` are --neurons, --option, ...
+FLAGS = {"figures_dir": "--figures", "script": "", "usd_per_kwh": "--price-per-kwh", "values": ""}
 
 
 class OutputFailed(Exception):
@@ -121,11 +122,24 @@ def _invoke(group: click.Group, argv) -> tuple[int, str]:
     """Run the command: (exit status, the one line to say on stderr, or "")."""
     if os.environ.get("_SIMNET_COMPLETE"):  # shell completion: click's main answers it (and exits)
         group.main(args=argv, prog_name="simnet")
+    args = list(sys.argv[1:] if argv is None else argv)
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # a byte the locale could not decode, kept by Python as a lone surrogate
+            shown = os.fsencode(arg)[:200]
+            return EXIT_USAGE, (f"error: argument {position} ({shown!r}) is not valid UTF-8; simnet takes its "
+                                "arguments, paths included, as UTF-8 text")
     try:
         # Not cli.main: it turns Ctrl-C into click's Abort (losing what the interruption carries) and prints a
         # blank line.
-        with group.make_context("simnet", list(sys.argv[1:] if argv is None else argv)) as context:
-            group.invoke(context)
+        with warnings.catch_warnings():
+            # PYTHONWARNINGS=error (or -W error) would turn the libraries' deprecation notices, given while they
+            # are imported, into exceptions: those are for their developers, not for simnet's users
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+            with group.make_context("simnet", args) as context:
+                group.invoke(context)
     except click.exceptions.Exit as done:
         return done.exit_code, ""
     except click.exceptions.Abort:
@@ -143,6 +157,10 @@ def _invoke(group: click.Group, argv) -> tuple[int, str]:
     except OutputFailed as err:
         _silence_stdout()
         return EXIT_FAILED, f"error: {err}"
+    except Warning as err:  # a warning the environment made an error (PYTHONWARNINGS=error, -W error)
+        text = " ".join(str(err).split())[:300]
+        return EXIT_USAGE, (f"error: a warning was raised as an error (PYTHONWARNINGS or -W error): "
+                            f"{type(err).__name__}: {text}")
     except KeyboardInterrupt as err:
         number = err.signal_number if isinstance(err, Interrupted) else signal.SIGINT
         kept = getattr(err, "kept", "") or "no results written"

@@ -21,6 +21,10 @@ spikes_file=path, population="exc")`` (with the population named, as the file ho
     population rates in bins
 ``/notes``
     a list of strings: caveats the run recorded about its own figures
+``/monitors/<name>/<variable>`` (optional: ``simnet account`` of a script with monitors of its own)
+    each monitor the script made, by its variable name, with attributes ``kind`` (``SpikeMonitor``,
+    ``StateMonitor``, ...) and ``source`` (the group it watched); one dataset per recorded variable in SI units,
+    its attribute ``unit`` naming the unit (:class:`~simnet.record.run_record.MonitorData`)
 ``/network`` (optional: runs with ``record_connectivity``)
     ``groups/<group>``: equations, parameters, per-neuron constants; ``projections/<name>``: ``source_index``,
     ``target_index`` (group-local), ``weight`` (with ``weight_unit``), ``delay_s`` per synapse; what
@@ -50,7 +54,7 @@ import numpy as np
 from simnet.base import atomic_files
 from simnet.base.errors import UsageError
 from simnet.record import plausibility
-from simnet.record.run_record import RunRecord, leaf_populations, split_group_spikes
+from simnet.record.run_record import MonitorData, RunRecord, leaf_populations, split_group_spikes
 
 __all__ = ["FORMAT_VERSION", "check_writable", "reserved", "write", "read", "write_json", "write_summary",
            "read_summary", "json_safe", "parameter_entry"]
@@ -183,6 +187,14 @@ def _write_record(f: h5py.File, record: RunRecord) -> None:
         group.create_dataset("time_ms", data=np.asarray(t_ms, dtype=np.float64))
         group.create_dataset("rate_hz", data=np.asarray(rate_hz, dtype=np.float64))
     f.create_dataset("notes", data=list(record.notes), dtype=h5py.string_dtype())
+    if record.monitors:
+        monitors = f.create_group("monitors")
+        for name, data in record.monitors.items():
+            group = monitors.create_group(_escape(name))
+            group.attrs["kind"], group.attrs["source"] = data.kind, data.source
+            for variable, values in data.arrays.items():
+                dataset = group.create_dataset(_escape(variable), data=np.asarray(values), **_compression(values))
+                dataset.attrs["unit"] = data.units.get(variable, "")
 
 
 class _Malformed(Exception):
@@ -215,10 +227,34 @@ def _read_record(f: h5py.File, version: int) -> RunRecord:
         rates={name: _pair(group, "time_ms", "rate_hz", f"/rates/{name}") for name, group in f["rates"].items()},
         notes=[str(s) for s in notes.asstr()[()]],
         populations=[p.decode() if isinstance(p, bytes) else str(p) for p in np.atleast_1d(populations)],
+        monitors=_read_monitors(f.get("monitors")),
     )
     record = _migrate_format_1(record) if version == 1 else record
     _check_figures(record)
     return record
+
+
+def _read_monitors(group) -> dict[str, MonitorData]:
+    """A script's monitors (``/monitors``, absent from most records): numeric datasets with a text unit."""
+    if group is None:
+        return {}
+    if not isinstance(group, h5py.Group):
+        raise _Malformed("/monitors is not a group")
+    monitors = {}
+    for escaped, item in group.items():
+        name, where = _unescape(escaped), f"/monitors/{escaped}"
+        kind, source = (_plain(item.attrs.get(key, "")) if isinstance(item, h5py.Group) else None
+                        for key in ("kind", "source"))
+        if not (isinstance(kind, str) and isinstance(source, str)):
+            raise _Malformed(f"{where} is not a monitor (a group with text attributes kind and source)")
+        arrays, units = {}, {}
+        for variable, dataset in item.items():
+            unit = _plain(dataset.attrs.get("unit", "")) if isinstance(dataset, h5py.Dataset) else None
+            if unit is None or not isinstance(unit, str) or dataset.dtype.kind not in "iufb":
+                raise _Malformed(f"{where}/{variable} is not an array of numbers with a text unit")
+            arrays[_unescape(variable)], units[_unescape(variable)] = dataset[()], unit
+        monitors[name] = MonitorData(name, kind, source, arrays, units)
+    return monitors
 
 
 def _check_figures(record: RunRecord) -> None:
@@ -229,6 +265,7 @@ def _check_figures(record: RunRecord) -> None:
     plausibility.check_spikes(record.spike_trains, sizes, (-record.pre_run_s * 1e3 - slack_ms,
                                                            (record.pre_run_s + record.duration_s) * 1e3 + slack_ms))
     plausibility.check_rates(record.rates)
+    plausibility.check_monitor_times({name: data.arrays.get("t") for name, data in record.monitors.items()})
 
 
 def _migrate_format_1(record: RunRecord) -> RunRecord:

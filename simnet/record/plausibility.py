@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 
 __all__ = ["Implausible", "MAX_NEURONS", "MAX_SYNAPSES", "MAX_DATASET_BYTES", "check_structure", "check_spikes",
-           "check_rates", "check_sizes"]
+           "check_rates", "check_sizes", "check_monitor_times"]
 
 #: The most neurons a record may claim for one population: ten times a human brain.
 MAX_NEURONS = 10**12
@@ -104,3 +104,11 @@ def check_rates(rates: dict) -> None:
                               and float(np.min(rate_hz)) >= 0):
             raise Implausible(f"/rates/{name} holds a time or rate that is not finite, or a negative rate")
 
+
+
+def check_monitor_times(times: dict) -> None:
+    """A script's monitors (``/monitors``) recorded at finite times (their recorded variables may be anything,
+    NaN included, as the script's own equations made them)."""
+    for name, t in times.items():
+        if t is not None and np.size(t) and not np.all(np.isfinite(np.asarray(t, dtype=np.float64))):
+            raise Implausible(f"/monitors/{name}/t holds a value that is not a finite time")

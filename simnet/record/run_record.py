@@ -11,7 +11,9 @@ holds it and answers questions about it:
 * ``record.rates["exc"]``: a population's rate (:class:`PopulationRate`: its mean over the loop, as a Brian2
   quantity in ``.mean``, and in 1 ms bins);
 * ``record.parameter("Cm")`` and ``record.quantities()``: the model's parameters as Brian2 quantities;
-* ``record.to_pandas()``: spikes, rates and the cost table as DataFrames (needs pandas).
+* ``record.to_pandas()``: spikes, rates and the cost table as DataFrames (needs pandas);
+* ``record.monitors["mon"]``: what a monitor of an accounted script recorded (:class:`MonitorData`: arrays in SI
+  units, by the script's variable name ``mon``).
 
 Spikes are kept per *population* of the model (COBAHH's ``exc`` and ``inh``, the column's ``L23E`` ... ``L6I``),
 not per Brian2 group: several populations may be slices of one group (:func:`split_group_spikes`).
@@ -27,7 +29,7 @@ from simnet.base.errors import UsageError
 from simnet.base.units import from_si
 from simnet.simulation.profiling import NOT_PROFILED
 
-__all__ = ["SpikeTrains", "PopulationRate", "RunRecord", "leaf_populations", "split_group_spikes", "cost_table"]
+__all__ = ["SpikeTrains", "PopulationRate", "MonitorData", "RunRecord", "leaf_populations", "split_group_spikes", "cost_table"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,45 @@ class PopulationRate:
                 f"{len(self.rate_hz)} bins)")
 
 
+@dataclass(frozen=True)
+class MonitorData:
+    """What one of a user script's own monitors recorded (``simnet account``), kept in the record.
+
+    ``arrays`` holds each recorded variable in SI units, as the monitor gives it: ``t`` (s) and ``i`` per event
+    for a SpikeMonitor or EventMonitor (and ``count`` per neuron), ``t``, ``indices`` (the neurons recorded) and
+    one ``(indices, times)`` array per variable for a StateMonitor, ``t`` and ``rate`` (Hz) for a
+    PopulationRateMonitor. ``units`` names each one's SI unit (``""`` for none).
+    """
+
+    name: str
+    kind: str
+    #: The group the monitor watched (its name in the record, the script's variable where it had one).
+    source: str
+    arrays: dict[str, np.ndarray]
+    units: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, variable: str) -> np.ndarray:
+        return self.arrays[variable]
+
+    def __contains__(self, variable: str) -> bool:
+        return variable in self.arrays
+
+    def keys(self):
+        return self.arrays.keys()
+
+    def quantity(self, variable: str):
+        """``variable`` as a Brian2 quantity (``mon.quantity("v")`` in volts), or the bare array without a unit."""
+        if variable not in self.arrays:
+            raise UsageError(f"monitor {self.name} recorded no {variable!r}; it has {', '.join(self.arrays)}",
+                             parameter="variable")
+        unit = self.units.get(variable, "")
+        return self.arrays[variable] * from_si(1.0, unit) if unit else self.arrays[variable]
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{name} {'x'.join(map(str, np.shape(values)))}" for name, values in self.arrays.items())
+        return f"MonitorData({self.name!r}: {self.kind} of {self.source}; {shapes})"
+
+
 @dataclass
 class RunRecord:
     """One run: the model and its parameters, how and where it ran, what it cost, and what it did."""
@@ -141,6 +182,8 @@ class RunRecord:
     #: parameters, per-neuron constants) and ``projections`` (every synapse's ids, weight and delay); empty
     #: otherwise. ``simnet export`` writes it as a SONATA circuit.
     network: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: A user script's own monitors (``simnet account``), by the script's variable name: :class:`MonitorData`.
+    monitors: dict[str, MonitorData] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.rates = self._population_rates(self.rates)

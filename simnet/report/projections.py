@@ -105,6 +105,10 @@ def extrapolate(records: Sequence[tuple[str, RunRecord]], *,
     return done
 
 
+#: The longest communication interval a projection may assume: far beyond any synaptic delay (milliseconds).
+MAX_MIN_DELAY_S = 1.0
+
+
 def model_projection(record: RunRecord, label: str, assumptions, min_delay, done: Extrapolation) -> list:
     """The run's network (its own per-element costs, rate, step and precision) on each reference cluster."""
     from simnet.base.data_tables import read_table
@@ -120,6 +124,9 @@ def model_projection(record: RunRecord, label: str, assumptions, min_delay, done
                               calibration_rows=read_table("published_runs.csv").rows)
         done.model_basis = {"rates": rates, "backtest_summary": result.summary}
     min_delay_s = as_seconds(min_delay, "min_delay", allow_zero=True) if min_delay is not None else record.dt_s
+    if min_delay_s > MAX_MIN_DELAY_S:  # the exchange's volume grows with it until every figure is infinite
+        raise UsageError(f"min_delay must be at most {MAX_MIN_DELAY_S:g} s (synaptic delays are milliseconds), got "
+                         f"{min_delay_s:g} s", parameter="min_delay")
     synapses = float(record.n_synapses)
     plastic = sum(p["synapses"] for p in record.counts.get("projections", {}).values() if p.get("plastic"))
     network = Network(label=label, neurons=float(record.n_neurons), synapses=synapses,
@@ -183,7 +190,10 @@ HARDWARE_NUMBERS = ("fp32_tflops", "fp64_tflops", "mem_bandwidth_gb_s", "memory_
 
 
 def _check_numbers(rows, path, parameter: str, columns: Sequence[str]) -> None:
-    """One line naming the first row and column whose cell is not a non-negative number."""
+    """One line naming the first row and column whose cell is not a number a run or machine can have: in a
+    hardware file a positive one (a zero peak, bandwidth, memory or power would give zero, infinite or undefined
+    projections), in a runs file a non-negative one (zero is a real figure there: no plastic synapses, a minimum
+    delay the source leaves at zero)."""
     for index, row in enumerate(rows, start=1):
         for column in columns:
             text = (row.get(column) or "").strip().replace(",", "")
@@ -193,10 +203,12 @@ def _check_numbers(rows, path, parameter: str, columns: Sequence[str]) -> None:
                 value = float(text)
             except ValueError:
                 value = float("nan")
-            if not value >= 0 or value == float("inf"):
+            zero_allowed = parameter != "hardware"
+            if not (value >= 0 if zero_allowed else value > 0) or value == float("inf"):
                 label = row.get("id") or row.get("name") or ""
                 raise UsageError(f"{parameter} {path}: row {index}{f' ({label})' if label else ''}, column {column}: "
-                                 f"'{row.get(column)}' is not a non-negative number", parameter=parameter)
+                                 f"'{row.get(column)}' is not a {'non-negative' if zero_allowed else 'positive'} "
+                                 "number", parameter=parameter)
 
 
 def intra_node_latency() -> tuple[Optional[float], str]:

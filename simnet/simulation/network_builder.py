@@ -28,7 +28,7 @@ from simnet.specs.model_spec import ModelSpec, PoissonBackground, Population, Pr
 from simnet.specs.user_network import UserNetwork
 
 __all__ = ["BuiltNetwork", "build", "adopt", "describe", "python_objects", "element_probes", "activity_counts", "spike_trains",
-           "population_rates"]
+           "population_rates", "monitor_data"]
 
 
 @dataclass
@@ -48,6 +48,8 @@ class BuiltNetwork:
     #: Where the run looks up external names in the objects' code (a user network's script globals; simnet's
     #: own models carry theirs in each object).
     namespace: dict = field(default_factory=dict)
+    #: A user network's own monitors (SpikeMonitor, StateMonitor, PopulationRateMonitor, ...), by name.
+    user_monitors: dict = field(default_factory=dict)
 
 
 def build(spec: ModelSpec, *, seed: int, record_spikes: bool, mark: Callable[[str], None],
@@ -193,7 +195,36 @@ def adopt(user: UserNetwork, *, seed: int, record_spikes: Union[bool, Callable[[
         record_spikes = record_spikes(spec.n_neurons)
     spike_monitors, rate_monitors = _monitors(groups, views, record_spikes, prefix="simnet_")
     net = brian2.Network(*objects, *spike_monitors.values(), *rate_monitors.values())
-    return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors, notes, namespace)
+    own = {obj.name: obj for obj in objects if isinstance(obj, _MONITORS)}
+    return BuiltNetwork(spec, net, groups, views, synapses, inputs, spike_monitors, rate_monitors, notes, namespace,
+                        own)
+
+
+_MONITORS = (brian2.EventMonitor, brian2.StateMonitor, brian2.PopulationRateMonitor)
+
+
+def monitor_data(built: BuiltNetwork) -> dict:
+    """What a user network's own monitors recorded, read after the run: ``{name: {"kind", "source", "arrays",
+    "units"}}`` with every array in SI units (see :class:`simnet.record.run_record.MonitorData`)."""
+    data = {}
+    for name, monitor in built.user_monitors.items():
+        if isinstance(monitor, brian2.PopulationRateMonitor):
+            variables = {"t": monitor.t[:], "rate": monitor.rate[:]}
+        elif isinstance(monitor, brian2.StateMonitor):
+            variables = {"t": monitor.t[:], "indices": np.asarray(monitor.record, dtype=np.int64)}
+            variables.update({var: getattr(monitor, var)[:] for var in monitor.record_variables})
+        else:  # SpikeMonitor and other EventMonitors
+            variables = {"count": np.asarray(monitor.count[:], dtype=np.int64)}
+            if monitor.record:
+                variables.update({var: getattr(monitor, var)[:] for var in ("t", "i", *monitor.record_variables)})
+        arrays, units = {}, {}
+        for var, values in variables.items():
+            arrays[var] = np.asarray(values)
+            units[var] = "" if not isinstance(values, brian2.Quantity) or values.is_dimensionless else \
+                str(brian2.get_unit(values.dim))
+        data[name] = {"kind": type(monitor).__name__, "source": getattr(monitor.source, "name", ""),
+                      "arrays": arrays, "units": units}
+    return data
 
 
 def python_objects(objects: list, where: str) -> list[str]:
@@ -258,7 +289,8 @@ def describe(objects: list, user: UserNetwork) -> ModelSpec:
         Population(name=group.name, size=1 if _is_cell(group) else len(group),
                    equations=str(getattr(group, "equations", "")),
                    threshold=getattr(group, "events", {}).get("spike"), method="",
-                   subpopulations={} if _is_cell(group) else used_slices.get(group.name, {}),
+                   subpopulations={} if _is_cell(group) else dict(sorted(used_slices.get(group.name, {}).items(),
+                                                                         key=lambda item: item[1])),
                    compartments=len(group) if _is_cell(group) else 0,
                    threshold_compartment=_threshold_compartment(group))
         for group in sources)

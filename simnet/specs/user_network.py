@@ -7,6 +7,10 @@ must build the objects, not run them: Brian2 records a standalone program while 
 made inside the run, after the device is set. A script's ``run(...)`` call belongs under
 ``if __name__ == "__main__":`` (simnet executes the script under another name); an unguarded one is refused.
 
+Objects the code binds to a variable are named after it (``exc`` for ``exc = NeuronGroup(...)``,
+:mod:`simnet.specs.script_names`), so populations, counts and cost rows carry the code's names, and the code's own
+monitors keep their data in the record (``record.monitors``).
+
 What the objects are is only known once they are built, so a user network's populations (its spike sources:
 NeuronGroups, PoissonGroups, SpikeGeneratorGroups, and the slices of them the synapses connect) are read back from
 the objects (:func:`simnet.simulation.network_builder.describe`).
@@ -23,7 +27,7 @@ from typing import Any, Callable, Iterable, Optional
 import brian2
 
 from simnet.base.errors import UsageError
-from simnet.specs import script_guard
+from simnet.specs import script_guard, script_names
 
 __all__ = ["CodeSource", "UserNetwork", "from_script", "from_python", "collect"]
 
@@ -64,13 +68,15 @@ def from_script(path, timeout_s: float = script_guard.DEFAULT_TIMEOUT_S) -> User
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no such script: {path}", parameter="script")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    text = path.read_bytes()
+    digest = hashlib.sha256(text).hexdigest()
 
     notes: list = []
 
     def build() -> list:
         notes.clear()
-        with script_guard.guarded(str(path), timeout_s) as guard, _run_refused(path.name):
+        with script_guard.guarded(str(path), timeout_s) as guard, _run_refused(path.name), \
+                script_names.variable_names(str(path.resolve()), text.decode("utf-8", "replace")):
             try:
                 namespace = runpy.run_path(str(path.resolve()), run_name="simnet_account")
             except UsageError:
@@ -107,7 +113,8 @@ def from_python(network_or_builder: Any, namespace: Optional[dict] = None) -> Us
         name = getattr(builder, "__name__", "network")
 
         def build() -> tuple[list, dict]:
-            with _run_refused(f"{name}()"):
+            code = getattr(builder, "__code__", None)
+            with _run_refused(f"{name}()"), script_names.variable_names(code.co_filename if code else "<none>"):
                 made = builder()
             names = {**getattr(builder, "__globals__", {}), **(made if isinstance(made, dict) else {}),
                      **(namespace or {})}
@@ -162,6 +169,10 @@ def _run_refused(where: str):
     original = brian2.Network.run
 
     def refuse(self, *args, **kwargs):
+        # run() has just handed the script's objects to Brian2's magic network, which would keep them (and their
+        # names) alive after the refusal
+        if isinstance(self, brian2.core.magic.MagicNetwork):
+            self.objects.clear()
         raise UsageError(f"{where} calls run() while building its network; simnet runs it itself: put the run "
                          "call under `if __name__ == \"__main__\":`", parameter="script")
 

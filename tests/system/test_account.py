@@ -110,25 +110,87 @@ def account(network, duration_s=0.2, **kwargs):
 def test_a_lif_network_with_stdp_written_as_a_brian2_script_is_accounted(tmp_path):
     record = account(script(tmp_path, LIF_STDP, "lif_stdp.py"))
     assert record.model == "lif_stdp" and record.parameters["source"]["value"].endswith("lif_stdp.py")
-    assert record.populations == ["poissongroup", "neurongroup"]
+    # populations, projections and cost rows carry the script's variable names, not Brian2's
+    assert record.populations == ["inputs", "neurons"]
     assert record.n_neurons == 250 and record.n_synapses == 200 * 50
     counts = record.counts
-    neurons = counts["populations"]["neurongroup"]
+    assert list(counts["projections"]) == ["stdp"]
+    neurons = counts["populations"]["neurons"]
     assert neurons["spikes"] > 0
     # simnet's monitors count the same spikes the script's own monitor saw; the spike report holds them
-    assert len(record.spikes("neurongroup")) == neurons["spikes"]
-    (projection,) = counts["projections"].values()
+    assert len(record.spikes("neurons")) == neurons["spikes"]
+    projection = counts["projections"]["stdp"]
     assert projection["plastic"]
-    assert projection["synaptic_events_pre"] == 50 * counts["populations"]["poissongroup"]["spikes"]
+    assert projection["synaptic_events_pre"] == 50 * counts["populations"]["inputs"]["spikes"]
     assert projection["synaptic_events_post"] == 200 * neurons["spikes"]
     cost = record.cost
     by_category = cost["counted_flops_per_neuron_per_bio_s_by_category"]
     assert by_category["plasticity"] > 0 and by_category["synaptic_propagation"] > 0
     assert by_category["neuron_update"] > 0
     roles = {(row["owner"], row["role"]) for row in cost["rows"]}
-    assert {("synapses", "pre_pathway"), ("synapses", "post_pathway"), ("neurongroup", "state_update")} <= roles
+    assert {("stdp", "pre_pathway"), ("stdp", "post_pathway"), ("neurons", "state_update")} <= roles
+    assert {row["owner"] for row in cost["rows"]} <= {"inputs", "neurons", "stdp"}
+    assert set(record.cost_detail["memory"]["state"]["by_object"]) >= {"inputs", "neurons", "stdp"}
     assert cost["bytes_per_synapse"] > 0 and cost["sim_wall_s_per_bio_s"] > 0
     assert any("reported as synapse creation" in note for note in record.notes)
+    # the script's own monitor kept its data, under its variable name
+    own = record.monitors["own_monitor"]
+    assert own.kind == "SpikeMonitor" and own.source == "neurons"
+    assert len(own["t"]) == neurons["spikes"] and own.units["t"] == "s"
+    np.testing.assert_allclose(np.sort(own["t"] * 1e3), np.sort(record.spikes("neurons").times_ms), rtol=1e-12)
+
+
+MONITORED = """
+from brian2 import *
+drive = PoissonGroup(40, rates=50*Hz, name="drive")
+exc = NeuronGroup(30, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
+Pe, Pi = exc[:20], exc[20:]
+feed = Synapses(drive, exc, on_pre="v += 0.3")
+feed.connect(p=0.5)
+inhibit = Synapses(Pi, Pe, on_pre="v -= 0.1")
+inhibit.connect(p=0.5)
+spikes = SpikeMonitor(exc)
+state, rate = StateMonitor(exc, "v", record=[0, 5]), PopulationRateMonitor(Pe)
+for k in range(2):
+    spare = NeuronGroup(2, "v : 1", threshold="v > 1", reset="")
+"""
+
+
+def test_objects_carry_the_scripts_variable_names_and_its_monitors_are_kept_on_disk(tmp_path):
+    from simnet.record import files
+
+    record = account(script(tmp_path, MONITORED), duration_s=0.05)
+    # a given name is kept; a slice bound to a name (in a tuple too) is that name; a loop gives spare, spare_1
+    assert record.populations == ["drive", "Pe", "Pi", "spare_1"]
+    assert set(record.counts["populations"]) == {"drive", "exc", "Pe", "Pi", "spare_1"}
+    assert record.counts["populations"]["Pe"]["part_of"] == "exc"
+    assert set(record.counts["projections"]) == {"feed", "inhibit"}
+    assert record.counts["projections"]["inhibit"]["source"] == "Pi"
+    owners = {row["owner"] for row in record.cost_detail["flops"]["rows"]}
+    assert owners <= set(record.counts["populations"]) | set(record.counts["projections"])
+    assert {"exc", "feed", "inhibit", "drive"} <= owners
+    assert set(record.monitors) == {"spikes", "state", "rate"}
+    written = files.write(record, tmp_path / "monitored.h5")
+    back = files.read(written).monitors
+    assert set(back) == {"spikes", "state", "rate"}
+    assert (back["state"].kind, back["state"].source, back["rate"].source) == ("StateMonitor", "exc", "Pe")
+    np.testing.assert_array_equal(back["state"]["indices"], [0, 5])
+    assert back["state"]["v"].shape == (2, len(back["state"]["t"])) == (2, 500)
+    np.testing.assert_array_equal(back["state"]["v"], record.monitors["state"]["v"])
+    assert back["state"].units["v"] == "" and back["rate"].units["rate"] == "Hz"
+    from brian2 import Hz, have_same_dimensions
+
+    assert have_same_dimensions(back["rate"].quantity("rate"), Hz)
+    spikes = back["spikes"]
+    assert spikes["count"].sum() == len(spikes["i"]) == record.counts["populations"]["exc"]["spikes"] > 0
+    with h5py_file(written) as f:
+        assert f["monitors/state/v"].attrs["unit"] == "" and f["monitors/spikes"].attrs["kind"] == "SpikeMonitor"
+
+
+def h5py_file(path):
+    import h5py
+
+    return h5py.File(path, "r")
 
 
 def test_the_script_run_call_under_main_is_skipped_and_an_unguarded_one_is_refused(tmp_path):
@@ -151,7 +213,7 @@ def test_a_hodgkin_huxley_script_costs_what_the_builtin_cobahh_costs(tmp_path):
     builtin = execute(numpy_runtime(plan_run("cobahh", {"neurons": 400}, duration_s=0.1, backend="runtime",
                                              settings=RunSettings(progress=False), seed=2, record_spikes=True)))
     assert user.n_neurons == builtin.n_neurons == 400
-    assert len(user.populations) == 2  # Pe and Pi tile P: two populations, as exc and inh do
+    assert user.populations == ["Pe", "Pi"]  # Pe and Pi tile P: two populations, as exc and inh do
     assert [user.spikes(p).size for p in user.populations] == [320, 80]
 
     def per_element(record, role, category):
@@ -177,8 +239,8 @@ def test_a_function_or_objects_from_python(tmp_path):
         return locals()
 
     record = account(clock, duration_s=0.1)
-    (group,) = record.populations
-    assert record.model == "clock" and record.counts["populations"][group]["spikes"] == 50
+    assert record.populations == ["group"]  # the function's own variable name
+    assert record.model == "clock" and record.counts["populations"]["group"]["spikes"] == 50
     made = NeuronGroup(3, "dv/dt = 100*Hz : 1", threshold="v > 0.999", reset="v = 0.0", method="euler",
                        namespace={})
     with pytest.raises(UsageError, match="only run on the runtime backend"):
@@ -213,7 +275,11 @@ def test_simnet_account_on_cpp_from_the_command_line(tmp_path, capsys):
     assert table["counts"]["spikes"] > 0
     from simnet.record import files
 
-    assert files.read(out).cost == table
+    back = files.read(out)
+    assert back.cost == table
+    # on a standalone device too the objects carry the script's names, and its own monitor keeps its spikes
+    assert back.populations == ["inputs", "neurons"] and list(back.counts["projections"]) == ["stdp"]
+    assert len(back.monitors["own_monitor"]["t"]) == back.counts["populations"]["neurons"]["spikes"] > 0
     assert np.isfinite(table["sim_wall_s_per_bio_s"])
 
 
@@ -228,7 +294,7 @@ def test_a_script_that_sets_its_own_device_runs_on_simnets_and_the_record_says_s
     with pytest.warns(UserWarning, match="set_device; simnet's backend's device took over"):
         record = account(script(tmp_path, SMALL + "set_device('cpp_standalone', directory='output')\n"))
     assert any("selects Brian2 device 'cpp_standalone'" in note for note in record.notes)
-    assert record.counts["populations"][record.populations[0]]["spikes"] > 0
+    assert record.counts["populations"]["G"]["spikes"] > 0
     assert not (tmp_path / "output").exists()
 
 
@@ -237,7 +303,7 @@ def test_a_network_operation_runs_on_runtime_and_is_listed_as_not_counted(tmp_pa
     with pytest.warns(UserWarning, match="network_operation kick runs Python code every step"):
         record = account(script(tmp_path, kick), duration_s=0.02)
     assert any(note.startswith("network_operation kick") and "not counted" in note for note in record.notes)
-    assert record.counts["populations"][record.populations[0]]["spikes"] > 0  # the operation's kicks made it fire
+    assert record.counts["populations"]["G"]["spikes"] > 0  # the operation's kicks made it fire
 
 
 def test_a_network_operation_is_refused_on_a_standalone_backend_in_one_line(tmp_path):
@@ -269,10 +335,10 @@ def test_a_compartmental_cell_is_one_neuron_with_its_cable_solver_counted_and_it
     """examples/spatial_cell.py: an HH soma and a passive 10-compartment dendrite, thresholded at the soma."""
     example = Path(__file__).resolve().parents[2] / "examples" / "spatial_cell.py"
     record = account(example, duration_s=0.1)
-    cell = record.counts["populations"]["spatialneuron"]
+    cell = record.counts["populations"]["cell"]
     assert record.n_neurons == 1 and cell["size"] == 1 and cell["compartments"] == 11
     assert cell["compartment_steps"] == 11 * record.counts["n_steps"] == 11 * cell["neuron_steps"]
-    trains = record.spikes("spatialneuron")
+    trains = record.spikes("cell")
     assert cell["spikes"] == len(trains) > 3 and set(trains.node_ids) == {0}
     cost = record.cost
     cells = cost["cells"]

@@ -102,6 +102,18 @@ def test_rerun_skips_recorded_points_and_redo_runs_them_again(tmp_path):
     execute.run_experiment(_experiment(), out, redo=True, log=lines.append)
     assert sum(line.startswith("[") for line in lines) == 2
     assert all(path.stat().st_mtime_ns > before[path] for path in records)
+    # The manifest beside the summary lists every file the experiment wrote, with what it wrote
+    import hashlib
+
+    listed = json.loads((out / "manifest.json").read_text())["files"]
+    written = {str(path.relative_to(out)) for path in out.rglob("*") if path.is_file()} - {"manifest.json"}
+    assert set(listed) == written and any(name.endswith("_r3.h5") for name in listed)
+    assert all(hashlib.sha256((out / name).read_bytes()).hexdigest() == digest for name, digest in listed.items())
+    # --overwrite with another experiment deletes exactly that (the third repeat's record too), not the user's file
+    (out / "points" / "mine.txt").write_text("the user's")
+    execute.run_experiment(_experiment(duration="40ms"), out, overwrite=True)
+    assert (out / "points" / "mine.txt").read_text() == "the user's"
+    assert not [path for path in (out / "points").iterdir() if "_r3" in path.name]
 
 
 def test_a_failed_point_is_kept_with_its_reason_and_run_again_next_time(tmp_path, monkeypatch):

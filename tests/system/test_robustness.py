@@ -527,7 +527,8 @@ DURATIONS_AND_SIZES = [
     Case("memory-guard-sweep-every-run-refused", ["sweep", "cobahh", "--neurons", "1000000000",
                                                   "--out-dir", "sw", "--backend", "runtime"], 1,
          "every run failed (1 of 1; the first: the network needs at least", progress=("[",),
-         files=("work/sw", "work/sw/summary.json", "work/sw/points", "work/sw/points/*.point.json")),
+         files=("work/sw", "work/sw/summary.json", "work/sw/points", "work/sw/points/*.point.json",
+                "work/sw/manifest.json")),
 ]
 
 SEEDS = [
@@ -551,6 +552,18 @@ SEEDS = [
 ]
 
 OUTPUT_PATHS = [
+    Case("plot-out-keeps-an-existing-figure", ["plot", "{cobahh}", "--out", "fig"], 2,
+         "figure fig.png already exists; overwrite it or choose another path (--overwrite)",
+         setup=_write("work/fig.png"), check=_unchanged("work/fig.png")),
+    Case("plot-out-keeps-an-existing-svg", ["plot", "{cobahh}", "--out", "fig"], 2, "figure fig.svg already exists",
+         setup=_write("work/fig.svg"), check=_unchanged("work/fig.svg")),
+    Case("plot-out-overwrite-replaces-it", ["plot", "{cobahh}", "--out", "fig", "--overwrite"], 0,
+         stdout="fig.png", setup=_write("work/fig.png"), files=("work/fig.png", "work/fig.svg")),
+    Case("plot-out-dot", ["plot", "{cobahh}", "--out", "."], 2, ". names a directory"),
+    Case("plot-out-dot-dot", ["plot", "{cobahh}", "--out", ".."], 2, ".. names a directory"),
+    Case("plot-out-dev-null", ["plot", "{cobahh}", "--out", "/dev/null"], 2,
+         "/dev/null is a character device, not a regular file"),
+    Case("plot-out-a-folder", ["plot", "{cobahh}", "--out", "{out}"], 2, "is a directory"),
     Case("out-character-device", [*R, "--out", "/dev/null", "--overwrite"], 2,
          "/dev/null is a character device, not a regular file", check=_dev_null_still_a_device),
     Case("out-named-pipe", [*R, "--out", "pipe.h5", "--overwrite"], 2, "pipe.h5 is a named pipe", setup=_fifo),
@@ -967,18 +980,58 @@ ENVIRONMENT = [
 # Benchmarks and sweeps: every run failed, overwriting, interruption; warnings
 # --------------------------------------------------------------------------------------------------
 
-def _earlier_sweep(summary: Optional[dict] = None):
+def _earlier_sweep(summary: Optional[dict] = None, manifest: Optional[Callable] = lambda entries: entries):
+    """Setup: work/sw as an earlier sweep left it: a point record, a figure and the summary, with the manifest
+    simnet keeps of them (``manifest`` may change its entries, or be None for none), and the user's notes."""
     def setup(box):
+        import hashlib
+
         folder = box.work / "sw"
         (folder / "points").mkdir(parents=True)
         (folder / "points" / "old.h5").write_bytes(b"old point")
         (folder / "scaling_neurons.png").write_bytes(b"old figure")
         (folder / "notes.txt").write_text("the user's own notes")
+        (box.root / "precious.txt").write_text("outside the output folder")
         content = summary if summary is not None else {
             "format": files.SUMMARY_FORMAT, "points": [{"files": ["points/old.h5"]}],
             "figures": ["scaling_neurons.png"]}
         (folder / "summary.json").write_text(json.dumps(content))
+        if manifest is not None:
+            entries = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                       for name in ("summary.json", "points/old.h5", "scaling_neurons.png")}
+            text = manifest(entries)
+            (folder / "manifest.json").write_text(text if isinstance(text, str) else json.dumps(
+                {"format": "simnet-output-manifest", "version": 1, "files": text}))
     return setup
+
+
+def _listing(name: str, digest_of: str = ""):
+    """A manifest change: list ``name`` too, with the SHA-256 of the sandbox file ``digest_of`` (else zeros)."""
+    def change(entries):
+        import hashlib
+
+        digest = "0" * 64
+        if digest_of:
+            digest = hashlib.sha256(Path(digest_of).read_bytes()).hexdigest()
+        return {**entries, name: digest}
+    return change
+
+
+def _link_out(box):
+    _earlier_sweep(manifest=_listing("points/link.h5"))(box)
+    (box.work / "sw" / "points" / "link.h5").symlink_to(box.root / "precious.txt")
+
+
+def _summary_edited(box):
+    _earlier_sweep()(box)
+    (box.work / "sw" / "summary.json").write_text(json.dumps({"format": files.SUMMARY_FORMAT, "points": []}))
+
+
+def _nothing_deleted(box):
+    folder = box.work / "sw"
+    assert (folder / "points" / "old.h5").read_bytes() == b"old point"
+    assert (folder / "scaling_neurons.png").exists() and (folder / "notes.txt").exists()
+    assert (box.root / "precious.txt").read_text() == "outside the output folder"
 
 
 def _runs_then_interrupt(interruption):
@@ -1026,6 +1079,10 @@ def _old_sweep_gone(box):
     assert not (box.work / "sw" / "points" / "old.h5").exists()
     assert (box.work / "sw" / "notes.txt").read_text() == "the user's own notes"
     assert json.loads((box.work / "sw" / "summary.json").read_text())["points"][0]["status"] == "failed"
+    # the new sweep's own manifest lists what it wrote, and only that
+    listed = json.loads((box.work / "sw" / "manifest.json").read_text())["files"]
+    assert "summary.json" in listed and any(name.endswith(".point.json") for name in listed)
+    assert all((box.work / "sw" / name).is_file() for name in listed) and "notes.txt" not in listed
 
 
 def _record_with_threads_warning(mp, box):
@@ -1033,23 +1090,47 @@ def _record_with_threads_warning(mp, box):
     mp.setattr("simnet.pipeline._run", lambda plan, command_line: record)
 
 
+OW = ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw", "--overwrite"]
+
 BENCHMARKS = [
     Case("bench-every-run-failed", [*B, "--out-dir", "bo"], 1,
          "every run failed (1 of 1; the first: backend genn cannot run this network",
-         progress=("[",), files=("work/bo", "work/bo/summary.json", "work/bo/points", "work/bo/points/*.point.json"),
+         progress=("[",), files=("work/bo", "work/bo/summary.json", "work/bo/points", "work/bo/points/*.point.json",
+                                         "work/bo/manifest.json"),
          setup=_experiment('name = "e"\nmodel = "microcircuit"\n[[runners]]\nkind = "simnet"\nbackend = "genn"\n')),
     Case("sweep-overwrite-removes-old-points", ["sweep", "cobahh", "--neurons", "1000000000", "--backend", "runtime",
                                                 "--out-dir", "sw", "--overwrite"], 1, "every run failed",
-         progress=("[",), setup=_earlier_sweep(), files=("work/sw/summary.json", "work/sw/points/*.point.json"),
+         progress=("[",), setup=_earlier_sweep(), files=("work/sw/summary.json", "work/sw/points/*.point.json",
+                                                        "work/sw/manifest.json"),
          removed=("work/sw/points/old.h5", "work/sw/scaling_neurons.png"), check=_old_sweep_gone),
-    Case("sweep-overwrite-refuses-a-foreign-summary", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
-                                                       "--overwrite"], 2, "is not a benchmark summary",
-         setup=_earlier_sweep({"mine": True})),
+    Case("sweep-overwrite-refuses-a-foreign-summary", OW, 2, "sw has no manifest.json saying what simnet wrote "
+         "there, so --overwrite deletes nothing", setup=_earlier_sweep({"mine": True}, manifest=None)),
+    Case("sweep-overwrite-forged-summary-without-manifest", OW, 2, "has no manifest.json", check=_nothing_deleted,
+         setup=_earlier_sweep({"format": files.SUMMARY_FORMAT, "points": [{"files": ["notes.txt", "../../precious.txt"]}]},
+                              manifest=None)),
+    Case("sweep-overwrite-manifest-lists-a-file-outside", OW, 2, "lists '../../precious.txt', which is not a file "
+         "simnet writes inside sw, so --overwrite deletes nothing", check=_nothing_deleted,
+         setup=_earlier_sweep(manifest=_listing("../../precious.txt"))),
+    Case("sweep-overwrite-manifest-lists-an-absolute-path", OW, 2, "which is not a file simnet writes inside",
+         check=_nothing_deleted, setup=_earlier_sweep(manifest=_listing("/etc/hostname"))),
+    Case("sweep-overwrite-manifest-lists-a-link-out", OW, 2, "lists 'points/link.h5', which is not a file",
+         check=_nothing_deleted, setup=_link_out),
+    Case("sweep-overwrite-manifest-damaged", OW, 2, "manifest.json is damaged (JSONDecodeError), so --overwrite "
+         "deletes nothing", check=_nothing_deleted, setup=_earlier_sweep(manifest=lambda entries: '{"format": ')),
+    Case("sweep-overwrite-manifest-of-another-kind", OW, 2, "is not a simnet manifest", check=_nothing_deleted,
+         setup=_earlier_sweep(manifest=lambda entries: json.dumps({"files": entries}))),
+    Case("sweep-overwrite-manifest-lists-the-users-notes", OW, 2, "notes.txt changed since simnet wrote it, so "
+         "--overwrite deletes nothing", check=_nothing_deleted, setup=_earlier_sweep(manifest=_listing("notes.txt"))),
+    Case("sweep-overwrite-summary-edited-since", OW, 2, "summary.json changed since simnet wrote it",
+         check=_nothing_deleted, setup=_summary_edited),
+    Case("bench-overwrite-forged-manifest", [*B, "--out-dir", "sw", "--overwrite"], 2,
+         "lists '../../precious.txt', which is not a file", check=_nothing_deleted, setup=_all(
+             _bench_file(), _earlier_sweep(manifest=_listing("../../precious.txt")))),
     Case("bench-interrupted-after-a-point", [*B, "--out-dir", "bo"], 130,
          "interrupted; the 1 run(s) finished are in bo/summary.json (marked incomplete); run it again",
          setup=_bench_file("[20, 40]"), patch=_runs_then_interrupt(KeyboardInterrupt), progress=("[",),
          files=("work/bo", "work/bo/points", "work/bo/points/*.h5", "work/bo/points/*.point.json",
-                "work/bo/summary.json"),
+                "work/bo/summary.json", "work/bo/manifest.json"),
          check=_summary_incomplete),
     Case("bench-interrupted-before-any-point", [*B, "--out-dir", "bo"], 130, "interrupted; no results written",
          setup=_bench_file(), patch=_interrupted_at_once(KeyboardInterrupt())),
@@ -1224,7 +1305,60 @@ def _bom_runs(box):
     (box.work / "bom.csv").write_bytes(b"\xef\xbb\xbf" + (ROOT / "data" / "published_runs.csv").read_bytes())
 
 
+def _hardware_with(column: str, value: str):
+    """Setup: work/hw.csv, the shipped hardware table with ``column`` of its fifth device set to ``value``."""
+    def setup(box: Sandbox):
+        import csv
+        import io
+
+        lines = (ROOT / "data" / "hardware.csv").read_text().splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("name,"))
+        rows = list(csv.reader(io.StringIO("\n".join(lines[header:]))))
+        rows[5][rows[0].index(column)] = value
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        (box.work / "hw.csv").write_text("\n".join(lines[:header]) + "\n" + text.getvalue())
+    return setup
+
+
+_HUGE_TOML = ('name = "huge"\nmodel = "cobahh"\n[sweep]\nneurons = [{n}]\nmode = ["classic", "benchmark"]\n'
+              'plasticity = ["none", "stdp"]\n[[runners]]\nkind = "simnet"\nbackend = "runtime"\n')
+_MANY = ",".join(str(20 + i) for i in range(20_000))
+
 IMPOSSIBLE = [
+    Case("backtest-hardware-negative-peak", ["backtest", "--hardware", "hw.csv"], 2,
+         "--hardware hw.csv: row 5 (NVIDIA A100 SXM 80GB), column fp64_tflops: '-1' is not a positive number",
+         setup=_hardware_with("fp64_tflops", "-1")),
+    Case("backtest-hardware-zero-bandwidth", ["backtest", "--hardware", "hw.csv"], 2,
+         "row 5 (NVIDIA A100 SXM 80GB), column mem_bandwidth_gb_s: '0' is not a positive number",
+         setup=_hardware_with("mem_bandwidth_gb_s", "0")),
+    Case("backtest-hardware-nan-power", ["backtest", "--hardware", "hw.csv"], 2,
+         "column board_power_w: 'nan' is not a positive number", setup=_hardware_with("board_power_w", "nan")),
+    Case("backtest-hardware-minus-zero-memory", ["backtest", "--hardware", "hw.csv"], 2,
+         "column memory_gb: '-0' is not a positive number", setup=_hardware_with("memory_gb", "-0")),
+    Case("extrapolate-neurons-1e308", ["extrapolate", "{cobahh}", "--neurons", "1e308"], 2,
+         "--neurons must be at most"),
+    Case("extrapolate-synapses-per-neuron-1e308", ["extrapolate", "{cobahh}", "--synapses-per-neuron", "1e308"], 2,
+         "--synapses-per-neuron must be at most"),
+    Case("extrapolate-years-1e308", ["extrapolate", "{cobahh}", "--years", "1e308"], 2, "--years must be at most"),
+    Case("extrapolate-target-wall-1e400", ["extrapolate", "{cobahh}", "--target-wall", "1e400"], 2,
+         "--target-wall must be positive"),
+    Case("extrapolate-price-1e308-names-its-option", ["extrapolate", "{cobahh}", "--price-per-kwh", "1e308"], 2,
+         "--price-per-kwh must be at most"),
+    Case("extrapolate-min-delay-1e308s", ["extrapolate", "{cobahh}", "--min-delay", "1e308s"], 2,
+         "--min-delay must be at most 1 s"),
+    Case("sweep-20000-sizes-counted-first", ["sweep", "cobahh", "--neurons", _MANY, "--out-dir", "sw"], 2,
+         "the sweep has 20,000 points (20,000 neurons), more than the 10,000"),
+    Case("sweep-cartesian-12000-points", ["sweep", "cobahh", "--neurons", _MANY[:_MANY.index(",3020,")],
+                                          "--mode", "classic,benchmark", "--plasticity", "none,stdp",
+                                          "--out-dir", "sw"], 2,
+         "the sweep has 12,000 points (3,000 neurons x 2 mode x 2 plasticity)"),
+    Case("sweep-repeats-beyond-the-run-limit", ["sweep", "cobahh", "--neurons", "20,40", "--repeats", "6000",
+                                                "--out-dir", "sw"], 2,
+         "the experiment has 12,000 runs (2 points x 1 seed(s) x 6,000 repeat(s) x 1 runner(s))"),
+    Case("bench-experiment-a-billion-points", ["bench", "huge.toml", "--out-dir", "b"], 2,
+         "the sweep has 4,000,000 points (1,000,000 neurons x 2 mode x 2 plasticity)",
+         setup=_write("work/huge.toml", _HUGE_TOML.format(n=", ".join(str(20 + i) for i in range(1_000_000))))),
     Case("backtest-runs-dev-zero", ["backtest", "--runs", "/dev/zero"], 2, "/dev/zero is not a regular file"),
     Case("backtest-runs-a-fifo", ["backtest", "--runs", "pipe.h5"], 2, "pipe.h5 is not a regular file",
          setup=_fifo),
@@ -1235,6 +1369,54 @@ IMPOSSIBLE = [
     Case("sweep-neurons-beyond-any-machine", ["sweep", "cobahh", "--neurons", "1e30", "--out-dir", "sw"], 2,
          "at most 1e+12"),
 ]
+
+# --------------------------------------------------------------------------------------------------
+# The environment: arguments that are not text, paths beyond the system's limit, a working directory that is gone,
+# warnings made errors, few file descriptors
+# --------------------------------------------------------------------------------------------------
+
+_GONE = Path(tempfile.gettempdir()) / f"simnet-robustness-gone-{uuid.uuid4().hex}"
+
+
+def _in_a_deleted_directory():
+    """preexec: start simnet in a working directory that no longer exists."""
+    os.mkdir(_GONE)
+    os.chdir(_GONE)
+    os.rmdir(_GONE)
+
+
+def _few_descriptors():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12))
+
+
+SURROUNDINGS = [
+    Case("non-utf8-byte-in-a-path", ["show", "c\udcff.h5"], 2,
+         "argument 2 (b'c\\xff.h5') is not valid UTF-8", process="pipe"),
+    Case("non-utf8-byte-in-an-option", ["extrapolate", "{cobahh}", "--neurons", "1e9\udcfe"], 2,
+         "argument 4 (b'1e9\\xfe') is not valid UTF-8", process="pipe"),
+    Case("out-longer-than-4096", ["plot", "{cobahh}", "--out", "a" * 5000], 2, "File name too long"),
+    Case("record-path-longer-than-4096", ["show", "b/" * 2500 + "r.h5"], 2, "File name too long"),
+    Case("working-directory-deleted", ["show", "{cobahh}"], 0, process="pipe", preexec=_in_a_deleted_directory,
+         stdout="cobahh"),
+    Case("pythonwarnings-error-show", ["show", "{cobahh}"], 0, process="pipe", env={"PYTHONWARNINGS": "error"},
+         stdout="cobahh"),
+    Case("pythonwarnings-error-bad-input", ["show", "nope.h5"], 2, "no such results file: nope.h5",
+         process="pipe", env={"PYTHONWARNINGS": "error"}),
+    Case("dask-scheduler-tls-nothing-there", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
+                                              "--scheduler", "tls://127.0.0.1:9"], 2,
+         "tls://127.0.0.1:9 is a TLS address, and no client certificate is configured"),
+    Case("dask-scheduler-ucx-nothing-there", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
+                                              "--scheduler", "ucx://127.0.0.1:9"], 2,
+         "ucx://127.0.0.1:9 is a UCX address, and UCX (ucx-py) is not installed"),
+    Case("dask-scheduler-inproc-nothing-there", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "sw",
+                                                 "--scheduler", "inproc://127.0.0.1/1/2"], 2,
+         "names a scheduler inside this same process, and there is none"),
+    Case("ulimit-n-12-plot", ["plot", "{cobahh}", "--out", "fig"], 0, process="pipe", preexec=_few_descriptors,
+         stdout="fig.png", files=("work/fig.png", "work/fig.svg")),
+    Case("ulimit-n-12-extrapolate", ["extrapolate", "{cobahh}"], 0, process="pipe", preexec=_few_descriptors,
+         stdout="devices"),
+]
+
 
 # --------------------------------------------------------------------------------------------------
 # The Python API: a wrong type or an impossible value is a UsageError naming the argument, never an internal
@@ -1288,6 +1470,10 @@ API_CASES = [
     ApiCase("read-a-number", lambda r: _api("read")(3), "path", "a path"),
     ApiCase("summary-a-list", lambda r: _api("summary")([r["cobahh"]]), "record", "RunRecord or the path"),
     ApiCase("plot-out-a-number", lambda r: _api("plot")(r["cobahh"], out=3), "out", "a path"),
+    ApiCase("plot-out-dev-null", lambda r: _api("plot")(r["cobahh"], out="/dev/null"), "out", "character device"),
+    ApiCase("plot-out-dot", lambda r: _api("plot")(r["cobahh"], out="."), "out", "names a directory"),
+    ApiCase("plot-overwrite-yes", lambda r: _api("plot")(r["cobahh"], out="fig", overwrite="yes"), "overwrite",
+            "True or False"),
     ApiCase("roofline-latency-as-text", lambda r: _api("roofline")(r["cobahh"], launch_latency_us="5"),
             "launch_latency_us"),
     ApiCase("cost-table-bandwidth-negative", lambda r: _api("cost_table")(r["cobahh"], bandwidth_gb_s=-1),
@@ -1300,6 +1486,11 @@ API_CASES = [
     ApiCase("account-overwrite-yes", lambda r: _api("account")("net.py", overwrite="yes"), "overwrite",
             "True or False"),
     ApiCase("account-timeout-negative", lambda r: _api("account")("net.py", timeout=-1), "timeout"),
+    ApiCase("sweep-cartesian-counted-first", lambda r: _api("sweep")("cobahh", {"neurons": list(range(20, 120)),
+                                                                                "mode": ["classic"] * 200}),
+            "values", "the sweep has 20,000 points (100 neurons x 200 mode)"),
+    ApiCase("extrapolate-min-delay-100s", lambda r: _api("extrapolate")(r["cobahh"], min_delay="100s"), "min_delay",
+            "at most 1 s"),
     ApiCase("api-unknown-keyword", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_abov=1.1), "",
             "unexpected keyword"),
 ]
@@ -1332,6 +1523,7 @@ CLASSES = {
     "signals": SIGNALS,
     "full disk and stdout": DISK_AND_STDOUT,
     "compiler and make": ENVIRONMENT,
+    "the environment": SURROUNDINGS,
     "benchmarks, sweeps and the fidelity ladder": BENCHMARKS,
 }
 ALL_CASES = [case for cases in CLASSES.values() for case in cases]
@@ -1347,11 +1539,13 @@ def test_rows_have_distinct_names():
     assert len(names) == len(set(names))
 
 
-def test_readme_lists_the_classes_and_counts():
-    """The README's "Bad input" paragraph says what this matrix covers, class by class."""
-    readme = " ".join((ROOT / "README.md").read_text().split())
+@pytest.mark.parametrize("page", ["README.md", "docs/guide/robustness.md"])
+def test_readme_lists_the_classes_and_counts(page):
+    """The README's "Robustness" paragraph and the robustness guide say what this matrix covers, class by class."""
+    readme = " ".join((ROOT / page).read_text().split()).lower()
     assert f"{len(ALL_CASES)} cases in {len(CLASSES)} classes" in readme
     for name, cases in CLASSES.items():
         assert f"{name} ({len(cases)})" in readme, name
+    assert f"and {len(API_CASES)} calls of the python api" in readme
     assert f"the {sum(1 for c in ALL_CASES if c.process)} run as subprocesses" in readme
-    assert f"the {sum(1 for c in ALL_CASES if c.slow)} cases that compile C++ are marked slow" in readme
+    assert f"the {sum(1 for c in ALL_CASES if c.slow)} cases that compile c++ are marked slow" in readme
