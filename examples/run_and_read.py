@@ -42,5 +42,6 @@ projection = simnet.extrapolate(again, neurons=[1.3e9]).projections[0][1]
 total = projection.get("total_flops_counted", neurons=1.3e9)
 print(f"{total.label}: {total.value:.3g} {total.unit} ({total.kind}: {total.basis})")
 
-# Raster and population rates, PNG and SVG (as `simnet plot` draws them).
-print("figures:", [str(p) for p in simnet.plot(out)])
+# Raster and population rates as a matplotlib Figure, also saved as PNG and SVG (as `simnet plot` draws them).
+figure = simnet.plot(out, out=out.with_name(out.stem + "_activity"), overwrite=True)
+print("figure axes:", len(figure.axes))

@@ -140,11 +140,15 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
 
 
 def _check_settings(backend: Backend, settings: RunSettings, load: Optional[Mapping] = None) -> list[str]:
-    """Refuse a build directory that cannot be used; warn about a thread count that cannot help, given the CPUs
-    and the machine's ``load`` (returned as notes for the record)."""
+    """Refuse a build directory that cannot be used; warn about a thread count the user asked for that cannot help,
+    given the CPUs and the machine's ``load`` (returned as notes for the record, the default's too)."""
     if settings.build_root is not None and backend.standalone:
         atomic_files.check_directory(settings.build_root, "build_dir", what="build directory", create=False)
     notes = _thread_notes(backend, settings, load)
+    if settings.threads is None:
+        # the default was not the user's choice, and whether it warns would depend on the machine's load at the
+        # moment: the record keeps the note, the terminal is not told
+        return notes
     for note in notes:
         warnings.warn(note, stacklevel=3)
     return notes
