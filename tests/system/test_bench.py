@@ -53,7 +53,7 @@ def _write(tmp_path, text, name="exp.toml"):
     (lambda t: t.replace('neurons = [300]', 'neurons = []'), "[sweep] neurons must be a non-empty list"),
     (lambda t: t.replace('neurons = [300]', 'neurons = [300]\nmode = ["classic"]'), "both fixed"),
     (lambda t: t.replace('backend = "runtime"', 'backend = "nosuch"'), "unknown backend 'nosuch'"),
-    (lambda t: t.replace('peer = "brian2-plain"', 'peer = "neuron"'), "unknown peer 'neuron'"),
+    (lambda t: t.replace('peer = "brian2-plain"', 'peer = "nosuch"'), "unknown peer 'nosuch'"),
     (lambda t: t.replace('device = "runtime"', 'device = "gpu"'), "runs on cpp_standalone, runtime"),
     (lambda t: t.replace('device = "runtime"', 'device = "runtime"\ncolour = 1'), "runner 2: unknown key(s)"),
     (lambda t: t.replace('kind = "simnet"', 'kind = "other"'), "kind must be"),
@@ -120,7 +120,7 @@ def test_existing_summary_is_refused_before_anything_runs(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--neurons", "300,abc"], "point neurons=abc"),
     (["--neurons", "300,"], "empty value"),
-    (["--neurons", "300", "--peer", "neuron"], "Invalid value for '--peer': 'neuron' is not one of"),
+    (["--neurons", "300", "--peer", "nosuch"], "Invalid value for '--peer': 'nosuch' is not one of"),
     (["--neurons", "300", "--option", "size"], "write NAME=VALUE"),
     (["--neurons", "300", "--option", "size=3"], "[options] size"),
     (["--neurons", "300", "--backend", "cuda", "--peer", "brian2-plain"], "no device that matches backend cuda"),
