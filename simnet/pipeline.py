@@ -141,13 +141,14 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
 
 def _check_settings(backend: Backend, settings: RunSettings, load: Optional[Mapping] = None) -> list[str]:
     """Refuse a build directory that cannot be used; warn about a thread count the user asked for that cannot help,
-    given the CPUs and the machine's ``load`` (returned as notes for the record, the default's too)."""
+    given the CPUs and the machine's ``load`` (returned as notes for the record, the default's and one thread's
+    too)."""
     if settings.build_root is not None and backend.standalone:
         atomic_files.check_directory(settings.build_root, "build_dir", what="build directory", create=False)
     notes = _thread_notes(backend, settings, load)
-    if settings.threads is None:
-        # the default was not the user's choice, and whether it warns would depend on the machine's load at the
-        # moment: the record keeps the note, the terminal is not told
+    if settings.threads is None or backend.threads_used(settings) == 1:
+        # the default was not the user's choice, and one thread waits for no other: whether it warned would depend
+        # on the machine's load at the moment, so the record keeps the note and the terminal is not told
         return notes
     for note in notes:
         warnings.warn(note, stacklevel=3)

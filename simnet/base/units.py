@@ -4,6 +4,7 @@ and its unit's symbol) back as Brian2 quantities. Bad input raises :class:`simne
 parameter."""
 from __future__ import annotations
 
+import ast
 import math
 import re
 
@@ -65,8 +66,9 @@ def si_value(value, si_unit: str, name: str, expected: str) -> float:
 
 
 def from_si(value, unit: str):
-    """A value stored in SI units with its unit's symbol as Brian2 writes it (``"F"``, ``"m^-4 kg^-1 s^3 A^2"``)
-    as a Brian2 quantity; a value without a unit (``""``) or one that is not a number is returned as it is."""
+    """A value stored in SI units with its unit as Brian2 writes it (``"F"``, ``"m^-4 kg^-1 s^3 A^2"``,
+    ``"S/(m^2)"``: which form Brian2 prints depends on the units it has met in the process) as a Brian2 quantity;
+    a value without a unit (``""``) or one that is not a number is returned as it is."""
     if not unit or isinstance(value, (bool, str)) or not isinstance(value, (int, float)):
         return value
     from brian2.units import allunits
@@ -74,13 +76,31 @@ def from_si(value, unit: str):
     symbols = {}
     for known in allunits.all_units:
         symbols.setdefault(str(known), known)
-    quantity = value
-    for factor in unit.split():
-        symbol, _, power = factor.partition("^")
-        if symbol not in symbols:
-            raise UsageError(f"unknown unit {symbol!r} in {unit!r}")
-        quantity = quantity * symbols[symbol] ** (float(power) if "." in power else int(power or 1))
-    return quantity
+    # Brian2's notation as a Python expression: ^ is a power, a space between factors a product
+    text = re.sub(r"(?<=[\w)])\s+(?=[\w(])", "*", unit.strip()).replace("^", "**")
+    try:
+        return value * _unit_expression(ast.parse(text, mode="eval").body, symbols)
+    except (SyntaxError, KeyError, TypeError, ValueError) as err:
+        raise UsageError(f"unknown unit in {unit!r} ({err})") from None
+
+
+def _unit_expression(node, symbols: dict):
+    """Products, quotients and integer or decimal powers of known unit symbols; anything else is refused."""
+    if isinstance(node, ast.Name):
+        return symbols[node.id]
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _unit_expression(node.operand, symbols)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.Pow)):
+        left, right = _unit_expression(node.left, symbols), _unit_expression(node.right, symbols)
+        if isinstance(node.op, ast.Pow):
+            if not isinstance(right, (int, float)):
+                raise ValueError("a power must be a number")
+            return left ** right
+        return left * right if isinstance(node.op, ast.Mult) else left / right
+    raise ValueError(f"unexpected {type(node).__name__}")
 
 
 _DURATION_UNITS_S = {"": 1.0, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": None, "year": None,

@@ -45,3 +45,18 @@ def test_a_stored_value_and_unit_come_back_as_the_same_quantity(quantity):
     assert back.dim == quantity.dim and float(back / get_unit(quantity.dim)) == pytest.approx(
         float(quantity / get_unit(quantity.dim)))
     assert from_si(4.0, "") == 4.0 and from_si("classic", "") == "classic"
+
+
+@pytest.mark.parametrize("unit, expected", [("S/(m^2)", 3 * siemens / metre ** 2),
+                                            ("m^-4 kg^-1 s^3 A^2", 3 * siemens / metre ** 2),
+                                            ("V^2", 3 * (1000 * mV) ** 2)])
+def test_a_unit_in_either_of_brian2s_notations_is_read(unit, expected):
+    """Brian2 prints a unit as a quotient or as powers of base units, depending on the units it has met."""
+    value = from_si(3.0, unit)
+    assert value.dim == expected.dim and float(value) == pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("unit", ["__import__", "m^x", "open(1)", "S/("])
+def test_anything_but_a_unit_expression_is_refused(unit):
+    with pytest.raises(UsageError, match="unknown unit"):
+        from_si(1.0, unit)
