@@ -64,12 +64,15 @@ def test_the_transcription_is_the_installed_template_and_its_sum():
 
 
 def test_compartment_steps_multiply_a_cells_rows_and_a_record_without_them_is_reported(numpy_target):
-    profile = count_network(passive_cell())
-    counts = {"n_steps": 10, "populations": {"spatialneuron": {
+    net = passive_cell()
+    # the cell's own name: Brian2 numbers it after any SpatialNeuron another test left alive (spatialneuron_1)
+    name = next(obj.name for obj in net.objects if isinstance(obj, SpatialNeuron))
+    profile = count_network(net)
+    counts = {"n_steps": 10, "populations": {name: {
         "size": 1, "neuron_steps": 10, "compartments": 3, "compartment_steps": 30, "spikes": 0}}}
     report = apply_activity(profile, counts, 0.001, 1)
     solver = next(row for row in report.rows if row.role == "cable_solver")
     assert solver.element_count == 30 and solver.total_flops == pytest.approx(HAND_COUNT_PER_STEP * 10)
-    del counts["populations"]["spatialneuron"]["compartment_steps"]
+    del counts["populations"][name]["compartment_steps"]
     report = apply_activity(profile, counts, 0.001, 1)
     assert any("compartment_step" in item for item in report.missing_counts)
