@@ -141,16 +141,19 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
 
 def _check_settings(backend: Backend, settings: RunSettings, load: Optional[Mapping] = None) -> list[str]:
     """Refuse a build directory that cannot be used; warn about a thread count the user asked for that cannot help,
-    given the CPUs and the machine's ``load`` (returned as notes for the record, the default's and one thread's
-    too)."""
+    given the CPUs and the machine's ``load`` (returned as notes for the record)."""
     if settings.build_root is not None and backend.standalone:
         atomic_files.check_directory(settings.build_root, "build_dir", what="build directory", create=False)
-    notes = _thread_notes(backend, settings, load)
-    if settings.threads is None or backend.threads_used(settings) == 1:
-        # the default was not the user's choice, and one thread waits for no other: whether it warned would depend
-        # on the machine's load at the moment, so the record keeps the note and the terminal is not told
-        return notes
-    for note in notes:
+    notes = _thread_notes(backend, settings)
+    load_note = _load_note(backend, settings, load)
+    said = list(notes)
+    if load_note is not None:
+        notes.append(load_note)
+        # the default was not the user's choice, and one thread waits for no other: a warning then would depend
+        # on the machine's load at the moment, so only the record keeps the note
+        if settings.threads is not None and backend.threads_used(settings) > 1:
+            said.append(load_note)
+    for note in said:
         warnings.warn(note, stacklevel=3)
     return notes
 
@@ -197,28 +200,37 @@ def _check_index_range(spec: ModelSpec) -> None:
                              f"synapses with 32-bit integers, at most {MAX_INDEX:,} per projection")
 
 
-def _thread_notes(backend: Backend, settings: RunSettings, load: Optional[Mapping] = None) -> list[str]:
-    """What to say about a thread count that cannot help: more threads than CPUs, a backend without threads, or
-    (one note) more threads, asked for or the default, than CPUs other processes left free when it was planned:
-    OpenMP's threads wait for each other every step, so one thread sharing a core with a busy process holds up
-    all the others."""
+def _thread_notes(backend: Backend, settings: RunSettings) -> list[str]:
+    """What to say about a thread count the user asked for that cannot help: more threads than CPUs, or a backend
+    without threads."""
+    if settings.threads is None:
+        return []
     used = backend.threads_used(settings)
-    if settings.threads is not None and used != settings.threads:
+    if used != settings.threads:
         return [f"backend {backend.name} does not run on OpenMP threads: threads={settings.threads} has no effect"]
     cpus = cpus_available()
-    if settings.threads is not None and used > cpus:
+    if used > cpus:
         return [f"threads={used} is more than the {cpus} logical CPU(s) this process may use: the extra threads "
                 f"share CPUs and slow the simulation loop down"]
-    free = (load or {}).get("free_cpus")
-    if used is not None and free is not None and used > free:
-        asked = f"threads={used}" if settings.threads is not None else f"the default of {used} thread(s)"
-        advice = (f"threads that share a core with a busy process hold up the others at every step; fewer threads "
-                  f"(threads={max(1, free)}) may well be faster" if used > 1 else
-                  "the run shares its core, so its times are not those of an idle machine")
-        return [f"{asked} is more than the {free} of {cpus} CPU(s) other processes left free when the run was "
-                f"planned (busy CPUs {load['busy_cpus']:g}, 1-minute load average {load['loadavg_1min']:g}): "
-                f"{advice}"]
     return []
+
+
+def _load_note(backend: Backend, settings: RunSettings, load: Optional[Mapping]) -> Optional[str]:
+    """More threads, asked for or the default, than CPUs other processes left free when the run was planned:
+    OpenMP's threads wait for each other every step, so one thread sharing a core with a busy process holds up
+    all the others (None when the threads fit, or the load or thread count is unknown)."""
+    used = backend.threads_used(settings)
+    free = (load or {}).get("free_cpus")
+    if used is None or free is None or used <= free or (settings.threads is not None and used != settings.threads) \
+            or used > cpus_available():
+        return None
+    cpus = cpus_available()
+    asked = f"threads={used}" if settings.threads is not None else f"the default of {used} thread(s)"
+    advice = (f"threads that share a core with a busy process hold up the others at every step; fewer threads "
+              f"(threads={max(1, free)}) may well be faster" if used > 1 else
+              "the run shares its core, so its times are not those of an idle machine")
+    return (f"{asked} is more than the {free} of {cpus} CPU(s) other processes left free when the run was planned "
+            f"(busy CPUs {load['busy_cpus']:g}, 1-minute load average {load['loadavg_1min']:g}): {advice}")
 
 
 def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: float = 0.0, backend: str = "cpp",
