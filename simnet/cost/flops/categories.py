@@ -15,7 +15,7 @@ from brian2.synapses.synapses import Synapses
 from simnet.cost.flops.abstract_code import StatementCost
 
 __all__ = ["NEURON_UPDATE", "SYNAPTIC_PROPAGATION", "PLASTICITY", "INPUT", "CATEGORIES", "transmission_variables",
-           "assign_categories"]
+           "assign_categories", "object_name"]
 
 NEURON_UPDATE = "neuron_update"
 SYNAPTIC_PROPAGATION = "synaptic_propagation"
@@ -24,7 +24,8 @@ INPUT = "input"
 CATEGORIES = (NEURON_UPDATE, SYNAPTIC_PROPAGATION, PLASTICITY, INPUT)
 
 
-def _name_of(obj) -> str:
+def object_name(obj) -> str:
+    """A Brian2 object's name (its class name when it has none): the owner name in the count's rows."""
     return str(getattr(obj, "name", type(obj).__name__))
 
 
@@ -60,7 +61,7 @@ def transmission_variables(counts: Sequence[Any]) -> Dict[str, set]:
     by_owner: Dict[str, List[Any]] = {}
     for count in counts:
         if isinstance(count.group, Synapses):
-            by_owner.setdefault(_name_of(count.group), []).append(count)
+            by_owner.setdefault(object_name(count.group), []).append(count)
     result: Dict[str, set] = {}
     for owner, owner_counts in by_owner.items():
         updater = [s for c in owner_counts if c.role == "state_update" for s in c.statements]
@@ -90,7 +91,7 @@ def assign_categories(count: Any, transmission: Mapping[str, set]) -> None:
         for s in count.statements:
             s.category = count.default_category
         return
-    carried = transmission.get(_name_of(count.group), set())
+    carried = transmission.get(object_name(count.group), set())
     for s in reversed(count.statements):
         if s.temporary:
             readers = [t for t in count.statements if t is not s and s.var in t.reads and t.category]

@@ -55,7 +55,8 @@ from brian2.synapses.synapses import (
 
 from simnet.base.errors import UsageError
 from simnet.cost.flops.categories import (CATEGORIES, INPUT, NEURON_UPDATE, PLASTICITY, SYNAPTIC_PROPAGATION,
-                                           assign_categories, transmission_variables)
+                                           assign_categories, object_name,
+                                           transmission_variables)
 from simnet.cost.flops.cable import CABLE_SOLVER, COMPARTMENT_STEP, morphology_size, template_statements
 from simnet.cost.flops.abstract_code import ExtraCosts, StatementCost, Tally, count_code_object
 from simnet.cost.flops.ops import cost_table, describe
@@ -234,14 +235,10 @@ def _walk_objects(objects) -> Iterator[Any]:
         stack.extend(getattr(obj, "contained_objects", []))
 
 
-def _name_of(obj) -> str:
-    return str(getattr(obj, "name", type(obj).__name__))
-
-
 def _population_of(group) -> Tuple[str, int]:
     """The whole group a (sub)group was cut from: activity records count whole populations."""
     base = group.source if isinstance(group, Subgroup) else group
-    return _name_of(base), int(len(base))
+    return object_name(base), int(len(base))
 
 
 def _step_ratio(runner, group) -> float:
@@ -353,7 +350,7 @@ def _bytes_per_element(count: _RunnerCount) -> float:
 
 def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOperation]]:
     runner = count.runner
-    owner = _name_of(runner) if isinstance(runner, PoissonInput) else _name_of(count.group)
+    owner = object_name(runner) if isinstance(runner, PoissonInput) else object_name(count.group)
     population, population_size = _population_of(count.group)
     rows: List[CodeObjectCost] = []
     unknown: List[UnknownOperation] = []
@@ -372,7 +369,7 @@ def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOpe
                         operation=operation,
                         reason=reason,
                         owner=owner,
-                        runner=_name_of(runner),
+                        runner=object_name(runner),
                         category=category,
                         element=count.element,
                         statement=s.text,
@@ -382,7 +379,7 @@ def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOpe
         rows.append(
             CodeObjectCost(
                 owner=owner,
-                runner=_name_of(runner),
+                runner=object_name(runner),
                 role=count.role,
                 template=str(getattr(runner.codeobj, "template_name", "")),
                 element=count.element,
@@ -393,7 +390,7 @@ def _rows_of(count: _RunnerCount) -> Tuple[List[CodeObjectCost], List[UnknownOpe
                 op_flops_per_element={k: float(v) for k, v in sorted(tally.op_flops.items())},
                 statements=[s.text for s in chosen],
                 hoisted_flops_per_call=float(count.hoisted) if position == 0 else 0.0,
-                group=_name_of(count.group),
+                group=object_name(count.group),
                 group_size=int(len(count.group)),
                 population=population,
                 population_size=population_size,
@@ -449,26 +446,26 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
     skipped: List[SkippedObject] = []
     monitors = (SpikeMonitor, StateMonitor, PopulationRateMonitor, EventMonitor)
     runners, runners_with_code = 0, 0
-    for obj in sorted(objects, key=_name_of):
+    for obj in sorted(objects, key=object_name):
         if isinstance(obj, monitors):
-            skipped.append(SkippedObject(_name_of(obj), RECORDING, "monitor: recording, not simulation work"))
+            skipped.append(SkippedObject(object_name(obj), RECORDING, "monitor: recording, not simulation work"))
             continue
         if isinstance(obj, brian2.NetworkOperation):
-            skipped.append(SkippedObject(_name_of(obj), "python", "NetworkOperation runs Python, not Brian2 code"))
+            skipped.append(SkippedObject(object_name(obj), "python", "NetworkOperation runs Python, not Brian2 code"))
             continue
         if not isinstance(obj, CodeRunner):
             continue
         runners += 1
         if getattr(obj, "codeobj", None) is None:
             # a state updater with nothing to integrate, or an inactive object, generates no code
-            skipped.append(SkippedObject(_name_of(obj), "no_code", "no code object was generated for it"))
+            skipped.append(SkippedObject(object_name(obj), "no_code", "no code object was generated for it"))
             continue
         runners_with_code += 1
         classified = _classify(obj)
         if classified is None:
             skipped.append(
                 SkippedObject(
-                    _name_of(obj),
+                    object_name(obj),
                     UNCLASSIFIED,
                     f"{type(obj).__name__} with template {getattr(obj.codeobj, 'template_name', '?')!r}: "
                     "no element kind known, not counted",
@@ -480,9 +477,9 @@ def count_network(net: brian2.Network, extra_costs: ExtraCosts = None,
         except (SyntaxError, ValueError, TypeError, KeyError, NotImplementedError) as err:
             # code the counter cannot parse (a user-defined Function call, say): reported, never counted as zero
             reason = " ".join(str(err).split())[:200]
-            skipped.append(SkippedObject(_name_of(obj), UNCOUNTABLE,
+            skipped.append(SkippedObject(object_name(obj), UNCOUNTABLE,
                                          f"its code could not be counted ({type(err).__name__}: {reason})"))
-            warnings.warn(f"the code of {_name_of(obj)} could not be counted ({type(err).__name__}: {reason}): "
+            warnings.warn(f"the code of {object_name(obj)} could not be counted ({type(err).__name__}: {reason}): "
                           "it is listed in the record, not counted in any FLOP figure", stacklevel=2)
     if runners and not runners_with_code:
         raise UsageError("count_network needs the code Brian2 generates when it runs: call net.run(...) first")
