@@ -438,7 +438,11 @@ def backtest(run_rows, hardware_rows, cost_rows, rates: dict[str, Rates], *, run
               "held-out rest": [r.ratio for r in scored if not r.independent],
               "multi-node": [r.ratio for r in scored if r.multi_node],
               "partial": [r.ratio for r in results if r.role == "partial" and not r.duplicate_of]}
+    for device_kind in ("cpu", "gpu"):
+        groups[f"multi-node {device_kind}"] = [r.ratio for r in scored if r.multi_node
+                                               and machines[r.hardware].kind == device_kind]
     summary = {role: error_summary(ratios) for role, ratios in groups.items()}
+    summary["multi-node not scored"] = multi_node_not_scored(results, machines)
     summary["duplicates left out"] = {"runs": sum(1 for r in results if r.duplicate_of)}
     summary["unverified (listed, not scored)"] = {"runs": sum(1 for r in results if r.role == "unverified")}
     summary["not described"] = {"runs": sum(1 for r in results if r.role == "not described")}
@@ -452,6 +456,30 @@ def backtest(run_rows, hardware_rows, cost_rows, rates: dict[str, Rates], *, run
                     {term: error_summary(ratios) for term, ratios in sorted(by_term.items())},
                     {name: error_summary(ratios) for name, ratios in sorted(by_simulator.items())},
                     runs_source, hardware_source)
+
+
+def multi_node_not_scored(results: list, machines: dict) -> dict:
+    """Why the multi-node rows that were not scored were not, per device kind: how many rows, and each reason
+    (the terms left unknown on which machine, the missing figure, or 'unverified') with its count. A projection
+    without a band says this."""
+    out = {}
+    for r in results:
+        devices = _number(r.devices) or 1
+        if devices <= 1 or (r.role == "held-out" and not r.duplicate_of) or r.duplicate_of:
+            continue
+        if r.role == "partial":
+            unknown = ", ".join(name for name, seconds in r.terms.items() if seconds is None)
+            why = f"{unknown} unknown for {r.hardware} (no figure in data/hardware.csv)"
+        elif r.role == "unverified":
+            why = "figures seen only second-hand (verified = no)"
+        else:
+            why = re.split(r"[:;(]", r.reason or "not described")[0].strip()
+        machine = machines.get(r.hardware)
+        kind = machine.kind if machine is not None and machine.kind in ("cpu", "gpu") else "other"
+        entry = out.setdefault(kind, {"runs": 0, "reasons": {}})
+        entry["runs"] += 1
+        entry["reasons"][why] = entry["reasons"].get(why, 0) + 1
+    return out
 
 
 def simulator_family(simulator: str) -> str:
@@ -468,4 +496,4 @@ def simulator_family(simulator: str) -> str:
 
 __all__ = ["CALIBRATION", "MOVED_AFTER_SCORING", "Backtest", "Case", "Result", "backtest", "calibrate",
            "calibrated_rates", "calibration_cases", "calibration_subset", "describe", "element_costs_by_name",
-           "error_summary", "failing_term", "measured_rates", "predict_case", "study_key", "simulator_family"]
+           "error_summary", "failing_term", "measured_rates", "multi_node_not_scored", "predict_case", "study_key", "simulator_family"]

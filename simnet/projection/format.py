@@ -129,11 +129,16 @@ def format_backtest(bt) -> str:
         lines.append(f"  {name} = {entry['value']:.3g}: {entry['verdict']}"
                      + (f" ({len(entry['pinned_by'])} runs, e.g. {entry['pinned_by'][0]})" if entry["pinned_by"] else ""))
     lines.append("summary (duplicates removed; error factor = exp(mean |ln ratio|)):")
-    for role in ("calibration", "held-out", "held-out independent", "held-out rest", "multi-node", "partial"):
+    for role in ("calibration", "held-out", "held-out independent", "held-out rest", "multi-node", "multi-node cpu",
+                 "multi-node gpu", "partial"):
         lines.append(_summary_line(role + (" (a term's inputs unknown)" if role == "partial" else ""),
                                    bt.summary.get(role, {})))
     for role in ("duplicates left out", "unverified (listed, not scored)", "not described"):
         lines.append(f"  {role:<34s} {bt.summary.get(role, {}).get('runs', 0):>4d} runs")
+    for device_kind, entry in bt.summary.get("multi-node not scored", {}).items():
+        lines.append(f"  multi-node {device_kind} rows not scored, {entry['runs']}: "
+                     + "; ".join(f"{count} x {reason}" for reason, count in
+                                 sorted(entry["reasons"].items(), key=lambda item: -item[1])))
     independent, multi = bt.summary.get("held-out independent", {}), bt.summary.get("multi-node", {})
     lines.append("targets: independent held-out error factor <= 1.5 and every run within 3x: "
                  + (f"{'met' if independent['targets_met'] else 'NOT met'} (error factor "
@@ -209,7 +214,7 @@ def format_human_scale(clusters: list, basis: dict) -> str:
             lines.append(f"  FLOPs counted after common-subexpression elimination {first.flops_cse:.3g} "
                          f"(the minimum arithmetic); as executed {first.flops_executed:.3g}")
             for c in group:
-                fastest = c.fastest
+                fastest, bands = c.fastest, {}
                 lines.append(f"  {c.machine}: {_count(c.devices_by_memory)} devices by memory")
                 for p in c.points:
                     unknown = [name for name, sec in p.terms.items() if sec is None]
@@ -217,12 +222,16 @@ def format_human_scale(clusters: list, basis: dict) -> str:
                             f"  <- fastest only as a lower bound: {', '.join(unknown)} unknown")
                     mark += "" if p.devices <= LARGEST_MACHINE_NODES else (
                         f"  [beyond the largest machine in data/hardware.csv, {LARGEST_MACHINE_NODES:,} nodes]")
-                    mark += "  band: " + error_band(basis.get("backtest_summary"), p.devices)["text"]
+                    band = error_band(basis.get("backtest_summary"), p.devices, c.kind)
+                    mark += "  band: " + band["short"]
+                    bands.setdefault(band["text"])
                     energy = "unknown" if p.energy_j is None else f"{p.energy_j:.3g} J"
                     peak_eq = "unknown" if p.peak_equivalent_flops is None else f"{p.peak_equivalent_flops:.3g}"
                     lines.append(f"    {p.devices:>12,d} devices: {p.time_to_solution_s / SECONDS_PER_YEAR:10.3g} years "
                                  f"({p.wall_s_per_bio_s:.3g} s per bio-s), bottleneck {p.bottleneck}; energy {energy}; "
                                  f"peak-equivalent {peak_eq} FLOPs{mark}")
+                for text in bands:
+                    lines.append(f"    band: {text}")
                 for note in c.notes:
                     lines.append(f"    note: {note}")
     return "\n".join(lines)

@@ -65,7 +65,7 @@ class ClusterProjection:
     def to_dict(self, backtest_summary: dict | None = None) -> dict:
         """JSON-safe; with the back-test's ``backtest_summary``, every point carries its :func:`error_band`."""
         fastest = self.fastest
-        points = [dict(p.__dict__, **({"band": error_band(backtest_summary, p.devices)}
+        points = [dict(p.__dict__, **({"band": error_band(backtest_summary, p.devices, self.kind)}
                                      if backtest_summary is not None else {})) for p in self.points]
         return {"machine": self.machine, "kind": self.kind, "machine_source": self.machine_source,
                 "neurons": self.neurons,
@@ -76,17 +76,37 @@ class ClusterProjection:
                 "points": points, "notes": list(self.notes)}
 
 
-def error_band(backtest_summary: dict | None, devices: int) -> dict:
-    """The held-out error of the regime a projected point lies in, as a factor band: the back-test's multi-node
-    runs for a point on several devices, its independent held-out runs for one device. ``text`` says it in words;
-    with no scored run in the regime the band is none and the figure is unvalidated."""
-    regime = "multi-node" if devices > 1 else "held-out independent"
-    s = (backtest_summary or {}).get(regime, {})
+def error_band(backtest_summary: dict | None, devices: int, device_kind: str = "") -> dict:
+    """The held-out error of the regime a projected point lies in, as a factor band: the back-test's scored
+    multi-node runs on the same kind of device (``cpu``, ``gpu``; any kind when not given) for a point on several
+    devices, its independent held-out runs for one device. ``short`` is the band or 'none'; ``text`` says it in
+    words and, with no scored run in the regime, why none was scored (the figure is then unvalidated)."""
+    summary = backtest_summary or {}
+    if devices > 1:
+        regime = f"multi-node {device_kind}" if device_kind in ("cpu", "gpu") else "multi-node"
+    else:
+        regime = "held-out independent"
+    s = summary.get(regime, {})
     if not s.get("runs"):
-        return {"regime": regime, "runs": 0, "typical_factor": None, "worst_factor": None,
-                "text": f"none: no fully described {regime} run was back-tested, so this figure is unvalidated"}
+        why = ""
+        if devices > 1:
+            missing = summary.get("multi-node not scored", {})
+            entries = [missing[k] for k in ((device_kind,) if device_kind in missing else
+                                            () if device_kind in ("cpu", "gpu") else tuple(missing))]
+            reasons = {}
+            for entry in entries:
+                for reason, count in entry["reasons"].items():
+                    reasons[reason] = reasons.get(reason, 0) + count
+            rows = sum(entry["runs"] for entry in entries)
+            why = (f"; the {rows} multi-node {device_kind or 'published'} rows were not scored: "
+                   + "; ".join(f"{count} x {reason}" for reason, count in
+                               sorted(reasons.items(), key=lambda item: -item[1])) if rows else
+                   f"; data/published_multinode_runs.csv has no {device_kind or 'multi-node'} row")
+        return {"regime": regime, "runs": 0, "typical_factor": None, "worst_factor": None, "short": "none",
+                "text": f"none: no fully described {regime} run was back-tested, so this figure is unvalidated{why}"}
+    short = f"x/ {s['geometric_mean_error_factor']:.3g} typical, x/ {s['worst_factor']:.3g} worst ({s['runs']} runs)"
     return {"regime": regime, "runs": s["runs"], "typical_factor": s["geometric_mean_error_factor"],
-            "worst_factor": s["worst_factor"],
+            "worst_factor": s["worst_factor"], "short": short,
             "text": (f"x/ {s['geometric_mean_error_factor']:.3g} typical, x/ {s['worst_factor']:.3g} worst "
                      f"({s['runs']} {regime} runs)")}
 
@@ -105,7 +125,7 @@ def answer(cluster: ClusterProjection, backtest_summary: dict | None) -> dict | 
             "time_to_solution_s": fastest.time_to_solution_s, "bottleneck": fastest.bottleneck,
             "unknown_terms": unknown, "lower_bound": bool(unknown),
             "beyond_largest_machine": fastest.devices > LARGEST_MACHINE_NODES,
-            "band": error_band(backtest_summary, fastest.devices)}
+            "band": error_band(backtest_summary, fastest.devices, cluster.kind)}
 
 
 def strong_scaling(network: Network, machine: Machine, rates: Rates, bio_seconds: float) -> ClusterProjection:

@@ -7,6 +7,14 @@ launches, NEST's barriers per interval), whether plastic synapses are also updat
 right-hand-side evaluations a Hodgkin-Huxley step costs. Every figure and rule is in ``data/simulator_kinds.csv`` with
 its source; :data:`KINDS` holds the same values (a test checks that they agree). The collective costs follow Thakur,
 Rabenseifner & Gropp (2005). Pure functions, no I/O.
+
+Two kinds are *hypothetical*: simnet has no multi-node engine, so a projection of one of simnet's own runs onto
+several nodes (:data:`PROJECTION_KINDS`) keeps simnet's per-node work (Brian2 standalone's code objects, integrator
+and plasticity on a CPU; GeNN's on a GPU) and borrows the spike exchange of a published distributed scheme (NEST's
+5th-generation alltoall to the ranks holding targets; NEST GPU's point-to-point). Projecting with NEST's own kind
+would charge NEST's RKF45 integrator and spike-driven STDP to a network simnet integrates otherwise. Nothing of
+them is fitted: every rule is one of the two kinds they combine, each with its source. They are never used to
+score a published run.
 """
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["SimulatorKind", "KINDS", "kind_named", "kind_for", "allgather_s", "alltoall_bruck_s", "pairwise_s",
+__all__ = ["SimulatorKind", "KINDS", "PROJECTION_KINDS", "kind_named", "kind_for", "allgather_s", "alltoall_bruck_s", "pairwise_s",
            "exchange_s", "imbalance_factor", "is_hodgkin_huxley"]
 
 
@@ -33,6 +41,7 @@ class SimulatorKind:
     integrator_evaluations_hh: int
     barriers_per_interval: int = 0
     memory_per_neuron_per_thread_bytes: Optional[float] = None  # None = not known (left out, said so)
+    hypothetical: str = ""  # non-empty: no engine does this; what it combines (said in every projection using it)
 
     @property
     def distributed(self) -> bool:
@@ -46,7 +55,19 @@ KINDS = {k.name: k for k in (
     SimulatorKind("nest_5g", "alltoall", "targets", False, "barriers_per_interval", False, 6, barriers_per_interval=3,
                   memory_per_neuron_per_thread_bytes=0.0),
     SimulatorKind("nest_gpu", "pairwise", "targets", False, "kernel_launches", False, 1),
+    SimulatorKind("simnet_cpu_5g_exchange", "alltoall", "targets", False, "code_objects", True, 1,
+                  memory_per_neuron_per_thread_bytes=0.0,
+                  hypothetical="simnet's per-node work as Brian2 standalone runs it (code objects, exponential "
+                               "Euler, STDP at pre- and postsynaptic spikes) with NEST's 5th-generation alltoall "
+                               "spike exchange"),
+    SimulatorKind("simnet_gpu_nestgpu_exchange", "pairwise", "targets", False, "kernel_launches", True, 1,
+                  hypothetical="simnet's per-GPU work as GeNN runs it (kernels per phase, the same integrator, STDP "
+                               "at pre- and postsynaptic spikes) with NEST GPU's point-to-point spike exchange"),
 )}
+#: The kind a projection of a simnet run assumes, by (on a GPU, on several devices): simnet's own engine on one
+#: device; on several, the hypothetical kinds above (simnet has no multi-node engine).
+PROJECTION_KINDS = {False: {False: "brian2_standalone", True: "simnet_cpu_5g_exchange"},
+                    True: {False: "genn", True: "simnet_gpu_nestgpu_exchange"}}
 
 
 def kind_named(name: str) -> SimulatorKind:
@@ -59,7 +80,7 @@ def kind_for(simulator: str, delivery_algorithm: str = "") -> tuple[Optional[Sim
     """The kind of a runs-table row: its ``delivery_algorithm`` cell if it names a kind, else read from the
     simulator's name and version; (None, why) for simulators the model has no kind for. The second item states
     any assumption made."""
-    if delivery_algorithm in KINDS:
+    if delivery_algorithm in KINDS and not KINDS[delivery_algorithm].hypothetical:
         return KINDS[delivery_algorithm], ""
     if delivery_algorithm and delivery_algorithm not in ("", "other"):
         return None, f"no simulator kind for delivery algorithm '{delivery_algorithm}'"

@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
 
 from simnet.cost.elements import ElementCosts
-from simnet.projection.kinds import (KINDS, SimulatorKind, exchange_s, imbalance_factor,
+from simnet.projection.kinds import (KINDS, PROJECTION_KINDS, SimulatorKind, exchange_s, imbalance_factor,
                                      is_hodgkin_huxley)
 
 __all__ = ["BYTES_PER_SPIKE", "SCAN_BYTES_PER_SPIKE", "DEFAULT_KINDS", "TERMS", "Network", "Machine", "Rates", "Term", "Prediction", "phase_time",
@@ -55,8 +55,9 @@ BYTES_PER_SPIKE = 8.0
 #: Term names, in the order they are reported; they add up to the predicted wall-clock.
 TERMS = ("compute", "memory traffic", "per-step overhead", "spike scanning", "load imbalance", "communication latency",
          "communication volume")
-#: The kind assumed when none is given, by (on a GPU, on several devices): Brian2 or GeNN on one device; NEST's
-#: 5th-generation kernel or NEST GPU (the distributed schemes of today) on several.
+#: The kind assumed for a published run whose row names no simulator, by (on a GPU, on several devices): Brian2 or
+#: GeNN on one device; NEST's 5th-generation kernel or NEST GPU (the distributed schemes of today) on several. A
+#: projection of a simnet run assumes :data:`~.kinds.PROJECTION_KINDS` instead.
 DEFAULT_KINDS = {False: {False: "brian2_standalone", True: "nest_5g"}, True: {False: "genn", True: "nest_gpu"}}
 #: Bytes a 4th-generation NEST thread reads to look up one received spike's source (one pointer of its table).
 SCAN_BYTES_PER_SPIKE = 8.0
@@ -264,16 +265,19 @@ def predict(network: Network, machine: Machine, devices: int, rates: Rates, thre
     ``threads``: CPU threads per device (default: every core of the device); a CPU run on ``c`` of a device's
     ``C`` cores gets ``c/C`` of its peak and of its bandwidth (exact where bandwidth is bound by each core's
     outstanding misses, an over-estimate of the loss where one core can draw most of a socket's bandwidth).
-    ``kind``: the simulator kind (default Brian2 standalone on a CPU, GeNN on a GPU; one device only);
+    ``kind``: the simulator kind; by default a projection of a simnet run (:data:`~.kinds.PROJECTION_KINDS`):
+    Brian2 standalone on a CPU, GeNN on a GPU, and on several devices the hypothetical kind that keeps that
+    per-device work and borrows a published exchange (said in the notes);
     ``ranks_per_node`` MPI ranks share a node and exchange at ``intra_node_latency_s`` per collective round.
     """
     if devices < 1:
         raise ValueError(f"devices must be at least 1, got {devices}")
     precision, costs, notes = network.precision, network.costs, []
     if kind is None:
-        kind = KINDS[DEFAULT_KINDS[machine.kind == "gpu"][devices > 1]]
-        if devices > 1:
-            notes.append(f"simulator kind not given: {kind.name}'s exchange assumed")
+        kind = KINDS[PROJECTION_KINDS[machine.kind == "gpu"][devices > 1]]
+    if kind.hypothetical and devices > 1:
+        notes.append(f"hypothetical simulator kind {kind.name}: simnet has no multi-node engine; assumed "
+                     f"{kind.hypothetical} (data/simulator_kinds.csv)")
     if devices > 1 and not kind.distributed:
         raise ValueError(f"a {kind.name} run on {devices} devices: that kind runs on one device only")
     share = 1.0

@@ -149,7 +149,8 @@ def model_answers(records: dict) -> dict:
     summary = done.model_basis.get("backtest_summary", {})
     return {"neurons": list(assumptions.neurons), "synapses_per_neuron": list(assumptions.synapses_per_neuron),
             "bio_seconds": assumptions.bio_seconds,
-            "basis": {regime: summary.get(regime, {}) for regime in ("multi-node", "held-out independent")},
+            "basis": {regime: summary.get(regime, {}) for regime in ("multi-node", "multi-node cpu", "multi-node gpu",
+                                                                      "held-out independent")},
             "answers": answers}
 
 

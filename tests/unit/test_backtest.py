@@ -210,3 +210,19 @@ def test_the_multi_node_rows_cannot_move_the_calibration():
     for kind in without:
         for name in ("compute_fraction", "stream_fraction", "event_fraction"):
             assert getattr(with_multi[kind], name) == getattr(without[kind], name), (kind, name)
+
+
+def test_every_multi_node_row_is_scored_or_counted_with_why_it_is_not(shipped):
+    """The reasons a projection without a band prints: every row on more than one device that is not a scored
+    held-out run (nor a duplicate) is counted once, under its device kind, with the input it lacks."""
+    missing = shipped.summary["multi-node not scored"]
+    expected = [r for r in shipped.results if float(r.devices or 1) > 1 and not r.duplicate_of
+                and r.role != "held-out"]
+    assert sum(entry["runs"] for entry in missing.values()) == len(expected)
+    for entry in missing.values():
+        assert sum(entry["reasons"].values()) == entry["runs"]
+    partial = [r for r in expected if r.role == "partial"]
+    assert all(any(r.hardware in reason for reason in missing["cpu"]["reasons"]) for r in partial
+               if r.hardware.startswith("Dual"))
+    assert shipped.summary["multi-node cpu"]["runs"] + shipped.summary["multi-node gpu"]["runs"] == \
+        shipped.summary["multi-node"]["runs"]

@@ -353,8 +353,11 @@ def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record, capsys)
 
 # --- the band every human-scale figure carries (issue 24, item 5) ------------------------------------
 
-SUMMARY = {"multi-node": {"runs": 0},
-           "held-out independent": {"runs": 15, "geometric_mean_error_factor": 1.91, "worst_factor": 5.53}}
+SUMMARY = {"multi-node": {"runs": 0}, "multi-node cpu": {"runs": 0}, "multi-node gpu": {"runs": 0},
+           "held-out independent": {"runs": 15, "geometric_mean_error_factor": 1.91, "worst_factor": 5.53},
+           "multi-node not scored": {"cpu": {"runs": 3, "reasons": {"mean rate": 1, "communication latency, "
+                                                                    "communication volume unknown for X": 2}},
+                                     "gpu": {"runs": 2, "reasons": {"mean rate": 2}}}}
 
 
 def test_error_band_is_the_regime_of_the_point():
@@ -366,9 +369,24 @@ def test_error_band_is_the_regime_of_the_point():
     assert one["text"] == "x/ 1.91 typical, x/ 5.53 worst (15 held-out independent runs)"
     many = error_band(SUMMARY, 4)
     assert many["regime"] == "multi-node" and many["runs"] == 0 and many["worst_factor"] is None
-    assert "unvalidated" in many["text"]
+    assert "unvalidated" in many["text"] and many["short"] == "none"
     scored = error_band({"multi-node": {"runs": 3, "geometric_mean_error_factor": 2.0, "worst_factor": 4.0}}, 4)
     assert scored["text"] == "x/ 2 typical, x/ 4 worst (3 multi-node runs)"
+
+
+def test_a_multi_node_band_comes_from_the_rows_of_its_device_kind_or_says_why_there_are_none():
+    from simnet.projection.human_scale import error_band
+
+    cpu = error_band(SUMMARY, 4, "cpu")
+    assert cpu["regime"] == "multi-node cpu" and cpu["runs"] == 0
+    # the reason names each missing input with its count, most frequent first, for this device kind only
+    assert cpu["text"].endswith("the 3 multi-node cpu rows were not scored: 2 x communication latency, "
+                                "communication volume unknown for X; 1 x mean rate")
+    assert "2 x mean rate" in error_band(SUMMARY, 4, "gpu")["text"]
+    scored = dict(SUMMARY, **{"multi-node gpu": {"runs": 5, "geometric_mean_error_factor": 1.5, "worst_factor": 2.5}})
+    assert error_band(scored, 4, "gpu")["short"] == "x/ 1.5 typical, x/ 2.5 worst (5 runs)"
+    assert error_band(scored, 4, "cpu")["short"] == "none"           # GPU rows do not validate a CPU projection
+    assert "has no cpu row" in error_band({"multi-node not scored": {}}, 4, "cpu")["text"]
 
 
 def test_answer_is_the_fastest_point_with_its_flags_and_band():
@@ -383,14 +401,14 @@ def test_answer_is_the_fastest_point_with_its_flags_and_band():
     found = answer(curve, SUMMARY)
     assert found["devices"] == 16 and found["time_to_solution_s"] == 20.0
     assert found["lower_bound"] and found["unknown_terms"] == ["communication latency"]
-    assert not found["beyond_largest_machine"] and found["band"]["regime"] == "multi-node"
+    assert not found["beyond_largest_machine"] and found["band"]["regime"] == "multi-node gpu"
     big = ClusterProjection("M", "gpu", "src", 1e9, 1e3, 10.0, 1e12, 1, 1e18, 2e18,
                             (point(LARGEST_MACHINE_NODES * 4, 1.0),), ())
     assert answer(big, SUMMARY)["beyond_largest_machine"]
     assert answer(ClusterProjection("M", "gpu", "src", 1e9, 1e3, 10.0, 1e12, 1, 1e18, 2e18, (), ()), SUMMARY) is None
     # the API's JSON: every point with the band of its regime
     points = curve.to_dict(SUMMARY)["points"]
-    assert [p["band"]["regime"] for p in points] == ["multi-node"] * 3
+    assert [p["band"]["regime"] for p in points] == ["multi-node gpu"] * 3
     assert "band" not in curve.to_dict()["points"][0]
 
 
@@ -402,7 +420,7 @@ def test_the_api_extrapolate_result_carries_the_band_at_every_point(tiny_record)
     (clusters,) = [p["clusters"] for p in data["performance_model"]["projections"]]
     for cluster in clusters:
         for p in cluster["points"]:
-            regime = "multi-node" if p["devices"] > 1 else "held-out independent"
+            regime = f"multi-node {cluster['kind']}" if p["devices"] > 1 else "held-out independent"
             assert p["band"]["regime"] == regime and p["band"]["runs"] == summary[regime]["runs"]
 
 
@@ -417,13 +435,15 @@ def test_the_fidelity_table_prints_the_documents_answers_per_level_and_machine_w
     assert len(machines) >= 2
     # one answer per level, size, in-degree and machine (every reference cluster predicts this network)
     assert len(found["answers"]) == 2 * 2 * 2 * len(machines)
+    kinds = {c: k for c, k in (("JUWELS", "gpu"), ("DGX", "gpu"), ("Fugaku", "cpu"), ("EPYC", "cpu"))}
     for a in found["answers"]:
         assert a["devices"] >= (a["devices_by_memory"] or 1)
-        regime = "multi-node" if a["devices"] > 1 else "held-out independent"
+        kind = next(k for c, k in kinds.items() if c in a["machine"])
+        regime = f"multi-node {kind}" if a["devices"] > 1 else "held-out independent"
         assert a["band"]["regime"] == regime and a["band"]["runs"] == found["basis"][regime].get("runs", 0)
     lines = format_model_answers(found)
     body = [line for line in lines[2:] if not line.startswith("  band:")]
     assert len(body) == len(found["answers"])
     assert any(line.lstrip().startswith("lif_exp") and "1.3e+10" in line for line in body)
-    assert all(("none (0 multi-node runs)" in line or "x/" in line) for line in body)
+    assert all(("none (0 multi-node " in line or "x/" in line) for line in body)
     assert any(line.startswith("  band: ") for line in lines)

@@ -201,3 +201,54 @@ def test_human_scale_keeps_the_rate_and_the_plastic_share():
                            rates={"cpu": CPU_RATES}, bio_seconds=1.0)
     assert curve.neurons == 2000 and curve.synapses_per_neuron == 500
     assert curve.state_bytes == pytest.approx(2000 * 50 + 1e6 * 16)
+
+
+def test_a_projection_of_a_simnet_run_on_two_nodes_keeps_simnets_work_and_borrows_the_5g_exchange_by_hand():
+    hh = replace(COSTS, model="cobahh_hand", plastic_flops_per_pre_event_cse=10.0, plastic_flops_per_post_event_cse=10.0)
+    network = replace(NETWORK, costs=hh, plastic_synapses=1e6)
+    p = predict(network, CPU, devices=2, rates=CPU_RATES)               # no kind: a projection of a simnet run
+    assert any(note.startswith("hypothetical simulator kind simnet_cpu_5g_exchange") for note in p.notes)
+    # simnet's own integrator (one exponential-Euler step), not NEST's RKF45: 100 FLOPs per neuron-step
+    assert p.phases["neuron update"]["flops_per_element"] == pytest.approx(100.0)
+    # STDP at pre- and postsynaptic spikes, as Brian2 does: 2 x 1e6 synapses x 10 Hz over 2 nodes
+    assert p.phases["plastic updates"]["count"] == pytest.approx(1e7)
+    # 1e7 updates x 2 x 16 B / (0.1 x 1e10 B/s) = 0.32 s of plastic memory traffic
+    assert p.phases["plastic updates"]["memory_s"] == pytest.approx(0.32)
+    terms = {t.name: t.seconds for t in p.terms}
+    assert terms["memory traffic"] == pytest.approx(0.1 + 0.16 + 0.32)
+    # Brian2's overhead: 1e4 steps x 3 code objects x fork-join at 4 threads (2 doublings x 1 us), no barriers
+    assert terms["per-step overhead"] == pytest.approx(1e4 * 3 * 2e-6)
+    assert terms["spike scanning"] == 0.0
+    # 5000 events per rank per interval; the spike-driven work is events 0.16 s + plasticity 0.32 s
+    assert terms["load imbalance"] == pytest.approx(math.sqrt(2 * math.log(2) / 5000) * 0.48)
+    # the borrowed exchange: Bruck alltoall, 1 round per 1 ms interval, 5000 spikes/s x 8 B x reach / 2
+    assert terms["communication latency"] == pytest.approx(1000 * 1e-6)
+    assert terms["communication volume"] == pytest.approx(5000 * 8 * (1 - 0.5 ** 1000) / 2 / 1e9)
+    assert p.wall_s_per_bio_s == pytest.approx(sum(terms.values()))
+    # on one device the projection is simnet's own engine, and says nothing hypothetical
+    one = predict(network, CPU, devices=1, rates=CPU_RATES)
+    assert not any("hypothetical" in note for note in one.notes) and one.term("communication latency").seconds == 0.0
+
+
+def test_a_projection_of_a_simnet_run_on_several_gpus_borrows_nest_gpus_point_to_point_exchange_by_hand():
+    gpu = Machine("hand GPU", "gpu", {"single": 1e13, "double": 5e12}, mem_bandwidth_bytes_per_s=1e12,
+                  memory_bytes=8e10, board_power_w=300.0, cores=None, injection_bytes_per_s=1e10, latency_s=2e-6)
+    rates = Rates("gpu", 0.5, 0.5, 0.1, launch_sync_s=10e-6, launch_queued_s=2e-6)
+    p = predict(replace(NETWORK, precision="single"), gpu, devices=4, rates=rates)
+    assert any("simnet_gpu_nestgpu_exchange" in note for note in p.notes)
+    terms = {t.name: t.seconds for t in p.terms}
+    # GeNN's launches: 1e4 steps x (10 us + 1 more phase with work x 2 us)
+    assert terms["per-step overhead"] == pytest.approx(1e4 * (10e-6 + 2e-6))
+    # point-to-point to the 3 other GPUs every 1 ms: 1000 x 3 x 2 us; 2500 spikes/s x 8 B x 3 reached / 1e10 B/s
+    assert terms["communication latency"] == pytest.approx(1000 * 3 * 2e-6)
+    assert terms["communication volume"] == pytest.approx(2500 * 8 * 3 * (1 - 0.75 ** 1000) / 1e10)
+
+
+def test_a_hypothetical_kind_never_describes_a_published_run():
+    from simnet.projection.kinds import PROJECTION_KINDS, kind_for
+
+    for on_gpu in (False, True):
+        assert KINDS[PROJECTION_KINDS[on_gpu][True]].hypothetical
+        assert not KINDS[PROJECTION_KINDS[on_gpu][False]].hypothetical
+    kind, why = kind_for("NEST 3", "simnet_cpu_5g_exchange")
+    assert kind is None and "no simulator kind" in why
