@@ -226,3 +226,19 @@ def test_every_multi_node_row_is_scored_or_counted_with_why_it_is_not(shipped):
                if r.hardware.startswith("Dual"))
     assert shipped.summary["multi-node cpu"]["runs"] + shipped.summary["multi-node gpu"]["runs"] == \
         shipped.summary["multi-node"]["runs"]
+
+
+def test_a_fully_described_multi_node_row_gives_projections_on_its_device_kind_a_band(tmp_path):
+    """With one multi-node CPU row fully described (here van Albada et al.'s 12-node PD14 run placed, for the test
+    only, on a hardware row that has an interconnect latency), the back-test scores it and a CPU projection on
+    several nodes prints a band from it; a GPU projection still has none, and says why."""
+    from simnet.projection.human_scale import error_band
+
+    runs = read_table("published_multinode_runs.csv").rows
+    row = dict(next(r for r in runs if r["id"] == "pd14_val18a_nest_12nodes"), hardware="Fugaku node (A64FX)")
+    path = write_csv(tmp_path / "runs.csv", [row], list(row))
+    summary = api.backtest(runs=path).summary
+    assert summary["multi-node cpu"]["runs"] == 1 and summary["multi-node gpu"]["runs"] == 0
+    band = error_band(summary, 64, "cpu")
+    assert band["runs"] == 1 and band["short"].startswith("x/ ") and "(1 multi-node cpu runs)" in band["text"]
+    assert error_band(summary, 64, "gpu")["short"] == "none"
