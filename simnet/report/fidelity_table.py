@@ -394,6 +394,7 @@ def figure_inputs(table: dict) -> dict:
         "ks_cv": [ks(row, "cv_isi") for row in rows] + [None] * len(cells),
         "asynchronous_irregular": [(row.get("regime") or {}).get("asynchronous_irregular") for row in rows]
         + [None] * len(cells),
+        "point_notes": [None] * len(rows) + [f"single cell\n{c['compartments']:.0f} compartments" for c in cells],
         "reference_level": table["reference_level"],
         "measured_on": measured_on,
     }

@@ -93,6 +93,7 @@ def test_the_cost_figure_spans_the_column_levels_and_the_cells(tmp_path):
     assert inputs["counted_flops_per_neuron_per_bio_s"] == [3e5, pytest.approx(1.26112e10)]
     # a single cell's loop time is not a network's: left out of the wall panel
     assert inputs["sim_wall_s_per_bio_s"] == [1.0, None] and "single cells" in inputs["measured_on"]
+    assert inputs["point_notes"] == [None, "single cell\n753 compartments"]
     written = plot_cost_vs_fidelity(**inputs, out_stem=tmp_path / "fig")
     assert all(p.stat().st_size > 0 for p in written)
 
