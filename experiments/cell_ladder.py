@@ -1,6 +1,7 @@
 """The compartmental ladder levels on one backend, each beside the same cell on NEURON (own solver, CoreNEURON):
-cost rows, dynamics checks, spike agreement, with the machine, versions and date. Writes
-experiments/results/cell_ladder.json.
+cost rows, dynamics checks, spike agreement, with the machine, its load before and after each level, versions and
+date. Writes experiments/results/cell_ladder.json and the counted costs that later stages read,
+data/cell_costs.csv (:data:`simnet.bench.cell_ladder.CELL_COSTS_COLUMNS`).
 
     PYTHONPATH=. python experiments/cell_ladder.py [backend] [duration_s]
 """
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 from simnet.bench import cell_ladder
+from simnet.machine.describe import cpu_load
 
 LEVELS = ("ball_and_stick", "reduced_pyramidal", "detailed_pyramidal")
 
@@ -19,13 +21,20 @@ def main(backend: str = "cpp", duration_s: float = 0.5) -> dict:
               "backend": backend, "duration_s": duration_s, "threads": 1,
               "spike_tolerance_ms": cell_ladder.SPIKE_TOLERANCE_MS, "levels": {}}
     for level in LEVELS:
+        load_before = cpu_load(1.0)
         record = cell_ladder.run_cell(level, duration_s=duration_s, backend=backend)
+        load_after_brian2 = cpu_load(1.0)
         peers = cell_ladder.neuron_peer(level, duration_s=duration_s)
         brian2_ms = record.spikes(level).times_ms
         result["machine"] = record.provenance.get("machine")
-        result["versions"] = record.provenance.get("versions") or record.backend.get("versions")
+        result["versions"] = {"python": record.provenance.get("python"), "packages": record.provenance.get("packages"),
+                              "simnet": record.provenance.get("simnet_version"),
+                              "simnet_commit": record.provenance.get("simnet_commit")}
         result["levels"][level] = {
             "cost": cell_ladder.cost_row(record, level),
+            "load": {"before": load_before, "after_brian2": load_after_brian2,
+                     "note": "simnet.machine.describe.cpu_load, sampled 1 s before and after the Brian2 run; the "
+                             "machine is shared: loop times are measured under this load"},
             "dynamics": cell_ladder.dynamics_check(record, level),
             "brian2_spike_times_ms": [float(t) for t in brian2_ms],
             "neuron": {device: {
@@ -38,8 +47,10 @@ def main(backend: str = "cpp", duration_s: float = 0.5) -> dict:
                 if peer.get("ok") else None} for device, peer in peers.items()},
         }
         print(level, json.dumps(result["levels"][level]["cost"]), flush=True)
-    out = Path(__file__).parent / "results" / "cell_ladder.json"
+    root = Path(__file__).resolve().parent.parent
+    out = root / "experiments" / "results" / "cell_ladder.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
+    (root / "data" / "cell_costs.csv").write_text(cell_ladder.cell_costs_csv(result, "experiments/results/cell_ladder.json"))
     return result
 
 

@@ -15,8 +15,8 @@ from simnet.base.errors import UsageError
 from simnet.peers import PEERS, run_peer
 from simnet.simulation.settings import RunSettings
 
-__all__ = ["CELL_BACKENDS", "SPIKE_TOLERANCE_MS", "check_backend", "run_cell", "cost_row", "dynamics_check",
-           "neuron_peer", "spike_agreement"]
+__all__ = ["CELL_BACKENDS", "SPIKE_TOLERANCE_MS", "CELL_COSTS_COLUMNS", "check_backend", "run_cell", "cost_row",
+           "dynamics_check", "neuron_peer", "spike_agreement", "cell_costs_csv"]
 
 CELL_BACKENDS = ("runtime", "cpp")
 #: Brian2 against NEURON, per matched somatic spike. Both integrate the same equations at dt = 25 us, but Brian2
@@ -114,3 +114,35 @@ def spike_agreement(brian2_ms, neuron_ms, tolerance_ms: float = SPIKE_TOLERANCE_
             "mean_difference_ms": float(differences.mean()) if n else None,
             "tolerance_ms": tolerance_ms,
             "agree": bool(len(a) == len(b) and n > 0 and largest <= tolerance_ms)}
+
+
+#: Columns of ``data/cell_costs.csv``: each level's counted cost, with where and under what load it was measured.
+CELL_COSTS_COLUMNS = ("level", "compartments", "sections", "dt_ms", "flops_per_cell_per_bio_s",
+                      "flops_per_compartment_step", "bytes_per_cell", "bytes_per_compartment", "rate_hz",
+                      "loop_s_per_bio_s_per_cell", "backend", "measured_on", "loadavg_1min_before",
+                      "busy_cpus_before", "morphology", "date")
+
+
+def cell_costs_csv(ladder: dict, source: str) -> str:
+    """``data/cell_costs.csv`` from a cell-ladder result (``experiments/cell_ladder.py``): one row per level, its
+    leading ``#`` lines saying what each figure is and where it comes from."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    out.write(
+        f"# Counted cost of the fidelity ladder's compartmental cells (single cells, constant somatic current), from {source}\n"
+        f"#  (written by experiments/cell_ladder.py, {ladder['date']}). flops_*: counted by simnet from Brian2's generated code x "
+        "activity (cable solver included); bytes_*: Brian2 state variables;\n"
+        "#  loop_s_per_bio_s_per_cell: the measured loop on `measured_on`, a shared machine whose load before the run is in "
+        "loadavg_1min_before and busy_cpus_before (simnet.machine.describe.cpu_load).\n"
+        "#  morphology: synthetic = round figures, not a reconstruction and not checked against published morphometrics "
+        "(data/cell_morphologies.md).\n")
+    writer = csv.DictWriter(out, fieldnames=CELL_COSTS_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for level, entry in ladder["levels"].items():
+        cost, load = entry["cost"], (entry.get("load") or {}).get("before") or {}
+        writer.writerow({**{name: cost.get(name) for name in CELL_COSTS_COLUMNS if name in cost},
+                         "loadavg_1min_before": load.get("loadavg_1min"), "busy_cpus_before": load.get("busy_cpus"),
+                         "morphology": "synthetic", "date": ladder["date"][:10]})
+    return out.getvalue()

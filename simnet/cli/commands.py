@@ -336,10 +336,13 @@ def reproduce(as_json):
     """Recompute every quantitative claim of the seed documents and say which hold."""
     from simnet import api
     from simnet.audit import format_table
+    from simnet.audit.blue_brain_road import format_blue_brain_road
     from simnet.audit.table import format_model_checks
 
     audit = api.reproduce()
     text = format_table(audit.reproductions) + "\n" + format_model_checks(audit.model_checks)
+    if audit.blue_brain_road:
+        text += "\n\n" + "\n".join(format_blue_brain_road(audit.blue_brain_road))
     outcome.emit(as_json, audit.to_dict(), text)
 
 
@@ -384,6 +387,7 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
                 figures_dir, as_json):
     """Project measured runs (RECORDS) to human scale: FLOPs, wall-clock, memory, devices, energy, cost."""
     from simnet import api
+    from simnet.projection.cells import format_cell_levels
     from simnet.projection.format import format_human_scale, format_projection
 
     done = api.extrapolate(
@@ -394,8 +398,11 @@ def extrapolate(records, neurons_text, years_text, synapses_text, target_text, p
         usd_per_kwh=parse_positive(price_text, "--price-per-kwh") if price_text is not None else None,
         scaling=scaling_path, figures_dir=figures_dir, min_delay=min_delay)
     model = dict(done.model_projections)
-    text = "\n\n".join(f"== {label} ==\n{format_projection(p)}\n{format_human_scale(model[label], done.model_basis)}"
+    text = "\n\n".join(f"== {label} ==\n{format_projection(p)}\n"
+                       f"{format_human_scale(model[label], done.model_basis) or done.model_notes.get(label, '')}"
                        for label, p in done.projections)
+    if done.cell_levels:
+        text += "\n\n" + format_cell_levels(done.cell_levels)
     if done.figures:
         text += "\n\nfigures written: " + ", ".join(str(w) for w in done.figures)
     outcome.emit(as_json, done.to_dict(), text)

@@ -149,6 +149,9 @@ def _threads_of(row: dict, devices: int) -> Optional[int]:
 
 def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCosts]) -> tuple[Optional[Case], str]:
     """A runs-table row as a :class:`Case`, or (None, why the model cannot describe it)."""
+    if "compartmental_cells" in (row.get("features") or ""):
+        return None, ("morphologically detailed (compartmental) cells: the model's costs are per point-neuron step and "
+                      "per synaptic event, with no term for compartments")
     wall = _number(row.get("wall_s_per_bio_s"))
     if wall is None or wall <= 0:
         return None, "no published wall-clock per biological second"

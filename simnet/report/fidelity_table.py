@@ -31,7 +31,8 @@ from simnet.base.units import SECONDS_PER_YEAR
 from simnet.cost.account import cost_table
 from simnet.projection import extrapolate
 
-__all__ = ["HUMAN_NEURONS", "FIGURE_STEM", "level_row", "human_scale", "model_answers", "reference_vs_published",
+__all__ = ["HUMAN_NEURONS", "FIGURE_STEM", "level_row", "human_scale", "model_answers", "cell_levels",
+           "reference_vs_published",
            "fidelity_table", "format_fidelity", "format_model_answers", "figure_inputs"]
 
 #: Human scale of the projection: the upper end of the documents' range of cortical neurons.
@@ -154,6 +155,14 @@ def model_answers(records: dict) -> dict:
             "answers": answers}
 
 
+def cell_levels() -> list:
+    """The ladder's compartmental levels (single cells, ``data/cell_costs.csv``) at the documents' sizes for 15
+    biological years, beside the column's levels (:func:`simnet.projection.cells.cell_level_projection`)."""
+    from simnet.report.projections import cell_levels as projected
+
+    return projected(extrapolate.HUMAN_SCALE_NEURONS, extrapolate.FIFTEEN_YEARS_S)
+
+
 def reference_vs_published(reference_stats: dict) -> Optional[dict]:
     """The reference level's mean rate per population against the published full-scale rates."""
     by_source, source_note = published_rates()
@@ -237,6 +246,7 @@ def fidelity_table(records: dict, discard_s: float = spike_statistics.DEFAULT_DI
         },
         "rows": rows,
         "model_answers": model_answers(records),
+        "cell_levels": cell_levels(),
         "reference_vs_published": reference_vs_published(reference_stats) if reference_stats else None,
         "notes": notes,
     }
@@ -326,6 +336,10 @@ def format_fidelity(table: dict) -> str:
     lines.append(f"  from: {rows[0]['human_scale']['derived_from']}")
     if table.get("model_answers"):
         lines += ["", *format_model_answers(table["model_answers"])]
+    if table.get("cell_levels"):
+        from simnet.projection.cells import format_cell_levels
+
+        lines += ["", format_cell_levels(table["cell_levels"])]
     for note in table["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -366,14 +380,22 @@ def figure_inputs(table: dict) -> dict:
         return ((row["ks_vs_reference"] or {}).get(measure) or {}).get("max_over_populations")
 
     first = rows[0]
+    cells = table.get("cell_levels") or []
+    measured_on = (f"{table['model']}, {first['neurons']:,} neurons, measured on {first['measured_on']} "
+                   f"({first['backend']}, {first['precision']})")
+    if cells:
+        # a single cell's loop time is not a network's: the cell levels enter the FLOP panel only
+        measured_on += "; cell levels: single cells without synapses (data/cell_costs.csv), FLOPs per cell"
     return {
-        "levels": [row["level"] for row in rows],
-        "counted_flops_per_neuron_per_bio_s": [row["counted_flops_per_neuron_per_bio_s"] for row in rows],
-        "sim_wall_s_per_bio_s": [row["sim_wall_s_per_bio_s"] for row in rows],
-        "ks_rate": [ks(row, "rate") for row in rows],
-        "ks_cv": [ks(row, "cv_isi") for row in rows],
-        "asynchronous_irregular": [(row.get("regime") or {}).get("asynchronous_irregular") for row in rows],
+        "levels": [row["level"] for row in rows] + [c["level"] for c in cells],
+        "counted_flops_per_neuron_per_bio_s": [row["counted_flops_per_neuron_per_bio_s"] for row in rows]
+        + [c["flops_per_cell_per_bio_s"] for c in cells],
+        "sim_wall_s_per_bio_s": [row["sim_wall_s_per_bio_s"] for row in rows] + [None] * len(cells),
+        "ks_rate": [ks(row, "rate") for row in rows] + [None] * len(cells),
+        "ks_cv": [ks(row, "cv_isi") for row in rows] + [None] * len(cells),
+        "asynchronous_irregular": [(row.get("regime") or {}).get("asynchronous_irregular") for row in rows]
+        + [None] * len(cells),
+        "point_notes": [None] * len(rows) + [f"single cell\n{c['compartments']:.0f} compartments" for c in cells],
         "reference_level": table["reference_level"],
-        "measured_on": (f"{table['model']}, {first['neurons']:,} neurons, measured on {first['measured_on']} "
-                        f"({first['backend']}, {first['precision']})"),
+        "measured_on": measured_on,
     }

@@ -184,7 +184,8 @@ def plot_ladder(entries: list["LadderEntry"], out_stem: Path,
 
 def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s: list, sim_wall_s_per_bio_s: list,
                           ks_rate: list, ks_cv: list, reference_level: str, measured_on: str,
-                          out_stem: Path, asynchronous_irregular: Optional[list] = None) -> list[Path]:
+                          out_stem: Path, asynchronous_irregular: Optional[list] = None,
+                          point_notes: Optional[list] = None) -> list[Path]:
     """Cost versus neuron fidelity: counted FLOPs and loop wall per biological second, one point per level.
 
     Parameters
@@ -205,6 +206,8 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
     asynchronous_irregular : list of bool or None, optional
         Per level, the verdict of :func:`simnet.analysis.column.regime_check`; a level that is not AI is drawn hollow
         and its note says so.
+    point_notes : list of str or None, optional
+        Per level, a note written beside its point instead of the KS distances (e.g. a single cell's), or None.
 
     Returns
     -------
@@ -214,14 +217,15 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
     if not levels:
         raise ValueError("plot_cost_vs_fidelity needs at least one level")
     regimes = list(asynchronous_irregular) if asynchronous_irregular is not None else [None] * len(levels)
+    own_notes = list(point_notes) if point_notes is not None else [None] * len(levels)
     panels = (("counted FLOPs per neuron per biological second", counted_flops_per_neuron_per_bio_s),
               ("loop wall-clock s per biological second", sim_wall_s_per_bio_s))
     fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 1.5 * len(levels) + 4.0), 4.2))
     try:
         positions = np.arange(len(levels))
         for ax, (label, values) in zip(axes, panels):
-            for x, level, value, rate_distance, cv_distance, regime in zip(positions, levels, values, ks_rate,
-                                                                            ks_cv, regimes):
+            for x, level, value, rate_distance, cv_distance, regime, own in zip(positions, levels, values, ks_rate,
+                                                                                 ks_cv, regimes, own_notes):
                 if value is None or not value > 0 or not math.isfinite(value):
                     continue
                 is_reference = level == reference_level
@@ -231,6 +235,8 @@ def plot_cost_vs_fidelity(levels: list[str], counted_flops_per_neuron_per_bio_s:
                            label="reference level" if is_reference else None)
                 if is_reference:
                     note = "reference"
+                elif own is not None:
+                    note = own
                 else:
                     note = (f"KS rate {rate_distance:.2f}" if rate_distance is not None else "KS rate -") + "\n" + (
                         f"KS CV {cv_distance:.2f}" if cv_distance is not None else "KS CV -")

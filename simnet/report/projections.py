@@ -13,7 +13,7 @@ from simnet.base.units import SECONDS_PER_YEAR, as_seconds, parse_wall_duration_
 from simnet.record import files
 from simnet.record.run_record import RunRecord
 
-__all__ = ["Extrapolation", "extrapolate", "model_projection", "RUNS_COLUMNS", "HARDWARE_COLUMNS", "model_rates", "backtest", "intra_node_latency", "shipped_run_rows", "Audit",
+__all__ = ["Extrapolation", "extrapolate", "model_projection", "cell_levels", "RUNS_COLUMNS", "HARDWARE_COLUMNS", "model_rates", "backtest", "intra_node_latency", "shipped_run_rows", "Audit",
            "reproduce"]
 
 PathLike = Union[str, Path]
@@ -29,6 +29,11 @@ class Extrapolation:
     model_projections: list = field(default_factory=list)
     #: the model's sustained rates (with sources) and its back-test summary, which the projections rest on
     model_basis: dict = field(default_factory=dict)
+    #: label -> why the performance model was not applied to that record
+    model_notes: dict = field(default_factory=dict)
+    #: the compartmental cell levels (data/cell_costs.csv) at the same sizes and biological time
+    #: (:func:`simnet.projection.cells.cell_level_projection`)
+    cell_levels: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"projections": [{"record": label, **p.to_dict()} for label, p in self.projections],
@@ -38,7 +43,9 @@ class Extrapolation:
                                       "projections": [{"record": label, "clusters": [
                                           c.to_dict(self.model_basis.get("backtest_summary") or {})
                                           for c in clusters]}
-                                                      for label, clusters in self.model_projections]},
+                                                      for label, clusters in self.model_projections],
+                                      "notes": self.model_notes},
+                "cell_levels": self.cell_levels,
                 "figures": [str(f) for f in self.figures]}
 
 
@@ -99,10 +106,27 @@ def extrapolate(records: Sequence[tuple[str, RunRecord]], *,
         done.projections.append((label, ex.project(
             measurement, assumptions, ex.reference_devices_from_rows(hardware_rows, measurement.precision),
             ml_runs, fit=fit, fit_label=fit_label, measured_device_memory_bytes=device_memory)))
+        if (record.cost or {}).get("cells"):
+            from simnet.projection.cells import BAND_NONE
+
+            # compartmental cells: the model would price them as point neurons without their cable work
+            done.model_notes[label] = f"performance model not applied to compartmental cells; band: {BAND_NONE}"
+            done.model_projections.append((label, []))
+            continue
         done.model_projections.append((label, model_projection(record, label, assumptions, min_delay, done)))
+    done.cell_levels = cell_levels(assumptions.neurons, assumptions.bio_seconds)
     if figures_dir is not None:
         done.figures = _projection_figures(done, ml_runs, series, fits, Path(figures_dir), scaling)
     return done
+
+
+def cell_levels(neurons, bio_seconds: float) -> list:
+    """The fidelity ladder's compartmental levels (``data/cell_costs.csv``, measured on single cells) projected to
+    ``neurons`` for ``bio_seconds`` (:func:`simnet.projection.cells.cell_level_projection`)."""
+    from simnet.base.data_tables import read_table
+    from simnet.projection.cells import cell_level_projection
+
+    return [cell_level_projection(row, tuple(neurons), bio_seconds) for row in read_table("cell_costs.csv").rows]
 
 
 #: The longest communication interval a projection may assume: far beyond any synaptic delay (milliseconds).
@@ -144,12 +168,19 @@ def model_projection(record: RunRecord, label: str, assumptions, min_delay, done
 def _projection_figures(done: Extrapolation, ml_runs, series: dict, fits: dict, figures_dir: Path,
                         scaling: Optional[PathLike]) -> list:
     from simnet.audit import reproduce_all
-    from simnet.projection.ladder import ladder_entries
+    from simnet.projection.ladder import LADDER_PROJECTION, LadderEntry, ladder_entries
     from simnet.report.figures import plot_ladder, plot_scaling, plot_time_to_solution
 
     entries = ladder_entries(reproduce_all(), [p for _, p in done.projections], ml_runs)
+    entries = sorted(entries + [LadderEntry(f"cell level {c['level']} counted, {size['neurons']:.2g} cells, "
+                                            f"{c['bio_seconds'] / SECONDS_PER_YEAR:.3g} y", size["counted_flops"],
+                                            LADDER_PROJECTION)
+                                for c in done.cell_levels for size in c["sizes"] if size["counted_flops"]],
+                     key=lambda e: e.flops)
     written = list(plot_ladder(entries, figures_dir / "ladder"))
     for index, (label, clusters) in enumerate(done.model_projections):
+        if not clusters:
+            continue
         stem = "time_to_solution" + (f"_{index + 1}" if len(done.model_projections) > 1 else "")
         written += plot_time_to_solution(clusters, figures_dir / stem,
                                          f"Time to solution against devices, performance model: {Path(label).name}")
@@ -295,10 +326,13 @@ class Audit:
 
     reproductions: list
     model_checks: list
+    #: 003's 3.83e15 beside simnet's measured detailed cells (:func:`simnet.audit.blue_brain_road.blue_brain_road`)
+    blue_brain_road: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"reproductions": [r.to_dict() for r in self.reproductions],
-                "model_checks": [c.to_dict() for c in self.model_checks]}
+                "model_checks": [c.to_dict() for c in self.model_checks],
+                "blue_brain_road": self.blue_brain_road}
 
 
 def reproduce() -> Audit:
@@ -306,9 +340,11 @@ def reproduce() -> Audit:
     the back-tested performance model predicts for their simulation configurations
     (:func:`simnet.audit.model_check.model_checks`)."""
     from simnet.audit import reproduce_all
+    from simnet.audit.blue_brain_road import blue_brain_road
     from simnet.audit.model_check import model_checks
     from simnet.base.data_tables import read_table
     from simnet.projection.backtest import element_costs_by_name
 
     return Audit(reproduce_all(), model_checks(model_rates(), read_table("hardware.csv").rows,
-                                               element_costs_by_name(read_table("element_costs.csv").rows)))
+                                               element_costs_by_name(read_table("element_costs.csv").rows)),
+                 blue_brain_road(read_table("cell_costs.csv").rows))

@@ -43,3 +43,27 @@ def test_neuron_and_coreneuron_spike_with_brian2(ball_and_stick):
         assert result["imports_simnet"] is False
         agreement = cell_ladder.spike_agreement(brian2_ms, result["spike_times_ms"][0])
         assert agreement["agree"], (device, agreement)
+
+
+def test_extrapolate_projects_a_cell_record_without_the_performance_model(ball_and_stick, tmp_path, capsys):
+    """A compartmental record projects linearly (counted FLOPs per cell x N x T); the performance model, which has
+    no compartment term, is not applied and says why; the shipped cell levels follow, each with band: none."""
+    import json
+
+    from simnet.cli import main
+    from simnet.record import files
+
+    path = files.write(ball_and_stick, tmp_path / "cell.h5")
+    assert main(["extrapolate", str(path), "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["performance_model"]["projections"][0]["clusters"] == []
+    assert "no compartment term" in done["performance_model"]["notes"][str(path)]
+    per_cell = ball_and_stick.cost["cells"]["flops_per_cell_per_bio_s"]
+    counted = next(f for f in done["projections"][0]["figures"] if f["key"] == "total_flops_counted")
+    assert counted["value"] == pytest.approx(per_cell * counted["neurons"] * 15 * 3.154e7)
+    levels = {c["level"]: c for c in done["cell_levels"]}
+    assert set(levels) == {"ball_and_stick", "reduced_pyramidal", "detailed_pyramidal"}
+    assert all(c["band"].startswith("none: ") for c in levels.values())
+    assert main(["extrapolate", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "performance model not applied to compartmental cells" in text and "cell levels at human scale" in text
