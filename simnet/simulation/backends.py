@@ -37,6 +37,7 @@ import brian2
 
 from simnet.base.errors import UsageError
 from simnet.machine.describe import nvcc_path, nvidia_gpu_names, package_version
+from simnet.simulation import parallel_delivery
 from simnet.simulation.build_cache import project_name
 from simnet.simulation.genn_session import GennSession
 from simnet.simulation.profiling import CPP_PROFILE_CLOCK_OPENMP, CPP_PROFILE_CLOCK_SERIAL
@@ -101,7 +102,9 @@ class Backend(ABC):
         described = {"name": self.name, "precision": settings.precision, "threads": self.threads_used(settings),
                      "synapse_order": settings.synapse_order}
         if self.cpp_code:
-            described.update(poisson_sampler=settings.poisson_sampler, simd_math=settings.simd_math)
+            # parallel delivery changes the code only on more than one thread: recorded as applied or not
+            described.update(poisson_sampler=settings.poisson_sampler, simd_math=settings.simd_math,
+                             parallel_delivery=settings.parallel_delivery and (self.threads_used(settings) or 1) > 1)
         return described
 
     def threads_used(self, settings: RunSettings) -> Optional[int]:
@@ -187,7 +190,18 @@ class CppBackend(Backend):
                 session.notes.append(f"simd_math not applied: {refusal}")
             else:
                 use_simd_math(session.directory)
+        if settings.parallel_delivery and threads > 1:
+            parallel_delivery.use_parallel_delivery()
+            session.after_build.append(_note_serial_delivery)
         return session
+
+
+def _note_serial_delivery(session) -> None:
+    """Name in the record the synaptic event code that stayed on one thread under parallel delivery."""
+    serial = parallel_delivery.serial_code_objects(session.directory)
+    if serial:
+        session.notes.append(f"parallel_delivery: {', '.join(serial)} touch neuron variables of both sides of "
+                             "the synapse and deliver on one thread, as Brian2 does")
 
 
 #: Loop-vectorisable math functions: glibc's libmvec (x86-64, glibc >= 2.22) has a vector variant of each.

@@ -28,7 +28,7 @@ import brian2
 from simnet.base import child_processes
 from simnet.base.errors import SimulationFailed, UsageError
 from simnet.base.progress import Progress
-from simnet.simulation import phases
+from simnet.simulation import parallel_delivery, phases
 from simnet.simulation.build_cache import claim_project_directory, default_build_cache
 from simnet.simulation.profiling import NOT_PROFILED, RUNTIME_PROFILE_CLOCK, loop_profile
 from simnet.simulation.settings import RunSettings
@@ -151,6 +151,7 @@ def _restore_brian_defaults():
         brian2.device.reinit()
         brian2.set_device("runtime")
     brian2.prefs.reset_to_defaults()
+    parallel_delivery.restore_templates()
     brian2.defaultclock.dt = 0.1 * brian2.ms
 
 
@@ -240,6 +241,8 @@ class StandaloneSession(Session):
             except OSError as err:
                 raise UsageError(f"cannot build in {root}: {err.strerror or err}", parameter="build_dir") from None
         self.build_args = build_args
+        #: Called with the session once the project is generated and built (a backend's checks of the code).
+        self.after_build: list[Callable[["StandaloneSession"], None]] = []
         brian2.prefs.codegen.cpp.headers = list(brian2.prefs.codegen.cpp.headers) + ["<chrono>", "<fstream>",
                                                                                    "<sys/resource.h>"]
         # Brian2's default is an unbounded `make -j`: a network with many code objects (the microcircuit has
@@ -375,6 +378,8 @@ class StandaloneSession(Session):
                     brian2.device.build(directory=str(self.directory), compile=True, run=True, with_output=True,
                                         **self.build_args)
         build_wall = time.perf_counter() - started
+        for check in self.after_build:
+            check(self)
         compile_s = _compile_seconds()
         run_binary_s = (getattr(brian2.device, "timers", {}) or {}).get("run_binary")
         if compile_s is not None and run_binary_s is not None:

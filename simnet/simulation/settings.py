@@ -20,10 +20,11 @@ PRECISIONS = {"single": np.float32, "double": np.float64}
 #: PoissonInput samplers in generated C++: simnet's tabulated inversion, or Brian2's own.
 POISSON_SAMPLERS = ("table", "brian2")
 #: The RunSettings fields that choose how the program is made (not what it simulates) -> the values each takes.
-TUNING_CHOICES = {"synapse_order": SYNAPSE_ORDERS, "poisson_sampler": POISSON_SAMPLERS, "simd_math": (True, False)}
+TUNING_CHOICES = {"synapse_order": SYNAPSE_ORDERS, "poisson_sampler": POISSON_SAMPLERS, "simd_math": (True, False),
+                  "parallel_delivery": (True, False)}
 #: The settings that change the generated code, as Brian2 itself has them: with them, a network Brian2 connects
 #: itself (``connect(p=...)``, which simnet does not reorder) runs the code a plain Brian2 script runs.
-BRIAN2_WAY = {"poisson_sampler": "brian2", "simd_math": False}
+BRIAN2_WAY = {"poisson_sampler": "brian2", "simd_math": False, "parallel_delivery": False}
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class RunSettings:
     poisson_sampler: str = "table"
     #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.simulation.backends`).
     simd_math: bool = True
+    #: ``cpp`` on more than one thread: deliver spikes on every thread, each owning a block of neurons
+    #: (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers them on one.
+    parallel_delivery: bool = True
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:

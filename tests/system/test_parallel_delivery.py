@@ -1,0 +1,117 @@
+"""Spike delivery on every thread (simnet.simulation.parallel_delivery): which code takes which path, and that the
+split changes no result.
+
+Where every sum is exact (integer state and weights), the spikes of one thread and of two must be identical:
+any race on a neuron's variable, or an input applied twice or lost, would change them. With real-valued weights
+the order in which a step's inputs are summed changes, so the activity must be the same within the seed-to-seed
+spread (the rule of simnet.analysis.equivalence).
+"""
+import gc
+from types import SimpleNamespace
+
+import brian2
+import numpy as np
+import pytest
+
+from simnet import api
+from simnet.analysis import equivalence
+from simnet.pipeline import RunPlan, execute
+from simnet.simulation import parallel_delivery
+from simnet.simulation.backends import get_backend
+from simnet.simulation.settings import RunSettings
+from simnet.models.cobahh import CobahhParams, build_spec
+
+OWNER_MARK = "simnet: owner-computes delivery"
+
+
+def _event_code(tmp_path, threads: int, parallel: bool) -> dict[str, str]:
+    """The generated C++ of three pathways' event code, rendered (not compiled) for ``threads`` threads."""
+    gc.collect()  # the objects of an earlier call: alive, they would make Brian2 suffix these names
+    brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
+    if parallel:
+        parallel_delivery.use_parallel_delivery()
+    brian2.set_device("cpp_standalone", directory=str(tmp_path), build_on_run=False)
+    try:
+        cells = brian2.NeuronGroup(10, "v : 1\nu : 1", threshold="v > 1", reset="v = 0", name="cells")
+        to_post = brian2.Synapses(cells, cells, "w : 1", on_pre="v_post += w", name="to_post")
+        to_pre = brian2.Synapses(cells, cells, "w : 1", on_pre="u_pre += w", name="to_pre")
+        both = brian2.Synapses(cells, cells, "w : 1", on_pre="v_post += u_pre", name="both")
+        stdp = brian2.Synapses(cells, cells, "w : 1\na : 1", on_pre="v_post += w", on_post="w += a",
+                               name="stdp")
+        for synapses in (to_post, to_pre, both, stdp):
+            synapses.connect(j="i")
+        brian2.run(1 * brian2.ms)
+        brian2.device.build(directory=str(tmp_path), compile=False, run=False)
+    finally:
+        brian2.device.reinit()
+        brian2.set_device("runtime")
+        brian2.prefs.reset_to_defaults()
+        parallel_delivery.restore_templates()
+    names = ("to_post_pre", "to_pre_pre", "both_pre", "stdp_pre", "stdp_post")
+    return {name: (tmp_path / "code_objects" / f"{name}_codeobject.cpp").read_text() for name in names}
+
+
+def test_each_pathway_takes_the_path_its_variables_allow(tmp_path):
+    code = _event_code(tmp_path, threads=2, parallel=True)
+    for name in ("to_post_pre", "to_pre_pre", "stdp_pre"):
+        assert OWNER_MARK in code[name], name
+    # each is split by the side its variables are on
+    assert "_simnet_side = _ptr_array_to_post__synaptic_post;" in code["to_post_pre"]
+    assert "_simnet_side = _ptr_array_to_pre__synaptic_pre;" in code["to_pre_pre"]
+    assert parallel_delivery.SERIAL_MARK in code["both_pre"] and OWNER_MARK not in code["both_pre"]
+    # synaptic variables only: Brian2's own split of the list between threads, untouched
+    assert OWNER_MARK not in code["stdp_post"] and "#pragma omp for schedule(static)" in code["stdp_post"]
+    assert parallel_delivery.serial_code_objects(tmp_path) == ["both_pre_codeobject"]
+
+
+def test_brian2s_code_without_it_and_on_one_thread(tmp_path):
+    for threads, parallel in ((2, False), (1, True)):
+        code = _event_code(tmp_path / f"{threads}-{parallel}", threads=threads, parallel=parallel)
+        assert not any(OWNER_MARK in text or parallel_delivery.SERIAL_MARK in text for text in code.values())
+    assert "#pragma omp master" in _event_code(tmp_path / "again", 2, False)["to_post_pre"]
+
+
+def _integer_network():
+    """A pure integer integrator: a constant drive per neuron and weights -1, 0 or 1 over fixed connections, so
+    every sum is exact and nothing is random."""
+    cells = brian2.NeuronGroup(3000, "v : 1", threshold="v >= 40", reset="v = 0", name="cells")
+    cells.v = "i % 17"
+    cells.run_regularly("v += i % 3", dt=brian2.defaultclock.dt)
+    recurrent = brian2.Synapses(cells, cells, "w : 1", on_pre="v_post += w", name="recurrent")
+    recurrent.connect(condition="(i * 31 + j * 17) % 50 == 0")
+    recurrent.w = "1.0 * ((i + j) % 3) - 1.0"
+    recurrent.delay = "((i * 7 + j) % 20) * 0.1 * ms"
+    return cells, recurrent
+
+
+@pytest.mark.slow
+def test_exact_sums_give_identical_spikes_on_one_and_two_threads(tmp_path):
+    records = {threads: api.account(_integer_network, backend="cpp", threads=threads, duration="0.2s",
+                                    progress=False, build_dir=tmp_path)
+               for threads in (1, 2)}
+    assert records[2].backend["parallel_delivery"] is True and records[2].backend["threads"] == 2
+    one, two = (records[t].spikes("cells") for t in (1, 2))
+    assert len(one.times_ms) > 10000
+    np.testing.assert_array_equal(one.times_ms, two.times_ms)
+    np.testing.assert_array_equal(one.node_ids, two.node_ids)
+
+
+@pytest.mark.slow
+def test_real_valued_weights_give_the_same_activity_within_the_seed_spread(tmp_path):
+    """COBAHH with STDP on two threads, Brian2's delivery against simnet's, three seeds each (each project is
+    compiled once and reused for the other seeds)."""
+    spec = build_spec(CobahhParams(n_neurons=1000, plasticity="stdp"))
+    seeds, points = (1, 2, 3), []
+    for runner, parallel in (("brian2", False), ("parallel", True)):
+        for seed in seeds:
+            settings = RunSettings(threads=2, progress=False, build_root=tmp_path, reuse_build=True,
+                                   parallel_delivery=parallel)
+            record = execute(RunPlan(spec, get_backend("cpp"), settings, duration_s=0.3, seed=seed,
+                                     record_spikes=True))
+            assert record.backend["parallel_delivery"] is parallel
+            points.append({"runner": runner, "seed": seed, "options": {}, "activity": equivalence.activity(record)})
+    runners = {"parallel": SimpleNamespace(compare_to="brian2"), "brian2": SimpleNamespace(compare_to=None)}
+    (entry,) = equivalence.compare(points, runners)
+    rate = next(row for row in entry["rows"] if row["statistic"] == "mean_rate_hz")
+    assert rate["seed_spread"] > 0 and rate["baseline_mean"] > 5
+    assert entry["all_within_spread"] is True, entry["outside_spread"]
