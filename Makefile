@@ -9,7 +9,7 @@
 #   make compile-cuda   (opt-in, not in CI: about 30 min on 2 cores) Python 3.12 with brian2cuda and the CUDA 13
 #                   toolkit from the package index; compiles the COBAHH and column projects for sm_90, no GPU
 #   make gpu-carry  (needs network) .gpu-carry/: what experiments/gpu/check.sh needs on an offline GPU machine
-#   make nest-sonata  (opt-in, not in CI: about 40 min on 2 cores; needs network, cmake and HDF5, GSL, Boost and
+#   make nest-sonata  (opt-in, not in CI: about 25 min on 2 cores; needs network, cmake and HDF5, GSL, Boost and
 #                   ltdl headers) NEST 3.10.0 from its PyPI source with HDF5, outside the repo in NEST_PREFIX, for
 #                   nest.SonataNetwork; then runs the SONATA tests against it (docs/guide/sonata_export.md)
 
@@ -111,7 +111,8 @@ gpu-carry:
 	GENN_TARBALL=$(GENN_TARBALL) experiments/gpu/prepare_carry.sh
 
 # NEST with HDF5 (the pip wheel has none, so no nest.SonataNetwork), built for .venv's Python into NEST_PREFIX, with
-# the neuron models simnet's export maps (simnet/record/sonata_circuit.py) and the devices its runner uses.
+# the neuron models simnet's export maps (simnet/record/sonata_circuit.py), the nearest models of the levels it
+# does not map (izhikevich, hh_cond_exp_traub, also COBAHH's NEST peer's), iaf_psc_alpha and the devices in use.
 # NEST_MPI=ON builds it with MPI (the cluster's MPI must be found by cmake). System packages on Debian/Ubuntu:
 # apt-get install cmake libhdf5-dev libgsl-dev libboost-dev libltdl-dev
 NEST_VERSION := 3.10.0

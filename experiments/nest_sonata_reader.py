@@ -93,6 +93,13 @@ def main(argv=None) -> int:
     means = {kind: {column: round(sum(rates[n][column] * sizes[n] for n in populations if n.endswith(kind))
                                   / sum(sizes[n] for n in populations if n.endswith(kind)), 3)
                     for column in columns} for kind in ("E", "I")}
+    spread = {}
+    for name, row in list(rates.items()) + [(f"mean_{kind}", means[kind]) for kind in ("E", "I")]:
+        spread[name] = {}
+        for side, prefix in (("simnet", "simnet_seed"), ("nest_sonata", "nest_sonata_seed")):
+            values = [value for column, value in row.items() if column.startswith(prefix)]
+            spread[name][side] = {"min": min(values), "median": round(float(np.median(values)), 3),
+                                  "max": max(values), "seeds": len(values)}
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -105,7 +112,7 @@ def main(argv=None) -> int:
                  f"{[r.name for r in args.runs]} (the seed spread). Rates per population over "
                  f"{args.discard_ms:g} ms to tstop (Hz); size-weighted means of the E and I populations."),
         "commands": ["python " + " ".join([str(Path(sys.argv[0]))] + [str(a) for a in (argv or sys.argv[1:])])],
-        "rates_hz": rates, "mean_rates_hz": means, "sizes": sizes,
+        "rates_hz": rates, "mean_rates_hz": means, "spread_over_seeds_hz": spread, "sizes": sizes,
         "same_spike_counts_sonata_vs_h5py": same_counts, "nest_runs": runs,
         "nest_build": {**build, "source": args.nest_source, "hdf5": args.hdf5},
         "machine": {"hostname": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform()},
@@ -114,7 +121,7 @@ def main(argv=None) -> int:
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     atomic_files.write_text(args.out, json.dumps(out, indent=1) + "\n")
-    print(json.dumps({"rates_hz": rates, "mean_rates_hz": means, "same": same_counts}, indent=1))
+    print(json.dumps({"spread_over_seeds_hz": spread, "same": same_counts}))
     return 0
 
 
