@@ -9,6 +9,9 @@
 #   make compile-cuda   (opt-in, not in CI: about 30 min on 2 cores) Python 3.12 with brian2cuda and the CUDA 13
 #                   toolkit from the package index; compiles the COBAHH and column projects for sm_90, no GPU
 #   make gpu-carry  (needs network) .gpu-carry/: what experiments/gpu/check.sh needs on an offline GPU machine
+#   make nest-sonata  (opt-in, not in CI: about 25 min on 2 cores; needs network, cmake and HDF5, GSL, Boost and
+#                   ltdl headers) NEST 3.10.0 from its PyPI source with HDF5, outside the repo in NEST_PREFIX, for
+#                   nest.SonataNetwork; then runs the SONATA tests against it (docs/guide/sonata_export.md)
 
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +20,7 @@ CORE_STAMP := $(VENV)/.simnet-core
 DEV_STAMP := $(VENV)/.simnet-dev
 DOCS_STAMP := $(VENV)/.simnet-docs
 
-.PHONY: run test test-fast test-unit test-genn docs compile-cuda gpu-carry clean
+.PHONY: run test test-fast test-unit test-genn docs compile-cuda gpu-carry nest-sonata clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +109,34 @@ compile-cuda: $(CUDA_STAMP)
 
 gpu-carry:
 	GENN_TARBALL=$(GENN_TARBALL) experiments/gpu/prepare_carry.sh
+
+# NEST with HDF5 (the pip wheel has none, so no nest.SonataNetwork), built for .venv's Python into NEST_PREFIX, with
+# the neuron models simnet's export maps (simnet/record/sonata_circuit.py), the nearest models of the levels it
+# does not map (izhikevich, hh_cond_exp_traub, also COBAHH's NEST peer's), iaf_psc_alpha and the devices in use.
+# NEST_MPI=ON builds it with MPI (the cluster's MPI must be found by cmake). System packages on Debian/Ubuntu:
+# apt-get install cmake libhdf5-dev libgsl-dev libboost-dev libltdl-dev
+NEST_VERSION := 3.10.0
+NEST_SHA256 := 8fbd7df4a3e941784d4b1d5825ded234bdc915238faac0982c62e4cb80134d52
+NEST_PREFIX ?= $(abspath ../nest-hdf5)
+NEST_MPI ?= OFF
+NEST_JOBS ?= 2
+NEST_MODELS ?= iaf_psc_exp;iaf_psc_alpha;iaf_cond_exp;aeif_cond_exp;izhikevich;hh_cond_exp_traub;static_synapse;$\
+	spike_recorder;spike_generator;poisson_generator;dc_generator;parrot_neuron;multimeter;weight_recorder
+NEST_SOURCE := $(NEST_PREFIX)/src/nest_simulator-$(NEST_VERSION)
+
+nest-sonata: $(DEV_STAMP)
+	@command -v cmake >/dev/null && command -v h5cc >/dev/null || { echo "make nest-sonata: needs cmake and \
+	HDF5's headers (apt-get install cmake libhdf5-dev libgsl-dev libboost-dev libltdl-dev)" >&2; exit 2; }
+	mkdir -p $(NEST_PREFIX)/src $(NEST_PREFIX)/build
+	test -f $(NEST_PREFIX)/src/nest_simulator-$(NEST_VERSION).tar.gz || $(abspath $(BIN))/python -m pip download \
+		--no-binary :all: --no-deps -d $(NEST_PREFIX)/src nest-simulator==$(NEST_VERSION)
+	echo "$(NEST_SHA256)  $(NEST_PREFIX)/src/nest_simulator-$(NEST_VERSION).tar.gz" | sha256sum --check --quiet
+	test -d $(NEST_SOURCE) || tar -xzf $(NEST_PREFIX)/src/nest_simulator-$(NEST_VERSION).tar.gz -C $(NEST_PREFIX)/src
+	cd $(NEST_PREFIX)/build && cmake $(NEST_SOURCE) -DCMAKE_INSTALL_PREFIX=$(NEST_PREFIX) -Dwith-hdf5=ON \
+		-Dwith-mpi=$(NEST_MPI) -Dwith-openmp=ON -Dwith-python=ON -Dwith-gsl=ON \
+		-DPython_EXECUTABLE=$(abspath $(BIN))/python "-Dwith-models=$(NEST_MODELS)"
+	$(MAKE) -C $(NEST_PREFIX)/build -j$(NEST_JOBS) && $(MAKE) -C $(NEST_PREFIX)/build install
+	SIMNET_NEST_PREFIX=$(NEST_PREFIX) $(BIN)/python -m pytest -q tests/system/test_sonata_export.py
 
 clean:
 	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) .genn .gpu-carry runs figures .pytest_cache docs/_build

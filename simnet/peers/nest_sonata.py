@@ -1,13 +1,14 @@
-"""Run a SONATA circuit written by ``simnet export`` in NEST 3 (``nest.SonataNetwork``) and print its population
-rates as JSON: ``python nest_sonata.py CIRCUIT_DIR [--seed N] [--discard-ms T] [--threads N]``.
+"""Run a SONATA circuit written by ``simnet export`` in NEST 3 and print its population rates as JSON:
+``python nest_sonata.py CIRCUIT_DIR [--seed N] [--discard-ms T] [--threads N] [--reader auto|sonata|h5py]``.
 
-A standalone program (imports nothing from simnet). NEST reads nodes, edges, weights and delays from the circuit
-with its SONATA reader where it was built with HDF5; the pip wheel of NEST 3.10 was not ("SonataNetwork
-unavailable because NEST was compiled without 'HDF5' support"), so there the same files are read with h5py and
-built with ``nest.Create`` and ``nest.Connect`` (one-to-one arrays of sources, targets, weights and delays), and
-``reader`` in the output says which was used;
-what SONATA cannot carry, the initial membrane potential drawn per neuron (Brian2 code in
-``simnet_network.json``, e.g. ``-58.0*mV + 10.0*mV*randn()``), is drawn here from the same normal distribution.
+A standalone program (imports nothing from simnet). ``sonata``: NEST's own SONATA reader, ``nest.SonataNetwork``,
+builds nodes, edges, weights and delays from the files; it needs a NEST built with HDF5, which the pip wheel of
+NEST 3.10 is not ("SonataNetwork unavailable because NEST was compiled without 'HDF5' support"). ``h5py``: the
+same files read with h5py and built with ``nest.Create`` and ``nest.Connect`` (one-to-one arrays of sources,
+targets, weights and delays). ``auto`` (the default) takes ``sonata`` where NEST has HDF5, else ``h5py``;
+``reader`` in the output says which was used. What SONATA cannot carry, the initial membrane potential drawn per
+neuron (Brian2 code in ``simnet_network.json``, e.g. ``-58.0*mV + 10.0*mV*randn()``), is drawn here from the same
+normal distribution (numpy, seeded by ``--seed``), so both readers start from the same potentials.
 Rates are spikes / neurons / (tstop - discard), after the discarded opening.
 """
 from __future__ import annotations
@@ -19,28 +20,48 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["run_circuit", "main"]
+__all__ = ["READERS", "NoSonataReader", "run_circuit", "main"]
 
 _NORMAL_V = re.compile(r"^\s*([-+.\d]+)\*mV\s*\+\s*([-+.\d]+)\*mV\*randn\(\)\s*$")
 
 
-def run_circuit(circuit: Path, seed: int = 1, discard_ms: float = 0.0, threads: int = 1) -> dict:
+READERS = ("auto", "sonata", "h5py")
+SONATA_READER = "nest.SonataNetwork"
+H5PY_READER = "h5py + nest.Create/nest.Connect"
+
+
+class NoSonataReader(RuntimeError):
+    """``--reader sonata`` asked of a NEST built without HDF5."""
+
+
+def run_circuit(circuit: Path, seed: int = 1, discard_ms: float = 0.0, threads: int = 1,
+                reader: str = "auto") -> dict:
     """Build, connect and simulate the circuit in NEST; rates per population and how long each phase took."""
+    # h5py first: a NEST built with HDF5 loads its libraries globally, and h5py's wheel, whose own HDF5 would
+    # then bind to NEST's (another version), fails to import ("Not a datatype")
+    import h5py  # noqa: F401
     import nest
     import numpy as np
 
     nest.ResetKernel()
-    nest.set_verbosity("M_ERROR")
+    if hasattr(nest, "VerbosityLevel"):  # NEST 3.10 warns on set_verbosity, kept for older versions
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:
+        nest.set_verbosity("M_ERROR")
     nest.SetKernelStatus({"rng_seed": seed, "local_num_threads": threads})
     started = time.perf_counter()
     simulation = json.loads((circuit / "simulation_config.json").read_text())
     tstop, dt = simulation["run"]["tstop"], simulation["run"]["dt"]
-    try:
-        network = nest.SonataNetwork(circuit / "circuit_config.json", sim_config=circuit / "simulation_config.json")
-        reader = "nest.SonataNetwork"
-    except ModuleNotFoundError:  # NEST built without HDF5
-        network, reader = None, "h5py + nest.Connect (this NEST has no HDF5, so no SonataNetwork)"
+    have_hdf5 = bool(nest.GetKernelStatus("build_info").get("have_hdf5"))
+    if reader == "sonata" and not have_hdf5:
+        raise NoSonataReader(f"NEST {nest.__version__} at {Path(nest.__file__).parent} was built without HDF5, so "
+                             "it has no nest.SonataNetwork: use --reader h5py, or a NEST built with -Dwith-hdf5=ON")
+    if reader == "h5py" or not have_hdf5:
+        network, used = None, H5PY_READER + ("" if have_hdf5 else " (this NEST has no HDF5)")
         nest.SetKernelStatus({"resolution": dt})
+    else:
+        network = nest.SonataNetwork(circuit / "circuit_config.json", sim_config=circuit / "simulation_config.json")
+        used = SONATA_READER
     populations = network.Create() if network else _create(nest, circuit)
     extras = json.loads((circuit / "simnet_network.json").read_text())["populations"]
     rng = np.random.default_rng(seed)
@@ -67,7 +88,7 @@ def run_circuit(circuit: Path, seed: int = 1, discard_ms: float = 0.0, threads: 
              for name, nodes in populations.items()}
     return {"rates_hz": rates, "sizes": {name: len(nodes) for name, nodes in populations.items()},
             "connections": nest.GetKernelStatus("num_connections"), "tstop_ms": tstop, "discard_ms": discard_ms,
-            "seed": seed, "nest_version": nest.__version__, "reader": reader,
+            "seed": seed, "nest_version": nest.__version__, "nest_have_hdf5": have_hdf5, "reader": used,
             "seconds": {"create": created - started, "connect": connected - created,
                         "simulate": simulated - connected}}
 
@@ -112,8 +133,19 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--discard-ms", type=float, default=0.0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--reader", choices=READERS, default="auto",
+                        help="sonata: nest.SonataNetwork (NEST with HDF5); h5py: h5py and nest.Connect")
     args = parser.parse_args(argv)
-    print(json.dumps(run_circuit(args.circuit, args.seed, args.discard_ms, args.threads)))
+    if not (args.circuit / "circuit_config.json").is_file():
+        print(f"nest_sonata.py: no circuit_config.json in {args.circuit}: give a folder written by simnet export",
+              file=sys.stderr)
+        return 2
+    try:
+        result = run_circuit(args.circuit, args.seed, args.discard_ms, args.threads, args.reader)
+    except NoSonataReader as err:
+        print(f"nest_sonata.py: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
     return 0
 
 

@@ -5,13 +5,13 @@ What a record keeps with ``record_connectivity`` (``record.network``) becomes, i
 ``network/nodes.h5``, ``network/node_types.csv``
     one node population per model population (the column's L23E ... L6I), node ids local to it; one node type
     per population: ``model_type`` point_neuron, ``model_template`` the NEST model where simnet's neuron model
-    has one (``lif_exp`` is NEST's ``iaf_psc_exp``), else ``simnet:<model>``, and ``dynamics_params`` a JSON file
-    of its parameters (``components/point_neuron_models/<population>.json``: NEST's names and units where
+    has one (:data:`NEST_NEURON_MODELS`: ``lif_exp`` is ``iaf_psc_exp``, ``lif_cond`` ``iaf_cond_exp``, ``adex``
+    ``aeif_cond_exp``), else ``simnet:<model>``, and ``dynamics_params`` a JSON file of its parameters (``components/point_neuron_models/<population>.json``: NEST's names and units where
     mapped, else simnet's in SI units);
 ``network/edges.h5``, ``network/edge_types.csv``
     one edge population per pair of populations with synapses (``<source>_to_<target>``), with every synapse's
-    ``syn_weight`` (pA for NEST current synapses) and ``delay`` (ms) in group ``0``; edge type
-    ``static_synapse``;
+    ``syn_weight`` (NEST's: pA for current synapses, nS for conductance ones, negative onto ``g_in``) and
+    ``delay`` (ms) in group ``0``; edge type ``static_synapse``;
 ``circuit_config.json``, ``simulation_config.json``
     SONATA configs (paths relative to ``$BASE_DIR``; the run's ``dt`` and duration, ``target_simulator`` NEST;
     ``output.spikes_file`` names the run's own spikes, copied to ``output/simnet_spikes.h5``; the manifest is in
@@ -37,17 +37,36 @@ from simnet.base import atomic_files
 from simnet.base.errors import UsageError
 from simnet.record.run_record import RunRecord
 
-__all__ = ["NEST_NEURON_MODELS", "write_circuit"]
+__all__ = ["NEST_NEURON_MODELS", "NO_NEST_TWIN", "write_circuit"]
 
-#: simnet neuron model -> (NEST model, {NEST parameter: (simnet parameter, factor from SI)}); ``I_e`` is the
-#: population's constant current ``I_dc`` and both synaptic time constants are simnet's one ``tau_syn``.
+#: simnet neuron model -> (NEST model, {NEST parameter: (simnet parameter, factor from SI)}): only levels whose
+#: equations, threshold, reset and refractory clamp are NEST's model's (the integration differs: NEST's
+#: conductance models use adaptive RKF45). ``I_e`` is the population's constant current ``I_dc``; ``lif_exp``'s
+#: one ``tau_syn`` is both of NEST's synaptic time constants.
 NEST_NEURON_MODELS = {
     "lif_exp": ("iaf_psc_exp", {"C_m": ("C_m", 1e12), "tau_m": ("tau_m", 1e3), "E_L": ("E_L", 1e3),
                                 "V_th": ("V_th", 1e3), "V_reset": ("V_reset", 1e3), "t_ref": ("t_ref", 1e3),
                                 "tau_syn_ex": ("tau_syn", 1e3), "tau_syn_in": ("tau_syn", 1e3)}),
+    "lif_cond": ("iaf_cond_exp", {"C_m": ("C_m", 1e12), "g_L": ("g_L", 1e9), "E_L": ("E_L", 1e3),
+                                  "V_th": ("V_th", 1e3), "V_reset": ("V_reset", 1e3), "t_ref": ("t_ref", 1e3),
+                                  "E_ex": ("E_ex", 1e3), "E_in": ("E_in", 1e3),
+                                  "tau_syn_ex": ("tau_syn_ex", 1e3), "tau_syn_in": ("tau_syn_in", 1e3)}),
+    "adex": ("aeif_cond_exp", {"C_m": ("C_m", 1e12), "g_L": ("g_L", 1e9), "E_L": ("E_L", 1e3),
+                               "V_th": ("V_T", 1e3), "Delta_T": ("Delta_T", 1e3), "V_peak": ("V_cut", 1e3),
+                               "V_reset": ("V_reset", 1e3), "t_ref": ("t_ref", 1e3), "a": ("a", 1e9),
+                               "b": ("b", 1e12), "tau_w": ("tau_w", 1e3), "E_ex": ("E_ex", 1e3),
+                               "E_in": ("E_in", 1e3), "tau_syn_ex": ("tau_syn_ex", 1e3),
+                               "tau_syn_in": ("tau_syn_in", 1e3)}),
 }
-#: Factor from simnet's SI weight to NEST's, by the weight's unit (current synapses: A -> pA).
-_NEST_WEIGHT_FACTOR = {"A": 1e12}
+#: Why a level has no NEST twin, for the export's note.
+NO_NEST_TWIN = {
+    "izhikevich": "NEST's izhikevich has delta synapses that jump V_m; simnet's has exponential current synapses",
+    "hh_traub": "NEST's hh_cond_exp_traub emits a spike at a peak above V_T + 30 mV, simnet at the crossing of "
+                "v_spike (-20 mV)",
+    "two_compartment": "no NEST model has its LIF soma coupled to one passive dendrite",
+}
+#: Factor from simnet's SI weight to NEST's, by the weight's unit (current synapses: A -> pA; conductance: S -> nS).
+_NEST_WEIGHT_FACTOR = {"A": 1e12, "S": 1e9}
 
 
 def write_circuit(record: RunRecord, out_dir, *, source: Optional[Path] = None) -> dict[str, Any]:
@@ -69,8 +88,9 @@ def write_circuit(record: RunRecord, out_dir, *, source: Optional[Path] = None) 
     nest = NEST_NEURON_MODELS.get(neuron_model or "")
     notes = []
     if nest is None:
-        notes.append(f"neuron model {neuron_model or record.model!r} has no NEST twin in simnet's mapping: node "
-                     "types name it simnet:<model> with simnet's parameters (SI units); NEST cannot build them")
+        why = NO_NEST_TWIN.get(neuron_model or "", "not in simnet's mapping")
+        notes.append(f"neuron model {neuron_model or record.model!r} has no NEST twin ({why}): node types name it "
+                     "simnet:<model> with simnet's parameters (SI units); NEST cannot build them")
     slices = _population_slices(network["groups"], record.populations)
     node_rows, nest_models, extras = [], {}, {}
     with h5py.File(out / "network" / "nodes.h5", "w") as f:
@@ -163,6 +183,8 @@ def _write_edges(out: Path, projections: dict, slices: dict, nest: bool, notes: 
             delay_ms = np.asarray(proj["delay_s"], dtype=np.float64) * 1e3
             weight = proj.get("weight")
             factor = _NEST_WEIGHT_FACTOR.get(proj.get("weight_unit", ""), 1.0) if nest else 1.0
+            if nest and proj.get("on_pre", "").lstrip().startswith("g_in"):
+                factor = -factor  # NEST's conductance models take an inhibitory synapse as a negative weight
             if weight is None:
                 notes.append(f"projection {proj['source']} -> {proj['target']} has no per-synapse weight "
                              f"(its effect is {proj.get('on_pre')!r}); syn_weight is 1")
