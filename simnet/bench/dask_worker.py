@@ -63,14 +63,19 @@ def dask_setup(worker) -> None:
     signal.signal(signal.SIGTERM, lambda _number, _frame: stop_points(worker))
     # The exception may land where Python can only report it: a thread that just ended its point and went idle
     # (nothing to stop: it says nothing), or code run by the garbage collector in a point's thread (its callbacks,
-    # a __del__), which would lose it: it is raised again there, once that code returns.
+    # a __del__), which would lose it: it is raised again there a moment later, once that code has returned (raised
+    # from here, it would land in this hook).
     shown, reported = threading.excepthook, sys.unraisablehook
+
+    def raise_again(thread_id):
+        if thread_id in getattr(worker, "active_threads", {}):
+            _raise_in(thread_id)
 
     def lost(args):
         if not issubclass(args.exc_type, PointStopped):
             reported(args)
-        elif threading.get_ident() in getattr(worker, "active_threads", {}):
-            _raise_in(threading.get_ident())
+        else:
+            threading.Timer(0.01, raise_again, args=(threading.get_ident(),)).start()
 
     threading.excepthook = lambda args: None if issubclass(args.exc_type, PointStopped) else shown(args)
     sys.unraisablehook = lost

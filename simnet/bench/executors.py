@@ -17,8 +17,8 @@ stored in the summary's provenance, and ``notes()``, caveats for the summary's n
 
 An interrupted run (Ctrl-C, SIGTERM, SIGHUP) ends on a local cluster as it does in this process: no point starts
 any more, the running ones are stopped and clean up (:mod:`simnet.bench.dask_worker`), the workers close, anything
-they started that is left is ended, and Dask says nothing (its logs are silenced below CRITICAL: simnet reports what
-failed itself). On an existing cluster, points already running finish on their workers.
+they started that is left is ended, and Dask says nothing (its logs are silenced, CRITICAL ones included: simnet
+reports what failed itself). On an existing cluster, points already running finish on their workers.
 """
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ __all__ = ["ALLOWED_FAILURES", "WAIT_FOR_WORKERS_S", "INTERRUPTIONS", "Failure",
 ALLOWED_FAILURES = 1
 #: How long to wait for a first worker when the cluster has none yet.
 WAIT_FOR_WORKERS_S = 30.0
+#: The level of Dask's logs shown on a local cluster: none (a point stopped as simnet is interrupted may end in a
+#: worker's idle thread, which Dask reports as CRITICAL).
+_SILENT = logging.CRITICAL + 1
 #: The environment variable that marks what the workers of a local cluster started (its value is the cluster's).
 _CLUSTER_TAG = "SIMNET_DASK_CLUSTER"
 
@@ -134,7 +137,7 @@ class DaskExecutor:
                     # No memory limit: a point may need most of the machine, and the nanny would kill it.
                     self._cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True, resources=resources,
-                        memory_limit=0, dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL,
+                        memory_limit=0, dashboard_address=None, host="127.0.0.1", silence_logs=_SILENT,
                         local_directory=self._scratch, preload=["simnet.bench.dask_worker"],
                         env={_CLUSTER_TAG: self._tag})
                     self._client = Client(self._cluster, set_as_default=False)

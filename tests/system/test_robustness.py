@@ -1534,6 +1534,8 @@ API_CASES = [
             "at most 1 s"),
     ApiCase("api-unknown-keyword", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_abov=1.1), "",
             "unexpected keyword"),
+    ApiCase("run-experiment-out-dir-too-long", lambda r: _api("run_experiment")("exp.toml", out_dir="o" * 5000),
+            "out_dir", f"cannot use {'o' * 100}...{'o' * 80} (a path of 5,000 characters): File name too long"),
 ]
 
 
