@@ -105,18 +105,18 @@ def _raise_in(thread_id: int) -> None:
 
 
 def _signal_children(number: int) -> None:
-    """Send ``number`` to what this worker started: a child in a process group of its own (a
-    :mod:`simnet.base.child_processes` child) as a whole group, another (the compiler's driver, which ends its own
-    subprocesses and removes its temporary files) alone; SIGKILL to every descendant."""
+    """Send ``number`` to everything this worker started, as Ctrl-C at a terminal reaches a whole job at once (the
+    compiler's driver removes its temporary files on it; its subprocesses end with it, not after it), and to the
+    whole process group of one that has its own (a :mod:`simnet.base.child_processes` child)."""
     import psutil
 
     try:
-        children = psutil.Process().children(recursive=number == signal.SIGKILL)
+        children = psutil.Process().children(recursive=True)
     except psutil.Error:
         return
     for child in children:
         try:
-            if number != signal.SIGKILL and os.getpgid(child.pid) == child.pid:
+            if os.getpgid(child.pid) == child.pid:
                 os.killpg(child.pid, number)
             else:
                 child.send_signal(number)
