@@ -138,7 +138,7 @@ def account(network, *, duration="1s", pre_run="0s", backend: str = "cpp", threa
     from simnet.specs import user_network
 
     timeout_s = as_seconds(timeout, "timeout")
-    user = user_network.from_script(network, timeout_s) if isinstance(network, (str, Path)) else \
+    user = user_network.from_script(arg.path(network, "network"), timeout_s) if isinstance(network, (str, Path)) else \
         user_network.from_python(network, namespace)
     settings = RunSettings(precision=precision, threads=threads, build_root=Path(build_dir) if build_dir else None,
                            keep_build=keep_build, progress=progress, **_tuning(tuning))
@@ -459,7 +459,7 @@ def run_experiment(experiment, *, out_dir: Optional[PathLike] = None, repeats: O
     from simnet.bench.executors import open_executor
 
     if not isinstance(experiment, experiment_file.Experiment):
-        experiment = experiment_file.load_experiment(Path(experiment))
+        experiment = experiment_file.load_experiment(Path(arg.path(experiment, "experiment")))
     if quick:
         experiment = experiment_file.quick(experiment)
     if repeats is not None:

@@ -13,6 +13,7 @@ neuron count the model allows) stays the business of the stage that uses it.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import math
@@ -20,7 +21,7 @@ import numbers
 import os
 from typing import Any, Callable
 
-from simnet.base.errors import UsageError
+from simnet.base.errors import UsageError, shown_path
 from simnet.base.units import check_seed
 
 __all__ = ["Check", "checked", "seed", "flag", "count", "number", "numbers_or_one", "text", "path", "time", "optional",
@@ -123,10 +124,19 @@ def text_list(value: Any, name: str) -> tuple:
 
 
 def path(value: Any, name: str):
-    """A file-system path: a string or an ``os.PathLike`` (not bytes, which could be any encoding)."""
-    if isinstance(value, str) or (isinstance(value, os.PathLike) and isinstance(os.fspath(value), str)):
-        return value  # (an empty one is left to the stage, which says what it names)
-    raise _refuse(name, "a path (a string or pathlib.Path)", value)
+    """A file-system path: a string or an ``os.PathLike`` (not bytes, which could be any encoding), that the system
+    does not refuse as too long (longer than 4,096 bytes, or a name in it longer than 255, on Linux): refused here
+    once, rather than wherever a stage first touches it."""
+    if not (isinstance(value, str) or (isinstance(value, os.PathLike) and isinstance(os.fspath(value), str))):
+        raise _refuse(name, "a path (a string or pathlib.Path)", value)
+    try:
+        os.lstat(value)
+    except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"cannot use {shown_path(value)}: {err.strerror}", parameter=name) from None
+    except ValueError:  # a NUL byte: left to the stage, which says what it names
+        pass
+    return value  # (an empty one, or one that does not exist, is left to the stage, which says what it names)
 
 
 def time(value: Any, name: str):

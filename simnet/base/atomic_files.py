@@ -23,7 +23,7 @@ try:
 except ImportError:  # not POSIX: claims cannot be made, and nothing is refused for want of one
     fcntl = None
 
-from simnet.base.errors import UsageError
+from simnet.base.errors import UsageError, shown_path
 
 __all__ = ["PathLike", "check_replaceable", "check_directory", "replacing", "write_text", "created_directories",
            "claimed"]
@@ -53,7 +53,7 @@ def check_replaceable(target: PathLike, parameter: str = "") -> Path:
     except (FileNotFoundError, NotADirectoryError):  # (a parent that is a file is the directory check's)
         return path
     except OSError as err:
-        raise UsageError(f"cannot use {path}: {err.strerror or err}", parameter=parameter) from None
+        raise UsageError(f"cannot use {shown_path(path)}: {err.strerror or err}", parameter=parameter) from None
     what = _kind(mode)
     if what == "a directory":
         raise UsageError(f"{path} is a directory; give a file name such as {path}/run.h5", parameter=parameter)

@@ -3,10 +3,25 @@
 The command line turns :class:`UsageError` into one line on stderr and exit status 2,
 :class:`SimulationFailed` into one line and exit status 1, and :class:`Interrupted` (or Ctrl-C) into one line and
 128 + the signal number; anything else is a bug and keeps its traceback.
-Messages speak of the library's parameters (``threads``), not of command-line flags.
+Messages speak of the library's parameters (``threads``), not of command-line flags, and show a path too long
+to read by its two ends (:func:`shown_path`).
 """
+import os
 
-__all__ = ["UsageError", "SimulationFailed", "Interrupted"]
+__all__ = ["UsageError", "SimulationFailed", "Interrupted", "SHOWN_PATH_CHARS", "shown_path"]
+
+#: The longest path a message shows whole.
+SHOWN_PATH_CHARS = 200
+
+
+def shown_path(path) -> str:
+    """``path`` as a message shows it: whole, or, when longer than :data:`SHOWN_PATH_CHARS` (a name the system
+    refuses as too long, say), its start and end with its length, so that the one line stays one readable line."""
+    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
+    if len(text) <= SHOWN_PATH_CHARS:
+        return text
+    end = SHOWN_PATH_CHARS // 2 - 20
+    return f"{text[:SHOWN_PATH_CHARS // 2]}...{text[-end:]} (a path of {len(text):,} characters)"
 
 
 class UsageError(Exception):

@@ -14,23 +14,41 @@ stored in the summary's provenance, and ``notes()``, caveats for the summary's n
   dies is retried once (on another worker, or on the one its nanny restarted) and then reported as a failure
   (the scheduler's ``allowed-failures`` set to 1: simnet sets it for its own local cluster and reports the
   value an existing scheduler uses).
+
+An interrupted run (Ctrl-C, SIGTERM, SIGHUP) ends on a local cluster as it does in this process: no point starts
+any more, the running ones are stopped and clean up (:mod:`simnet.bench.dask_worker`), the workers close, anything
+they started that is left is ended, and Dask says nothing (its logs are silenced, CRITICAL ones included: simnet
+reports what failed itself). On an existing cluster, points already running finish on their workers.
 """
 from __future__ import annotations
 
+import logging
+import os
 import secrets
+import shutil
+import signal
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Sequence
 
 from simnet.base.errors import UsageError
+from simnet.bench.dask_worker import run_unless_stopped
 from simnet.bench.points import GPU, MACHINE, one_line
 from simnet.machine.describe import describe_gpus
 
-__all__ = ["ALLOWED_FAILURES", "WAIT_FOR_WORKERS_S", "Failure", "SerialExecutor", "DaskExecutor", "open_executor"]
+__all__ = ["ALLOWED_FAILURES", "WAIT_FOR_WORKERS_S", "INTERRUPTIONS", "Failure", "SerialExecutor", "DaskExecutor",
+           "open_executor"]
 
 #: How often a point may be running on a worker that dies before it is reported as failed (1: one retry).
 ALLOWED_FAILURES = 1
 #: How long to wait for a first worker when the cluster has none yet.
 WAIT_FOR_WORKERS_S = 30.0
+#: The level of Dask's logs shown on a local cluster: none (a point stopped as simnet is interrupted may end in a
+#: worker's idle thread, which Dask reports as CRITICAL).
+_SILENT = logging.CRITICAL + 1
+#: The environment variable that marks what the workers of a local cluster started (its value is the cluster's).
+_CLUSTER_TAG = "SIMNET_DASK_CLUSTER"
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,9 @@ class DaskExecutor:
         self._client = self._cluster = None
         self._allowed_failures: Optional[int] = None
         self._entered = 0
+        self._pending: dict = {}  # futures submitted and not yet reported
+        self._scratch: Optional[str] = None  # the local cluster's working folder
+        self._tag = ""
 
     def __enter__(self):
         """Connect (or start the local cluster); entered again while open, the same cluster serves (so one cluster
@@ -104,12 +125,26 @@ class DaskExecutor:
             return self
         if self.workers is not None:
             resources = {MACHINE: 1, **({GPU: 1} if describe_gpus() else {})}
-            with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-                # No memory limit: a point may need most of the machine, and the nanny would kill it.
-                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             resources=resources, memory_limit=0, dashboard_address=None,
-                                             host="127.0.0.1")
-            self._client = Client(self._cluster, set_as_default=False)
+            self._tag = secrets.token_hex(8)
+            self._scratch = tempfile.mkdtemp(prefix="simnet-dask-")
+            try:
+                _start_resource_tracker()
+                # A cluster half made cannot be closed: an interruption meanwhile is held until it is up (and is
+                # then handled as in a run). The workers start with it held, and let it go once on their own.
+                with _interruptions_held(), dask.config.set({
+                        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                        "temporary-directory": self._scratch}):
+                    # No memory limit: a point may need most of the machine, and the nanny would kill it.
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True, resources=resources,
+                        memory_limit=0, dashboard_address=None, host="127.0.0.1", silence_logs=_SILENT,
+                        local_directory=self._scratch, preload=["simnet.bench.dask_worker"],
+                        env={_CLUSTER_TAG: self._tag})
+                    self._client = Client(self._cluster, set_as_default=False)
+            except BaseException:  # interrupted while it started, or it could not: nothing of it is left
+                self._entered -= 1
+                self._close(stop_points=True)
+                raise
         else:
             try:
                 self._client = Client(self.scheduler, timeout="10s", set_as_default=False)
@@ -124,15 +159,57 @@ class DaskExecutor:
             self._allowed_failures = None
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
+        """Close the cluster (or the connection) when the outermost ``with`` ends; when it ends on an exception (an
+        interruption), the local cluster's running points are stopped first, not waited for."""
         self._entered -= 1
+        if exc_type is not None:
+            self._cancel_pending()
         if self._entered > 0:
             return
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self._client = self._cluster = None
+        self._close(stop_points=exc_type is not None)
+
+    def _cancel_pending(self) -> None:
+        """Nothing submitted and not yet reported should start any more."""
+        if self._pending and self._client is not None:
+            self._client.cancel(list(self._pending))
+        self._pending = {}
+
+    def _close(self, stop_points: bool) -> None:
+        try:
+            self._cancel_pending()
+            if stop_points and self._cluster is not None:
+                self._stop_local_points()
+            if self._client is not None:
+                self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            self._client = self._cluster = None
+            self._pending = {}
+            if self._tag:
+                _end_processes_tagged(self._tag)
+            if self._scratch:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+            self._tag, self._scratch = "", None
+
+    def _stop_local_points(self) -> None:
+        """SIGTERM to each worker process of the local cluster, which stops the point it runs
+        (:func:`simnet.bench.dask_worker.stop_points`)."""
+        import psutil
+
+        try:  # the scheduler runs in this process: it answers while the workers are busy
+            pids = self._client.run_on_scheduler(
+                lambda dask_scheduler: [state.pid for state in dask_scheduler.workers.values()])
+        except Exception:  # noqa: BLE001 -- the scheduler gone: the workers close with the cluster, or are ended
+            return
+        for pid in pids:
+            try:
+                worker = psutil.Process(pid)
+                if worker.ppid() == os.getpid():  # a worker process of this cluster, not a recycled number
+                    worker.send_signal(signal.SIGTERM)
+            except (psutil.Error, TypeError, ValueError):
+                continue
 
     def _workers(self) -> dict:
         return self._client.scheduler_info(n_workers=-1)["workers"]
@@ -168,9 +245,10 @@ class DaskExecutor:
         refused = self._unplaceable(jobs)
         session = secrets.token_hex(4)
         # Higher priority starts first: the listed order, as workers become free.
-        futures = {self._client.submit(function, job, key=f"simnet-point-{session}-{index}", pure=False,
-                                       resources=job.resources, priority=len(jobs) - index): job
-                   for index, job in enumerate(jobs) if index not in refused}
+        futures = self._pending = {
+            self._client.submit(run_unless_stopped, function, job, key=f"simnet-point-{session}-{index}",
+                                pure=False, resources=job.resources, priority=len(jobs) - index): job
+            for index, job in enumerate(jobs) if index not in refused}
         try:
             for index, reason in refused.items():
                 yield jobs[index], Failure(reason)
@@ -184,8 +262,8 @@ class DaskExecutor:
                 except Exception as err:
                     yield job, Failure(one_line(err))
         finally:
-            if futures:  # interrupted: nothing left should start (a running point finishes on its worker)
-                self._client.cancel(list(futures))
+            if futures:  # interrupted: nothing left should start (a running point is stopped as the executor closes)
+                self._cancel_pending()
 
     def _retries_text(self) -> str:
         return "unknown" if self._allowed_failures is None else str(self._allowed_failures)
@@ -231,6 +309,67 @@ def _check_reachable_kind(protocol: str, scheduler: str) -> None:
         raise UsageError(f"{scheduler} is a TLS address, and no client certificate is configured "
                          "(distributed.comm.tls.client.cert in Dask's configuration): configure TLS or use tcp://",
                          parameter="scheduler")
+
+
+#: What interrupts a run, held while a local cluster starts.
+INTERRUPTIONS = (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))
+
+
+@contextmanager
+def _interruptions_held():
+    """Hold Ctrl-C, SIGTERM and SIGHUP while the block runs and deliver one sent meanwhile as it ends (as if sent
+    then). Python's handlers run in the main thread, whichever thread the signal reached, so they are replaced by
+    one that notes it; and the signals are blocked in this thread, so that the threads and processes started
+    meanwhile start with them blocked (the workers release them themselves: :mod:`simnet.bench.dask_worker`)."""
+    noted, previous = [], {}
+    try:
+        for number in INTERRUPTIONS:
+            previous[number] = signal.signal(number, lambda number, _frame: noted.append(number))
+    except ValueError:  # not the main thread, where Python's handlers run: the signals are only blocked
+        pass
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTIONS) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for number in dict.fromkeys(noted):
+            signal.raise_signal(number)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the process to which Dask's workers report what they hold) with
+    SIGHUP blocked: it ignores Ctrl-C and SIGTERM itself, but a hang-up sent to simnet's process group would end it
+    under the cluster, and its restart says a warning and a traceback per resource."""
+    from multiprocessing import resource_tracker
+
+    with _interruptions_held():  # what is sent meanwhile waits, it is not lost
+        resource_tracker.ensure_running()
+
+
+def _end_processes_tagged(tag: str) -> None:
+    """End what is left of what a local cluster's workers started (their environment carries the cluster's tag):
+    SIGTERM, then SIGKILL for what is still there after :data:`~simnet.base.child_processes.STOP_GRACE_S`."""
+    import psutil
+
+    from simnet.base.child_processes import STOP_GRACE_S
+
+    left = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(_CLUSTER_TAG) == tag:
+                process.terminate()
+                left.append(process)
+        except psutil.Error:  # another user's, or ended meanwhile
+            continue
+    _, alive = psutil.wait_procs(left, timeout=STOP_GRACE_S)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
 
 
 def open_executor(scheduler: Optional[str] = None, workers: Optional[int] = None):

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from simnet.base.errors import UsageError
+from simnet.base.errors import UsageError, shown_path
 from simnet.base.units import SEED_MAX, check_seed, parse_time_s
 from simnet.models import get_model, model_names
 from simnet.peers import PEERS
@@ -138,7 +138,8 @@ def load_experiment(path: Path) -> Experiment:
     except FileNotFoundError:
         raise UsageError(f"no such experiment file: {path}") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path}: cannot read the experiment file: {err}") from None
+        reason = getattr(err, "strerror", None) or err  # (an OSError's own text repeats the path)
+        raise UsageError(f"{shown_path(path)}: cannot read the experiment file: {reason}") from None
     try:
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11

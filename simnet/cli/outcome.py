@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import warnings
 
 import click
 
-from simnet.base.errors import Interrupted, SimulationFailed, UsageError
+from simnet.base.errors import SHOWN_PATH_CHARS, Interrupted, SimulationFailed, UsageError, shown_path
 
 __all__ = ["EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "FLAGS", "OutputFailed", "emit", "log",
            "warnings_as_lines", "usage_message", "run"]
@@ -28,7 +29,8 @@ EXIT_INTERRUPTED = 130
 
 #: Library parameters whose command-line flag is not ``--`` + the name with dashes.
 #: "": an argument, not a flag (the message names it); the API's sweep ``values`` are --neurons, --option, ...
-FLAGS = {"figures_dir": "--figures", "script": "", "usd_per_kwh": "--price-per-kwh", "values": ""}
+FLAGS = {"figures_dir": "--figures", "script": "", "usd_per_kwh": "--price-per-kwh", "values": "", "record": "",
+         "records": "", "path": "", "a": "", "b": "", "network": "", "experiment": ""}
 
 
 class OutputFailed(Exception):
@@ -111,6 +113,8 @@ def run(group: click.Group, argv) -> int:
         for number, handler in handlers.items():
             signal.signal(number, handler)
     if message:
+        # a path too long to read (a name the system refused as too long) shown by its two ends, wherever it is
+        message = re.sub(r"[^\s:;,']{%d,}" % (SHOWN_PATH_CHARS + 1), lambda word: shown_path(word.group()), message)
         try:
             click.echo(f"simnet: {message}", err=True)
         except OSError:  # stderr is gone too: the exit status is all that is left to say it

@@ -52,7 +52,7 @@ import h5py
 import numpy as np
 
 from simnet.base import atomic_files
-from simnet.base.errors import UsageError
+from simnet.base.errors import UsageError, shown_path
 from simnet.record import plausibility
 from simnet.record.run_record import MonitorData, RunRecord, leaf_populations, split_group_spikes
 
@@ -128,7 +128,7 @@ def read(path: Union[str, Path]) -> RunRecord:
     except FileNotFoundError:
         raise UsageError(f"no such results file: {path}") from None
     except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+        raise UsageError(f"cannot read {shown_path(path)}: {err.strerror or err}") from None
     if not stat.S_ISREG(mode):
         raise UsageError(f"{path} is {'a directory' if stat.S_ISDIR(mode) else 'not a regular file'}, "
                          "not a results file")

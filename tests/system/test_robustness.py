@@ -863,7 +863,37 @@ def _no_stale_marks(box):
     for path in Path(box.records["cache"]).glob("*/simnet_phase_marks.txt"):
         path.unlink()
 
+def _cluster_running_a_point(box) -> bool:
+    """A ``--workers 2`` run is past starting its cluster: both worker processes are up, and the output folder
+    for its points is made (the points are submitted next; the row's settling time lets them start)."""
+    workers = [p for p in _tagged_processes(box.records["_tag"]) if "spawn_main" in p]
+    return len(workers) == 2 and (box.work / "sw" / "points").is_dir()
+
+
+#: A sweep on a local Dask cluster of two workers, each point long enough to be running when the signal comes.
+WORKERS = ["sweep", "cobahh", "--neurons", "2000,2001", "--duration", "100s", "--backend", "runtime",
+           "--out-dir", "sw", "--workers", "2"]
+#: The same as an experiment file.
+_LONG_BENCH = _experiment('name = "e"\nmodel = "cobahh"\nduration = "100s"\n[sweep]\nneurons = [2000, 2001]\n'
+                          '[[runners]]\nkind = "simnet"\nbackend = "runtime"\n')
+#: Seconds from the cluster's start to the signal, for the points to be running.
+_POINTS_START_S = 4.0
+
 SIGNALS = [
+    # Dask's own lines (its nanny's "still alive ... killing"), workers' tracebacks or a process left would fail these
+    Case("workers-2-sigterm", WORKERS, 143, "interrupted (SIGTERM); no results written", process="pipe",
+         during=_signal_when(_cluster_running_a_point, signal.SIGTERM, group=False, settle_s=_POINTS_START_S)),
+    Case("workers-2-sigint-to-group", WORKERS, 130, "interrupted; no results written", process="pipe",
+         during=_signal_when(_cluster_running_a_point, signal.SIGINT, group=True, settle_s=_POINTS_START_S)),
+    Case("workers-2-sighup-to-group", WORKERS, 129, "interrupted (SIGHUP); no results written", process="pipe",
+         during=_signal_when(_cluster_running_a_point, signal.SIGHUP, group=True, settle_s=_POINTS_START_S)),
+    Case("workers-2-sigterm-while-the-cluster-starts", WORKERS, 143, "interrupted (SIGTERM); no results written",
+         process="pipe", during=_signal_when(
+             lambda box: any("spawn_main" in p for p in _tagged_processes(box.records["_tag"])), signal.SIGTERM,
+             group=False, settle_s=0)),
+    Case("bench-workers-2-sigterm", ["bench", "exp.toml", "--out-dir", "sw", "--workers", "2"], 143,
+         "interrupted (SIGTERM); no results written", process="pipe", setup=_LONG_BENCH,
+         during=_signal_when(_cluster_running_a_point, signal.SIGTERM, group=False, settle_s=_POINTS_START_S)),
     Case("loop-sigint-to-group", LOOP, 130, "interrupted; no results written", process="pipe",
          setup=_no_stale_marks, during=_signal_when(_loop_running, signal.SIGINT, group=True), slow=True,
          timeout_s=600),
@@ -1394,8 +1424,19 @@ SURROUNDINGS = [
          "argument 2 (b'c\\xff.h5') is not valid UTF-8", process="pipe"),
     Case("non-utf8-byte-in-an-option", ["extrapolate", "{cobahh}", "--neurons", "1e9\udcfe"], 2,
          "argument 4 (b'1e9\\xfe') is not valid UTF-8", process="pipe"),
-    Case("out-longer-than-4096", ["plot", "{cobahh}", "--out", "a" * 5000], 2, "File name too long"),
-    Case("record-path-longer-than-4096", ["show", "b/" * 2500 + "r.h5"], 2, "File name too long"),
+    # the path shown by its two ends, the line kept readable
+    Case("out-longer-than-4096", ["plot", "{cobahh}", "--out", "a" * 5000], 2,
+         f"error: cannot use {'a' * 100}...{'a' * 80} (a path of 5,000 characters): File name too long (--out)"),
+    Case("record-path-longer-than-4096", ["show", "b/" * 2500 + "r.h5"], 2,
+         f"error: cannot use {'b/' * 50}...{'b/' * 38}r.h5 (a path of 5,004 characters): File name too long"),
+    Case("run-out-longer-than-4096", ["run", "cobahh", "--out", "d/" * 2500 + "r.h5"], 2,
+         "(a path of 5,004 characters): File name too long (--out)"),
+    Case("sweep-out-dir-name-longer-than-255", ["sweep", "cobahh", "--neurons", "20", "--out-dir", "c" * 300], 2,
+         "(a path of 300 characters): File name too long (--out-dir)"),
+    Case("bench-file-name-longer-than-255", ["bench", "f" * 300 + ".toml"], 2,
+         "(a path of 305 characters): File name too long"),
+    Case("account-script-name-longer-than-255", ["account", "g" * 300 + ".py"], 2,
+         "(a path of 303 characters): File name too long"),
     Case("working-directory-deleted", ["show", "{cobahh}"], 0, process="pipe", preexec=_in_a_deleted_directory,
          stdout="cobahh"),
     Case("pythonwarnings-error-show", ["show", "{cobahh}"], 0, process="pipe", env={"PYTHONWARNINGS": "error"},
@@ -1493,6 +1534,8 @@ API_CASES = [
             "at most 1 s"),
     ApiCase("api-unknown-keyword", lambda r: _api("compare")(r["cobahh"], r["cobahh"], fail_abov=1.1), "",
             "unexpected keyword"),
+    ApiCase("run-experiment-out-dir-too-long", lambda r: _api("run_experiment")("exp.toml", out_dir="o" * 5000),
+            "out_dir", f"cannot use {'o' * 100}...{'o' * 80} (a path of 5,000 characters): File name too long"),
 ]
 
 
