@@ -16,7 +16,7 @@ import sys
 import time
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping, Optional, Union
 
@@ -128,7 +128,8 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
         _check_memory(spec, settings, duration_s + pre_run_s)
     _check_index_range(spec)
     load = cpu_load()
-    notes = _check_settings(resolved, settings, load)
+    settings, chosen = _default_threads(resolved, settings, load)
+    notes = chosen + _check_settings(resolved, settings, load)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
     if record_connectivity is None:
@@ -215,6 +216,21 @@ def _thread_notes(backend: Backend, settings: RunSettings) -> list[str]:
     return []
 
 
+def _default_threads(backend: Backend, settings: RunSettings, load: Optional[Mapping]) -> tuple[RunSettings, list]:
+    """The thread count when the user gave none: every logical CPU, but no more than other processes left free
+    when the run was planned (at least one). OpenMP's threads wait for each other at every step, so a thread that
+    shares a core with a busy process holds up all the others (docs/results/performance.md, "Threads": two threads
+    beside a busy process ran the column 200 times slower than one). Returns the settings and the record's note."""
+    used, free = backend.threads_used(settings), (load or {}).get("free_cpus")
+    if settings.threads is not None or used is None or used <= 1 or free is None or free >= used:
+        return settings, []
+    chosen = max(1, int(free))
+    note = (f"threads: {chosen} rather than every logical CPU ({used}), the default, since other processes kept "
+            f"{load['busy_cpus']:g} of {load['cpus']} CPU(s) busy when the run was planned (1-minute load average "
+            f"{load.get('loadavg_1min')}); ask for threads to choose yourself")
+    return replace(settings, threads=chosen), [note]
+
+
 def _load_note(backend: Backend, settings: RunSettings, load: Optional[Mapping]) -> Optional[str]:
     """More threads, asked for or the default, than CPUs other processes left free when the run was planned:
     OpenMP's threads wait for each other every step, so one thread sharing a core with a busy process holds up
@@ -252,7 +268,8 @@ def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: fl
     if settings.reuse_build:
         raise UsageError("a network made by code cannot reuse a standalone project", parameter="reuse_build")
     load = cpu_load()
-    notes = _check_settings(resolved, settings, load)
+    settings, chosen = _default_threads(resolved, settings, load)
+    notes = chosen + _check_settings(resolved, settings, load)
     return RunPlan(spec=network, backend=resolved, settings=settings, duration_s=float(duration_s),
                    pre_run_s=float(pre_run_s), seed=seed, record_spikes=record_spikes, notes=tuple(notes), load=load)
 

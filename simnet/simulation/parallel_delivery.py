@@ -4,10 +4,11 @@ Brian2's OpenMP template for a pathway's ``on_pre``/``on_post`` code runs it on 
 neuron's variable (``v_post += w``), which is the common case, so the delivery of every spike stays serial however
 many threads a run has. :func:`use_parallel_delivery` makes the C++ standalone device render that code from
 simnet's template instead (``cpp_templates/synapses.cpp``): where every neuron variable the code touches is indexed
-by one side of the synapse, each thread applies the spiking synapses whose neuron it owns (neurons dealt out in
-blocks of ``2 ** OWNER_SHIFT``), in the order of Brian2's list. No two threads write one neuron, and each neuron's
-inputs are summed in the same order as on one thread for the same list; code that touches both sides keeps Brian2's
-serial path. :func:`serial_pathways` names those, for the record.
+by one side of the synapse, neurons are dealt out to threads in blocks of ``2 ** OWNER_SHIFT``: each thread sorts
+the synapses of its own spike queue into a bucket per owning thread, then applies the buckets it owns in the order
+of Brian2's list. No two threads write one neuron, and each neuron's inputs are summed in the same order as on one
+thread for the same list. Code that touches both sides keeps Brian2's serial path, and
+:func:`serial_code_objects` names it for the record.
 """
 from __future__ import annotations
 

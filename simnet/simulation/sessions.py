@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
@@ -393,9 +394,12 @@ class StandaloneSession(Session):
     @contextmanager
     def _writing_project(self):
         """Generating and building the project: an OSError there (a full disk, a file-size limit) is a failed
-        simulation, said in one line."""
+        simulation, said in one line. Brian2's check of the state it reads back compares it with 1e50, which
+        numpy casts to the arrays' type: in single precision that cast overflows and warns, about nothing."""
         try:
-            yield
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "overflow encountered in cast", RuntimeWarning)
+                yield
         except OSError as err:
             raise SimulationFailed(f"cannot write the standalone project in {self.directory}: "
                                    f"{err.strerror or err}") from None

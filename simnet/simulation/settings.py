@@ -59,8 +59,9 @@ class RunSettings:
     #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.simulation.backends`).
     simd_math: bool = True
     #: ``cpp`` on more than one thread: deliver spikes on every thread, each owning a block of neurons
-    #: (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers them on one.
-    parallel_delivery: bool = True
+    #: (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers them on one. Off by default: measured
+    #: slower than Brian2's delivery so far (docs/results/performance.md, "Threads").
+    parallel_delivery: bool = False
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:

@@ -87,7 +87,7 @@ def _integer_network():
 @pytest.mark.slow
 def test_exact_sums_give_identical_spikes_on_one_and_two_threads(tmp_path):
     records = {threads: api.account(_integer_network, backend="cpp", threads=threads, duration="0.2s",
-                                    progress=False, build_dir=tmp_path)
+                                    progress=False, build_dir=tmp_path, tuning={"parallel_delivery": True})
                for threads in (1, 2)}
     assert records[2].backend["parallel_delivery"] is True and records[2].backend["threads"] == 2
     one, two = (records[t].spikes("cells") for t in (1, 2))

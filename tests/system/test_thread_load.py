@@ -43,3 +43,36 @@ def test_a_busy_process_beside_the_run_is_noted_and_warned_about_once():
     assert f"threads={cpus} is more than the" in said[0] and "1-minute load average" in said[0]
     assert plan.load["busy_cpus"] >= 0.5 and plan.load["free_cpus"] < cpus  # the child was seen
     assert plan.load["loadavg_1min"] is not None and plan.load["cpus"] == cpus
+
+
+def test_the_default_thread_count_leaves_out_the_cpus_another_process_keeps_busy():
+    cpus = cpus_available()
+    if cpus < 2:
+        pytest.skip("one CPU: the default is one thread whatever the load")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp", settings=RunSettings())
+    finally:
+        busy.kill()
+        busy.wait()
+    free = plan.load["free_cpus"]
+    assert free < cpus  # the child was seen
+    assert plan.settings.threads == max(1, free) and plan.backend.threads_used(plan.settings) == max(1, free)
+    (note,) = [note for note in plan.notes if note.startswith("threads: ")]
+    assert f"rather than every logical CPU ({cpus})" in note and "ask for threads" in note
+
+
+def test_a_thread_count_the_user_gives_is_kept_under_load():
+    cpus = cpus_available()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp",
+                            settings=RunSettings(threads=cpus))
+    finally:
+        busy.kill()
+        busy.wait()
+    assert plan.settings.threads == cpus and not any(note.startswith("threads: ") for note in plan.notes)
