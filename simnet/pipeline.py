@@ -219,8 +219,8 @@ def _thread_notes(backend: Backend, settings: RunSettings) -> list[str]:
 def _default_threads(backend: Backend, settings: RunSettings, load: Optional[Mapping]) -> tuple[RunSettings, list]:
     """The thread count when the user gave none: every logical CPU, but no more than other processes left free
     when the run was planned (at least one). OpenMP's threads wait for each other at every step, so a thread that
-    shares a core with a busy process holds up all the others (docs/results/performance.md, "Threads": two threads
-    beside a busy process ran the column 200 times slower than one). Returns the settings and the record's note."""
+    shares a core with a busy process holds up all the others (measured in docs/results/performance.md,
+    "Threads"). Returns the settings and the record's note."""
     used, free = backend.threads_used(settings), (load or {}).get("free_cpus")
     if settings.threads is not None or used is None or used <= 1 or free is None or free >= used:
         return settings, []

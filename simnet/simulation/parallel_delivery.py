@@ -8,7 +8,9 @@ by one side of the synapse, neurons are dealt out to threads in blocks of ``2 **
 the synapses of its own spike queue into a bucket per owning thread, then applies the buckets it owns in the order
 of Brian2's list. No two threads write one neuron, and each neuron's inputs are summed in the same order as on one
 thread for the same list. Code that touches both sides keeps Brian2's serial path, and
-:func:`serial_code_objects` names it for the record.
+:func:`serial_code_objects` names it for the record. It is off by default
+(:attr:`simnet.simulation.settings.RunSettings.parallel_delivery`): the extra pass over every synaptic event made it
+slower than Brian2's serial delivery where it was measured (docs/results/performance.md, "Threads").
 """
 from __future__ import annotations
 
