@@ -445,7 +445,9 @@ def backtest(run_rows, hardware_rows, cost_rows, rates: dict[str, Rates], *, run
         groups[f"multi-node {device_kind}"] = [r.ratio for r in scored if r.multi_node
                                                and machines[r.hardware].kind == device_kind]
     summary = {role: error_summary(ratios) for role, ratios in groups.items()}
-    summary["multi-node not scored"] = multi_node_not_scored(results, machines)
+    not_scored = multi_node_not_scored(results, machines)
+    summary["multi-node not scored"] = {"runs": sum(entry["runs"] for entry in not_scored.values()),
+                                        "by_device": not_scored}
     summary["duplicates left out"] = {"runs": sum(1 for r in results if r.duplicate_of)}
     summary["unverified (listed, not scored)"] = {"runs": sum(1 for r in results if r.role == "unverified")}
     summary["not described"] = {"runs": sum(1 for r in results if r.role == "not described")}

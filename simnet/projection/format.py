@@ -135,7 +135,7 @@ def format_backtest(bt) -> str:
                                    bt.summary.get(role, {})))
     for role in ("duplicates left out", "unverified (listed, not scored)", "not described"):
         lines.append(f"  {role:<34s} {bt.summary.get(role, {}).get('runs', 0):>4d} runs")
-    for device_kind, entry in bt.summary.get("multi-node not scored", {}).items():
+    for device_kind, entry in bt.summary.get("multi-node not scored", {}).get("by_device", {}).items():
         lines.append(f"  multi-node {device_kind} rows not scored, {entry['runs']}: "
                      + "; ".join(f"{count} x {reason}" for reason, count in
                                  sorted(entry["reasons"].items(), key=lambda item: -item[1])))

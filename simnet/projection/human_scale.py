@@ -90,7 +90,7 @@ def error_band(backtest_summary: dict | None, devices: int, device_kind: str = "
     if not s.get("runs"):
         why = ""
         if devices > 1:
-            missing = summary.get("multi-node not scored", {})
+            missing = summary.get("multi-node not scored", {}).get("by_device", {})
             entries = [missing[k] for k in ((device_kind,) if device_kind in missing else
                                             () if device_kind in ("cpu", "gpu") else tuple(missing))]
             reasons = {}

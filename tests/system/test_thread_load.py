@@ -7,12 +7,25 @@ import subprocess
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 
 import pytest
 
 from simnet.machine.describe import cpu_load, cpus_available
 from simnet.pipeline import plan_run
 from simnet.simulation.settings import RunSettings
+
+
+@contextmanager
+def _busy_child():
+    """A child process spinning in a loop for the duration of the block (started and running before it)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # the child is running, not starting
+        yield
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def test_cpu_load_reads_the_load_average_and_the_busy_cpus():
@@ -27,16 +40,10 @@ def test_a_busy_process_beside_the_run_is_noted_and_warned_about_once():
     cpus = cpus_available()
     if cpus < 2:  # one thread waits for no other, so only a note is kept; more threads than CPUs warn otherwise
         pytest.skip("threads that wait for each other need two CPUs")
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.3)  # the child is running, not starting
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp",
-                            settings=RunSettings(threads=cpus))
-    finally:
-        busy.kill()
-        busy.wait()
+    with _busy_child(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp",
+                        settings=RunSettings(threads=cpus))
     said = [str(w.message) for w in caught if "other processes left free" in str(w.message)]
     assert len(said) == 1, [str(w.message) for w in caught]
     assert [note for note in plan.notes if "other processes left free" in note] == said
@@ -49,13 +56,8 @@ def test_the_default_thread_count_leaves_out_the_cpus_another_process_keeps_busy
     cpus = cpus_available()
     if cpus < 2:
         pytest.skip("one CPU: the default is one thread whatever the load")
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.3)
+    with _busy_child():
         plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp", settings=RunSettings())
-    finally:
-        busy.kill()
-        busy.wait()
     free = plan.load["free_cpus"]
     assert free < cpus  # the child was seen
     assert plan.settings.threads == max(1, free) and plan.backend.threads_used(plan.settings) == max(1, free)
@@ -65,14 +67,8 @@ def test_the_default_thread_count_leaves_out_the_cpus_another_process_keeps_busy
 
 def test_a_thread_count_the_user_gives_is_kept_under_load():
     cpus = cpus_available()
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.3)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp",
-                            settings=RunSettings(threads=cpus))
-    finally:
-        busy.kill()
-        busy.wait()
+    with _busy_child(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = plan_run("cobahh", {"neurons": 100}, duration_s=0.01, backend="cpp",
+                        settings=RunSettings(threads=cpus))
     assert plan.settings.threads == cpus and not any(note.startswith("threads: ") for note in plan.notes)

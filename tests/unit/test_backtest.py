@@ -215,10 +215,11 @@ def test_the_multi_node_rows_cannot_move_the_calibration():
 def test_every_multi_node_row_is_scored_or_counted_with_why_it_is_not(shipped):
     """The reasons a projection without a band prints: every row on more than one device that is not a scored
     held-out run (nor a duplicate) is counted once, under its device kind, with the input it lacks."""
-    missing = shipped.summary["multi-node not scored"]
+    missing = shipped.summary["multi-node not scored"]["by_device"]
     expected = [r for r in shipped.results if float(r.devices or 1) > 1 and not r.duplicate_of
                 and r.role != "held-out"]
     assert sum(entry["runs"] for entry in missing.values()) == len(expected)
+    assert shipped.summary["multi-node not scored"]["runs"] == len(expected)
     for entry in missing.values():
         assert sum(entry["reasons"].values()) == entry["runs"]
     partial = [r for r in expected if r.role == "partial"]

@@ -355,9 +355,10 @@ def test_extrapolate_prints_text_json_and_figures(tmp_path, tiny_record, capsys)
 
 SUMMARY = {"multi-node": {"runs": 0}, "multi-node cpu": {"runs": 0}, "multi-node gpu": {"runs": 0},
            "held-out independent": {"runs": 15, "geometric_mean_error_factor": 1.91, "worst_factor": 5.53},
-           "multi-node not scored": {"cpu": {"runs": 3, "reasons": {"mean rate": 1, "communication latency, "
-                                                                    "communication volume unknown for X": 2}},
-                                     "gpu": {"runs": 2, "reasons": {"mean rate": 2}}}}
+           "multi-node not scored": {"runs": 5, "by_device": {
+               "cpu": {"runs": 3, "reasons": {"mean rate": 1, "communication latency, communication volume unknown "
+                                                              "for X": 2}},
+               "gpu": {"runs": 2, "reasons": {"mean rate": 2}}}}}
 
 
 def test_error_band_is_the_regime_of_the_point():
@@ -386,7 +387,7 @@ def test_a_multi_node_band_comes_from_the_rows_of_its_device_kind_or_says_why_th
     scored = dict(SUMMARY, **{"multi-node gpu": {"runs": 5, "geometric_mean_error_factor": 1.5, "worst_factor": 2.5}})
     assert error_band(scored, 4, "gpu")["short"] == "x/ 1.5 typical, x/ 2.5 worst (5 runs)"
     assert error_band(scored, 4, "cpu")["short"] == "none"           # GPU rows do not validate a CPU projection
-    assert "has no cpu row" in error_band({"multi-node not scored": {}}, 4, "cpu")["text"]
+    assert "has no cpu row" in error_band({"multi-node not scored": {"runs": 0, "by_device": {}}}, 4, "cpu")["text"]
 
 
 def test_answer_is_the_fastest_point_with_its_flags_and_band():
