@@ -272,6 +272,7 @@ def _point_run(experiment: Experiment, runner: Runner, point: dict, seed: int, b
         "model": experiment.model, "options": experiment.model_options(point), "duration_s": experiment.duration_s,
         "seed": seed, "threads": runner.threads, "precision": runner.precision, "device": runner.device,
         "record_spikes": experiment.record_spikes, "build_root": str(build_root) if build_root else None,
+        "pre_run_s": experiment.pre_run_s,
     })
 
 

@@ -265,9 +265,10 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
                             threads=threads, precision=precision)
         else:
             raise problem(f"{where}: kind must be \"simnet\" or \"peer\", got {kind!r}")
-        if runner.kind == "peer" and pre_run_s > 0:
-            raise problem(f"{where}: pre_run is supported by simnet runners only (peers would time a different "
-                          "stretch of the run); drop pre_run or the peer")
+        if runner.kind == "peer" and pre_run_s > 0 and model not in PEERS[runner.peer].pre_run_models:
+            able = ", ".join(name for name, info in PEERS.items() if model in info.pre_run_models) or "none"
+            raise problem(f"{where}: peer {runner.peer} has no pre-run for {model} (it would time a different "
+                          f"stretch of the run); drop pre_run or the peer (peers with one for {model}: {able})")
         if not isinstance(runner.label, str) or not _NAME_PATTERN.match(runner.label):
             raise problem(f"{where}: label must be letters, digits, '.', '_' or '-', got {runner.label!r}")
         runners.append(runner)

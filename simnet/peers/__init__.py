@@ -12,7 +12,8 @@ The protocol, shared by every peer:
 arguments (one JSON object)
     ``model``, ``options`` (model options as simnet's command line takes them), ``duration_s``, ``seed``,
     ``threads``, ``precision``, ``device`` (peer-specific; "" when a peer has one), ``record_spikes``,
-    ``build_root`` (where a peer may build; null: the system's temporary directory)
+    ``build_root`` (where a peer may build; null: the system's temporary directory), ``pre_run_s`` (simulated
+    untimed before the measured run; only for the models in the peer's ``pre_run_models``, else 0)
 result (the last line of stdout, one JSON object)
     ``ok`` (bool); if false, ``reason`` (one line); else ``loop_s`` (wall-clock around the simulation loop
     only), ``total_s`` (from network construction to results collected), ``neurons``, ``synapses``, ``spikes``,
@@ -50,6 +51,8 @@ class PeerInfo:
     same_code_path_as: Mapping[str, str] = field(default_factory=dict)
     #: model -> the program that runs it, where it is not ``script``
     model_scripts: Mapping[str, str] = field(default_factory=dict)
+    #: models whose program simulates ``pre_run_s`` untimed before the measured run (as simnet's pre-run)
+    pre_run_models: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -86,6 +89,15 @@ PEERS: dict[str, PeerInfo] = {
         models={"cobahh": ("neurons", "mode", "plasticity"),
                 "microcircuit": ("scale", "k_scale", "neuron_model", "synapse_model", "background")},
         model_scripts={"microcircuit": "nest_microcircuit.py"},
+        pre_run_models=("cobahh", "microcircuit"),
+    ),
+    "nest-pd14-reference": PeerInfo(
+        name="nest-pd14-reference",
+        script="nest_pd14_reference.py",
+        summary="NEST's own PD14 implementation (INM-6/microcircuit-PD14-model, a checkout named by "
+                "SIMNET_PD14_REFERENCE), to check the NEST peer against",
+        models={"microcircuit": ("scale", "k_scale", "neuron_model", "synapse_model", "background")},
+        pre_run_models=("microcircuit",),
     ),
     "neuron": PeerInfo(
         name="neuron",

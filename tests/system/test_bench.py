@@ -65,7 +65,7 @@ def _write(tmp_path, text, name="exp.toml"):
     (lambda t: t.replace('peer = "brian2-plain"\ndevice = "runtime"', 'peer = "nest"\nprecision = "single"'),
      "precision must be double"),
     (lambda t: t + '[[runners]]\nkind = "simnet"\nbackend = "runtime"\n', "both called 'simnet-runtime'"),
-    (lambda t: 'pre_run = "100ms"\n' + t, "runner 2: pre_run is supported by simnet runners only"),
+    (lambda t: 'pre_run = "100ms"\n' + t, "runner 2: peer brian2-plain has no pre-run for cobahh"),
     (lambda t: 'pre_run = "-1ms"\n' + t, "pre_run must be non-negative, got '-1ms'"),
     (lambda t: 'pre_run = 5\n' + t, "pre_run must be a string"),
     (lambda t: t.replace('backend = "runtime"', 'backend = "runtime"\nprofile = "yes"'), "profile must be true or"),

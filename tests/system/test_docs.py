@@ -18,7 +18,7 @@ DOCS = ROOT / "docs"
 DOC_PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.relative_to(DOCS).parts)
 #: Peer programs are standalone scripts (they import ``peer_protocol`` from their own folder), not modules.
 PEER_PROGRAMS = {"simnet.peers.brian2_plain", "simnet.peers.nest_cobahh", "simnet.peers.nest_microcircuit",
-                 "simnet.peers.nest_sonata",
+                 "simnet.peers.nest_pd14_reference", "simnet.peers.nest_sonata",
                  "simnet.peers.neuron_cells"}
 
 

@@ -2,6 +2,7 @@
 import dataclasses
 import json
 import math
+import os
 import re
 
 import pytest
@@ -240,3 +241,51 @@ def test_nest_microcircuit_kernel_reads_back_the_reference_settings():
     assert kernel["rng_seed"] == 2 and kernel["print_time"] is False
     assert kernel["min_delay"] == pytest.approx(0.1)  # delays redrawn below half a step, then on the grid
     assert result["settings"]["synapse_model"] == "static_synapse"
+
+
+@pytest.mark.needs_nest
+def test_nest_microcircuit_pre_run_is_simulated_but_not_counted():
+    # NEST's runs are deterministic for one seed, and a run split in two simulates the same as one run: the
+    # spikes after a 0.2 s pre-run are exactly those of a 0.3 s run less those of its first 0.2 s.
+    whole = peers.run_peer(peers.PEERS["nest"], _microcircuit_arguments())
+    first = peers.run_peer(peers.PEERS["nest"], {**_microcircuit_arguments(), "duration_s": 0.2})
+    after = peers.run_peer(peers.PEERS["nest"], {**_microcircuit_arguments(), "duration_s": 0.1, "pre_run_s": 0.2})
+    assert whole["ok"] and first["ok"] and after["ok"], (whole, first, after)
+    assert after["settings"]["pre_run_s"] == pytest.approx(0.2)
+    assert after["spikes"] == whole["spikes"] - first["spikes"] > 0
+    assert after["mean_rate_hz"] == pytest.approx(after["spikes"] / (after["neurons"] * 0.1))
+
+
+def test_the_pd14_reference_peer_without_a_checkout_names_the_variable(monkeypatch):
+    monkeypatch.setenv("SIMNET_PD14_REFERENCE", "/no/such/checkout")
+    result = peers.run_peer(peers.PEERS["nest-pd14-reference"], _microcircuit_arguments())
+    assert result["ok"] is False
+    assert "set SIMNET_PD14_REFERENCE to a checkout of INM-6/microcircuit-PD14-model" in result["reason"]
+    assert "\n" not in result["reason"]
+
+
+@pytest.mark.parametrize("peer, accepted", [("nest", True), ("nest-pd14-reference", True), ("brian2-plain", False)])
+def test_only_peers_with_a_pre_run_take_an_experiments_pre_run(peer, accepted):
+    from simnet.base.errors import UsageError
+    from simnet.bench import experiment_file as bench
+
+    model, options = (("cobahh", {"neurons": 200}) if peer == "brian2-plain"
+                      else ("microcircuit", {"scale": 0.02}))
+    data = {"name": "x", "model": model, "options": options, "pre_run": "100ms",
+            "runners": [{"kind": "peer", "peer": peer}]}
+    if accepted:
+        assert bench.experiment_from_dict(data, source="here").pre_run_s == pytest.approx(0.1)
+    else:
+        with pytest.raises(UsageError, match=f"peer {peer} has no pre-run for {model}"):
+            bench.experiment_from_dict(data, source="here")
+
+
+@pytest.mark.skipif(not os.environ.get("SIMNET_PD14_REFERENCE"),
+                    reason="needs a checkout of INM-6/microcircuit-PD14-model named by SIMNET_PD14_REFERENCE")
+def test_the_pd14_reference_builds_the_peers_network_sizes():
+    reference = peers.run_peer(peers.PEERS["nest-pd14-reference"], {**_microcircuit_arguments(), "pre_run_s": 0.1})
+    ours = peers.run_peer(peers.PEERS["nest"], _microcircuit_arguments())
+    assert reference["ok"], reference.get("reason")
+    assert reference["imports_simnet"] is False
+    assert reference["population_sizes"] == ours["population_sizes"]
+    assert reference["settings"]["kernel"]["local_num_threads"] == 1 and reference["spikes"] > 0

@@ -749,7 +749,7 @@ EXPERIMENT_FILES = [
          setup=_experiment('name = "e"\nmodel = "cobahh"\n[[runners]]\nkind = "simnet"\nprecision = "half"\n')),
     Case("experiment-unknown-peer", B, 2, "unknown peer 'nosuch'",
          setup=_experiment('name = "e"\nmodel = "cobahh"\n[[runners]]\nkind = "peer"\npeer = "nosuch"\n')),
-    Case("experiment-peer-with-pre-run", B, 2, "pre_run is supported by simnet runners only",
+    Case("experiment-peer-with-pre-run", B, 2, "peer brian2-plain has no pre-run for cobahh",
          setup=_experiment('name = "e"\nmodel = "cobahh"\npre_run = "10ms"\n[[runners]]\nkind = "peer"\n'
                            'peer = "brian2-plain"\n')),
     Case("experiment-labels-repeated", B, 2, "two runners are both called",
