@@ -100,8 +100,8 @@ def apply_workload(row: dict, workload: Workload) -> dict:
     if synapses is not None and share is not None:
         fill("plastic_synapses", share * synapses, f"plastic share {share:g} of workload {workload.name}")
     if _empty(out, "mean_rate_hz") and _empty(out, "mean_rate_source"):
-        out["mean_rate_source"] = (f"not stated (workload {workload.name}: "
-                                   f"{workload.sources.get('mean_rate_hz', 'no rate row')})")
+        out["mean_rate_source"] = (f"not stated (workload {workload.name}: no source read states its rate; "
+                                   "data/network_workloads.csv says what was read)")
     out["workload_filled"] = "; ".join(filled)
     return out
 
