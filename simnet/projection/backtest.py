@@ -191,6 +191,8 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
     if min_delay_ms is None and devices > 1:
         return None, "minimum delay not stated (the communication interval of a distributed run)"
     assumptions = [kind_note] if kind_note else []
+    if (row.get("workload_filled") or "").strip():
+        assumptions.append(f"from workload {row.get('workload')} (data/network_workloads.csv): {row['workload_filled']}")
     precision = {"float32": "single", "float64": "double"}.get((row.get("precision") or "").strip())
     if precision is None:
         precision = "single" if machine.kind == "gpu" else "double"

@@ -220,6 +220,22 @@ HARDWARE_NUMBERS = ("fp32_tflops", "fp64_tflops", "mem_bandwidth_gb_s", "memory_
                     "injection_bandwidth_gb_s", "internode_latency_us")
 
 
+def _with_workloads(rows, path):
+    """A user's runs with the rows that name a workload completed from it; one line naming the first row and column
+    whose ``workload`` is not one of ``data/network_workloads.csv``."""
+    from simnet.projection.workloads import apply_workloads, unknown_workload
+
+    workloads = shipped_workloads()
+    for index, row in enumerate(rows, start=1):
+        name = unknown_workload(row, workloads)
+        if name:
+            label = row.get("id") or ""
+            raise UsageError(f"runs {path}: row {index}{f' ({label})' if label else ''}, column workload: '{name}' is "
+                             f"not a workload of data/network_workloads.csv (known: {', '.join(sorted(workloads))}; "
+                             "or leave the cell empty)", parameter="runs")
+    return apply_workloads(rows, workloads)
+
+
 def _check_numbers(rows, path, parameter: str, columns: Sequence[str]) -> None:
     """One line naming the first row and column whose cell is not a number a run or machine can have: in a
     hardware file a positive one (a zero peak, bandwidth, memory or power would give zero, infinite or undefined
@@ -259,11 +275,22 @@ def intra_node_latency() -> tuple[Optional[float], str]:
                                     f"{row['machine']} ({row['mpi']}; {row['date']}, load {row['loadavg_1min']})")
 
 
-def shipped_run_rows() -> list:
-    """The shipped runs: ``data/published_runs.csv`` and ``data/published_multinode_runs.csv``."""
+def shipped_workloads() -> dict:
+    """The named benchmark networks of ``data/network_workloads.csv`` (:mod:`simnet.projection.workloads`)."""
     from simnet.base.data_tables import read_table
+    from simnet.projection.workloads import workloads_from_rows
 
-    return read_table("published_runs.csv").rows + read_table("published_multinode_runs.csv").rows
+    return workloads_from_rows(read_table("network_workloads.csv").rows)
+
+
+def shipped_run_rows() -> list:
+    """The shipped runs: ``data/published_runs.csv`` and ``data/published_multinode_runs.csv``, rows that name a
+    workload completed from it (:func:`simnet.projection.workloads.apply_workloads`)."""
+    from simnet.base.data_tables import read_table
+    from simnet.projection.workloads import apply_workloads
+
+    return apply_workloads(read_table("published_runs.csv").rows + read_table("published_multinode_runs.csv").rows,
+                           shipped_workloads())
 
 
 def model_rates() -> dict:
@@ -293,6 +320,7 @@ def backtest(runs: Optional[PathLike] = None, hardware: Optional[PathLike] = Non
     if runs is not None:
         run_rows = _user_table(runs, "runs", RUNS_COLUMNS)
         _check_numbers(run_rows, runs, "runs", RUNS_NUMBERS)
+        run_rows = _with_workloads(run_rows, runs)
     else:
         run_rows = shipped_run_rows()
     if hardware is not None:
