@@ -43,6 +43,7 @@ from simnet.simulation.genn_session import GennSession
 from simnet.simulation.profiling import CPP_PROFILE_CLOCK_OPENMP, CPP_PROFILE_CLOCK_SERIAL
 from simnet.simulation.sessions import RuntimeSession, Session, SessionContext, StandaloneSession
 from simnet.simulation.settings import RunSettings
+from simnet.simulation.timestep_function import use_vectorisable_timestep
 from simnet.specs.model_spec import ModelSpec
 from simnet.specs.user_network import UserNetwork
 
@@ -185,6 +186,7 @@ class CppBackend(Backend):
         session = StandaloneSession(settings, "cpp_standalone", {}, project, self.build_reuse_refusal,
                                     profile_clock=clock)
         if settings.simd_math:
+            use_vectorisable_timestep()
             refusal = simd_math_refusal()
             if refusal:
                 session.notes.append(f"simd_math not applied: {refusal}")

@@ -33,6 +33,7 @@ from simnet.simulation import parallel_delivery, phases
 from simnet.simulation.build_cache import claim_project_directory, default_build_cache
 from simnet.simulation.profiling import NOT_PROFILED, RUNTIME_PROFILE_CLOCK, loop_profile
 from simnet.simulation.settings import RunSettings
+from simnet.simulation.timestep_function import restore_timestep
 
 __all__ = ["Session", "SessionContext", "KNOWN_BRIAN2_WARNINGS", "RuntimeSession", "StandaloneSession"]
 
@@ -153,6 +154,7 @@ def _restore_brian_defaults():
         brian2.set_device("runtime")
     brian2.prefs.reset_to_defaults()
     parallel_delivery.restore_templates()
+    restore_timestep()
     brian2.defaultclock.dt = 0.1 * brian2.ms
 
 

@@ -56,7 +56,8 @@ class RunSettings:
     synapse_order: str = "source_delay"
     #: PoissonInput's binomial sampler in C++: tabulated, or Brian2's own loop (:mod:`simnet.simulation.poisson_table`);
     poisson_sampler: str = "table"
-    #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.simulation.backends`).
+    #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.simulation.backends`)
+    #: and use a ``timestep`` it can vectorise without AVX-512 (:mod:`simnet.simulation.timestep_function`).
     simd_math: bool = True
     #: ``cpp`` on more than one thread: deliver spikes on every thread, each owning a block of neurons
     #: (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers them on one. Off by default: measured
