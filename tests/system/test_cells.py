@@ -16,7 +16,7 @@ def test_gpu_backends_are_refused_in_one_line(backend):
 def test_the_morphologies_have_the_sizes_they_claim():
     sizes = {name: (get_cell_level(name).compartments, len(get_cell_level(name).sections))
              for name in ("ball_and_stick", "reduced_pyramidal", "detailed_pyramidal")}
-    assert sizes == {"ball_and_stick": (21, 2), "reduced_pyramidal": (31, 6), "detailed_pyramidal": (753, 64)}
+    assert sizes == {"ball_and_stick": (21, 2), "reduced_pyramidal": (43, 7), "detailed_pyramidal": (688, 200)}
 
 
 @pytest.fixture(scope="module")
