@@ -38,7 +38,7 @@ from typing import Optional
 
 __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detailed_pyramidal", "CELL_LEVELS",
            "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
-           "MORPHOMETRY_TABLE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA"]
+           "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class CellLevel:
     el_mV: float = -54.3
     v_init_mV: float = -65.0
     threshold_mV: float = -20.0
+    #: where the morphology comes from: "synthetic" (round figures) or "<cell>_statistics" (grown from the
+    #: statistics of that reconstruction, data/cell_morphologies.md)
+    morphology: str = "synthetic"
 
     @property
     def compartments(self) -> int:
@@ -93,6 +96,7 @@ REDUCED_CURRENT_NA = 2.0
 DETAILED_CURRENT_NA = 1.5
 #: The reconstruction whose statistics the pyramidal levels are built from (data/cell_morphologies.md).
 MORPHOMETRY_TABLE = "morphometry_C060114A7.csv"
+MORPHOLOGY_SOURCE = "C060114A7_statistics"
 #: Seed of the detailed level's branching (which sections of an order branch, where extra children go).
 MORPHOLOGY_SEED = 26
 
@@ -175,7 +179,8 @@ def reduced_pyramidal() -> CellLevel:
     return CellLevel(name="reduced_pyramidal",
                      summary="reduced from a reconstructed layer-5 pyramidal cell (C060114A7): soma, axon stub, "
                              f"2 basal, apical trunk, 2-branch tuft; active soma, axon and apical dendrites, "
-                             f"{compartments} compartments", sections=sections, current_nA=REDUCED_CURRENT_NA)
+                             f"{compartments} compartments", sections=sections, current_nA=REDUCED_CURRENT_NA,
+                     morphology=MORPHOLOGY_SOURCE)
 
 
 def detailed_pyramidal(seed: int = MORPHOLOGY_SEED) -> CellLevel:
@@ -204,7 +209,7 @@ def detailed_pyramidal(seed: int = MORPHOLOGY_SEED) -> CellLevel:
                      summary="grown from a reconstructed layer-5 pyramidal cell's statistics (C060114A7): "
                              f"{len(sections)} sections, HH channels (soma 1, axon 10, dendrites 0.1), "
                              f"{compartments} compartments, dt 25 us", sections=tuple(sections),
-                     current_nA=DETAILED_CURRENT_NA)
+                     current_nA=DETAILED_CURRENT_NA, morphology=MORPHOLOGY_SOURCE)
 
 
 CELL_LEVELS = {"ball_and_stick": ball_and_stick, "reduced_pyramidal": reduced_pyramidal,

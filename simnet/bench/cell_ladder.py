@@ -92,7 +92,7 @@ def cost_row(record, level_name: str) -> dict:
         "loop_s_per_bio_s_per_cell": loop_per_bio_s / cells["cells"],
         "loop_s_per_bio_s_per_compartment": loop_per_bio_s / cells["compartments"],
         "bytes_per_cell": cost["bytes_per_cell"], "bytes_per_compartment": cost["bytes_per_compartment"],
-        "rate_hz": cells["rate_per_cell_hz"], "duration_s": record.duration_s,
+        "rate_hz": cells["rate_per_cell_hz"], "duration_s": record.duration_s, "morphology": level.morphology,
     }
 
 
@@ -140,13 +140,13 @@ def cell_costs_csv(ladder: dict, source: str) -> str:
         "activity (cable solver included); bytes_*: Brian2 state variables;\n"
         "#  loop_s_per_bio_s_per_cell: the measured loop on `measured_on`, a shared machine whose load before the run is in "
         "loadavg_1min_before and busy_cpus_before (simnet.machine.describe.cpu_load).\n"
-        "#  morphology: synthetic = round figures, not a reconstruction and not checked against published morphometrics "
-        "(data/cell_morphologies.md).\n")
+        "#  morphology: synthetic = round figures, not a reconstruction; C060114A7_statistics = grown from the statistics of "
+        "that reconstruction (data/morphometry_C060114A7.csv), not its exact branching (data/cell_morphologies.md).\n")
     writer = csv.DictWriter(out, fieldnames=CELL_COSTS_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for level, entry in ladder["levels"].items():
         cost, load = entry["cost"], (entry.get("load") or {}).get("before") or {}
         writer.writerow({**{name: cost.get(name) for name in CELL_COSTS_COLUMNS if name in cost},
                          "loadavg_1min_before": load.get("loadavg_1min"), "busy_cpus_before": load.get("busy_cpus"),
-                         "morphology": "synthetic", "date": ladder["date"][:10]})
+                         "morphology": cost.get("morphology", "synthetic"), "date": ladder["date"][:10]})
     return out.getvalue()
