@@ -38,7 +38,7 @@ from typing import Optional
 
 __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detailed_pyramidal", "CELL_LEVELS",
            "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
-           "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA"]
+           "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "CellNetwork", "brian2_cell_network", "SYNAPSE_EQUATIONS", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA"]
 
 
 @dataclass(frozen=True)
@@ -242,6 +242,78 @@ betan = 0.125*exp(-(v/mV + 65.0)/80.0)/ms : Hz
 """
 
 
+#: Synaptic conductances added to every compartment for the network (exponential decay, one time constant).
+SYNAPSE_EQUATIONS = """
+Isyn = ge*(Ee - v) + gi*(Ei - v) : amp (point current)
+dge/dt = -ge/tau_syn : siemens
+dgi/dt = -gi/tau_syn : siemens
+"""
+
+
+@dataclass(frozen=True)
+class CellNetwork:
+    """Tens of one level's cells wired by the column's connection probabilities (PD14's layer 4, Potjans &
+    Diesmann 2014 Table 5, :data:`simnet.models.microcircuit.CONNECTION_PROBABILITY`), each pair drawn once
+    (Bernoulli, no autapses), with PD14's mean delays (1.5 ms excitatory, 0.75 ms inhibitory) and its synaptic
+    time constant (0.5 ms). Excitatory synapses sit on the dendrite's middle compartment, inhibitory ones on the
+    soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
+    (it has current-based point neurons)."""
+
+    level: str = "ball_and_stick"
+    sizes: tuple = (("L4E", 16), ("L4I", 4))
+    g_exc_nS: float = 2.0
+    g_inh_nS: float = 8.0
+    e_exc_mV: float = 0.0
+    e_inh_mV: float = -80.0
+    tau_syn_ms: float = 0.5
+    delay_exc_ms: float = 1.5
+    delay_inh_ms: float = 0.75
+    seed: int = 1
+
+    def pairs(self) -> list:
+        """``(source population, source index, target population, target index)`` of every connected pair."""
+        import numpy as np
+
+        from simnet.models.microcircuit import CONNECTION_PROBABILITY, POPULATIONS
+
+        rng = np.random.default_rng(self.seed)
+        drawn = []
+        for target, n_target in self.sizes:
+            for source, n_source in self.sizes:
+                p = CONNECTION_PROBABILITY[POPULATIONS.index(target)][POPULATIONS.index(source)]
+                mask = rng.random((n_source, n_target)) < p
+                drawn += [(source, int(i), target, int(j)) for i, j in zip(*np.nonzero(mask))
+                          if not (source == target and i == j)]
+        return drawn
+
+
+def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:
+    """The network's Brian2 objects on the active device, one SpatialNeuron per cell (Brian2 holds one morphology
+    per SpatialNeuron) and one Synapses per connected pair, with the namespace their equations use."""
+    from brian2 import Synapses, mV, ms, nS
+
+    level = get_cell_level(network.level)
+    synaptic = {"g_exc": network.g_exc_nS * nS, "g_inh": network.g_inh_nS * nS, "Ee": network.e_exc_mV * mV,
+                "Ei": network.e_inh_mV * mV, "tau_syn": network.tau_syn_ms * ms}
+    objects, cells = {}, {}
+    for population, n in network.sizes:
+        for k in range(n):
+            name = f"{population}_{k}"
+            cell, namespace = brian2_cell(level, name=name, extra_equations=SYNAPSE_EQUATIONS,
+                                          extra_namespace=synaptic)
+            cells[(population, k)] = objects[name] = cell
+    target_exc = level.sections[0].compartments + level.sections[1].compartments // 2
+    for source, i, target, j in network.pairs():
+        excitatory = source.endswith("E")
+        synapse = Synapses(cells[(source, i)], cells[(target, j)],
+                           on_pre=("ge_post += g_exc" if excitatory else "gi_post += g_inh"),
+                           delay=(network.delay_exc_ms if excitatory else network.delay_inh_ms) * ms,
+                           namespace=synaptic, name=f"syn_{source}_{i}_to_{target}_{j}")
+        synapse.connect(i=0, j=target_exc if excitatory else 0)
+        objects[synapse.name] = synapse
+    return {**objects, **namespace}
+
+
 def resting_gates(v_mV: float) -> dict:
     """m, h, n at their steady state for ``v_mV`` (what NEURON's finitialize sets)."""
     def ratio(alpha, beta):
@@ -256,7 +328,8 @@ def resting_gates(v_mV: float) -> dict:
     return {"m": ratio(am, bm), "h": ratio(ah, bh), "n": ratio(an, bn)}
 
 
-def brian2_cell(level: CellLevel, name: Optional[str] = None):
+def brian2_cell(level: CellLevel, name: Optional[str] = None, extra_equations: str = "",
+                extra_namespace: Optional[dict] = None):
     """The level's cell as a Brian2 SpatialNeuron on the active device, thresholded at the soma, with its stimulus.
 
     Returns the neuron and the namespace its equations use. The default clock's dt is set to the level's.
@@ -272,8 +345,8 @@ def brian2_cell(level: CellLevel, name: Optional[str] = None):
         made[s.name] = Cylinder(diameter=s.diameter_um * um, length=s.length_um * um, n=s.compartments)
         setattr(made[s.parent], s.name, made[s.name])
     namespace = {"gl": level.gl_S_per_cm2 * siemens / cm**2, "El": level.el_mV * mV, "ENa": 50.0 * mV,
-                 "EK": -77.0 * mV}
-    cell = SpatialNeuron(morphology=root, model=HH_EQUATIONS, Cm=level.cm_uF_per_cm2 * uF / cm**2,
+                 "EK": -77.0 * mV, **(extra_namespace or {})}
+    cell = SpatialNeuron(morphology=root, model=HH_EQUATIONS + extra_equations, Cm=level.cm_uF_per_cm2 * uF / cm**2,
                          Ri=level.ri_ohm_cm * ohm * cm, threshold=f"v > {level.threshold_mV}*mV",
                          threshold_location=0, refractory=f"v > {level.threshold_mV}*mV",
                          method="exponential_euler", namespace=namespace, name=name or level.name)

@@ -118,3 +118,37 @@ def test_the_reduced_level_keeps_each_parts_area_and_path_length():
     lengths = {s.name: s.length_um for s in cell.sections}
     assert lengths["basal1"] == m[("basal", "tip_path_length_mean")]
     assert lengths["tuft1"] == m[("apical_tuft", "tip_path_length_mean")]
+
+
+def test_the_cell_network_draws_the_columns_layer4_pairs_once_and_seeded():
+    from simnet.models.cells import CellNetwork
+
+    network = CellNetwork()
+    pairs = network.pairs()
+    assert pairs == CellNetwork().pairs() and pairs != CellNetwork(seed=2).pairs()
+    assert len(set(pairs)) == len(pairs) and not any(s == t and i == j for s, i, t, j in pairs)
+    # expected numbers over many seeds: p x sources x targets (less autapses), PD14 Table 5, layer 4
+    mean = {}
+    for seed in range(100):
+        for s, _, t, _ in CellNetwork(seed=seed).pairs():
+            mean[(s, t)] = mean.get((s, t), 0) + 1 / 100
+    assert mean[("L4E", "L4E")] == pytest.approx(0.0497 * 16 * 15, rel=0.15)
+    assert mean[("L4I", "L4E")] == pytest.approx(0.1350 * 4 * 16, rel=0.15)
+    assert mean[("L4E", "L4I")] == pytest.approx(0.0794 * 16 * 4, rel=0.15)
+
+
+def test_the_cell_network_builds_one_cell_per_spatialneuron_and_a_synapse_per_pair():
+    import brian2
+
+    from simnet.models.cells import CellNetwork, brian2_cell_network
+
+    brian2.start_scope()
+    network = CellNetwork(sizes=(("L4E", 3), ("L4I", 1)), seed=3)
+    made = brian2_cell_network(network)
+    cells = [o for o in made.values() if isinstance(o, brian2.SpatialNeuron)]
+    synapses = [o for o in made.values() if isinstance(o, brian2.Synapses)]
+    assert len(cells) == 4 and len(synapses) == len(network.pairs())
+    for synapse in synapses:
+        excitatory = synapse.name.startswith("syn_L4E")
+        # excitatory onto the dendrite's middle compartment (1 soma + 20 // 2), inhibitory onto the soma
+        assert list(synapse.j[:]) == ([11] if excitatory else [0])
