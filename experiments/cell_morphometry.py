@@ -334,8 +334,12 @@ def main(argv: list) -> int:
     text = to_csv(statistics(cell), argv[1])
     if len(argv) > 2:
         tmp = Path(argv[2]).with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.replace(argv[2])
+        try:
+            tmp.write_text(text)
+            tmp.replace(argv[2])
+        except OSError as error:
+            print(f"cell_morphometry: cannot write {argv[2]}: {error.strerror or error}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(text)
     return 0

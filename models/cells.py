@@ -29,6 +29,9 @@ Morphologies:
   topology is drawn (seeded). The reduced level keeps each part's membrane area and mean path length in a few
   cylinders. Both: soma 1, axon 10 and dendrites 0.1 of the channel densities; compartments by NEURON's d_lambda
   rule (0.1 at 100 Hz). data/cell_morphologies.md says what is kept and what is not.
+
+A network of one level's cells (:class:`CellNetwork`, :func:`brian2_cell_network`): tens of cells wired with the
+column's layer-4 connection probabilities, one SpatialNeuron per cell, conductance synapses.
 """
 from __future__ import annotations
 
