@@ -314,7 +314,8 @@ def to_csv(rows: list, source: str) -> str:
     out = io.StringIO()
     out.write(f"# Morphometry of {source}\n"
               "#  derived by experiments/cell_morphometry.py (its docstring states the reading rules); the "
-              "reconstruction itself is not in simnet. data/cell_morphologies.md says how models/cells.py uses these.\n")
+              "reconstruction itself is not in simnet.\n#  data/cell_morphologies.md says how models/cells.py uses "
+              "these.\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("group", "quantity", "value", "unit"))
     for group, quantity, value, unit in rows:

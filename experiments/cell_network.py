@@ -55,7 +55,8 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
             "flops_per_compartment_step": cells["flops_per_compartment_step"],
             "neurons": cost.get("neurons"), "synapses": cost.get("synapses"),
             "network_flops_per_bio_s": cost["counted_flops_per_neuron_per_bio_s"] * cost["neurons"],
-            "counted_flops_per_neuron_per_bio_s_by_category": cost.get("counted_flops_per_neuron_per_bio_s_by_category"),
+            "counted_flops_per_neuron_per_bio_s_by_category":
+                cost.get("counted_flops_per_neuron_per_bio_s_by_category"),
             "synaptic_events_pre": cost.get("synaptic_events_pre"),
             "flops_per_synaptic_event": cost.get("flops_per_synaptic_event"),
             "unknown_operations": cost.get("unknown_operations"),

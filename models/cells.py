@@ -41,7 +41,8 @@ from typing import Optional
 
 __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detailed_pyramidal", "CELL_LEVELS",
            "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
-           "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "CellNetwork", "brian2_cell_network", "SYNAPSE_EQUATIONS", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA"]
+           "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA",
+           "CellNetwork", "brian2_cell_network", "SYNAPSE_EQUATIONS"]
 
 
 @dataclass(frozen=True)
