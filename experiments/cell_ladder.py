@@ -1,9 +1,10 @@
 """The compartmental ladder levels on one backend, each beside the same cell on NEURON (own solver, CoreNEURON):
 cost rows, dynamics checks, spike agreement, with the machine, its load before and after each level, versions and
-date. Writes experiments/results/cell_ladder.json and the counted costs that later stages read,
-data/cell_costs.csv (:data:`simnet.bench.cell_ladder.CELL_COSTS_COLUMNS`).
+date. Writes experiments/results/<name>.json and the counted costs that later stages read, data/cell_costs.csv
+(:data:`simnet.bench.cell_ladder.CELL_COSTS_COLUMNS`); the note (say, what else kept the machine busy) is stored
+with the results.
 
-    PYTHONPATH=. python experiments/cell_ladder.py [backend] [duration_s]
+    PYTHONPATH=. python experiments/cell_ladder.py [backend] [duration_s] [name] [note]
 """
 import datetime
 import json
@@ -12,17 +13,21 @@ from pathlib import Path
 
 from simnet.bench import cell_ladder
 from simnet.machine.describe import cpu_load
+from simnet.simulation.settings import RunSettings
 
 LEVELS = ("ball_and_stick", "reduced_pyramidal", "detailed_pyramidal")
 
 
-def main(backend: str = "cpp", duration_s: float = 0.5) -> dict:
+def main(backend: str = "cpp", duration_s: float = 0.5, name: str = "cell_ladder", note: str = "") -> dict:
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "backend": backend, "duration_s": duration_s, "threads": 1,
+              "backend": backend, "duration_s": duration_s, "threads": 1, "note": note,
               "spike_tolerance_ms": cell_ladder.SPIKE_TOLERANCE_MS, "levels": {}}
     for level in LEVELS:
         load_before = cpu_load(1.0)
-        record = cell_ladder.run_cell(level, duration_s=duration_s, backend=backend)
+        # one thread, said explicitly: the default follows the machine's load, and two OpenMP threads beside a busy
+        # process run many times slower (experiments/threads_under_load.py)
+        record = cell_ladder.run_cell(level, duration_s=duration_s, backend=backend,
+                                      settings=RunSettings(progress=False, threads=1))
         load_after_brian2 = cpu_load(1.0)
         peers = cell_ladder.neuron_peer(level, duration_s=duration_s)
         brian2_ms = record.spikes(level).times_ms
@@ -32,6 +37,7 @@ def main(backend: str = "cpp", duration_s: float = 0.5) -> dict:
                               "simnet_commit": record.provenance.get("simnet_commit")}
         result["levels"][level] = {
             "cost": cell_ladder.cost_row(record, level),
+            "brian2_backend": record.backend,
             "load": {"before": load_before, "after_brian2": load_after_brian2,
                      "note": "simnet.machine.describe.cpu_load, sampled 1 s before and after the Brian2 run; the "
                              "machine is shared: loop times are measured under this load"},
@@ -48,11 +54,15 @@ def main(backend: str = "cpp", duration_s: float = 0.5) -> dict:
         }
         print(level, json.dumps(result["levels"][level]["cost"]), flush=True)
     root = Path(__file__).resolve().parent.parent
-    out = root / "experiments" / "results" / "cell_ladder.json"
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    (root / "data" / "cell_costs.csv").write_text(cell_ladder.cell_costs_csv(result, "experiments/results/cell_ladder.json"))
+    for path, text in ((root / "experiments" / "results" / f"{name}.json", json.dumps(result, indent=1) + "\n"),
+                       (root / "data" / "cell_costs.csv",
+                        cell_ladder.cell_costs_csv(result, f"experiments/results/{name}.json"))):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
     return result
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "cpp", float(sys.argv[2]) if len(sys.argv) > 2 else 0.5)
+    main(sys.argv[1] if len(sys.argv) > 1 else "cpp", float(sys.argv[2]) if len(sys.argv) > 2 else 0.5,
+         sys.argv[3] if len(sys.argv) > 3 else "cell_ladder", sys.argv[4] if len(sys.argv) > 4 else "")

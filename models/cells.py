@@ -17,19 +17,21 @@ with gNa = 120 and gK = 36 mS/cm2 in active sections and a stated fraction of th
 passive ones). Cm 1 uF/cm2, Ri 100 ohm cm, dt 25 us (CoreNEURON's published runs, Kumbhar et al. 2019, use 0.025
 ms). The threshold is tested at the soma (compartment 0).
 
-Morphologies (synthetic, built from round figures; none is a reconstruction):
+Morphologies:
 
 * ``ball_and_stick``: a 20 um soma and one 1 um x 400 um dendrite in 20 compartments (the textbook ball-and-stick,
-  e.g. Rall's; 21 compartments, 2 sections).
-* ``reduced_pyramidal``: soma, two basal dendrites, an apical trunk and a two-branch tuft (31 compartments);
-  soma and apical dendrites active.
-* ``detailed_pyramidal``: 6 basal trees (each branching twice), a 600 um tapering apical trunk with 8 oblique
-  branches and a tuft branching twice, about 10 um per compartment, dendrites at 0.1 of the soma's channel
-  densities, and a 400 um axon at 10 times them: 753 compartments in 64 sections, about 4.3 mm of basal and 3.0 mm
-  of apical dendrite. Lengths and diameters are round figures of the order reported for rat
-  layer-5 pyramidal cells (Larkman 1991, J Comp Neurol 306:307; Hay et al. 2011, PLoS Comput Biol 7:e1002107),
-  recalled, not re-checked against those papers' tables: a stand-in of realistic size for cost, not an anatomical
-  model. data/cell_morphologies.md says the same.
+  e.g. Rall's; 21 compartments, 2 sections; synthetic round figures).
+* ``reduced_pyramidal`` and ``detailed_pyramidal``: built from the statistics of a reconstructed layer-5 pyramidal
+  cell (C060114A7 of BluePyOpt's l5pc example), which ``experiments/cell_morphometry.py`` derived into
+  ``data/morphometry_C060114A7.csv``; the reconstruction itself is not shipped. The detailed level keeps the
+  cell's soma, first axonal section, and per part (basal, apical trunk, obliques, tuft) its number of sections per
+  branch order, their mean lengths and diameters, hence its dendritic length and membrane area; its branching
+  topology is drawn (seeded). The reduced level keeps each part's membrane area and mean path length in a few
+  cylinders. Both: soma 1, axon 10 and dendrites 0.1 of the channel densities; compartments by NEURON's d_lambda
+  rule (0.1 at 100 Hz). data/cell_morphologies.md says what is kept and what is not.
+
+A network of one level's cells (:class:`CellNetwork`, :func:`brian2_cell_network`): tens of cells wired with the
+column's layer-4 connection probabilities, one SpatialNeuron per cell, conductance synapses.
 """
 from __future__ import annotations
 
@@ -38,7 +40,9 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detailed_pyramidal", "CELL_LEVELS",
-           "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates"]
+           "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
+           "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA",
+           "CellNetwork", "brian2_cell_network", "SYNAPSE_EQUATIONS"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class CellLevel:
     el_mV: float = -54.3
     v_init_mV: float = -65.0
     threshold_mV: float = -20.0
+    #: where the morphology comes from: "synthetic" (round figures) or "<cell>_statistics" (grown from the
+    #: statistics of that reconstruction, data/cell_morphologies.md)
+    morphology: str = "synthetic"
 
     @property
     def compartments(self) -> int:
@@ -88,53 +95,125 @@ def ball_and_stick() -> CellLevel:
         current_nA=0.3)
 
 
+#: Constant somatic current of each pyramidal level (how it was chosen: data/cell_morphologies.md).
+REDUCED_CURRENT_NA = 2.0
+DETAILED_CURRENT_NA = 1.5
+#: The reconstruction whose statistics the pyramidal levels are built from (data/cell_morphologies.md).
+MORPHOMETRY_TABLE = "morphometry_C060114A7.csv"
+MORPHOLOGY_SOURCE = "C060114A7_statistics"
+#: Seed of the detailed level's branching (which sections of an order branch, where extra children go).
+MORPHOLOGY_SEED = 26
+
+
+def morphometry(table: str = MORPHOMETRY_TABLE) -> dict:
+    """The table's figures as ``{(group, quantity): value}`` (``data/<table>``, written by
+    ``experiments/cell_morphometry.py`` from a reconstruction that simnet does not ship)."""
+    from simnet.base.data_tables import read_table
+
+    return {(row["group"], row["quantity"]): float(row["value"]) for row in read_table(table).rows}
+
+
+def nseg_d_lambda(length_um: float, diameter_um: float, ri_ohm_cm: float = 100.0, cm_uF_per_cm2: float = 1.0,
+                  d_lambda: float = 0.1, f_hz: float = 100.0) -> int:
+    """NEURON's d_lambda rule (Hines & Carnevale): the odd number of compartments with each at most ``d_lambda``
+    of the cable's length constant at ``f_hz``, lambda(f) = 0.5 sqrt(d / (pi f Ri Cm))."""
+    lam_um = 0.5 * math.sqrt(diameter_um * 1e-4 / (math.pi * f_hz * ri_ohm_cm * cm_uF_per_cm2 * 1e-6)) * 1e4
+    return int((length_um / (d_lambda * lam_um) + 0.9) / 2) * 2 + 1
+
+
+def _section(name: str, parent: str, diameter: float, length: float, active: float) -> Section:
+    return Section(name, parent, diameter, length, nseg_d_lambda(length, diameter), active)
+
+
+def _axon_stub(m: dict) -> Section:
+    """The reconstruction's first axonal section (from the soma to the axon's first branch point)."""
+    return _section("axon", "soma", m[("axon_order1", "diameter_length_weighted_mean")],
+                    m[("axon_order1", "internal_section_length_mean")], 10.0)
+
+
+def _grow(population: str, stem_parents: list, m: dict, rng, active: float) -> list:
+    """Sections of ``population`` ("basal", "apical_oblique", "apical_tuft") grown order by order from the table:
+    per order, its number of sections, how many have children and how many children they have, and the mean
+    length of internal and terminal sections and the length-weighted diameter. Which sections branch and where
+    extra children (trifurcations) go is drawn with ``rng``; the topology is not the reconstruction's."""
+    grown, nodes, order = [], [(parent, f"{population}{i}") for i, parent in enumerate(stem_parents)], 1
+    while nodes:
+        group = f"{population}_order{order}"
+        if int(m[(group, "sections")]) != len(nodes):
+            raise ValueError(f"{MORPHOMETRY_TABLE}: {group} has {m[(group, 'sections')]:g} sections, the orders "
+                             f"before it give {len(nodes)}")
+        branching = sorted(rng.sample(range(len(nodes)), int(m[(group, "with_children")])))
+        children = int(m[(group, "children")])
+        per_parent = {i: 2 if children >= 2 * len(branching) else 1 for i in branching}
+        for _ in range(children - sum(per_parent.values())):
+            per_parent[rng.choice(branching)] += 1
+        diameter = m[(group, "diameter_length_weighted_mean")]
+        following = []
+        for i, (parent, name) in enumerate(nodes):
+            kind = "internal" if i in per_parent else "terminal"
+            grown.append(_section(name, parent, diameter, m[(group, f"{kind}_section_length_mean")], active))
+            following += [(name, f"{name}_{c}") for c in range(per_parent.get(i, 0))]
+        nodes, order = following, order + 1
+    return grown
+
+
 def reduced_pyramidal() -> CellLevel:
+    """Soma, axon stub, two basal cylinders, an apical trunk and a two-branch tuft, reduced from the reconstruction
+    (data/cell_morphologies.md): each cylinder as long as its part's mean path to a tip and as thick as keeps the
+    part's membrane area (the obliques' area folded into the trunk); compartments by the d_lambda rule."""
+    m = morphometry()
+
+    def cylinder(name, parent, length, area, count, active):
+        return _section(name, parent, area / count / (math.pi * length), length, active)
+
+    basal_length, trunk_length = m[("basal", "tip_path_length_mean")], m[("apical_trunk", "total_length")]
+    tuft_length = m[("apical_tuft", "tip_path_length_mean")]
     sections = (
-        Section("soma", "", 20.0, 20.0, 1, 1.0),
-        Section("basal1", "soma", 1.5, 150.0, 5, 0.0),
-        Section("basal2", "soma", 1.5, 150.0, 5, 0.0),
-        Section("trunk", "soma", 3.0, 400.0, 10, 0.1),
-        Section("tuft1", "trunk", 1.5, 200.0, 5, 0.1),
-        Section("tuft2", "trunk", 1.5, 200.0, 5, 0.1),
+        Section("soma", "", m[("soma", "contour_equivalent_diameter")], m[("soma", "contour_equivalent_diameter")],
+                1, 1.0),
+        _axon_stub(m),
+        cylinder("basal1", "soma", basal_length, m[("basal", "membrane_area")], 2, 0.1),
+        cylinder("basal2", "soma", basal_length, m[("basal", "membrane_area")], 2, 0.1),
+        cylinder("trunk", "soma", trunk_length,
+                 m[("apical_trunk", "membrane_area")] + m[("apical_oblique", "membrane_area")], 1, 0.1),
+        cylinder("tuft1", "trunk", tuft_length, m[("apical_tuft", "membrane_area")], 2, 0.1),
+        cylinder("tuft2", "trunk", tuft_length, m[("apical_tuft", "membrane_area")], 2, 0.1),
     )
+    compartments = sum(s.compartments for s in sections)
     return CellLevel(name="reduced_pyramidal",
-                     summary="soma, 2 basal, apical trunk, 2-branch tuft; active soma and apical dendrites, "
-                             "31 compartments", sections=sections, current_nA=0.5)
+                     summary="reduced from a reconstructed layer-5 pyramidal cell (C060114A7): soma, axon stub, "
+                             f"2 basal, apical trunk, 2-branch tuft; active soma, axon and apical dendrites, "
+                             f"{compartments} compartments", sections=sections, current_nA=REDUCED_CURRENT_NA,
+                     morphology=MORPHOLOGY_SOURCE)
 
 
-def _segments(length_um: float, per_compartment_um: float = 10.0) -> int:
-    return max(1, int(math.ceil(length_um / per_compartment_um)))
+def detailed_pyramidal(seed: int = MORPHOLOGY_SEED) -> CellLevel:
+    """A pyramidal morphology grown from the reconstruction's statistics (data/cell_morphologies.md): its soma,
+    its first axonal section, its basal trees, apical trunk, obliques and tuft with their number of sections per
+    branch order, mean section lengths and diameters; compartments by the d_lambda rule. Seeded: the same seed
+    gives the same cell."""
+    import random
 
-
-def detailed_pyramidal() -> CellLevel:
-    # an axon whose first 400 um carry ten times the soma's channel densities: without it the classic HH soma,
-    # loaded by 7 mm of dendrite, fires once and settles depolarised (tried at 0.5-3 nA)
-    sections = [Section("soma", "", 20.0, 20.0, 1, 1.0), Section("axon", "soma", 1.0, 400.0, 20, 10.0)]
-
-    def add(name: str, parent: str, diameter: float, length: float, active: float) -> str:
-        sections.append(Section(name, parent, diameter, length, _segments(length), active))
-        return name
-
-    for tree in range(6):  # basal trees, each branching twice
-        primary = add(f"basal{tree}", "soma", 1.5, 40.0, 0.1)
-        for b in range(2):
-            second = add(f"basal{tree}_{b}", primary, 1.0, 100.0, 0.1)
-            for c in range(2):
-                add(f"basal{tree}_{b}_{c}", second, 0.7, 120.0, 0.1)
+    m, rng = morphometry(), random.Random(seed)
+    soma_d = m[("soma", "contour_equivalent_diameter")]
+    sections = [Section("soma", "", soma_d, soma_d, 1, 1.0), _axon_stub(m)]
+    sections += _grow("basal", ["soma"] * int(m[("basal", "stems")]), m, rng, 0.1)
+    obliques = int(m[("apical_oblique", "stems")])
+    # the trunk in obliques + 1 equal pieces, one oblique leaving at the end of each but the last
+    piece = m[("apical_trunk", "total_length")] / (obliques + 1)
+    trunk_d = m[("apical_trunk", "diameter_length_weighted_mean")]
     parent = "soma"
-    for k in range(6):  # apical trunk, 6 x 100 um, tapering from 3 to 1.75 um
-        parent = add(f"trunk{k}", parent, 3.0 - 0.25 * k, 100.0, 0.1)
-        if 1 <= k <= 4:
-            for o in range(2):
-                add(f"oblique{k}_{o}", parent, 1.0, 150.0, 0.1)
-    for t in range(2):  # tuft, branching twice
-        first = add(f"tuft{t}", parent, 1.5, 200.0, 0.1)
-        for u in range(2):
-            add(f"tuft{t}_{u}", first, 1.0, 200.0, 0.1)
+    for k in range(obliques + 1):
+        sections.append(_section(f"trunk{k}", parent, trunk_d, piece, 0.1))
+        parent = f"trunk{k}"
+    sections += _grow("apical_oblique", [f"trunk{k}" for k in range(obliques)], m, rng, 0.1)
+    sections += _grow("apical_tuft", [parent] * int(m[("apical_tuft", "stems")]), m, rng, 0.1)
+    compartments = sum(s.compartments for s in sections)
     return CellLevel(name="detailed_pyramidal",
-                     summary="synthetic layer-5-like pyramidal morphology: 6 basal trees, apical trunk, 8 obliques, "
-                             "tuft, active axon; HH channels (soma 1, axon 10, dendrites 0.1), 753 compartments, "
-                             "dt 25 us", sections=tuple(sections), current_nA=1.5)
+                     summary="grown from a reconstructed layer-5 pyramidal cell's statistics (C060114A7): "
+                             f"{len(sections)} sections, HH channels (soma 1, axon 10, dendrites 0.1), "
+                             f"{compartments} compartments, dt 25 us", sections=tuple(sections),
+                     current_nA=DETAILED_CURRENT_NA, morphology=MORPHOLOGY_SOURCE)
 
 
 CELL_LEVELS = {"ball_and_stick": ball_and_stick, "reduced_pyramidal": reduced_pyramidal,
@@ -167,6 +246,78 @@ betan = 0.125*exp(-(v/mV + 65.0)/80.0)/ms : Hz
 """
 
 
+#: Synaptic conductances added to every compartment for the network (exponential decay, one time constant).
+SYNAPSE_EQUATIONS = """
+Isyn = ge*(Ee - v) + gi*(Ei - v) : amp (point current)
+dge/dt = -ge/tau_syn : siemens
+dgi/dt = -gi/tau_syn : siemens
+"""
+
+
+@dataclass(frozen=True)
+class CellNetwork:
+    """Tens of one level's cells wired by the column's connection probabilities (PD14's layer 4, Potjans &
+    Diesmann 2014 Table 5, :data:`simnet.models.microcircuit.CONNECTION_PROBABILITY`), each pair drawn once
+    (Bernoulli, no autapses), with PD14's mean delays (1.5 ms excitatory, 0.75 ms inhibitory) and its synaptic
+    time constant (0.5 ms). Excitatory synapses sit on the dendrite's middle compartment, inhibitory ones on the
+    soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
+    (it has current-based point neurons)."""
+
+    level: str = "ball_and_stick"
+    sizes: tuple = (("L4E", 16), ("L4I", 4))
+    g_exc_nS: float = 2.0
+    g_inh_nS: float = 8.0
+    e_exc_mV: float = 0.0
+    e_inh_mV: float = -80.0
+    tau_syn_ms: float = 0.5
+    delay_exc_ms: float = 1.5
+    delay_inh_ms: float = 0.75
+    seed: int = 1
+
+    def pairs(self) -> list:
+        """``(source population, source index, target population, target index)`` of every connected pair."""
+        import numpy as np
+
+        from simnet.models.microcircuit import CONNECTION_PROBABILITY, POPULATIONS
+
+        rng = np.random.default_rng(self.seed)
+        drawn = []
+        for target, n_target in self.sizes:
+            for source, n_source in self.sizes:
+                p = CONNECTION_PROBABILITY[POPULATIONS.index(target)][POPULATIONS.index(source)]
+                mask = rng.random((n_source, n_target)) < p
+                drawn += [(source, int(i), target, int(j)) for i, j in zip(*np.nonzero(mask))
+                          if not (source == target and i == j)]
+        return drawn
+
+
+def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:
+    """The network's Brian2 objects on the active device, one SpatialNeuron per cell (Brian2 holds one morphology
+    per SpatialNeuron) and one Synapses per connected pair, with the namespace their equations use."""
+    from brian2 import Synapses, mV, ms, nS
+
+    level = get_cell_level(network.level)
+    synaptic = {"g_exc": network.g_exc_nS * nS, "g_inh": network.g_inh_nS * nS, "Ee": network.e_exc_mV * mV,
+                "Ei": network.e_inh_mV * mV, "tau_syn": network.tau_syn_ms * ms}
+    objects, cells = {}, {}
+    for population, n in network.sizes:
+        for k in range(n):
+            name = f"{population}_{k}"
+            cell, namespace = brian2_cell(level, name=name, extra_equations=SYNAPSE_EQUATIONS,
+                                          extra_namespace=synaptic)
+            cells[(population, k)] = objects[name] = cell
+    target_exc = level.sections[0].compartments + level.sections[1].compartments // 2
+    for source, i, target, j in network.pairs():
+        excitatory = source.endswith("E")
+        synapse = Synapses(cells[(source, i)], cells[(target, j)],
+                           on_pre=("ge_post += g_exc" if excitatory else "gi_post += g_inh"),
+                           delay=(network.delay_exc_ms if excitatory else network.delay_inh_ms) * ms,
+                           namespace=synaptic, name=f"syn_{source}_{i}_to_{target}_{j}")
+        synapse.connect(i=0, j=target_exc if excitatory else 0)
+        objects[synapse.name] = synapse
+    return {**objects, **namespace}
+
+
 def resting_gates(v_mV: float) -> dict:
     """m, h, n at their steady state for ``v_mV`` (what NEURON's finitialize sets)."""
     def ratio(alpha, beta):
@@ -181,7 +332,8 @@ def resting_gates(v_mV: float) -> dict:
     return {"m": ratio(am, bm), "h": ratio(ah, bh), "n": ratio(an, bn)}
 
 
-def brian2_cell(level: CellLevel, name: Optional[str] = None):
+def brian2_cell(level: CellLevel, name: Optional[str] = None, extra_equations: str = "",
+                extra_namespace: Optional[dict] = None):
     """The level's cell as a Brian2 SpatialNeuron on the active device, thresholded at the soma, with its stimulus.
 
     Returns the neuron and the namespace its equations use. The default clock's dt is set to the level's.
@@ -197,8 +349,8 @@ def brian2_cell(level: CellLevel, name: Optional[str] = None):
         made[s.name] = Cylinder(diameter=s.diameter_um * um, length=s.length_um * um, n=s.compartments)
         setattr(made[s.parent], s.name, made[s.name])
     namespace = {"gl": level.gl_S_per_cm2 * siemens / cm**2, "El": level.el_mV * mV, "ENa": 50.0 * mV,
-                 "EK": -77.0 * mV}
-    cell = SpatialNeuron(morphology=root, model=HH_EQUATIONS, Cm=level.cm_uF_per_cm2 * uF / cm**2,
+                 "EK": -77.0 * mV, **(extra_namespace or {})}
+    cell = SpatialNeuron(morphology=root, model=HH_EQUATIONS + extra_equations, Cm=level.cm_uF_per_cm2 * uF / cm**2,
                          Ri=level.ri_ohm_cm * ohm * cm, threshold=f"v > {level.threshold_mV}*mV",
                          threshold_location=0, refractory=f"v > {level.threshold_mV}*mV",
                          method="exponential_euler", namespace=namespace, name=name or level.name)

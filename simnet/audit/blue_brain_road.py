@@ -87,6 +87,9 @@ def format_blue_brain_road(road: dict) -> list[str]:
               f"  caveat: {road['caveat']}"]
     morphologies = {level["morphology"] for level in road["levels"]}
     if "synthetic" in morphologies:
-        lines.append("  morphologies: synthetic round figures, not checked against published morphometrics "
+        lines.append("  morphologies: synthetic = round figures, not checked against published morphometrics "
                      "(data/cell_morphologies.md)")
+    for source in sorted(m for m in morphologies if m.endswith("_statistics")):
+        lines.append(f"  morphologies: {source} = grown from that reconstruction's statistics, not its exact "
+                     "branching (data/cell_morphologies.md)")
     return lines

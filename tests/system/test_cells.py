@@ -16,7 +16,21 @@ def test_gpu_backends_are_refused_in_one_line(backend):
 def test_the_morphologies_have_the_sizes_they_claim():
     sizes = {name: (get_cell_level(name).compartments, len(get_cell_level(name).sections))
              for name in ("ball_and_stick", "reduced_pyramidal", "detailed_pyramidal")}
-    assert sizes == {"ball_and_stick": (21, 2), "reduced_pyramidal": (31, 6), "detailed_pyramidal": (753, 64)}
+    assert sizes == {"ball_and_stick": (21, 2), "reduced_pyramidal": (43, 7), "detailed_pyramidal": (688, 200)}
+
+
+def test_a_cell_that_stops_firing_fails_the_dynamics_check():
+    from types import SimpleNamespace
+
+    def record(times_ms):
+        trains = SimpleNamespace(times_ms=times_ms)
+        return SimpleNamespace(duration_s=0.2, spikes=lambda name: trains)
+
+    # four regular spikes in the first 60 ms of 200 ms (the detailed level at 1 nA): regular, 20 Hz, not sustained
+    onset = cell_ladder.dynamics_check(record([1.9, 18.3, 36.0, 53.7]), "x")
+    assert onset["isi_cv"] < 0.2 and not onset["sustained"] and not onset["passed"]
+    throughout = cell_ladder.dynamics_check(record([1.0 + 16.0 * k for k in range(12)]), "x")
+    assert throughout["sustained"] and throughout["passed"]
 
 
 @pytest.fixture(scope="module")

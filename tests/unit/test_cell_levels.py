@@ -7,7 +7,8 @@ import pytest
 from simnet.audit.blue_brain_road import blue_brain_road, format_blue_brain_road
 from simnet.projection.cells import BAND_NONE, cell_level_projection, format_cell_levels
 
-#: a detailed cell as data/cell_costs.csv writes one (figures of the 2026-12-07 ladder's detailed level)
+#: a detailed cell as data/cell_costs.csv writes one (a fixed input for the hand arithmetic below: the synthetic
+#: detailed level's row of the first 2026-12-07 ladder, since replaced by the reconstruction-based level)
 DETAILED = {"level": "detailed_pyramidal", "compartments": "753", "flops_per_cell_per_bio_s": "12611200000.0",
             "bytes_per_cell": "203217.0", "loop_s_per_bio_s_per_cell": "28.0", "backend": "cpp",
             "measured_on": "AMD EPYC", "loadavg_1min_before": "1.5", "morphology": "synthetic", "date": "2026-12-07"}
