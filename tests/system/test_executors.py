@@ -316,6 +316,9 @@ def _map_here(cluster, jobs):
 
 
 def test_a_point_whose_worker_dies_twice_is_a_failure_and_the_others_finish(cluster):
+    # Both workers up first: the test before killed one, and with only its replacement starting, Dask would
+    # queue both points on the one worker left, where the dying point takes the other down with it twice.
+    cluster._client.wait_for_workers(2, timeout=120)
     done = _map_here(cluster, [_Job("dies"), _Job("lives")])
     assert done["lives"] == "lives"
     assert isinstance(done["dies"], Failure) and "died" in done["dies"].reason
