@@ -67,7 +67,7 @@ def predict_case(case: Case, rates: Rates, intra_node_latency_s: Optional[float]
 
 def _ranks_per_node(row: dict, devices: int) -> int:
     """MPI ranks per node from the ``ranks`` column, or from text like '2 MPI ranks per node'; 1 when not stated."""
-    ranks = _number(row.get("ranks"))
+    ranks = table_number(row.get("ranks"))
     if ranks and ranks >= devices:
         return max(1, int(round(ranks / devices)))
     found = re.search(r"(\d+)\s*MPI", row.get("threads_per_device") or "")
@@ -117,7 +117,8 @@ def measured_rates(rows, machines: dict[str, Machine]) -> dict[str, Rates]:
     return rates
 
 
-def _number(text) -> Optional[float]:
+def table_number(text) -> Optional[float]:
+    """A table cell as a finite number (thousands separators allowed), or None."""
     try:
         value = float(str(text).replace(",", "").strip())
     except ValueError:
@@ -138,7 +139,7 @@ def _threads(text: str) -> Optional[int]:
 def _threads_of(row: dict, devices: int) -> Optional[int]:
     """Threads per device: ranks per node x ``threads_per_rank`` where both are given; None (every core) where only
     ranks per node are stated; else read from ``threads_per_device``."""
-    per_rank = _number(row.get("threads_per_rank"))
+    per_rank = table_number(row.get("threads_per_rank"))
     text = row.get("threads_per_device", "") or ""
     if per_rank:
         return int(_ranks_per_node(row, devices) * per_rank)
@@ -152,7 +153,7 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
     if "compartmental_cells" in (row.get("features") or ""):
         return None, ("morphologically detailed (compartmental) cells: the model's costs are per point-neuron step and "
                       "per synaptic event, with no term for compartments")
-    wall = _number(row.get("wall_s_per_bio_s"))
+    wall = table_number(row.get("wall_s_per_bio_s"))
     if wall is None or wall <= 0:
         return None, "no published wall-clock per biological second"
     if not row.get("cost_model"):
@@ -161,10 +162,10 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
         return None, f"cost model '{row['cost_model']}' is not a row of the element-costs table"
     if "procedural_connectivity" in (row.get("features") or ""):
         return None, "procedural connectivity (synapses regenerated at every spike): the model has no term for it"
-    rate = _number(row.get("mean_rate_hz"))
+    rate = table_number(row.get("mean_rate_hz"))
     if rate is None:
         return None, f"mean rate: {row.get('mean_rate_source') or 'not stated'}"
-    neurons, synapses, dt_ms = _number(row.get("neurons")), _number(row.get("synapses")), _number(row.get("dt_ms"))
+    neurons, synapses, dt_ms = table_number(row.get("neurons")), table_number(row.get("synapses")), table_number(row.get("dt_ms"))
     if not neurons or synapses is None or not dt_ms:
         return None, "neurons, synapses or time step not stated"
     if min(neurons, synapses, dt_ms, rate) < 0:
@@ -174,7 +175,7 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
         return None, f"hardware '{row.get('hardware')}' is not in the hardware table"
     if machine.kind not in ("cpu", "gpu"):
         return None, f"a {machine.kind or 'unknown kind of'} device: the model has sustained rates for CPUs and GPUs only"
-    devices = int(_number(row.get("devices")) or 1)
+    devices = int(table_number(row.get("devices")) or 1)
     if devices < 1:
         return None, f"devices must be at least 1, not {row.get('devices')}"
     kind, kind_note = kind_for(row.get("simulator", ""), (row.get("delivery_algorithm") or "").strip())
@@ -187,7 +188,7 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
         return None, f"a {kind.name} run on {devices} devices: that simulator kind runs on one device only"
     if (machine.kind == "gpu") != (kind.name in ("genn", "nest_gpu")):
         return None, f"simulator kind {kind.name} on a {machine.kind}: the model has no rates for that pairing"
-    min_delay_ms = _number(row.get("min_delay_ms"))
+    min_delay_ms = table_number(row.get("min_delay_ms"))
     if min_delay_ms is None and devices > 1:
         return None, "minimum delay not stated (the communication interval of a distributed run)"
     assumptions = [kind_note] if kind_note else []
@@ -197,7 +198,7 @@ def describe(row: dict, machines: dict[str, Machine], costs: dict[str, ElementCo
     if precision is None:
         precision = "single" if machine.kind == "gpu" else "double"
         assumptions.append(f"precision not stated: {precision} assumed ({'GPU' if machine.kind == 'gpu' else 'CPU'})")
-    plastic = _number(row.get("plastic_synapses"))
+    plastic = table_number(row.get("plastic_synapses"))
     cost = costs[row["cost_model"]]
     if plastic is None:
         has_plasticity = cost.plastic_flops_per_pre_event > 0
@@ -406,7 +407,7 @@ def backtest(run_rows, hardware_rows, cost_rows, rates: dict[str, Rates], *, run
     for row in run_rows:
         common = dict(run_id=row.get("id", ""), study=row.get("study", ""), simulator=row.get("simulator", ""),
                       hardware=row.get("hardware", ""), devices=row.get("devices", ""),
-                      published_wall_s_per_bio_s=_number(row.get("wall_s_per_bio_s")))
+                      published_wall_s_per_bio_s=table_number(row.get("wall_s_per_bio_s")))
         case, reason = describe(row, machines, costs)
         if case is not None and case.machine.kind not in rates:
             case, reason = None, f"no measured per-step costs for a {case.machine.kind}"
@@ -471,7 +472,7 @@ def multi_node_not_scored(results: list, machines: dict) -> dict:
     without a band says this."""
     out = {}
     for r in results:
-        devices = _number(r.devices) or 1
+        devices = table_number(r.devices) or 1
         if devices <= 1 or (r.role == "held-out" and not r.duplicate_of) or r.duplicate_of:
             continue
         if r.role == "partial":
@@ -503,4 +504,4 @@ def simulator_family(simulator: str) -> str:
 
 __all__ = ["CALIBRATION", "MOVED_AFTER_SCORING", "Backtest", "Case", "Result", "backtest", "calibrate",
            "calibrated_rates", "calibration_cases", "calibration_subset", "describe", "element_costs_by_name",
-           "error_summary", "failing_term", "measured_rates", "multi_node_not_scored", "predict_case", "study_key", "simulator_family"]
+           "error_summary", "failing_term", "measured_rates", "multi_node_not_scored", "predict_case", "study_key", "simulator_family", "table_number"]

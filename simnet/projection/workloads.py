@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+from simnet.projection.backtest import table_number
+
 __all__ = ["Workload", "WORKLOAD_NUMBERS", "workloads_from_rows", "apply_workload", "apply_workloads",
            "unknown_workload"]
 
@@ -92,11 +94,11 @@ def apply_workload(row: dict, workload: Workload) -> dict:
          f"the stand-in cost model of workload {workload.name}")
     for parameter in ("dt_ms", "min_delay_ms", "mean_rate_hz"):
         fill(parameter, workload.figure(parameter), f"workload {workload.name}")
-    neurons = _number(out.get("neurons"))
+    neurons = table_number(out.get("neurons"))
     in_degree = workload.figure("in_degree")
     if neurons and in_degree is not None:
         fill("synapses", neurons * in_degree, f"neurons x in-degree {in_degree:g} of workload {workload.name}")
-    synapses, share = _number(out.get("synapses")), workload.figure("plastic_share")
+    synapses, share = table_number(out.get("synapses")), workload.figure("plastic_share")
     if synapses is not None and share is not None:
         fill("plastic_synapses", share * synapses, f"plastic share {share:g} of workload {workload.name}")
     if _empty(out, "mean_rate_hz") and _empty(out, "mean_rate_source"):
@@ -110,11 +112,3 @@ def apply_workloads(rows, workloads: dict) -> list[dict]:
     """Every row, those naming a known workload with their empty cells filled (:func:`apply_workload`)."""
     return [apply_workload(row, workloads[name]) if (name := (row.get("workload") or "").strip()) in workloads
             else dict(row) for row in rows]
-
-
-def _number(text) -> Optional[float]:
-    try:
-        value = float(str(text).replace(",", "").strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
