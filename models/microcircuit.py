@@ -367,9 +367,10 @@ def _projection(p: MicrocircuitParams, level: NeuronModel, source_group: str, ta
             amplitudes = triplet_stdp_amplitudes(p.triplet, p.triplet.w_max_factor * reference)
         return Projection(name=name, source=source_group, target=target_group, model=rule["model"],
                           on_pre=rule["on_pre"], on_post=rule["on_post"], arrays=arrays, expected_synapses=drawn,
-                          namespace={**rule["namespace"], **amplitudes}, plastic=True)
+                          namespace={**rule["namespace"], **amplitudes}, plastic=True, arrays_in_order=True)
     return Projection(name=name, source=source_group, target=target_group, model=f"w : {level.weight_unit}",
-                      on_pre=level.on_pre(excitatory), arrays=arrays, expected_synapses=drawn)
+                      on_pre=level.on_pre(excitatory), arrays=arrays, expected_synapses=drawn,
+                      arrays_in_order=True)
 
 
 def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, targets: tuple,
@@ -381,7 +382,7 @@ def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, tar
     delay_mean_ms = float((p.delay_exc_mean if excitatory else p.delay_inh_mean) / ms)
     dt_ms = float(p.dt / ms)
 
-    def draw(rng: np.random.Generator) -> dict:
+    def draw(rng: np.random.Generator, in_order: bool = False) -> dict:
         # Filled block by block into arrays allocated once: at full scale (3e8 synapses) every extra
         # whole-network temporary costs gigabytes, and Brian2 keeps its own copy of each array as well.
         blocks = []  # (source, target, synapse count, mean current) per population pair with synapses
@@ -395,24 +396,24 @@ def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, tar
         j = np.empty(total, dtype=np.int32)
         weight = np.empty(total)
         delay = np.empty(total)
-        start = 0
-        for source, target, count, mean in blocks:
-            block = slice(start, start + count)
-            _, s_start, s_stop = slices[source]
-            _, t_start, t_stop = slices[target]
-            i[block] = rng.integers(s_start, s_stop, size=count, dtype=np.int32)
-            j[block] = rng.integers(t_start, t_stop, size=count, dtype=np.int32)
-            weight[block] = _redrawn_normal(rng, mean, abs(mean) * p.weight_rel_sd, count,
-                                            lambda x, m=mean: np.sign(x) != np.sign(m))
-            delay[block] = _redrawn_normal(rng, delay_mean_ms, delay_mean_ms * p.delay_rel_sd, count,
-                                           lambda x: x < 0.5 * dt_ms)
-            start += count
-        # in place: current (A) -> this level's weight; delay (ms) -> a whole number of steps (>= 1), in seconds
+        if in_order:
+            _draw_in_order(rng, blocks, slices, p.weight_rel_sd, delay_mean_ms, p.delay_rel_sd, dt_ms,
+                           i, j, weight, delay)
+        else:
+            start = 0
+            for source, target, count, mean in blocks:
+                block = slice(start, start + count)
+                _, s_start, s_stop = slices[source]
+                _, t_start, t_stop = slices[target]
+                i[block] = rng.integers(s_start, s_stop, size=count, dtype=np.int32)
+                j[block] = rng.integers(t_start, t_stop, size=count, dtype=np.int32)
+                weight[block] = _redrawn_normal(rng, mean, abs(mean) * p.weight_rel_sd, count,
+                                                lambda x, m=mean: np.sign(x) != np.sign(m))
+                delay[block] = _delay_steps(rng, delay_mean_ms, p.delay_rel_sd, dt_ms, count)
+                start += count
+        # in place: current (A) -> this level's weight; delay (steps) -> seconds
         unit_weight = level.weight(1.0 * amp, excitatory)
         weight *= float(unit_weight)
-        np.divide(delay, dt_ms, out=delay)
-        np.rint(delay, out=delay)
-        np.maximum(delay, 1.0, out=delay)
         delay *= dt_ms * float(ms)
         return {
             "i": i,
@@ -424,12 +425,69 @@ def _connectivity(p: MicrocircuitParams, level: NeuronModel, sources: tuple, tar
     return draw
 
 
-def _redrawn_normal(rng: np.random.Generator, mean: float, sd: float, size: int, reject) -> np.ndarray:
-    """Normal samples with every value for which ``reject`` is true drawn again (NEST's ``redraw``)."""
-    values = rng.normal(mean, sd, size)
-    bad = reject(values)
-    while bad.any():
-        values[bad] = rng.normal(mean, sd, int(bad.sum()))
-        bad = reject(values)
-    return values
+def _delay_steps(rng: np.random.Generator, mean_ms: float, rel_sd: float, dt_ms: float, count: int) -> np.ndarray:
+    """Delays in whole steps (float): normal, redrawn below half a step, rounded, at least one step."""
+    steps = _redrawn_normal(rng, mean_ms, mean_ms * rel_sd, count, lambda x: x < 0.5 * dt_ms)
+    np.divide(steps, dt_ms, out=steps)
+    np.rint(steps, out=steps)
+    np.maximum(steps, 1.0, out=steps)
+    return steps
 
+
+def _draw_in_order(rng, blocks, slices, weight_rel_sd, delay_mean_ms, delay_rel_sd, dt_ms, i, j, weight, delay):
+    """The same draw as the block-by-block one, written in the order the network builder stores synapses in:
+    by source neuron, then delay step, then block (:mod:`simnet.simulation.synapse_order`), with no sort.
+
+    Per block, sources and delay steps are drawn as in the other order and only counted per (source, step);
+    targets and weights, drawn independently of both, are then drawn in the final order. The distribution of the
+    network is the same; the realisation for a seed is not.
+    """
+    start = 0
+    for source in dict.fromkeys(block[0] for block in blocks):  # source populations, in the group's order
+        mine = [block for block in blocks if block[0] == source]
+        _, s_start, s_stop = slices[source]
+        n_source = s_stop - s_start
+        drawn = [(rng.integers(0, n_source, size=count, dtype=np.int64),
+                  _delay_steps(rng, delay_mean_ms, delay_rel_sd, dt_ms, count).astype(np.int64))
+                 for _, _, count, _ in mine]
+        span = int(max(steps.max() for _, steps in drawn)) + 1
+        # counts[source neuron, step, block]: how many synapses each cell of the final order holds
+        counts = np.empty((n_source * span, len(mine)), dtype=np.int64)
+        for b, (local, steps) in enumerate(drawn):
+            local *= span
+            local += steps
+            counts[:, b] = np.bincount(local, minlength=n_source * span)
+        del drawn
+        counts = counts.ravel()
+        stop = start + int(counts.sum())
+        here = slice(start, stop)
+        cells = np.arange(n_source * span * len(mine), dtype=np.int64)
+        i[here] = np.repeat((cells // (span * len(mine)) + s_start).astype(np.int32), counts)
+        delay[here] = np.repeat(((cells // len(mine)) % span).astype(np.float64), counts)
+        which = np.repeat((cells % len(mine)).astype(np.int8), counts)
+        del cells
+        bounds = np.array([slices[target][1:] for _, target, _, _ in mine], dtype=np.int64)
+        j[here] = rng.integers(bounds[which, 0], bounds[which, 1]).astype(np.int32)
+        means = np.array([m for *_, m in mine])
+        sign = np.sign(means[0])  # a source population's weights all have its sign
+        assert np.all(np.sign(means) == sign)
+        mean = means[which]
+        del which
+        weight[here] = _redrawn_normal(rng, mean, np.abs(mean) * weight_rel_sd, stop - start,
+                                       lambda x: np.sign(x) != sign)
+        start = stop
+    assert start == len(i), "every block's synapses written"
+
+
+def _redrawn_normal(rng: np.random.Generator, mean, sd, size: int, reject) -> np.ndarray:
+    """Normal samples with every value for which ``reject`` is true drawn again (NEST's ``redraw``); ``mean`` and
+    ``sd`` may be arrays of ``size`` values. Only redrawn values are tested again (the others passed)."""
+    values = rng.normal(mean, sd, size)
+    bad = np.flatnonzero(reject(values))
+    while bad.size:
+        if np.ndim(mean) or np.ndim(sd):
+            values[bad] = rng.normal(np.broadcast_to(mean, size)[bad], np.broadcast_to(sd, size)[bad])
+        else:
+            values[bad] = rng.normal(mean, sd, bad.size)
+        bad = bad[reject(values[bad])]
+    return values

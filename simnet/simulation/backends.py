@@ -202,8 +202,8 @@ def _note_serial_delivery(session) -> None:
     """Name in the record the synaptic event code that stayed on one thread under parallel delivery."""
     serial = parallel_delivery.serial_code_objects(session.directory)
     if serial:
-        session.notes.append(f"parallel_delivery: {', '.join(serial)} touch neuron variables of both sides of "
-                             "the synapse and deliver on one thread, as Brian2 does")
+        session.notes.append(f"parallel_delivery: {', '.join(serial)} touch variables of the neuron that sent "
+                             "the spike and deliver on one thread, as Brian2 does")
 
 
 #: Loop-vectorisable math functions: glibc's libmvec (x86-64, glibc >= 2.22) has a vector variant of each.

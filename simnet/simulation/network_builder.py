@@ -366,8 +366,9 @@ def element_probes(spec: ModelSpec) -> tuple[dict, dict]:
 def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator, sort: bool) -> dict:
     """Create the synapses of ``proj``; returns per-synapse values still to be assigned.
 
-    With ``sort``, synapses simnet draws are stored by source and delay (:mod:`simnet.simulation.synapse_order`); Brian2's own
-    ``connect(p=...)`` already creates them source by source.
+    With ``sort``, synapses simnet draws are stored by source and delay (:mod:`simnet.simulation.synapse_order`),
+    drawn in that order where the projection can (``arrays_in_order``); Brian2's own ``connect(p=...)`` already
+    creates them source by source.
     """
     if proj.probability is not None:
         syn.connect(p=proj.probability)
@@ -375,6 +376,9 @@ def _connect(syn: brian2.Synapses, proj: Projection, rng: np.random.Generator, s
     if proj.total_number is not None:
         drawn = {"i": rng.integers(0, len(syn.source), size=proj.total_number),
                  "j": rng.integers(0, len(syn.target), size=proj.total_number)}
+    elif sort and proj.arrays_in_order:
+        drawn = dict(proj.arrays(rng, in_order=True))
+        sort = False  # drawn in the order the sort would give
     else:
         drawn = dict(proj.arrays(rng))
     if sort:

@@ -1,16 +1,14 @@
-"""Spike delivery on every thread: C++ standalone's synaptic event code split by the neuron it writes.
+"""Spike delivery on every thread: C++ standalone's spike queues split by the neuron a synapse targets.
 
 Brian2's OpenMP template for a pathway's ``on_pre``/``on_post`` code runs it on one thread whenever it touches a
 neuron's variable (``v_post += w``), which is the common case, so the delivery of every spike stays serial however
-many threads a run has. :func:`use_parallel_delivery` makes the C++ standalone device render that code from
-simnet's template instead (``cpp_templates/synapses.cpp``): where every neuron variable the code touches is indexed
-by one side of the synapse, neurons are dealt out to threads in blocks of ``2 ** OWNER_SHIFT``: each thread sorts
-the synapses of its own spike queue into a bucket per owning thread, then applies the buckets it owns in the order
-of Brian2's list. No two threads write one neuron, and each neuron's inputs are summed in the same order as on one
-thread for the same list. Code that touches both sides keeps Brian2's serial path, and
-:func:`serial_code_objects` names it for the record. It is off by default
-(:attr:`simnet.simulation.settings.RunSettings.parallel_delivery`): the extra pass over every synaptic event made it
-slower than Brian2's serial delivery where it was measured (docs/results/performance.md, "Threads").
+many threads a run has. :func:`use_parallel_delivery` makes the C++ standalone device render a pathway from
+simnet's templates instead (``cpp_templates/``): target neurons are dealt out to threads in blocks of
+``2 ** OWNER_SHIFT``, each thread's spike queue holds the synapses whose target it owns (``synapses_classes.cpp``,
+``synapses_push_spikes.cpp``), and each thread delivers its own queue (``synapses.cpp``) where the code writes no
+neuron but the target. No two threads write one neuron, no pass over the events or barrier is added, and each
+neuron's inputs arrive in the order of one thread's queue, so its sums are those of one thread. Code that touches
+the neuron that sent the spike keeps Brian2's serial path, and :func:`serial_code_objects` names it for the record.
 """
 from __future__ import annotations
 
@@ -20,9 +18,10 @@ from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
 
 __all__ = ["OWNER_SHIFT", "SERIAL_MARK", "use_parallel_delivery", "restore_templates", "serial_code_objects"]
 
-#: log2 of the block of neurons a thread owns: 1,024 neurons (8 KiB of doubles), so that two threads never share a
-#: cache line and each keeps long runs of its neurons.
-OWNER_SHIFT = 10
+#: log2 of the block of target neurons a thread owns: 64 neurons (512 bytes of doubles), small enough that a
+#: population of a few hundred neurons is shared between threads, large enough that two threads rarely write one
+#: cache line.
+OWNER_SHIFT = 6
 
 #: The comment simnet's template writes into event code it leaves on one thread.
 SERIAL_MARK = "simnet: serial delivery"

@@ -80,6 +80,10 @@ class Projection:
     plastic: bool = False
     #: With ``arrays``: how many synapses the function draws (None: not known before it runs).
     expected_synapses: Optional[int] = None
+    #: With ``arrays``: the function takes ``in_order=True`` and then returns its synapses already stored by
+    #: source neuron and delay step (the builder's order, :mod:`simnet.simulation.synapse_order`), so that they
+    #: need no sort.
+    arrays_in_order: bool = False
 
     def __post_init__(self):
         rules = [r for r in (self.probability, self.total_number, self.arrays) if r is not None]

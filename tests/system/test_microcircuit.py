@@ -19,6 +19,7 @@ from simnet.models.microcircuit import (
     psp_to_current,
 )
 from simnet.models.neurons import NEURON_MODELS, REFERENCE_LEVEL
+from simnet.simulation import synapse_order
 
 
 def quiet_spec(params):
@@ -45,7 +46,8 @@ def test_full_scale_synapse_numbers_follow_the_fixed_total_number_rule():
     assert full[0, 5] == 0  # C = 0 gives no synapses
 
 
-def test_scaled_numbers_and_drawn_synapses_agree_block_by_block():
+@pytest.mark.parametrize("in_order", [False, True])
+def test_scaled_numbers_and_drawn_synapses_agree_block_by_block(in_order):
     params = MicrocircuitParams(n_scaling=0.02, k_scaling=0.2)
     sizes = params.sizes()
     assert sizes == {name: round(n * 0.02) for name, n in zip(POPULATIONS, FULL_SIZES)}
@@ -58,7 +60,7 @@ def test_scaled_numbers_and_drawn_synapses_agree_block_by_block():
     slices = spec.slices()
     rng = np.random.default_rng(3)
     for proj in spec.projections:
-        drawn = proj.arrays(rng)
+        drawn = proj.arrays(rng, in_order=in_order)
         i, j = drawn["i"], drawn["j"]
         for target in POPULATIONS:
             _, t0, t1 = slices[target]
@@ -73,12 +75,13 @@ def test_scaled_numbers_and_drawn_synapses_agree_block_by_block():
                 assert block.sum() == expected, (source, target)
 
 
-def test_weights_and_delays_follow_pd14():
+@pytest.mark.parametrize("in_order", [False, True])
+def test_weights_and_delays_follow_pd14(in_order):
     params = MicrocircuitParams(n_scaling=0.05, k_scaling=1.0)
     spec = quiet_spec(params)
     slices = spec.slices()
     rng = np.random.default_rng(5)
-    drawn = {proj.name: proj.arrays(rng) for proj in spec.projections}
+    drawn = {proj.name: proj.arrays(rng, in_order=in_order) for proj in spec.projections}
     ee = drawn["exc_to_exc"]
     w_pa = np.asarray(ee["w"] / pA)
     _, l23_0, l23_1 = slices["L23E"]
@@ -97,6 +100,30 @@ def test_weights_and_delays_follow_pd14():
     truncated_mean = 1.5 + 0.75 * math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / (0.5 * math.erfc(a / math.sqrt(2)))
     assert np.mean(delays_ms) == pytest.approx(truncated_mean, rel=0.01)
     assert np.mean(drawn["inh_to_inh"]["delay"] / ms) < 1.0  # inhibitory mean 0.75 ms
+
+
+def test_synapses_drawn_in_order_come_as_the_builder_stores_them():
+    """Drawn in order: by source, then delay step, with targets uniform in each block and weights that keep their
+    sign; the same counts as the block-by-block draw (the test above), without a sort."""
+    spec = quiet_spec(MicrocircuitParams(n_scaling=0.02, k_scaling=0.5))
+    slices = spec.slices()
+    assert all(proj.arrays_in_order for proj in spec.projections)
+    for proj in spec.projections:
+        drawn = proj.arrays(np.random.default_rng(11), in_order=True)
+        i, j = np.asarray(drawn["i"]), np.asarray(drawn["j"])
+        steps = np.rint(np.asarray(drawn["delay"] / ms) * 10).astype(np.int64)
+        order = synapse_order.source_delay_order(i, np.asarray(drawn["delay"]), 1e-4)
+        assert np.array_equal(order, np.arange(len(i)))  # the sort would leave them where they are
+        assert steps.min() >= 1 and np.all((np.diff(i) > 0) | (np.diff(steps) >= 0))
+        w = np.asarray(drawn["w"])
+        assert np.all(np.sign(w) == (1 if proj.source == "excitatory" else -1))
+        for target in POPULATIONS:
+            group, t0, t1 = slices[target]
+            if group == proj.target:
+                into = j[(j >= t0) & (j < t1)]
+                # uniform over the block's targets: the mean within 5 standard errors of the middle
+                sd = (t1 - t0) / math.sqrt(12) / math.sqrt(len(into))
+                assert abs(into.mean() - (t0 + t1 - 1) / 2) < 5 * sd, (proj.name, target)
 
 
 def test_in_degree_scaling_compensates_with_weights_and_dc():

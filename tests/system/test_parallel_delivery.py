@@ -53,15 +53,20 @@ def _event_code(tmp_path, threads: int, parallel: bool) -> dict[str, str]:
 
 def test_each_pathway_takes_the_path_its_variables_allow(tmp_path):
     code = _event_code(tmp_path, threads=2, parallel=True)
-    for name in ("to_post_pre", "to_pre_pre", "stdp_pre"):
-        assert OWNER_MARK in code[name], name
-    # each is split by the side its variables are on
-    assert "_simnet_side = _ptr_array_to_post__synaptic_post;" in code["to_post_pre"]
-    assert "_simnet_side = _ptr_array_to_pre__synaptic_pre;" in code["to_pre_pre"]
-    assert parallel_delivery.SERIAL_MARK in code["both_pre"] and OWNER_MARK not in code["both_pre"]
-    # synaptic variables only: Brian2's own split of the list between threads, untouched
-    assert OWNER_MARK not in code["stdp_post"] and "#pragma omp for schedule(static)" in code["stdp_post"]
-    assert parallel_delivery.serial_code_objects(tmp_path) == ["both_pre_codeobject"]
+    # writes the target only, or synaptic variables only: each thread delivers its own queue
+    for name in ("to_post_pre", "stdp_pre", "stdp_post"):
+        assert OWNER_MARK in code[name] and "own_peek()" in code[name], name
+        assert parallel_delivery.SERIAL_MARK not in code[name], name
+    # touches the neuron that sent the spike: Brian2's serial path over every queue
+    for name in ("to_pre_pre", "both_pre"):
+        assert parallel_delivery.SERIAL_MARK in code[name] and OWNER_MARK not in code[name], name
+    assert parallel_delivery.serial_code_objects(tmp_path) == ["both_pre_codeobject", "to_pre_pre_codeobject"]
+    # each pathway's queues are filled by the target side: post for on_pre, pre for on_post
+    push = {name: (tmp_path / "code_objects" / f"before_run_{name}_push_spikes.cpp").read_text()
+            for name in ("to_post_pre", "stdp_post")}
+    assert "_dynamic_array_to_post__synaptic_post;" in push["to_post_pre"]
+    assert "_dynamic_array_stdp__synaptic_pre;" in push["stdp_post"]
+    assert "own_peek" in (tmp_path / "synapses_classes.h").read_text()
 
 
 def test_brian2s_code_without_it_and_on_one_thread(tmp_path):
@@ -90,6 +95,32 @@ def test_exact_sums_give_identical_spikes_on_one_and_two_threads(tmp_path):
                                     progress=False, build_dir=tmp_path, tuning={"parallel_delivery": True})
                for threads in (1, 2)}
     assert records[2].backend["parallel_delivery"] is True and records[2].backend["threads"] == 2
+    one, two = (records[t].spikes("cells") for t in (1, 2))
+    assert len(one.times_ms) > 10000
+    np.testing.assert_array_equal(one.times_ms, two.times_ms)
+    np.testing.assert_array_equal(one.node_ids, two.node_ids)
+
+
+def _real_valued_network():
+    """The integer network's wiring with real-valued state and weights (nothing random): sums that round."""
+    cells = brian2.NeuronGroup(3000, "v : 1", threshold="v >= 4", reset="v = 0", name="cells")
+    cells.v = "0.1 * (i % 17)"
+    cells.run_regularly("v += 0.0137 * (i % 3) + 0.01", dt=brian2.defaultclock.dt)
+    recurrent = brian2.Synapses(cells, cells, "w : 1", on_pre="v_post += w", name="recurrent")
+    recurrent.connect(condition="(i * 31 + j * 17) % 50 == 0")
+    recurrent.w = "0.0731 * ((i + j) % 5) - 0.1499"
+    recurrent.delay = "((i * 7 + j) % 20) * 0.1 * ms"
+    return cells, recurrent
+
+
+@pytest.mark.slow
+def test_real_valued_sums_are_those_of_one_thread(tmp_path):
+    """Each thread's queue gives its neurons their inputs in one thread's order, so even sums that round are the
+    same on two threads and the spikes are identical."""
+    records = {threads: api.account(_real_valued_network, backend="cpp", threads=threads, duration="0.2s",
+                                    progress=False, build_dir=tmp_path, tuning={"parallel_delivery": True})
+               for threads in (1, 2)}
+    assert records[2].backend["parallel_delivery"] is True
     one, two = (records[t].spikes("cells") for t in (1, 2))
     assert len(one.times_ms) > 10000
     np.testing.assert_array_equal(one.times_ms, two.times_ms)
