@@ -87,6 +87,7 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
                                   .sum()) for population, _ in network.sizes}
         if stray:
             raise RuntimeError(f"spikes at compartments that are not somas: {stray[:5]}")
+    flop_rows = record.cost_detail.get("flops", {}).get("rows", [])
     total_cell_flops_per_bio_s = cells["flops_per_cell_per_bio_s"] * cells["cells"]
     network_flops_per_bio_s = cost["counted_flops_per_neuron_per_bio_s"] * cost["neurons"]
     memory_total = cost["bytes_per_cell"] * cells["cells"]
@@ -127,6 +128,13 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
             "rate_per_cell_hz": sum(spikes.values()) / n_cells / duration_s,
             "measured_on": cost["measured_on"],
         },
+        "flops_by_code_object": [
+            {"owner": row["owner"], "role": row["role"], "code_object": row.get("code_object"),
+             "category": row["category"], "element": row["element"], "flops_per_element": row["flops_per_element"],
+             "element_count": row["element_count"],
+             "flops_per_cell_per_bio_s": (row["total_flops"] or 0.0) / n_cells / duration_s}
+            for row in flop_rows],
+        "memory_as_counted": record.cost_detail.get("memory"),
         "cost_as_the_pipeline_reports_it": {k: v for k, v in cost.items() if isinstance(v, (int, float, str))},
         "cells_as_the_pipeline_reports_them": cells,
         "spikes_by_population": spikes,
