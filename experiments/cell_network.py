@@ -141,7 +141,7 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
         "spikes_the_pipeline_counted": int(sum(p["spikes"] for p in record.counts["populations"].values()
                                                if not p.get("part_of"))),
         "projections": projections,
-        "rate_by_population_hz": {p: spikes[p] / n / duration_s for p, n in network.sizes},
+        "rate_by_population_hz": {p: spikes[p] / n / duration_s if n else None for p, n in network.sizes},
         "spikes_per_cell_min_max": ([int(per_cell_counts.min()), int(per_cell_counts.max())]
                                     if per_cell_counts is not None else None),
         "cells_silent_in_last_quarter": (None if per_cell_counts is None else int(n_cells - len(set(
