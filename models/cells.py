@@ -263,8 +263,8 @@ class CellNetwork:
     """Tens of one level's cells wired by the column's connection probabilities (PD14's layer 4, Potjans &
     Diesmann 2014 Table 5, :data:`simnet.models.microcircuit.CONNECTION_PROBABILITY`), each pair drawn once
     (Bernoulli, no autapses), with PD14's mean delays (1.5 ms excitatory, 0.75 ms inhibitory) and its synaptic
-    time constant (0.5 ms). Excitatory synapses sit on the dendrite's middle compartment, inhibitory ones on the
-    soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
+    time constant (0.5 ms). Excitatory synapses sit on the middle compartment of the first basal dendrite (the
+    ball and stick's dendrite, :func:`excitatory_target_section`), inhibitory ones on the soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
     (it has current-based point neurons)."""
 
     level: str = "ball_and_stick"
@@ -329,8 +329,8 @@ def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:
 
 #: The link that holds a cell in the one-group network (:func:`brian2_cell_network_one_group`): a cylinder this
 #: thin and long between one cell's soma and the next. Its axial resistance, Ri x L / (pi d^2 / 4) = 1.3e14 ohm at
-#: Ri 100 ohm cm, lets at most 100 mV / 1.3e14 ohm = 8e-16 A (8e-7 pA) pass between two cells, 2e-6 of a 0.5 nS
-#: synapse's current at 1 mV of driving force: the cells are coupled by their synapses only.
+#: Ri 100 ohm cm, lets at most 100 mV / 1.3e14 ohm = 8e-16 A pass between two cells, 4e-7 of the reduced cell's
+#: 2 nA stimulus: the cells are coupled by their synapses only.
 LINK_DIAMETER_UM = 1e-4
 LINK_LENGTH_UM = 1.0
 
@@ -356,7 +356,8 @@ def _first_compartment(level: CellLevel, section: str) -> int:
 
 
 def brian2_cell_network_one_group(network: CellNetwork = CellNetwork()) -> dict:
-    """The network with every cell in one SpatialNeuron (``cells``) and two Synapses (``syn_exc``, ``syn_inh``).
+    """The network with every cell in one SpatialNeuron (``cells``) and two Synapses (``syn_exc``, ``syn_inh``; one
+    with no connected pair is left out).
 
     Brian2 holds one morphology tree per SpatialNeuron, and C++ standalone compiles a set of files per object, so
     one SpatialNeuron per cell does not build beyond tens of cells. Here the cells hang in one tree: cell k's soma
@@ -422,9 +423,10 @@ def brian2_cell_network_one_group(network: CellNetwork = CellNetwork()) -> dict:
     for kind, post, delay_ms, onto in (("exc", "ge_post += g_exc", network.delay_exc_ms, target_index),
                                        ("inh", "gi_post += g_inh", network.delay_inh_ms, soma_index)):
         chosen = [(position[(s, i)], position[(t, j)]) for s, i, t, j in pairs if s.endswith("E") == (kind == "exc")]
+        if not chosen:  # Brian2 refuses to run a Synapses object without synapses
+            continue
         synapse = Synapses(group, group, on_pre=post, delay=delay_ms * ms, namespace=synaptic, name=f"syn_{kind}")
-        if chosen:
-            synapse.connect(i=[soma_index[a] for a, _ in chosen], j=[onto[b] for _, b in chosen])
+        synapse.connect(i=[soma_index[a] for a, _ in chosen], j=[onto[b] for _, b in chosen])
         objects[synapse.name] = synapse
     return {**objects, **namespace, "_soma_index": soma_index, "_excitatory_target_index": target_index,
             "_link_compartments": len(links)}
