@@ -30,8 +30,11 @@ Morphologies:
   cylinders. Both: soma 1, axon 10 and dendrites 0.1 of the channel densities; compartments by NEURON's d_lambda
   rule (0.1 at 100 Hz). data/cell_morphologies.md says what is kept and what is not.
 
-A network of one level's cells (:class:`CellNetwork`, :func:`brian2_cell_network`): tens of cells wired with the
-column's layer-4 connection probabilities, one SpatialNeuron per cell, conductance synapses.
+A network of one level's cells (:class:`CellNetwork`) wired with the column's layer-4 connection probabilities and
+conductance synapses, built two ways: :func:`brian2_cell_network`, one SpatialNeuron per cell and one Synapses per
+connected pair (tens of cells: C++ compiles one set of files per object), and
+:func:`brian2_cell_network_one_group`, every cell in one SpatialNeuron, isolated from the others by thin links,
+and two Synapses objects (hundreds of cells).
 """
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ from typing import Optional
 __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detailed_pyramidal", "CELL_LEVELS",
            "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
            "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA",
-           "CellNetwork", "brian2_cell_network", "SYNAPSE_EQUATIONS"]
+           "CellNetwork", "brian2_cell_network", "brian2_cell_network_one_group", "SYNAPSE_EQUATIONS",
+           "LINK_DIAMETER_UM", "LINK_LENGTH_UM", "excitatory_target_section"]
 
 
 @dataclass(frozen=True)
@@ -259,8 +263,8 @@ class CellNetwork:
     """Tens of one level's cells wired by the column's connection probabilities (PD14's layer 4, Potjans &
     Diesmann 2014 Table 5, :data:`simnet.models.microcircuit.CONNECTION_PROBABILITY`), each pair drawn once
     (Bernoulli, no autapses), with PD14's mean delays (1.5 ms excitatory, 0.75 ms inhibitory) and its synaptic
-    time constant (0.5 ms). Excitatory synapses sit on the dendrite's middle compartment, inhibitory ones on the
-    soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
+    time constant (0.5 ms). Excitatory synapses sit on the middle compartment of the first basal dendrite (the
+    ball and stick's dendrite, :func:`excitatory_target_section`), inhibitory ones on the soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
     (it has current-based point neurons)."""
 
     level: str = "ball_and_stick"
@@ -273,6 +277,10 @@ class CellNetwork:
     delay_exc_ms: float = 1.5
     delay_inh_ms: float = 0.75
     seed: int = 1
+
+    def cells(self) -> list:
+        """``(population, index)`` of every cell, populations in the order of ``sizes``."""
+        return [(population, k) for population, n in self.sizes for k in range(n)]
 
     def pairs(self) -> list:
         """``(source population, source index, target population, target index)`` of every connected pair."""
@@ -306,7 +314,8 @@ def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:
             cell, namespace = brian2_cell(level, name=name, extra_equations=SYNAPSE_EQUATIONS,
                                           extra_namespace=synaptic)
             cells[(population, k)] = objects[name] = cell
-    target_exc = level.sections[0].compartments + level.sections[1].compartments // 2
+    target_exc = _first_compartment(level, excitatory_target_section(level)) + \
+        level.sections[[s.name for s in level.sections].index(excitatory_target_section(level))].compartments // 2
     for source, i, target, j in network.pairs():
         excitatory = source.endswith("E")
         synapse = Synapses(cells[(source, i)], cells[(target, j)],
@@ -316,6 +325,111 @@ def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:
         synapse.connect(i=0, j=target_exc if excitatory else 0)
         objects[synapse.name] = synapse
     return {**objects, **namespace}
+
+
+#: The link that holds a cell in the one-group network (:func:`brian2_cell_network_one_group`): a cylinder this
+#: thin and long between one cell's soma and the next. Its axial resistance, Ri x L / (pi d^2 / 4) = 1.3e14 ohm at
+#: Ri 100 ohm cm, lets at most 100 mV / 1.3e14 ohm = 8e-16 A pass between two cells, 4e-7 of the reduced cell's
+#: 2 nA stimulus: the cells are coupled by their synapses only.
+LINK_DIAMETER_UM = 1e-4
+LINK_LENGTH_UM = 1.0
+
+
+def excitatory_target_section(level: CellLevel) -> str:
+    """Where a network's excitatory synapses sit (their middle compartment): the first basal dendrite of a
+    pyramidal cell, the ball and stick's dendrite. Inhibitory synapses sit on the soma."""
+    names = [s.name for s in level.sections]
+    for name in names:
+        if name.startswith("basal") or name == "dend":
+            return name
+    raise ValueError(f"{level.name} has no basal dendrite or 'dend' section for excitatory synapses")
+
+
+def _first_compartment(level: CellLevel, section: str) -> int:
+    """The index of a section's first compartment in the single cell's flat order (sections in their order)."""
+    start = 0
+    for s in level.sections:
+        if s.name == section:
+            return start
+        start += s.compartments
+    raise KeyError(section)
+
+
+def brian2_cell_network_one_group(network: CellNetwork = CellNetwork()) -> dict:
+    """The network with every cell in one SpatialNeuron (``cells``) and two Synapses (``syn_exc``, ``syn_inh``; one
+    with no connected pair is left out).
+
+    Brian2 holds one morphology tree per SpatialNeuron, and C++ standalone compiles a set of files per object, so
+    one SpatialNeuron per cell does not build beyond tens of cells. Here the cells hang in one tree: cell k's soma
+    is a child of cell (k - 1) // 2's soma through a link of :data:`LINK_DIAMETER_UM` x :data:`LINK_LENGTH_UM`
+    (one passive compartment, no channels), a binary tree of somas whose depth grows as log2 of the cells. Every
+    compartment tests the threshold, which holds only at a soma (``is_soma``), so the group's spikes are the
+    cells' somatic spikes. Returned besides the objects: ``_soma_index`` and ``_excitatory_target_index`` (per cell,
+    in the order of :meth:`CellNetwork.cells`) and ``_link_compartments``.
+    """
+    import brian2
+    import numpy as np
+    from brian2 import Cylinder, Soma, SpatialNeuron, Synapses, cm, mV, ms, nA, nS, ohm, siemens, uF, um
+
+    level = get_cell_level(network.level)
+    brian2.defaultclock.dt = level.dt_ms * ms
+    soma, *rest = level.sections
+    target_name = excitatory_target_section(level)
+    cells = network.cells()
+    roots, made_cells, links = [], [], []
+    for c, _ in enumerate(cells):
+        made = {soma.name: Soma(diameter=soma.diameter_um * um)}
+        for s in rest:
+            made[s.name] = Cylinder(diameter=s.diameter_um * um, length=s.length_um * um, n=s.compartments)
+            setattr(made[s.parent], s.name, made[s.name])
+        roots.append(made[soma.name])
+        made_cells.append(made)
+        if c:
+            link = Cylinder(diameter=LINK_DIAMETER_UM * um, length=LINK_LENGTH_UM * um, n=1)
+            setattr(roots[(c - 1) // 2], f"link{c}", link)
+            setattr(link, f"cell{c}", made[soma.name])
+            links.append(link)
+    synaptic = {"g_exc": network.g_exc_nS * nS, "g_inh": network.g_inh_nS * nS, "Ee": network.e_exc_mV * mV,
+                "Ei": network.e_inh_mV * mV, "tau_syn": network.tau_syn_ms * ms}
+    namespace = {"gl": level.gl_S_per_cm2 * siemens / cm**2, "El": level.el_mV * mV, "ENa": 50.0 * mV,
+                 "EK": -77.0 * mV, **synaptic}
+    group = SpatialNeuron(morphology=roots[0], model=HH_EQUATIONS + SYNAPSE_EQUATIONS + "is_soma : boolean (constant)",
+                          Cm=level.cm_uF_per_cm2 * uF / cm**2, Ri=level.ri_ohm_cm * ohm * cm,
+                          threshold=f"v > {level.threshold_mV}*mV and is_soma",
+                          refractory=f"v > {level.threshold_mV}*mV", method="exponential_euler",
+                          namespace=namespace, name="cells")
+    group.v = level.v_init_mV * mV
+    for gate, value in resting_gates(level.v_init_mV).items():
+        setattr(group, gate, value)
+    # whole arrays, set once: C++ standalone writes one data file per indexed assignment
+    gna, gk = np.zeros(len(group)), np.zeros(len(group))  # the links carry no channels
+    soma_index, target_index = [], []
+    for made in made_cells:
+        for s in level.sections:
+            at = np.asarray(made[s.name].indices[:])
+            gna[at], gk[at] = s.active * level.gna_S_per_cm2, s.active * level.gk_S_per_cm2
+        soma_index.append(int(made[soma.name].indices[:][0]))
+        target = made[target_name].indices[:]
+        target_index.append(int(target[len(target) // 2]))
+    is_soma, current = np.zeros(len(group), dtype=bool), np.zeros(len(group))
+    is_soma[soma_index], current[soma_index] = True, level.current_nA
+    group.gNa = gna * siemens / cm**2
+    group.gK = gk * siemens / cm**2
+    group.is_soma = is_soma
+    group.I = current * nA
+    position = {cell: c for c, cell in enumerate(cells)}
+    pairs = network.pairs()
+    objects = {"cells": group}
+    for kind, post, delay_ms, onto in (("exc", "ge_post += g_exc", network.delay_exc_ms, target_index),
+                                       ("inh", "gi_post += g_inh", network.delay_inh_ms, soma_index)):
+        chosen = [(position[(s, i)], position[(t, j)]) for s, i, t, j in pairs if s.endswith("E") == (kind == "exc")]
+        if not chosen:  # Brian2 refuses to run a Synapses object without synapses
+            continue
+        synapse = Synapses(group, group, on_pre=post, delay=delay_ms * ms, namespace=synaptic, name=f"syn_{kind}")
+        synapse.connect(i=[soma_index[a] for a, _ in chosen], j=[onto[b] for _, b in chosen])
+        objects[synapse.name] = synapse
+    return {**objects, **namespace, "_soma_index": soma_index, "_excitatory_target_index": target_index,
+            "_link_compartments": len(links)}
 
 
 def resting_gates(v_mV: float) -> dict:
