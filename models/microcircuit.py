@@ -20,6 +20,11 @@ Construction (derived quantities are computed in :class:`MicrocircuitParams`' me
   applies the level's synaptic (recurrent-efficacy) factors.
 * **Delays.** Normal, mean 1.5 ms (excitatory) / 0.75 ms (inhibitory), relative SD 0.5, redrawn below half a
   time step (the reference's truncation) and rounded to the time step (at least one step).
+* **Order.** The synapses come in the order the network builder stores them (by source neuron, then delay step;
+  :mod:`simnet.simulation.synapse_order`): per population pair the sources and delay steps are drawn as above and
+  counted per (source, step), and targets and weights are drawn in that order, so no sort follows the draw. The
+  network's distribution is that of the block-by-block draw (``in_order=False``, kept for ``synapse_order =
+  "drawn"``); a seed's realisation differs between the two.
 * **Background.** ``poisson``: K_ext inputs per neuron at 8 Hz with weight J (Brian2 ``PoissonInput``), or ``dc``:
   the mean of that input, tau_syn * J * K_ext * 8 Hz, as a constant current. A level's external drive factor
   multiplies the 8 Hz (and that DC); its background weight is its excitatory synaptic weight.
