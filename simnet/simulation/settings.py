@@ -59,10 +59,10 @@ class RunSettings:
     #: ``cpp``: let the compiler call the C library's vector exp/log/pow/sin/cos in loops (:mod:`simnet.simulation.backends`)
     #: and use a ``timestep`` it can vectorise without AVX-512 (:mod:`simnet.simulation.timestep_function`).
     simd_math: bool = True
-    #: ``cpp`` on more than one thread: deliver spikes on every thread, each owning a block of neurons
-    #: (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers them on one. Off by default: measured
-    #: slower than Brian2's delivery so far (docs/results/performance.md, "Threads").
-    parallel_delivery: bool = False
+    #: ``cpp`` on more than one thread: each thread's spike queue holds the synapses of the neurons it owns and it
+    #: delivers them (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers every spike on one thread.
+    #: On by default since its spike queues are split by owner (docs/results/performance.md, "Threads").
+    parallel_delivery: bool = True
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
