@@ -1,4 +1,5 @@
-"""The per-code-object loop times of run records, as one small JSON file with each run's provenance.
+"""The per-code-object loop times of run records, with their phases (construction, compilation, loop), as one small
+JSON file with each run's provenance.
 
     python experiments/loop_profiles.py RECORD.h5 [RECORD.h5 ...] --out FILE.json
 
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from simnet import api
 from simnet.base.errors import UsageError
-from simnet.record import files, leaf_populations
+from simnet.record import files
+from simnet.record.run_record import leaf_populations
 
 FORMAT = "simnet-loop-profiles"
 
@@ -28,6 +30,7 @@ def profile_of(path: Path) -> dict:
     return {
         "file": path.name, "model": record.model, "backend": record.backend,
         "simulation_loop_s": record.timings.get("simulation_loop_s"),
+        "phases_s": {key: value for key, value in record.timings.items() if key != "loop_profile"},
         "spikes": sum(record.counts["populations"][name]["spikes"] for name in leaf_populations(record.counts)),
         "provenance": {key: record.provenance.get(key) for key in
                        ("date_utc", "command_line", "simnet_version", "simnet_commit", "machine", "packages", "seed")},
