@@ -264,8 +264,9 @@ class CellNetwork:
     Diesmann 2014 Table 5, :data:`simnet.models.microcircuit.CONNECTION_PROBABILITY`), each pair drawn once
     (Bernoulli, no autapses), with PD14's mean delays (1.5 ms excitatory, 0.75 ms inhibitory) and its synaptic
     time constant (0.5 ms). Excitatory synapses sit on the middle compartment of the first basal dendrite (the
-    ball and stick's dendrite, :func:`excitatory_target_section`), inhibitory ones on the soma. Every cell keeps its level's constant somatic current. The conductances are simnet's choice, not PD14's
-    (it has current-based point neurons)."""
+    ball and stick's dendrite, :func:`excitatory_target_section`), inhibitory ones on the soma. Every cell keeps
+    its level's constant somatic current. The conductances are simnet's choice, not PD14's (it has current-based
+    point neurons)."""
 
     level: str = "ball_and_stick"
     sizes: tuple = (("L4E", 16), ("L4I", 4))
