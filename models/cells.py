@@ -315,8 +315,7 @@ def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:
             cell, namespace = brian2_cell(level, name=name, extra_equations=SYNAPSE_EQUATIONS,
                                           extra_namespace=synaptic)
             cells[(population, k)] = objects[name] = cell
-    target_exc = _first_compartment(level, excitatory_target_section(level)) + \
-        level.sections[[s.name for s in level.sections].index(excitatory_target_section(level))].compartments // 2
+    target_exc = _middle_compartment(level, excitatory_target_section(level))
     for source, i, target, j in network.pairs():
         excitatory = source.endswith("E")
         synapse = Synapses(cells[(source, i)], cells[(target, j)],
@@ -346,12 +345,12 @@ def excitatory_target_section(level: CellLevel) -> str:
     raise ValueError(f"{level.name} has no basal dendrite or 'dend' section for excitatory synapses")
 
 
-def _first_compartment(level: CellLevel, section: str) -> int:
-    """The index of a section's first compartment in the single cell's flat order (sections in their order)."""
+def _middle_compartment(level: CellLevel, section: str) -> int:
+    """The index of a section's middle compartment in the single cell's flat order (sections in their order)."""
     start = 0
     for s in level.sections:
         if s.name == section:
-            return start
+            return start + s.compartments // 2
         start += s.compartments
     raise KeyError(section)
 
