@@ -11,9 +11,13 @@ run ends there as a serial run does: at once, cleaned up, with nothing said but 
   exception interrupts: building a large network's synapses, say) ends with its worker, its Brian2 logs and what it
   started removed first.
 - Brian2's console messages and Python's warnings are one line each (``simnet: warning: ...``), as in simnet itself.
+- What the worker and its children (the compiler) write to stderr passes through a gate closed once its points are
+  stopped: a compiler stopped mid-file has its assembler complain about the temporary file its driver just removed,
+  and that is not the user's business (simnet's own line says the run was interrupted).
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import logging
 import os
@@ -83,6 +87,49 @@ def dask_setup(worker) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM,
                                                     getattr(signal, "SIGHUP", signal.SIGTERM)))
     _one_line_messages()
+    _gate_stderr()
+
+
+def _gate_stderr() -> None:
+    """Route file descriptor 2 (this process's and, inherited, its children's) through a pipe that a thread
+    copies to the real stderr until :data:`_stopped` is set, and drops after."""
+    try:
+        real = os.dup(2)
+        read_end, write_end = os.pipe()
+    except OSError:  # no stderr to gate: nothing to hide either
+        return
+    sys.stderr.flush()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def copy():
+        while True:
+            try:
+                chunk = os.read(read_end, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            if not _stopped.is_set():
+                try:
+                    os.write(real, chunk)
+                except OSError:
+                    pass
+
+    copier = threading.Thread(target=copy, daemon=True, name="simnet: stderr gate")
+    copier.start()
+
+    def ungate():
+        """At exit: fd 2 back to the real stderr (the pipe then ends once children holding it have), and what is
+        in the pipe copied out first."""
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(real, 2)
+        copier.join(timeout=0.5)
+
+    atexit.register(ungate)
 
 
 def stop_points(worker) -> None:

@@ -204,6 +204,29 @@ def test_no_scaling_law_across_kinds_of_host():
     assert scaling_fits(scaling_series(summary["points"])) == {}
 
 
+def test_a_stopped_worker_says_nothing_more_on_stderr_its_compiler_included(tmp_path):
+    """A worker's stderr, and its children's, reach the user until its points are stopped, and not after: a
+    compiler stopped mid-file (its assembler then missing the file its driver removed) must not add lines to
+    simnet's one."""
+    import subprocess
+    import sys
+
+    script = (
+        "import subprocess, sys\n"
+        "from simnet.bench import dask_worker\n"
+        "dask_worker._gate_stderr()\n"
+        "print('worker before', file=sys.stderr, flush=True)\n"
+        "subprocess.run(['sh', '-c', 'echo child before >&2'])\n"
+        "import time; time.sleep(0.2)\n"
+        "dask_worker._stopped.set()\n"
+        "subprocess.run(['sh', '-c', 'echo child after >&2'])\n"
+        "print('worker after', file=sys.stderr, flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["worker before", "child before"]
+
+
 def test_executor_choice_and_bad_addresses():
     assert isinstance(open_executor(), SerialExecutor)
     with pytest.raises(UsageError, match="not both"):
