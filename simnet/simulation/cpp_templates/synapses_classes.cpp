@@ -14,6 +14,9 @@
 
 #include<vector>
 #include<algorithm>
+#include<climits>
+#include<cstdint>
+#include<cstring>
 {{ openmp_pragma('include') }}
 
 #include "brianlib/spikequeue.h"
@@ -27,9 +30,12 @@ public:
     std::vector< CSpikeQueue * > queue;
     // delays in steps, one array that every thread's queue reads (each indexes it by synapse number)
     int *step_delays;
+    // whether the queues were filled, and from what (fingerprint below)
+    bool prepared;
+    uint64_t prepared_contents;
 
     SynapticPathway(std::vector<int> &_sources, int _spikes_start, int _spikes_stop)
-        : sources(_sources), step_delays(NULL)
+        : sources(_sources), step_delays(NULL), prepared(false), prepared_contents(0)
     {
         _nb_threads = {{ openmp_pragma('get_num_threads') }};
         for (int thread=0; thread < _nb_threads; thread++)
@@ -81,26 +87,34 @@ public:
     }
 
     // Fill each thread's queue with the synapses whose target it owns. Called at the start of every run; spikes
-    // already in flight stay in their slots (re-timed if the source clock's dt changed, as Brian2 does).
+    // already in flight stay in their slots (re-timed if the source clock's dt changed, as Brian2 does). A run on
+    // the same synapses as the last (the run after a pre-run) keeps the queues as they are: filling them passes over
+    // every synapse, about as long as a second of the full column's loop takes to deliver its spikes.
     template <typename scalar> void prepare(int n_source, int n_target, scalar *real_delays, int n_delays,
                  int *synapse_sources, const int *synapse_targets, int n_synapses, double _dt, int owner_shift)
     {
+        const uint64_t contents = fingerprint(real_delays, n_delays, synapse_sources, synapse_targets, n_synapses,
+                                              _dt, owner_shift);
+        if (prepared && contents == prepared_contents)
+            return;
         Nsource = n_source;
         Ntarget = n_target;
         delete [] step_delays;
         step_delays = new int[n_delays > 0 ? n_delays : 1];
         step_delays[0] = 0;
-        int shortest = 0, longest = 0;
+        int shortest = INT_MAX, longest = 0;
+        {{ openmp_pragma('with_openmp') and '#pragma omp parallel for schedule(static) reduction(min:shortest) reduction(max:longest)' or '' }}
         for (int k=0; k < n_delays; k++)
         {
             step_delays[k] = (int)(real_delays[k] / _dt + 0.5);
-            if (k == 0 || step_delays[k] < shortest)
-                shortest = step_delays[k];
-            if (k == 0 || step_delays[k] > longest)
-                longest = step_delays[k];
+            shortest = std::min(shortest, step_delays[k]);
+            longest = std::max(longest, step_delays[k]);
         }
+        if (n_delays == 0)
+            shortest = 0;
         // the owning thread of each block of target neurons (a table: no division per synapse)
         int largest_target = 0;
+        {{ openmp_pragma('with_openmp') and '#pragma omp parallel for schedule(static) reduction(max:largest_target)' or '' }}
         for (int k=0; k < n_synapses; k++)
             largest_target = std::max(largest_target, synapse_targets[k]);
         std::vector<int> block_owner((largest_target >> owner_shift) + 1);
@@ -123,6 +137,43 @@ public:
             own->ensure_delay(longest);
             own->scalar_delay = (shortest == longest);
         }
+        prepared = true;
+        prepared_contents = contents;
+    }
+
+    // A hash of what the queues are made from: each synapse's delay, source and target with its number, dt and
+    // the block size (order-sensitive through the numbers; XOR-combined, so the threads can share the pass).
+    template <typename scalar> static uint64_t fingerprint(const scalar *real_delays, int n_delays,
+            const int *synapse_sources, const int *synapse_targets, int n_synapses, double _dt, int owner_shift)
+    {
+        uint64_t hash = mix(((uint64_t)n_delays << 32) ^ (uint64_t)(uint32_t)n_synapses ^ mix(owner_shift));
+        uint64_t dt_bits;
+        std::memcpy(&dt_bits, &_dt, sizeof(dt_bits));
+        hash ^= mix(dt_bits + 0x9e3779b97f4a7c15ULL);
+        uint64_t delays = 0, synapses = 0;
+        {{ openmp_pragma('with_openmp') and '#pragma omp parallel for schedule(static) reduction(^:delays)' or '' }}
+        for (int k=0; k < n_delays; k++)
+        {
+            uint64_t bits = 0;
+            std::memcpy(&bits, &real_delays[k], sizeof(scalar));
+            delays ^= mix(((uint64_t)k << 1) ^ mix(bits));
+        }
+        {{ openmp_pragma('with_openmp') and '#pragma omp parallel for schedule(static) reduction(^:synapses)' or '' }}
+        for (int k=0; k < n_synapses; k++)
+            synapses ^= mix(((uint64_t)k << 1 | 1) ^ mix(((uint64_t)(uint32_t)synapse_sources[k] << 32)
+                                                       | (uint32_t)synapse_targets[k]));
+        return hash ^ mix(delays) ^ mix(synapses + 1);
+    }
+
+    // splitmix64's finaliser
+    static inline uint64_t mix(uint64_t x)
+    {
+        x ^= x >> 30;
+        x *= 0xbf58476d1ce4e5b9ULL;
+        x ^= x >> 27;
+        x *= 0x94d049bb133111ebULL;
+        x ^= x >> 31;
+        return x;
     }
 
     // spikes in flight of a queue built for another dt, moved to the slots of the new one
