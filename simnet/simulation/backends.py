@@ -192,9 +192,14 @@ class CppBackend(Backend):
                 session.notes.append(f"simd_math not applied: {refusal}")
             else:
                 use_simd_math(session.directory)
-        if settings.parallel_delivery and threads > 1:
+        if settings.parallel_delivery:
+            # on one thread the same templates give Brian2's order and code, and keep the queues between runs
             parallel_delivery.use_parallel_delivery()
-            session.after_build.append(_note_serial_delivery)
+            if threads > 1:
+                session.after_build.append(_note_serial_delivery)
+            else:
+                session.notes.append("spike queues: simnet's (one thread: Brian2's order, kept from one run to the "
+                                     "next on the same synapses)")
         return session
 
 

@@ -61,7 +61,9 @@ class RunSettings:
     simd_math: bool = True
     #: ``cpp`` on more than one thread: each thread's spike queue holds the synapses of the neurons it owns and it
     #: delivers them (:mod:`simnet.simulation.parallel_delivery`), where Brian2 delivers every spike on one thread.
-    #: On by default since its spike queues are split by owner (docs/results/performance.md, "Threads").
+    #: On by default since its spike queues are split by owner (docs/results/performance.md, "Threads"). On one
+    #: thread its templates give Brian2's delivery and order, and a run on the same synapses as the last keeps
+    #: the queues instead of filling them again.
     parallel_delivery: bool = True
 
     def __post_init__(self):

@@ -164,12 +164,14 @@ def _spikes_over_two_runs(directory, threads: int, parallel: bool, new_delays: b
 @pytest.mark.parametrize("new_delays", [False, True], ids=["same-synapses", "delays-changed"])
 def test_a_second_run_keeps_or_refills_the_queues_as_it_must(tmp_path, new_delays):
     """A run after a pre-run on the same synapses keeps the queues filled by the first; with the delays changed in
-    between it fills them again. Either way the spikes are those of Brian2's delivery on one thread."""
+    between it fills them again. Either way the spikes are those of Brian2's delivery on one thread, with simnet's
+    queues on one thread and on two."""
     brian2_way = _spikes_over_two_runs(tmp_path / "brian2", 1, False, new_delays)
-    partitioned = _spikes_over_two_runs(tmp_path / "partitioned", 2, True, new_delays)
     assert len(brian2_way[0]) > 5000
-    for expected, got in zip(brian2_way, partitioned):
-        np.testing.assert_array_equal(expected, got)
+    for threads in (1, 2):  # simnet's queues on one thread (all owned by it) and split between two
+        simnets = _spikes_over_two_runs(tmp_path / f"simnet-{threads}", threads, True, new_delays)
+        for expected, got in zip(brian2_way, simnets):
+            np.testing.assert_array_equal(expected, got)
     if new_delays:  # the change shows in the spikes, so the test would see queues left as they were
         unchanged = _spikes_over_two_runs(tmp_path / "unchanged", 1, False, False)
         assert len(unchanged[0]) != len(brian2_way[0]) or not np.array_equal(unchanged[1], brian2_way[1])
