@@ -103,7 +103,7 @@ class Backend(ABC):
         described = {"name": self.name, "precision": settings.precision, "threads": self.threads_used(settings),
                      "synapse_order": settings.synapse_order}
         if self.cpp_code:
-            # parallel delivery changes the code only on more than one thread: recorded as applied or not
+            # delivery is split between threads only on more than one (one thread: a note names the queue templates)
             described.update(poisson_sampler=settings.poisson_sampler, simd_math=settings.simd_math,
                              parallel_delivery=settings.parallel_delivery and (self.threads_used(settings) or 1) > 1)
         return described
