@@ -3,6 +3,8 @@ killed worker; records travel back when a worker cannot see the output folder; h
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -208,9 +210,6 @@ def test_a_stopped_worker_says_nothing_more_on_stderr_its_compiler_included(tmp_
     """A worker's stderr, and its children's, reach the user until its points are stopped, and not after: a
     compiler stopped mid-file (its assembler then missing the file its driver removed) must not add lines to
     simnet's one."""
-    import subprocess
-    import sys
-
     script = (
         "import subprocess, sys\n"
         "from simnet.bench import dask_worker\n"

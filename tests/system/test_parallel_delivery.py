@@ -8,6 +8,7 @@ delivery on two threads, whose order differs, COBAHH with STDP must give the sam
 spread (the rule of simnet.analysis.equivalence).
 """
 import gc
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import brian2
@@ -25,14 +26,27 @@ from simnet.models.cobahh import CobahhParams, build_spec
 OWNER_MARK = "simnet: owner-computes delivery"
 
 
-def _event_code(tmp_path, threads: int, parallel: bool) -> dict[str, str]:
-    """The generated C++ of three pathways' event code, rendered (not compiled) for ``threads`` threads."""
+@contextmanager
+def _standalone(directory, threads: int, parallel: bool):
+    """Brian2's C++ standalone device on ``threads`` threads, with simnet's templates if ``parallel``; Brian2's
+    runtime device, preferences and templates again afterwards."""
     gc.collect()  # the objects of an earlier call: alive, they would make Brian2 suffix these names
     brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
     if parallel:
         parallel_delivery.use_parallel_delivery()
-    brian2.set_device("cpp_standalone", directory=str(tmp_path), build_on_run=False)
+    brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
     try:
+        yield
+    finally:
+        brian2.device.reinit()
+        brian2.set_device("runtime")
+        brian2.prefs.reset_to_defaults()
+        parallel_delivery.restore_templates()
+
+
+def _event_code(tmp_path, threads: int, parallel: bool) -> dict[str, str]:
+    """The generated C++ of three pathways' event code, rendered (not compiled) for ``threads`` threads."""
+    with _standalone(tmp_path, threads, parallel):
         cells = brian2.NeuronGroup(10, "v : 1\nu : 1", threshold="v > 1", reset="v = 0", name="cells")
         to_post = brian2.Synapses(cells, cells, "w : 1", on_pre="v_post += w", name="to_post")
         to_pre = brian2.Synapses(cells, cells, "w : 1", on_pre="u_pre += w", name="to_pre")
@@ -43,11 +57,6 @@ def _event_code(tmp_path, threads: int, parallel: bool) -> dict[str, str]:
             synapses.connect(j="i")
         brian2.run(1 * brian2.ms)
         brian2.device.build(directory=str(tmp_path), compile=False, run=False)
-    finally:
-        brian2.device.reinit()
-        brian2.set_device("runtime")
-        brian2.prefs.reset_to_defaults()
-        parallel_delivery.restore_templates()
     names = ("to_post_pre", "to_pre_pre", "both_pre", "stdp_pre", "stdp_post")
     return {name: (tmp_path / "code_objects" / f"{name}_codeobject.cpp").read_text() for name in names}
 
@@ -138,12 +147,7 @@ def test_real_valued_weights_give_the_same_activity_within_the_seed_spread(tmp_p
 def _spikes_over_two_runs(directory, threads: int, parallel: bool, new_delays: bool):
     """Spike times and indices of the exact network over a pre-run of 50 ms and a run of 100 ms, compiled and run
     on ``threads`` threads, the delays changed between the two runs if ``new_delays``."""
-    gc.collect()
-    brian2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
-    if parallel:
-        parallel_delivery.use_parallel_delivery()
-    brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
-    try:
+    with _standalone(directory, threads, parallel):
         cells, recurrent = _exact_network()
         monitor = brian2.SpikeMonitor(cells)
         net = brian2.Network(cells, recurrent, monitor)
@@ -153,11 +157,6 @@ def _spikes_over_two_runs(directory, threads: int, parallel: bool, new_delays: b
         net.run(100 * brian2.ms)
         brian2.device.build(directory=str(directory), compile=True, run=True, with_output=False)
         return np.asarray(monitor.t / brian2.ms), np.asarray(monitor.i)
-    finally:
-        brian2.device.reinit()
-        brian2.set_device("runtime")
-        brian2.prefs.reset_to_defaults()
-        parallel_delivery.restore_templates()
 
 
 @pytest.mark.slow

@@ -88,8 +88,8 @@ public:
 
     // Fill each thread's queue with the synapses whose target it owns. Called at the start of every run; spikes
     // already in flight stay in their slots (re-timed if the source clock's dt changed, as Brian2 does). A run on
-    // the same synapses as the last (the run after a pre-run) keeps the queues as they are: filling them passes over
-    // every synapse, about as long as a second of the full column's loop takes to deliver its spikes.
+    // the same synapses as the last (the run after a pre-run) keeps the queues as they are rather than passing over
+    // every synapse again inside the timed loop.
     template <typename scalar> void prepare(int n_source, int n_target, scalar *real_delays, int n_delays,
                  int *synapse_sources, const int *synapse_targets, int n_synapses, double _dt, int owner_shift)
     {
