@@ -159,18 +159,31 @@ def _spikes_over_two_runs(directory, threads: int, parallel: bool, new_delays: b
         return np.asarray(monitor.t / brian2.ms), np.asarray(monitor.i)
 
 
+@pytest.fixture(scope="module")
+def brian2_two_runs(tmp_path_factory):
+    """Brian2's delivery on one thread over the two runs, without and with new delays between them: each
+    compiled once for the tests below."""
+    root = tmp_path_factory.mktemp("brian2-two-runs")
+    return {new_delays: _spikes_over_two_runs(root / str(new_delays), 1, False, new_delays)
+            for new_delays in (False, True)}
+
+
+@pytest.mark.slow
+def test_new_delays_between_the_runs_show_in_the_spikes(brian2_two_runs):
+    """So that the test below would see queues left as they were after the delays changed."""
+    unchanged, changed = brian2_two_runs[False], brian2_two_runs[True]
+    assert len(unchanged[0]) != len(changed[0]) or not np.array_equal(unchanged[1], changed[1])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("new_delays", [False, True], ids=["same-synapses", "delays-changed"])
-def test_a_second_run_keeps_or_refills_the_queues_as_it_must(tmp_path, new_delays):
+def test_a_second_run_keeps_or_refills_the_queues_as_it_must(tmp_path, brian2_two_runs, new_delays):
     """A run after a pre-run on the same synapses keeps the queues filled by the first; with the delays changed in
     between it fills them again. Either way the spikes are those of Brian2's delivery on one thread, with simnet's
     queues on one thread and on two."""
-    brian2_way = _spikes_over_two_runs(tmp_path / "brian2", 1, False, new_delays)
+    brian2_way = brian2_two_runs[new_delays]
     assert len(brian2_way[0]) > 5000
     for threads in (1, 2):  # simnet's queues on one thread (all owned by it) and split between two
         simnets = _spikes_over_two_runs(tmp_path / f"simnet-{threads}", threads, True, new_delays)
         for expected, got in zip(brian2_way, simnets):
             np.testing.assert_array_equal(expected, got)
-    if new_delays:  # the change shows in the spikes, so the test would see queues left as they were
-        unchanged = _spikes_over_two_runs(tmp_path / "unchanged", 1, False, False)
-        assert len(unchanged[0]) != len(brian2_way[0]) or not np.array_equal(unchanged[1], brian2_way[1])
