@@ -35,6 +35,11 @@ STOP_GRACE_S = 2.5
 #: Set once this worker's points are stopped: a point queued for it meanwhile does not start.
 _stopped = threading.Event()
 
+#: Threads already told to stop. Stopping is asked for more than once (simnet, then Dask's nanny as the cluster
+#: closes, then simnet's sweep of what is left); a second exception would land in the clean-up the first one runs
+#: (a ``finally``, a temporary directory being removed) and leave it half done.
+_told: set[int] = set()
+
 
 class PointStopped(BaseException):
     """Raised in a worker's thread running a point when simnet is interrupted. Not an ``Exception``, so that neither
@@ -133,12 +138,13 @@ def _gate_stderr() -> None:
 
 
 def stop_points(worker) -> None:
-    """Stop the points ``worker`` is running: :class:`PointStopped` in each thread running one, then SIGTERM to what
-    this worker started (raised first, so that a thread waiting for such a process stops when it ends rather
+    """Stop the points ``worker`` is running: :class:`PointStopped` in each thread running one (once: see
+    :data:`_told`), then SIGTERM to what this worker started (raised first, so that a thread waiting for such a process stops when it ends rather
     than going on, e.g. to a fallback after its compiler failed)."""
     _stopped.set()  # first: a point starting from now on ends at once
-    running = list(getattr(worker, "active_threads", {}))
+    running = [thread_id for thread_id in getattr(worker, "active_threads", {}) if thread_id not in _told]
     for thread_id in running:
+        _told.add(thread_id)
         _raise_in(thread_id)
     _signal_children(signal.SIGTERM)
     if running:

@@ -226,6 +226,35 @@ def test_a_stopped_worker_says_nothing_more_on_stderr_its_compiler_included(tmp_
     assert done.stderr.splitlines() == ["worker before", "child before"]
 
 
+def test_a_point_stopped_twice_finishes_the_clean_up_the_first_stop_began(tmp_path):
+    """Stopping is asked for more than once as a cluster closes; the second request must not interrupt the
+    clean-up the first one started (a temporary directory half removed was left in the user's TMPDIR)."""
+    script = (
+        "import threading, time, types\n"
+        "from simnet.bench import dask_worker\n"
+        "worker = types.SimpleNamespace(active_threads={})\n"
+        "began, steps = threading.Event(), []\n"
+        "def point():\n"
+        "    try:\n"
+        "        began.set()\n"
+        "        while True: time.sleep(0.01)\n"
+        "    finally:\n"
+        "        for _ in range(30): time.sleep(0.01); steps.append(1)\n"
+        "def run():\n"
+        "    worker.active_threads[threading.get_ident()] = 'point'\n"
+        "    try: point()\n"
+        "    except dask_worker.PointStopped: pass\n"
+        "    finally: worker.active_threads.clear()\n"
+        "thread = threading.Thread(target=run); thread.start(); began.wait()\n"
+        "dask_worker.stop_points(worker); time.sleep(0.1); dask_worker.stop_points(worker)\n"
+        "thread.join()\n"
+        "print(len(steps))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["30"]
+
+
 def test_executor_choice_and_bad_addresses():
     assert isinstance(open_executor(), SerialExecutor)
     with pytest.raises(UsageError, match="not both"):
