@@ -1,8 +1,10 @@
 """A network of compartmental cells through the run pipeline: :class:`simnet.models.cells.CellNetwork` (one
 level's cells wired with the column's layer-4 connection probabilities), its counted cost per cell and per
 compartment, its loop time, spikes and synaptic events, with the machine, its load, versions and date. Writes
-experiments/results/<name>.json. No NEURON peer runs it (the peer runs single cells only). ``runtime`` runs on
-Brian2's numpy target.
+experiments/results/<name>.json. With ``--neuron`` the same network also runs on NEURON, CoreNEURON off and on
+(:mod:`simnet.peers.neuron_cells`, given :func:`simnet.models.cells.network_as_data`; hh's rates as written, then
+from NEURON's tables, its default), and each cell's somatic spike times are set beside Brian2's
+(:func:`simnet.bench.cell_ladder.spike_agreement`). ``runtime`` runs on Brian2's numpy target.
 
 Two builds: ``per-cell`` (one SpatialNeuron per cell and one Synapses per pair, :func:`brian2_cell_network`: the
 20-cell trial; C++ compiles files per object, minutes for 20 cells) and ``one-group`` (every cell in one
@@ -11,7 +13,7 @@ In the one-group build the pipeline sees one compartmental population of all the
 here divide its counted totals by the number of cells.
 
     PYTHONPATH=. python experiments/cell_network.py --backend cpp --duration 1.0 --level reduced_pyramidal \\
-        --exc 160 --inh 40 --build one-group --name NAME [--note TEXT]
+        --exc 160 --inh 40 --build one-group --name NAME [--note TEXT] [--neuron]
 """
 import argparse
 import dataclasses
@@ -32,7 +34,8 @@ def _affinity() -> list:
 
 
 def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_network", note: str = "",
-         level: str = "ball_and_stick", exc: int = 16, inh: int = 4, build: str = "per-cell") -> dict:
+         level: str = "ball_and_stick", exc: int = 16, inh: int = 4, build: str = "per-cell",
+         neuron: bool = False) -> dict:
     from simnet.bench.cell_ladder import check_backend
     from simnet.models.cells import (CellNetwork, brian2_cell_network, brian2_cell_network_one_group,
                                      get_cell_level)
@@ -77,6 +80,7 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
         spikes = {population: sum(len(record.spikes(f"{population}_{k}").times_ms) for k in range(n))
                   for population, n in network.sizes}
         per_cell_counts = None
+        times_by_cell = [list(record.spikes(f"{p}_{k}").times_ms) for p, k in network.cells()]
     else:
         monitor = record.monitors["soma_spikes"].arrays
         where = {index: c for c, index in enumerate(layout["_soma_index"])}
@@ -87,6 +91,9 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
                                   .sum()) for population, _ in network.sizes}
         if stray:
             raise RuntimeError(f"spikes at compartments that are not somas: {stray[:5]}")
+        times_by_cell = [[] for _ in range(n_cells)]
+        for i, t in zip(ids, times_ms):
+            times_by_cell[where[int(i)]].append(float(t))
     flop_rows = record.cost_detail.get("flops", {}).get("rows", [])
     total_cell_flops_per_bio_s = cells["flops_per_cell_per_bio_s"] * cells["cells"]
     network_flops_per_bio_s = cost["counted_flops_per_neuron_per_bio_s"] * cost["neurons"]
@@ -160,12 +167,77 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
                      "simnet": record.provenance.get("simnet_version"),
                      "simnet_commit": record.provenance.get("simnet_commit")},
     }
+    if neuron:
+        result["neuron"] = _neuron_beside(network, duration_s, times_by_cell, cell_level.compartments)
     print(json.dumps(result["cost"], default=str), json.dumps(spikes), flush=True)
     out = Path(__file__).resolve().parent / "results" / f"{name}.json"
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1, default=str) + "\n")
     tmp.replace(out)
     return result
+
+
+def _parting(brian2_ms: list, neuron_ms: list, tolerance_ms: float):
+    """When one cell's two spike trains first differ by more than ``tolerance_ms`` (a spike in one and not in the
+    other counts as differing at that spike); None if they never do."""
+    for a, b in zip(brian2_ms, neuron_ms):
+        if abs(a - b) > tolerance_ms:
+            return min(a, b)
+    shorter = min(len(brian2_ms), len(neuron_ms))
+    longer = brian2_ms if len(brian2_ms) > shorter else neuron_ms
+    return longer[shorter] if len(longer) > shorter else None
+
+
+def _rounded(trains: list) -> list:
+    """Spike times to 1e-4 ms (dt is 25 us): the file holds every one of them."""
+    return [[round(float(t), 4) for t in train] for train in trains]
+
+
+def _neuron_beside(network, duration_s: float, brian2_times: list, compartments_per_cell: int) -> dict:
+    """The same network on NEURON and CoreNEURON: loop time, rate, and each cell's spike times against Brian2's."""
+    from simnet.bench.cell_ladder import SPIKE_TOLERANCE_MS, spike_agreement
+    from simnet.models.cells import network_as_data
+    from simnet.peers import PEERS, run_peer
+
+    data = network_as_data(network)
+    out = {"tolerance_ms": SPIKE_TOLERANCE_MS, "load_before": cpu_load(1.0)}
+    # hh's rates as written (Brian2's numbers), then from NEURON's tables (its default, what its users run)
+    for device, tables in (("neuron", False), ("coreneuron", False), ("neuron", True), ("coreneuron", True)):
+        peer = run_peer(PEERS["neuron"], {"model": "cell", "options": {**data, "hh_tables": tables},
+                                          "duration_s": duration_s, "device": device, "seed": network.seed},
+                        timeout_s=3600)
+        key = device + (" hh tables" if tables else "")
+        if not peer.get("ok"):
+            out[key] = {"ok": False, "reason": peer.get("reason")}
+            continue
+        per_cell = [spike_agreement(b, n) for b, n in zip(brian2_times, peer["spike_times_ms"])]
+        differences = [a["max_abs_difference_ms"] for a in per_cell if a["max_abs_difference_ms"] is not None]
+        parted = [t for b, n in zip(brian2_times, peer["spike_times_ms"])
+                  if (t := _parting(b, n, SPIKE_TOLERANCE_MS)) is not None]
+        out[key] = {
+            "ok": True, "loop_s_per_bio_s": peer["loop_s"] / duration_s,
+            "loop_s_per_bio_s_per_cell": peer["loop_s"] / duration_s / data["cells"],
+            "loop_s_per_bio_s_per_compartment": peer["loop_s"] / duration_s / (data["cells"] * compartments_per_cell),
+            "synapses": peer["synapses"], "rate_per_cell_hz": peer["mean_rate_hz"],
+            "cells_agreeing": sum(a["agree"] for a in per_cell), "cells": len(per_cell),
+            "cells_with_brian2s_spike_count": sum(a["brian2_spikes"] == a["neuron_spikes"] for a in per_cell),
+            "cells_silent_in_last_quarter": sum(not any(t >= 750 * duration_s for t in times)
+                                                for times in peer["spike_times_ms"]),
+            "spike_count_differences": sorted({a["neuron_spikes"] - a["brian2_spikes"] for a in per_cell}),
+            "largest_difference_ms": max(differences) if differences else None,
+            "cells_parting": len(parted), "earliest_parting_ms": min(parted, default=None),
+            "versions": peer.get("versions"), "notes": peer.get("notes")}
+        # every spike time, once: a device that gave the spikes of one before it names it instead
+        same = next((k for k, v in out.items() if isinstance(v, dict) and v.get("_spikes") == peer["spike_times_ms"]),
+                    None)
+        out[key].update({"spikes_as": same} if same else {"spike_times_ms": _rounded(peer["spike_times_ms"]),
+                                                           "_spikes": peer["spike_times_ms"]})
+    for value in out.values():
+        if isinstance(value, dict):
+            value.pop("_spikes", None)
+    out["brian2_spike_times_ms"] = _rounded(brian2_times)
+    out["load_after"] = cpu_load(1.0)
+    return out
 
 
 if __name__ == "__main__":
@@ -178,5 +250,6 @@ if __name__ == "__main__":
     parser.add_argument("--exc", type=int, default=16)
     parser.add_argument("--inh", type=int, default=4)
     parser.add_argument("--build", choices=("per-cell", "one-group"), default="per-cell")
+    parser.add_argument("--neuron", action="store_true", help="run the same network on NEURON and CoreNEURON too")
     args = parser.parse_args()
-    main(args.backend, args.duration, args.name, args.note, args.level, args.exc, args.inh, args.build)
+    main(args.backend, args.duration, args.name, args.note, args.level, args.exc, args.inh, args.build, args.neuron)

@@ -46,7 +46,7 @@ __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detai
            "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
            "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA",
            "CellNetwork", "brian2_cell_network", "brian2_cell_network_one_group", "SYNAPSE_EQUATIONS",
-           "LINK_DIAMETER_UM", "LINK_LENGTH_UM", "excitatory_target_section"]
+           "LINK_DIAMETER_UM", "LINK_LENGTH_UM", "excitatory_target_section", "network_as_data"]
 
 
 @dataclass(frozen=True)
@@ -298,6 +298,24 @@ class CellNetwork:
                 drawn += [(source, int(i), target, int(j)) for i, j in zip(*np.nonzero(mask))
                           if not (source == target and i == j)]
         return drawn
+
+
+def network_as_data(network: CellNetwork) -> dict:
+    """JSON-safe, what the NEURON peer is given to build the same network: the level's cell, the connected pairs
+    as cell numbers (in the order of :meth:`CellNetwork.cells`) and the synapses' place, conductance, reversal
+    potential, time constant and delay."""
+    level = get_cell_level(network.level)
+    position = {cell: c for c, cell in enumerate(network.cells())}
+    target = excitatory_target_section(level)
+    within = next(s.compartments for s in level.sections if s.name == target) // 2
+    return {"cell": level.to_dict(), "cells": len(position),
+            "connections": [[position[(s, i)], position[(t, j)], "exc" if s.endswith("E") else "inh"]
+                            for s, i, t, j in network.pairs()],
+            "synapses": {
+                "exc": {"section": target, "compartment": within, "g_uS": network.g_exc_nS * 1e-3,
+                        "e_mV": network.e_exc_mV, "tau_ms": network.tau_syn_ms, "delay_ms": network.delay_exc_ms},
+                "inh": {"section": level.sections[0].name, "compartment": 0, "g_uS": network.g_inh_nS * 1e-3,
+                        "e_mV": network.e_inh_mV, "tau_ms": network.tau_syn_ms, "delay_ms": network.delay_inh_ms}}}
 
 
 def brian2_cell_network(network: CellNetwork = CellNetwork()) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Mapping, Optional
 
 from simnet.base import child_processes
 
-__all__ = ["PeerInfo", "PEERS", "run_peer", "child_processes"]
+__all__ = ["PeerInfo", "PEERS", "ARGUMENTS_ON_COMMAND_LINE", "run_peer", "child_processes"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,11 @@ PEERS: dict[str, PeerInfo] = {
 }
 
 
+#: Characters of JSON passed on the peer's command line; longer arguments go through a file (Linux refuses a
+#: single argument over 128 KiB).
+ARGUMENTS_ON_COMMAND_LINE = 32_000
+
+
 def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None) -> dict:
     """Run ``peer`` with ``arguments`` in a subprocess and return its result.
 
@@ -116,13 +122,21 @@ def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None)
     own, or the last line it wrote to stderr, or the timeout). ``process_wall_s`` is the parent's wall-clock
     around the whole subprocess (interpreter start-up and imports included).
     """
-    command = [sys.executable, str(peer.path_for(arguments.get("model", ""))), "--json-args", json.dumps(arguments)]
+    text = json.dumps(arguments)
+    command = [sys.executable, str(peer.path_for(arguments.get("model", "")))]
     started = time.perf_counter()
-    try:
-        # Its own process group, stopped with everything it started if simnet is interrupted or dies.
-        done = child_processes.output(command, timeout=timeout_s, env=_quiet_environment())
-    except subprocess.TimeoutExpired:
-        return {"ok": False, "reason": f"peer {peer.name} ran longer than {timeout_s:g} s and was stopped"}
+    with tempfile.TemporaryDirectory(prefix="simnet-peer-") as folder:
+        if len(text) <= ARGUMENTS_ON_COMMAND_LINE:
+            command += ["--json-args", text]
+        else:  # a network's connections: longer than one argument of a command line may be
+            path = Path(folder) / "arguments.json"
+            path.write_text(text, encoding="utf-8")
+            command += ["--json-args-file", str(path)]
+        try:
+            # Its own process group, stopped with everything it started if simnet is interrupted or dies.
+            done = child_processes.output(command, timeout=timeout_s, env=_quiet_environment())
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "reason": f"peer {peer.name} ran longer than {timeout_s:g} s and was stopped"}
     process_wall_s = time.perf_counter() - started
     result = _last_json_line(done.stdout)
     if result is None:

@@ -4,10 +4,14 @@ Standalone (imports nothing from simnet; the protocol is ``peer_protocol.py`` be
 carry the cell as plain data (``cell``: sections with name, parent, diameter_um, length_um, compartments, active,
 plus the membrane, the stimulus and dt, as ``models/cells.py`` writes them), ``cells`` (how many copies, default 1)
 and ``device``: ``neuron`` (NEURON's own solver) or ``coreneuron`` (the same model handed to CoreNEURON).
+``connections`` and ``synapses`` (``network_as_data`` in ``models/cells.py``) wire the copies into a network:
+``[source, target, kind]`` per connected pair, and per kind the section and compartment the synapse sits on, its
+conductance step, reversal potential, time constant and delay: an ``ExpSyn`` there, driven by the source's
+somatic spikes through a ``NetCon``, as Brian2's ``g += w`` on a spike and ``dg/dt = -g/tau``.
 
 The membrane is NEURON's built-in ``hh`` mechanism at 6.3 degC in every section (its Na and K densities scaled by
 the section's ``active`` fraction, the leak as given), tables off (``usetable_hh = 0``) so rates are computed as
-written; fixed step, NEURON's default backward-Euler (``secondorder = 0``). The soma is a cylinder whose length is
+written, unless ``hh_tables`` is true (NEURON's default: rates looked up in tables, faster, not Brian2's numbers); fixed step, NEURON's default backward-Euler (``secondorder = 0``). The soma is a cylinder whose length is
 its diameter (the lateral area of Brian2's spherical Soma, pi d^2); children attach at the soma's centre and at
 their parent's 1-end. Spikes: a NetCon on the soma's voltage at the cell's threshold.
 
@@ -42,6 +46,22 @@ def _build(cell: dict, h):
     return sections
 
 
+def _connect(cells: list, connections: list, synapses: dict, pc, h) -> list:
+    """An ExpSyn on the target's compartment per connected pair, fed by the source's spikes after the delay."""
+    made = []
+    for source, target, kind in connections:
+        if kind not in synapses:
+            raise PeerFailure(f"connection of kind {kind!r} without its synapse in 'synapses'")
+        where = synapses[kind]
+        section = cells[int(target)][where["section"]]
+        synapse = h.ExpSyn(section((int(where["compartment"]) + 0.5) / section.nseg))
+        synapse.tau, synapse.e = where["tau_ms"], where["e_mV"]
+        netcon = pc.gid_connect(int(source), synapse)
+        netcon.weight[0], netcon.delay = where["g_uS"], where["delay_ms"]
+        made.append((synapse, netcon))
+    return made
+
+
 def run(arguments: dict) -> dict:
     try:
         from neuron import h
@@ -56,7 +76,8 @@ def run(arguments: dict) -> dict:
     started = time.perf_counter()
     h.load_file("stdrun.hoc")
     h.celsius = 6.3
-    h.usetable_hh = 0
+    tables = bool(options.get("hh_tables", False))
+    h.usetable_hh = 1 if tables else 0
     h.dt = cell["dt_ms"]
     h.steps_per_ms = 1.0 / cell["dt_ms"]
     pc = h.ParallelContext()
@@ -73,6 +94,7 @@ def run(arguments: dict) -> dict:
         cells.append(sections)
         stimuli.append(stim)
         netcons.append(nc)
+    synapses = _connect(cells, options.get("connections") or [], options.get("synapses") or {}, pc, h)
     spike_t, spike_gid = h.Vector(), h.Vector()
     pc.spike_record(-1, spike_t, spike_gid)
     h.cvode.active(0)
@@ -98,11 +120,11 @@ def run(arguments: dict) -> dict:
 
     compartments = sum(int(s["compartments"]) for s in cell["sections"])
     return {"ok": True, "loop_s": loop_s, "total_s": time.perf_counter() - started, "neurons": n_cells,
-            "synapses": 0, "compartments": compartments * n_cells, "spikes": sum(map(len, times)),
+            "synapses": len(synapses), "compartments": compartments * n_cells, "spikes": sum(map(len, times)),
             "mean_rate_hz": sum(map(len, times)) / n_cells / arguments["duration_s"],
             "spike_times_ms": [sorted(ts) for ts in times], "device": device,
             "versions": {"neuron": neuron.__version__, "python": sys.version.split()[0]},
-            "notes": ["NEURON built-in hh at 6.3 degC, tables off, fixed step backward Euler"],
+            "notes": [f"NEURON built-in hh at 6.3 degC, tables {'on' if tables else 'off'}, fixed step backward Euler"],
             "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules)}
 
 

@@ -18,10 +18,18 @@ class PeerFailure(Exception):
 
 
 def serve(run, description: str = "a simnet peer") -> int:
-    """Parse ``--json-args``, call ``run(arguments)`` and print its result (or the failure) as one JSON line."""
+    """Parse ``--json-args`` (or ``--json-args-file``), call ``run(arguments)`` and print its result (or the
+    failure) as one JSON line."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--json-args", required=True, help="the run's settings as one JSON object")
-    arguments = json.loads(parser.parse_args().json_args)
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--json-args", help="the run's settings as one JSON object")
+    given.add_argument("--json-args-file", help="a file holding them (for settings too long for a command line)")
+    options = parser.parse_args()
+    if options.json_args_file:
+        with open(options.json_args_file, encoding="utf-8") as given_file:
+            arguments = json.load(given_file)
+    else:
+        arguments = json.loads(options.json_args)
     try:
         result = run(arguments)
     except PeerFailure as failure:

@@ -81,3 +81,81 @@ def test_extrapolate_projects_a_cell_record_without_the_performance_model(ball_a
     assert main(["extrapolate", str(path)]) == 0
     text = capsys.readouterr().out
     assert "performance model not applied to compartmental cells" in text and "cell levels at human scale" in text
+
+
+@pytest.mark.needs_neuron
+def test_a_network_of_cells_spikes_alike_on_brian2_and_neuron():
+    """Five ball-and-stick cells with one excitatory and one inhibitory connection: NEURON's synapses act where
+    Brian2's do, and each cell's somatic spikes agree with Brian2's within the single cell's tolerance over 0.2 s
+    (with ten times the conductances the inhibited cell drifts 0.65 ms: docs/results/detailed-cells.md)."""
+    import dataclasses
+
+    import numpy as np
+    from brian2 import SpikeMonitor
+
+    from simnet.models.cells import CellNetwork, brian2_cell_network_one_group, network_as_data
+    from simnet.peers import PEERS, run_peer
+    from simnet.pipeline import execute, plan_network
+    from simnet.simulation.backends import RuntimeBackend
+    from simnet.simulation.settings import RunSettings
+    from simnet.specs.user_network import from_python
+
+    network = CellNetwork(sizes=(("L4E", 4), ("L4I", 1)))
+    data = network_as_data(network)
+    assert data["connections"] == [[2, 1, "exc"], [4, 0, "inh"]]
+    layout = {}
+
+    def cells():
+        made = brian2_cell_network_one_group(network)
+        layout["soma"] = made.pop("_soma_index")
+        for key in [k for k in made if k.startswith("_")]:
+            made.pop(key)
+        made["soma_spikes"] = SpikeMonitor(made["cells"], name="soma_spikes")
+        return made
+
+    plan = plan_network(from_python(cells), duration_s=0.2, backend="runtime", seed=network.seed,
+                        settings=RunSettings(progress=False, threads=1), record_spikes=True)
+    record = execute(dataclasses.replace(plan, backend=RuntimeBackend("numpy")))
+    monitor = record.monitors["soma_spikes"].arrays
+    cell_of = {index: c for c, index in enumerate(layout["soma"])}
+    brian2_ms = [[] for _ in range(5)]
+    for i, t in zip(np.asarray(monitor["i"]), np.asarray(monitor["t"]) * 1e3):
+        brian2_ms[cell_of[int(i)]].append(float(t))
+
+    def on_neuron(options, device="neuron"):
+        result = run_peer(PEERS["neuron"], {"model": "cell", "options": options, "duration_s": 0.2,
+                                            "device": device, "seed": 1}, timeout_s=600)
+        assert result["ok"], result.get("reason")
+        return result
+
+    alone = on_neuron({"cell": data["cell"], "cells": 5})["spike_times_ms"]
+    for device in ("neuron", "coreneuron"):
+        wired = on_neuron(data, device)
+        assert wired["synapses"] == 2
+        # the two targets (cells 0 and 1) fire otherwise than alone; the others as alone
+        assert [wired["spike_times_ms"][c] != alone[c] for c in range(5)] == [True, True, False, False, False]
+        for c in range(5):
+            agreement = cell_ladder.spike_agreement(brian2_ms[c], wired["spike_times_ms"][c])
+            assert agreement["agree"], (device, c, agreement)
+
+
+@pytest.mark.needs_neuron
+def test_a_network_too_long_for_a_command_line_reaches_the_peer():
+    """A network's connections can pass the 128 KiB a single command-line argument may hold: run_peer then hands
+    the arguments over in a file, and removes it."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from simnet.models.cells import CellNetwork, network_as_data
+    from simnet.peers import ARGUMENTS_ON_COMMAND_LINE, PEERS, run_peer
+
+    data = network_as_data(CellNetwork(sizes=(("L4E", 1), ("L4I", 1))))
+    data["connections"] = [[1, 0, "inh"]] * 12_000
+    assert len(json.dumps(data)) > max(ARGUMENTS_ON_COMMAND_LINE, 128 * 1024)
+    before = set(Path(tempfile.gettempdir()).glob("simnet-peer-*"))
+    result = run_peer(PEERS["neuron"], {"model": "cell", "options": data, "duration_s": 0.002, "device": "neuron",
+                                        "seed": 1}, timeout_s=600)
+    assert result["ok"], result.get("reason")
+    assert result["synapses"] == 12_000
+    assert set(Path(tempfile.gettempdir()).glob("simnet-peer-*")) == before
