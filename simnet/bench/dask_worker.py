@@ -139,8 +139,8 @@ def _gate_stderr() -> None:
 
 def stop_points(worker) -> None:
     """Stop the points ``worker`` is running: :class:`PointStopped` in each thread running one (once: see
-    :data:`_told`), then SIGTERM to what this worker started (raised first, so that a thread waiting for such a process stops when it ends rather
-    than going on, e.g. to a fallback after its compiler failed)."""
+    :data:`_told`), then SIGTERM to what this worker started (raised first, so that a thread waiting for such a
+    process stops when it ends rather than going on, e.g. to a fallback after its compiler failed)."""
     _stopped.set()  # first: a point starting from now on ends at once
     running = [thread_id for thread_id in getattr(worker, "active_threads", {}) if thread_id not in _told]
     for thread_id in running:

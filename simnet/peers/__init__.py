@@ -22,6 +22,7 @@ result (the last line of stdout, one JSON object)
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -125,8 +126,9 @@ def run_peer(peer: PeerInfo, arguments: dict, timeout_s: Optional[float] = None)
     text = json.dumps(arguments)
     command = [sys.executable, str(peer.path_for(arguments.get("model", "")))]
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="simnet-peer-") as folder:
-        if len(text) <= ARGUMENTS_ON_COMMAND_LINE:
+    on_command_line = len(text) <= ARGUMENTS_ON_COMMAND_LINE
+    with contextlib.nullcontext() if on_command_line else tempfile.TemporaryDirectory(prefix="simnet-peer-") as folder:
+        if on_command_line:
             command += ["--json-args", text]
         else:  # a network's connections: longer than one argument of a command line may be
             path = Path(folder) / "arguments.json"

@@ -11,8 +11,9 @@ somatic spikes through a ``NetCon``, as Brian2's ``g += w`` on a spike and ``dg/
 
 The membrane is NEURON's built-in ``hh`` mechanism at 6.3 degC in every section (its Na and K densities scaled by
 the section's ``active`` fraction, the leak as given), tables off (``usetable_hh = 0``) so rates are computed as
-written, unless ``hh_tables`` is true (NEURON's default: rates looked up in tables, faster, not Brian2's numbers); fixed step, NEURON's default backward-Euler (``secondorder = 0``). The soma is a cylinder whose length is
-its diameter (the lateral area of Brian2's spherical Soma, pi d^2); children attach at the soma's centre and at
+written, unless ``hh_tables`` is true (NEURON's default: rates looked up in tables, faster, not Brian2's numbers);
+fixed step, NEURON's default backward-Euler (``secondorder = 0``). The soma is a cylinder whose length is its
+diameter (the lateral area of Brian2's spherical Soma, pi d^2); children attach at the soma's centre and at
 their parent's 1-end. Spikes: a NetCon on the soma's voltage at the cell's threshold.
 
 Result (besides the protocol's keys): ``spike_times_ms`` per cell, ``compartments`` and ``loop_s`` around
