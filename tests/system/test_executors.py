@@ -206,6 +206,13 @@ def test_no_scaling_law_across_kinds_of_host():
     assert scaling_fits(scaling_series(summary["points"])) == {}
 
 
+def _python(script: str, folder) -> subprocess.CompletedProcess:
+    """``script`` run by a new Python in ``folder``, which must end well."""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_a_stopped_worker_says_nothing_more_on_stderr_its_compiler_included(tmp_path):
     """A worker's stderr, and its children's, reach the user until its points are stopped, and not after: a
     compiler stopped mid-file (its assembler then missing the file its driver removed) must not add lines to
@@ -221,9 +228,7 @@ def test_a_stopped_worker_says_nothing_more_on_stderr_its_compiler_included(tmp_
         "subprocess.run(['sh', '-c', 'echo child after >&2'])\n"
         "print('worker after', file=sys.stderr, flush=True)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines() == ["worker before", "child before"]
+    assert _python(script, tmp_path).stderr.splitlines() == ["worker before", "child before"]
 
 
 def test_a_point_stopped_twice_finishes_the_clean_up_the_first_stop_began(tmp_path):
@@ -250,9 +255,7 @@ def test_a_point_stopped_twice_finishes_the_clean_up_the_first_stop_began(tmp_pa
         "thread.join()\n"
         "print(len(steps))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["30"]
+    assert _python(script, tmp_path).stdout.split() == ["30"]
 
 
 def test_executor_choice_and_bad_addresses():
