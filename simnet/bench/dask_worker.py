@@ -14,6 +14,10 @@ run ends there as a serial run does: at once, cleaned up, with nothing said but 
 - What the worker and its children (the compiler) write to stderr passes through a gate closed once its points are
   stopped: a compiler stopped mid-file has its assembler complain about the temporary file its driver just removed,
   and that is not the user's business (simnet's own line says the run was interrupted).
+- Its temporary files, and its children's, go into the folder simnet names in its TMPDIR, inside the cluster's own
+  directory, which simnet removes once every worker has ended: a point stopped while Brian2 removes one of its
+  compiler-flag probes, or a worker that ends before its stopped point has cleaned up, leaves nothing in the user's
+  TMPDIR.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -91,8 +96,15 @@ def dask_setup(worker) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM,
                                                     getattr(signal, "SIGHUP", signal.SIGTERM)))
+    _temporary_folder_as_set()
     _one_line_messages()
     _gate_stderr()
+
+
+def _temporary_folder_as_set() -> None:
+    """Temporary files where this process's TMPDIR says (the cluster's folder, :mod:`simnet.bench.executors`), even
+    if :mod:`tempfile` chose its folder before the worker's environment was set."""
+    tempfile.tempdir = None
 
 
 def _gate_stderr() -> None:

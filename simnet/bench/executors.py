@@ -127,6 +127,9 @@ class DaskExecutor:
             resources = {MACHINE: 1, **({GPU: 1} if describe_gpus() else {})}
             self._tag = secrets.token_hex(8)
             self._scratch = tempfile.mkdtemp(prefix="simnet-dask-")
+            # the workers' temporary files (and their children's) live here, removed with the cluster
+            workers_tmp = os.path.join(self._scratch, "tmp")
+            os.mkdir(workers_tmp)
             try:
                 _start_resource_tracker()
                 # A cluster half made cannot be closed: an interruption meanwhile is held until it is up (and is
@@ -139,7 +142,7 @@ class DaskExecutor:
                         n_workers=self.workers, threads_per_worker=1, processes=True, resources=resources,
                         memory_limit=0, dashboard_address=None, host="127.0.0.1", silence_logs=_SILENT,
                         local_directory=self._scratch, preload=["simnet.bench.dask_worker"],
-                        env={_CLUSTER_TAG: self._tag})
+                        env={_CLUSTER_TAG: self._tag, "TMPDIR": workers_tmp})
                     self._client = Client(self._cluster, set_as_default=False)
             except BaseException:  # interrupted while it started, or it could not: nothing of it is left
                 self._entered -= 1

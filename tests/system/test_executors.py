@@ -293,6 +293,28 @@ def cluster():
         yield executor
 
 
+def _temporary_folder(_job) -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+def test_a_workers_temporary_files_live_in_the_clusters_folder_and_go_with_it():
+    """What a worker and its children put in TMPDIR (Brian2's compiler-flag probes, its logs) lands in the cluster's
+    own folder, removed once the workers have ended: a point stopped halfway through its clean-up leaves nothing in
+    the user's TMPDIR."""
+    import tempfile
+    from types import SimpleNamespace
+
+    _needs_dask()
+    with DaskExecutor(workers=1) as executor:
+        [(_, folder)] = list(executor.map(_temporary_folder, [SimpleNamespace(resources={})]))
+        assert Path(folder).is_dir() and Path(folder).name == "tmp"
+        assert Path(folder).parent.name.startswith("simnet-dask-")
+        assert Path(folder).parent.parent == Path(tempfile.gettempdir())
+    assert not Path(folder).parent.exists()
+
+
 def test_local_cluster_gives_the_serial_summary(serial_run, cluster, tmp_path):
     _, serial = serial_run
     summary = execute.run_experiment(_with_peer(), tmp_path / "out", executor=cluster)
