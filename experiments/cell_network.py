@@ -201,6 +201,7 @@ def _neuron_beside(network, duration_s: float, brian2_times: list, compartments_
 
     data = network_as_data(network)
     out = {"tolerance_ms": SPIKE_TOLERANCE_MS, "load_before": cpu_load(1.0)}
+    trains = {}  # each device's spike times, to store every distinct set once
     # hh's rates as written (Brian2's numbers), then from NEURON's tables (its default, what its users run)
     for device, tables in (("neuron", False), ("coreneuron", False), ("neuron", True), ("coreneuron", True)):
         peer = run_peer(PEERS["neuron"], {"model": "cell", "options": {**data, "hh_tables": tables},
@@ -228,13 +229,9 @@ def _neuron_beside(network, duration_s: float, brian2_times: list, compartments_
             "cells_parting": len(parted), "earliest_parting_ms": min(parted, default=None),
             "versions": peer.get("versions"), "notes": peer.get("notes")}
         # every spike time, once: a device that gave the spikes of one before it names it instead
-        same = next((k for k, v in out.items() if isinstance(v, dict) and v.get("_spikes") == peer["spike_times_ms"]),
-                    None)
-        out[key].update({"spikes_as": same} if same else {"spike_times_ms": _rounded(peer["spike_times_ms"]),
-                                                           "_spikes": peer["spike_times_ms"]})
-    for value in out.values():
-        if isinstance(value, dict):
-            value.pop("_spikes", None)
+        same = next((k for k, times in trains.items() if times == peer["spike_times_ms"]), None)
+        out[key]["spikes_as" if same else "spike_times_ms"] = same or _rounded(peer["spike_times_ms"])
+        trains[key] = peer["spike_times_ms"]
     out["brian2_spike_times_ms"] = _rounded(brian2_times)
     out["load_after"] = cpu_load(1.0)
     return out
