@@ -31,7 +31,7 @@ $(CORE_STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $@
 
 $(DEV_STAMP): $(CORE_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,nest]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,nest,neuron]'
 	touch $@
 
 $(DOCS_STAMP): $(CORE_STAMP)

@@ -10,7 +10,7 @@ import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from simnet.base.errors import UsageError
 
@@ -27,7 +27,20 @@ class ModelEntry:
     #: option name -> parameter field it sets
     options: dict[str, str]
     params: Callable[..., Any]
+    #: the parameter record -> a ModelSpec, or a network made by code (simnet.specs.user_network.UserNetwork)
     build_spec: Callable[[Any], Any]
+    #: the backends that can run it (empty: any that can run its network)
+    backends: tuple = ()
+    #: why only ``backends`` run it (said when another is asked for)
+    backends_reason: str = ""
+    #: the parameter record -> the options a peer program is given (None: the model's options as given)
+    peer_options: Optional[Callable[[Any], dict]] = None
+
+    def check_backend(self, backend: str) -> None:
+        """Refuse a backend this model cannot run on, in one line."""
+        if self.backends and backend not in self.backends:
+            raise UsageError(f"model {self.name} runs on {' and '.join(self.backends)} only; {backend} cannot run "
+                             f"it ({self.backends_reason})", parameter="backend")
 
     def parameters(self, **options) -> Any:
         """The parameter record for the given options (None values mean "use the default")."""
@@ -79,7 +92,7 @@ def _of_kind(name: str, value: Any, kind: str) -> Any:
 
 
 def _registry() -> dict[str, ModelEntry]:
-    from simnet.models import cobahh, microcircuit
+    from simnet.models import cells, cobahh, microcircuit
 
     return {
         "cobahh": ModelEntry(
@@ -96,6 +109,17 @@ def _registry() -> dict[str, ModelEntry]:
                      "synapse_model": "synapse_model", "background": "background", "dt": "dt"},
             params=microcircuit.MicrocircuitParams,
             build_spec=microcircuit.build_spec,
+        ),
+        "cells": ModelEntry(
+            name="cells",
+            summary="compartmental cells of one level (ball and stick, reduced or detailed pyramidal), wired with "
+                    "the column's layer-4 connection probabilities; one excitatory cell alone by default",
+            options={"level": "level", "exc": "exc", "inh": "inh"},
+            params=cells.CellCircuitParams,
+            build_spec=cells.build_circuit,
+            backends=cells.CELL_BACKENDS,
+            backends_reason="Brian2GeNN and Brian2CUDA have no multicompartment support",
+            peer_options=cells.circuit_as_peer_data,
         ),
     }
 

@@ -35,18 +35,25 @@ conductance synapses, built two ways: :func:`brian2_cell_network`, one SpatialNe
 connected pair (tens of cells: C++ compiles one set of files per object), and
 :func:`brian2_cell_network_one_group`, every cell in one SpatialNeuron, isolated from the others by thin links,
 and two Synapses objects (hundreds of cells).
+
+As a library model (``cells``, :class:`CellCircuitParams`: a level and how many excitatory and inhibitory cells),
+the per-cell build runs through ``simnet run`` and ``simnet bench`` like the other models, beside the NEURON peer
+given the same circuit as data (:func:`circuit_as_peer_data`); each cell is a population of its own, named
+``L4E_0``, ``L4I_0``, ... in both.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Optional
 
 __all__ = ["Section", "CellLevel", "ball_and_stick", "reduced_pyramidal", "detailed_pyramidal", "CELL_LEVELS",
            "get_cell_level", "HH_EQUATIONS", "brian2_cell", "resting_gates", "morphometry", "nseg_d_lambda",
            "MORPHOMETRY_TABLE", "MORPHOLOGY_SOURCE", "MORPHOLOGY_SEED", "REDUCED_CURRENT_NA", "DETAILED_CURRENT_NA",
            "CellNetwork", "brian2_cell_network", "brian2_cell_network_one_group", "SYNAPSE_EQUATIONS",
-           "LINK_DIAMETER_UM", "LINK_LENGTH_UM", "excitatory_target_section", "network_as_data"]
+           "LINK_DIAMETER_UM", "LINK_LENGTH_UM", "excitatory_target_section", "network_as_data",
+           "CELL_BACKENDS", "MAX_CIRCUIT_CELLS", "CellCircuitParams", "circuit_network", "build_circuit",
+           "circuit_as_peer_data"]
 
 
 @dataclass(frozen=True)
@@ -307,7 +314,7 @@ def network_as_data(network: CellNetwork) -> dict:
     level = get_cell_level(network.level)
     position = {cell: c for c, cell in enumerate(network.cells())}
     target = excitatory_target_section(level)
-    within = next(s.compartments for s in level.sections if s.name == target) // 2
+    within = _middle_within(level, target)
     return {"cell": level.to_dict(), "cells": len(position),
             "connections": [[position[(s, i)], position[(t, j)], "exc" if s.endswith("E") else "inh"]
                             for s, i, t, j in network.pairs()],
@@ -363,12 +370,17 @@ def excitatory_target_section(level: CellLevel) -> str:
     raise ValueError(f"{level.name} has no basal dendrite or 'dend' section for excitatory synapses")
 
 
+def _middle_within(level: CellLevel, section: str) -> int:
+    """The index of a section's middle compartment within the section (where a network's synapse sits)."""
+    return next(s.compartments for s in level.sections if s.name == section) // 2
+
+
 def _middle_compartment(level: CellLevel, section: str) -> int:
     """The index of a section's middle compartment in the single cell's flat order (sections in their order)."""
     start = 0
     for s in level.sections:
         if s.name == section:
-            return start + s.compartments // 2
+            return start + _middle_within(level, section)
         start += s.compartments
     raise KeyError(section)
 
@@ -393,6 +405,7 @@ def brian2_cell_network_one_group(network: CellNetwork = CellNetwork()) -> dict:
     brian2.defaultclock.dt = level.dt_ms * ms
     soma, *rest = level.sections
     target_name = excitatory_target_section(level)
+    within = _middle_within(level, target_name)
     cells = network.cells()
     roots, made_cells, links = [], [], []
     for c, _ in enumerate(cells):
@@ -427,8 +440,7 @@ def brian2_cell_network_one_group(network: CellNetwork = CellNetwork()) -> dict:
             at = np.asarray(made[s.name].indices[:])
             gna[at], gk[at] = s.active * level.gna_S_per_cm2, s.active * level.gk_S_per_cm2
         soma_index.append(int(made[soma.name].indices[:][0]))
-        target = made[target_name].indices[:]
-        target_index.append(int(target[len(target) // 2]))
+        target_index.append(int(made[target_name].indices[:][within]))
     is_soma, current = np.zeros(len(group), dtype=bool), np.zeros(len(group))
     is_soma[soma_index], current[soma_index] = True, level.current_nA
     group.gNa = gna * siemens / cm**2
@@ -497,3 +509,62 @@ def brian2_cell(level: CellLevel, name: Optional[str] = None, extra_equations: s
         start = stop
     cell.I[0] = level.current_nA * nA
     return cell, namespace
+
+
+#: The backends that run SpatialNeurons: Brian2GeNN and Brian2CUDA have no multicompartment support.
+CELL_BACKENDS = ("runtime", "cpp")
+#: The most cells the ``cells`` model builds: one SpatialNeuron per cell and one Synapses per connected pair, and
+#: C++ standalone compiles a set of files per object (minutes at 20 cells; experiments/cell_network.py's one-group
+#: build runs hundreds).
+MAX_CIRCUIT_CELLS = 40
+
+
+@dataclass(frozen=True)
+class CellCircuitParams:
+    """The ``cells`` model: ``exc`` excitatory and ``inh`` inhibitory cells of one ``level``, wired as
+    :class:`CellNetwork` wires them (one excitatory cell and no inhibitory one: a single cell)."""
+
+    level: str = "ball_and_stick"
+    exc: int = 1
+    inh: int = 0
+
+    def __post_init__(self):
+        if self.level not in CELL_LEVELS:
+            raise ValueError(f"unknown cell level {self.level!r}; choose one of {', '.join(CELL_LEVELS)}")
+        if self.exc < 0 or self.inh < 0 or self.exc + self.inh < 1:
+            raise ValueError(f"exc and inh must be whole numbers of cells, at least one cell in all; got exc "
+                             f"{self.exc}, inh {self.inh}")
+        if self.exc + self.inh > MAX_CIRCUIT_CELLS:
+            raise ValueError(f"the cells model builds at most {MAX_CIRCUIT_CELLS} cells (one SpatialNeuron each); got "
+                             f"{self.exc + self.inh}: experiments/cell_network.py --build one-group runs hundreds")
+
+
+def circuit_network(params: CellCircuitParams) -> CellNetwork:
+    """The model's cells and wiring (populations without cells left out)."""
+    sizes = tuple((name, n) for name, n in (("L4E", params.exc), ("L4I", params.inh)) if n)
+    return CellNetwork(level=params.level, sizes=sizes)
+
+
+def build_circuit(params: CellCircuitParams):
+    """The ``cells`` model as a network made by code (:class:`simnet.specs.user_network.UserNetwork`), one
+    SpatialNeuron per cell (:func:`brian2_cell_network`), run at the level's dt."""
+    from simnet.specs.user_network import CodeSource, from_python
+
+    network = circuit_network(params)
+
+    def cells():
+        return brian2_cell_network(network)
+
+    made = from_python(cells)
+    return replace(made, name=f"cells_{params.level}", dt_s=get_cell_level(params.level).dt_ms * 1e-3,
+                   source=CodeSource(f"simnet.models.cells.build_circuit({params.level}, exc={params.exc}, "
+                                     f"inh={params.inh})"),
+                   description=f"{params.exc} excitatory and {params.inh} inhibitory {params.level} cells, one "
+                               "SpatialNeuron per cell, PD14 layer-4 connection probabilities")
+
+
+def circuit_as_peer_data(params: CellCircuitParams) -> dict:
+    """What the NEURON peer is given for the ``cells`` model: :func:`network_as_data` and each cell's name (the
+    population Brian2 reports it under)."""
+    network = circuit_network(params)
+    return {**network_as_data(network), "names": [f"{population}_{k}" for population, k in network.cells()]}

@@ -119,6 +119,15 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     seed = check_seed(seed)
     entry = get_model(model)
     spec = entry.build_spec(entry.parameters(**dict(options or {})))
+    if backend == "auto" and entry.backends:
+        backend = entry.backends[-1]  # the model's own list, fastest last: GPUs first would be refused
+    entry.check_backend(backend)
+    if isinstance(spec, UserNetwork):  # a library model made by code (the compartmental cells)
+        if settings.compile_only:
+            raise UsageError(f"model {model} is made by code, so it cannot be compiled without running it; drop "
+                             "compile-only", parameter="compile_only")
+        return plan_network(spec, duration_s=duration_s, pre_run_s=pre_run_s, backend=backend, settings=settings,
+                            seed=seed, record_spikes=record_spikes)
     check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
     resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0, compile_only=settings.compile_only)
     if settings.compute_capability is not None and not settings.compile_only:

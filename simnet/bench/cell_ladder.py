@@ -12,13 +12,13 @@ from typing import Iterable, Optional
 import numpy as np
 
 from simnet.base.errors import UsageError
+from simnet.models.cells import CELL_BACKENDS
 from simnet.peers import PEERS, run_peer
 from simnet.simulation.settings import RunSettings
 
-__all__ = ["CELL_BACKENDS", "SPIKE_TOLERANCE_MS", "CELL_COSTS_COLUMNS", "check_backend", "run_cell", "cost_row",
+__all__ = ["SPIKE_TOLERANCE_MS", "CELL_COSTS_COLUMNS", "check_backend", "run_cell", "cost_row",
            "dynamics_check", "neuron_peer", "spike_agreement", "cell_costs_csv"]
 
-CELL_BACKENDS = ("runtime", "cpp")
 #: Brian2 against NEURON, per matched somatic spike. Both integrate the same equations at dt = 25 us, but Brian2
 #: marks a spike on the step after which v is above threshold and NEURON's NetCon on the step it crosses (one dt
 #: apart), and the two place the gating update half a step apart (exponential Euler at v(t) against NEURON's

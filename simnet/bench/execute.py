@@ -35,6 +35,7 @@ from simnet.bench.experiment_file import Experiment, Runner
 from simnet.bench.points import PeerRun, PointJob, SimnetRun, deliver, marked_out_dir, point_resources, run_point
 from simnet.bench.statistics import summarise
 from simnet.machine.describe import describe_machine
+from simnet.models import get_model
 from simnet.pipeline import provenance
 from simnet.record import files
 from simnet.record.points import point_label, point_slug
@@ -269,11 +270,18 @@ def _point_run(experiment: Experiment, runner: Runner, point: dict, seed: int, b
                          command_line=command_line or f"simnet bench {experiment.source}",
                          skip_memory_check=skip_memory_check)
     return PeerRun(peer=runner.peer, arguments={
-        "model": experiment.model, "options": experiment.model_options(point), "duration_s": experiment.duration_s,
+        "model": experiment.model, "options": _peer_options(experiment, point), "duration_s": experiment.duration_s,
         "seed": seed, "threads": runner.threads, "precision": runner.precision, "device": runner.device,
         "record_spikes": experiment.record_spikes, "build_root": str(build_root) if build_root else None,
         "pre_run_s": experiment.pre_run_s,
     })
+
+
+def _peer_options(experiment: Experiment, point: dict) -> dict:
+    """The point's model options as a peer program is given them (a model may hand its network over as data)."""
+    options = experiment.model_options(point)
+    entry = get_model(experiment.model)
+    return entry.peer_options(entry.parameters(**options)) if entry.peer_options else options
 
 
 def _finished_runs(out_dir: Path, digest: str) -> dict[str, dict]:

@@ -232,6 +232,11 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
             for key, choices in TUNING_CHOICES.items():
                 if key in raw and (raw[key] not in choices or type(raw[key]) is not type(choices[0])):
                     raise problem(f"{where}: {key} must be {' or '.join(map(_toml, choices))}, got {raw[key]!r}")
+            if backend != "auto":
+                try:
+                    entry.check_backend(backend)
+                except UsageError as err:
+                    raise problem(f"{where}: {err}") from None
             runner = Runner(label=raw.get("label") or f"simnet-{backend}", kind="simnet", backend=backend,
                             threads=_threads(raw, where, problem), precision=precision, reuse_build=reuse_build,
                             profile=profile, compare_to=compare_to,
@@ -292,7 +297,8 @@ def experiment_from_dict(data: dict, source: str, source_text: str = "") -> Expe
     for point in experiment.points():
         try:
             spec = entry.build_spec(entry.parameters(**experiment.model_options(point)))
-            check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
+            if spec.time_step_s is not None:  # a network made by code may set its own only when built
+                check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
         except UsageError as err:
             raise problem(f"point {point_label(point) or '(fixed options)'}: {err}") from None
     return experiment

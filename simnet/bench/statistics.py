@@ -29,6 +29,8 @@ MEASUREMENT_DEFINITIONS = {
     "total_wall_s_per_bio_s": "wall-clock seconds from network construction to results collected, per "
                               "biological second (simnet: the record's total_s; peers: their own total_s; "
                               "neither includes starting Python and importing the simulator)",
+    "sim_wall_s_per_bio_s_per_cell": "compartmental cells: the median loop time per biological second divided by "
+                                      "the cells (neurons) of the network; _per_compartment: by their compartments",
     "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
     "equivalence": "a variant's activity against its baseline's, seed by seed: " + equivalence.RULE,
     "peak_rss_bytes_max": "largest peak resident set size over the repeats: simnet, the larger of its process's "
@@ -132,6 +134,12 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
     for figure in ("sim_wall_s_per_bio_s", "total_wall_s_per_bio_s"):
         entry.update(median_and_spread([m.get(figure) for m in succeeded], figure))
     entry["mean_rate_hz_median"] = statistics.median(m["mean_rate_hz"] for m in succeeded)
+    compartments = [m["compartments"] for m in succeeded if m.get("compartments")]
+    if len(compartments) == len(succeeded):  # compartmental cells: the loop per cell and per compartment
+        entry["compartments"] = int(statistics.median(compartments))
+        loop = entry["sim_wall_s_per_bio_s_median"]
+        entry["sim_wall_s_per_bio_s_per_cell"] = loop / entry["neurons"]
+        entry["sim_wall_s_per_bio_s_per_compartment"] = loop / entry["compartments"]
     entry["population_rates_hz_median"] = _population_rate_medians(succeeded)
     check = _published_rate_check(experiment, first["point"], entry["population_rates_hz_median"])
     if check is not None:
@@ -254,7 +262,18 @@ def _ratio(mine: dict, theirs: dict, comparison: str, peer: str) -> dict:
         "same_synapse_count": mine["synapses"] == theirs["synapses"],
         "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
         "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
+        "largest_rate_difference": _largest_rate_difference(mine, theirs),
     }
+
+
+def _largest_rate_difference(mine: dict, theirs: dict) -> Optional[dict]:
+    """The population whose median rate differs most between the two runners (of those both report), in Hz."""
+    a, b = mine.get("population_rates_hz_median") or {}, theirs.get("population_rates_hz_median") or {}
+    shared = [name for name in a if name in b]
+    if not shared:
+        return None
+    name = max(shared, key=lambda n: abs(b[n] - a[n]))
+    return {"population": name, "difference_hz": b[name] - a[name], "populations_compared": len(shared)}
 
 
 def paired_ratio_interval(paired: list[float], confidence: float = 0.95) -> dict:

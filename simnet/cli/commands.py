@@ -117,6 +117,9 @@ def cli():
               help="microcircuit: synapse model (plasticity on E -> E).")
 @click.option("--background", type=_model_choices("microcircuit", "BACKGROUNDS"), help="microcircuit: background.")
 @click.option("--dt", type=str, help="microcircuit: integration time step (e.g. 0.1ms).")
+@click.option("--level", type=_model_choices("cells", "CELL_LEVELS"), help="cells: the compartmental cell.")
+@click.option("--exc", help="cells: excitatory cells (default 1).")
+@click.option("--inh", help="cells: inhibitory cells (default 0).")
 @click.option("--duration", default="1s", show_default=True, help="Biological time to simulate (e.g. 1s, 500ms).")
 @click.option("--pre-run", default="0s", show_default=True,
               help="Biological time simulated first and excluded from the loop time (start-up transient).")
@@ -151,8 +154,8 @@ def cli():
               help="Time every code object of the loop (runtime, cpp); shown by 'simnet cost' (default: "
                    "off, see docs/guide/cost.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
-def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, duration,
-        pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, record_connectivity,
+def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, level, exc,
+        inh, duration, pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, record_connectivity,
         keep_build, reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, profile,
         as_json):
     """Simulate MODEL and write its results file."""
@@ -164,7 +167,8 @@ def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_
         raise UsageError("--compile-only runs nothing and writes no results file: drop --out/--overwrite")
     run_plan = api.plan(model, neurons=_scalar(neurons), mode=mode, plasticity=plasticity, scale=_scalar(scale),
                         k_scale=_scalar(k_scale), neuron_model=neuron_model, synapse_model=synapse_model,
-                        background=background, dt=dt, duration=duration, pre_run=pre_run, backend=backend_name,
+                        background=background, dt=dt, level=level, exc=_scalar(exc), inh=_scalar(inh),
+                        duration=duration, pre_run=pre_run, backend=backend_name,
                         threads=threads, precision=precision, seed=seed, record_spikes=record_spikes,
                         build_dir=build_dir, keep_build=keep_build, reuse_build=reuse_build, progress=progress,
                         compile_only=compile_only, compute_capability=compute_capability,

@@ -105,8 +105,8 @@ PEERS: dict[str, PeerInfo] = {
         name="neuron",
         script="neuron_cells.py",
         summary="NEURON 9 (built-in hh), its own solver or CoreNEURON, for the compartmental cells",
-        models={"cell": ("cell", "cells")},
-        devices=("neuron", "coreneuron"),
+        models={"cell": ("cell", "cells"), "cells": ("level", "exc", "inh")},
+        devices=("neuron", "coreneuron", "neuron-tables", "coreneuron-tables"),
     ),
 }
 

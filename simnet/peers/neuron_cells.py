@@ -3,11 +3,15 @@
 Standalone (imports nothing from simnet; the protocol is ``peer_protocol.py`` beside it). The arguments' ``options``
 carry the cell as plain data (``cell``: sections with name, parent, diameter_um, length_um, compartments, active,
 plus the membrane, the stimulus and dt, as ``models/cells.py`` writes them), ``cells`` (how many copies, default 1)
-and ``device``: ``neuron`` (NEURON's own solver) or ``coreneuron`` (the same model handed to CoreNEURON).
+and ``device``: ``neuron`` (NEURON's own solver) or ``coreneuron`` (the same model handed to CoreNEURON), either
+with ``-tables`` (``hh`` rates from NEURON's tables, as ``hh_tables``).
 ``connections`` and ``synapses`` (``network_as_data`` in ``models/cells.py``) wire the copies into a network:
 ``[source, target, kind]`` per connected pair, and per kind the section and compartment the synapse sits on, its
 conductance step, reversal potential, time constant and delay: an ``ExpSyn`` there, driven by the source's
 somatic spikes through a ``NetCon``, as Brian2's ``g += w`` on a spike and ``dg/dt = -g/tau``.
+``names`` (optional) names each cell: its rate is reported under that name in ``population_rates_hz``. The
+arguments' ``threads`` sets NEURON's threads (``ParallelContext.nthread``: whole cells per thread, for NEURON and
+CoreNEURON alike).
 
 The membrane is NEURON's built-in ``hh`` mechanism at 6.3 degC in every section (its Na and K densities scaled by
 the section's ``active`` fraction, the leak as given), tables off (``usetable_hh = 0``) so rates are computed as
@@ -72,16 +76,20 @@ def run(arguments: dict) -> dict:
     cell = options["cell"]
     n_cells = int(options.get("cells", 1))
     device = arguments.get("device") or "neuron"
-    if device not in ("neuron", "coreneuron"):
-        raise PeerFailure(f"unknown device {device!r}: neuron or coreneuron")
+    solver = device[: -len("-tables")] if device.endswith("-tables") else device
+    if solver not in ("neuron", "coreneuron"):
+        raise PeerFailure(f"unknown device {device!r}: neuron or coreneuron, either with -tables")
     started = time.perf_counter()
     h.load_file("stdrun.hoc")
     h.celsius = 6.3
-    tables = bool(options.get("hh_tables", False))
+    tables = bool(options.get("hh_tables", False)) or device.endswith("-tables")
     h.usetable_hh = 1 if tables else 0
     h.dt = cell["dt_ms"]
     h.steps_per_ms = 1.0 / cell["dt_ms"]
     pc = h.ParallelContext()
+    threads = int(arguments.get("threads") or 1)
+    if threads < 1:
+        raise PeerFailure(f"threads must be at least 1, got {threads}")
     cells, stimuli, netcons = [], [], []
     for gid in range(n_cells):
         sections = _build(cell, h)
@@ -99,18 +107,19 @@ def run(arguments: dict) -> dict:
     spike_t, spike_gid = h.Vector(), h.Vector()
     pc.spike_record(-1, spike_t, spike_gid)
     h.cvode.active(0)
-    if device == "coreneuron":
+    if solver == "coreneuron":
         from neuron import coreneuron
 
         h.cvode.cache_efficient(1)
         coreneuron.enable = True
         coreneuron.verbose = 0
+    pc.nthread(threads)  # after the cells exist: NEURON deals whole cells to its threads
     pc.set_maxstep(10)
     h.finitialize(cell["v_init_mV"])
     loop_start = time.perf_counter()
     pc.psolve(arguments["duration_s"] * 1e3)
     loop_s = time.perf_counter() - loop_start
-    if device == "coreneuron":
+    if solver == "coreneuron":
         from neuron import coreneuron
 
         coreneuron.enable = False
@@ -120,10 +129,14 @@ def run(arguments: dict) -> dict:
     import neuron
 
     compartments = sum(int(s["compartments"]) for s in cell["sections"])
+    names = options.get("names") or []
+    if names and len(names) != n_cells:
+        raise PeerFailure(f"{len(names)} names for {n_cells} cells")
     return {"ok": True, "loop_s": loop_s, "total_s": time.perf_counter() - started, "neurons": n_cells,
             "synapses": len(synapses), "compartments": compartments * n_cells, "spikes": sum(map(len, times)),
             "mean_rate_hz": sum(map(len, times)) / n_cells / arguments["duration_s"],
-            "spike_times_ms": [sorted(ts) for ts in times], "device": device,
+            "population_rates_hz": {name: len(ts) / arguments["duration_s"] for name, ts in zip(names, times)},
+            "spike_times_ms": [sorted(ts) for ts in times], "device": device, "threads": threads,
             "versions": {"neuron": neuron.__version__, "python": sys.version.split()[0]},
             "notes": [f"NEURON built-in hh at 6.3 degC, tables {'on' if tables else 'off'}, fixed step backward Euler"],
             "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules)}

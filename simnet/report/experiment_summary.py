@@ -85,6 +85,11 @@ def format_experiment_summary(summary: dict) -> str:
             ratios = ", ".join(f"{name} {ratio:.2f}" for name, ratio in check["ratios"].items())
             lines.append(f"  {p['runner']} {point_label(p['options'])}: rate / published ({check['published_row']}): "
                          f"{ratios}; {check['rule']}: {'met' if check['passes'] else 'NOT met'}")
+    for p in summary["points"]:
+        if p.get("compartments"):
+            lines.append(f"  {p['runner']} {point_label(p['options'])}: {_count(p['compartments'])} compartments; "
+                         f"loop per cell {p['sim_wall_s_per_bio_s_per_cell']:.4g} s/s, per compartment "
+                         f"{p['sim_wall_s_per_bio_s_per_compartment']:.4g} s/s")
     fit_lines = []
     for name, fit in summary["fits"].items():
         for axis in ("neurons", "synapses"):
@@ -104,6 +109,10 @@ def format_experiment_summary(summary: dict) -> str:
             paired += (f"; geometric mean {r['paired_ratio_geomean']:.3f}, "
                        f"{r['paired_ratio_confidence']:.0%} interval {r['paired_ratio_ci_low']:.3f}-"
                        f"{r['paired_ratio_ci_high']:.3f}")
+        rates = r.get("largest_rate_difference")
+        if r["comparison"] != "variant" and rates:
+            paired += (f"; population rates (peer - simnet) differ by at most {rates['difference_hz']:+.3g} Hz "
+                       f"({rates['population']}, of {rates['populations_compared']})")
         where = point_label(r["options"])
         lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']}{' at ' + where if where else ''}: "
                      f"loop time ratio {r['loop_time_ratio']:.3f}{paired}")

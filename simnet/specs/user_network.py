@@ -56,6 +56,11 @@ class UserNetwork:
     #: What happened while the code ran that the record should say (filled by ``build``).
     notes: list = field(default_factory=list, compare=False)
 
+    @property
+    def time_step_s(self) -> Optional[float]:
+        """The time step (s) when known before the objects are made (``dt_s``), else None."""
+        return self.dt_s
+
 
 def from_script(path, timeout_s: float = script_guard.DEFAULT_TIMEOUT_S) -> UserNetwork:
     """The network a Python script builds: every Brian2 object it binds to a top-level name, as Brian2's own
