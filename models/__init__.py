@@ -35,6 +35,9 @@ class ModelEntry:
     backends_reason: str = ""
     #: the parameter record -> the options a peer program is given (None: the model's options as given)
     peer_options: Optional[Callable[[Any], dict]] = None
+    #: the thread count when the user gives none (None: simnet's default, every free CPU), and why
+    default_threads: Optional[int] = None
+    default_threads_reason: str = ""
 
     def check_backend(self, backend: str) -> None:
         """Refuse a backend this model cannot run on, in one line."""
@@ -120,6 +123,10 @@ def _registry() -> dict[str, ModelEntry]:
             backends=cells.CELL_BACKENDS,
             backends_reason="Brian2GeNN and Brian2CUDA have no multicompartment support",
             peer_options=cells.circuit_as_peer_data,
+            default_threads=1,
+            default_threads_reason="one SpatialNeuron per cell, whose few compartments OpenMP splits at every step: "
+                                   "a second thread slowed ten wired cells several-fold and did not speed up the "
+                                   "detailed cell (docs/results/detailed-cells.md)",
         ),
     }
 

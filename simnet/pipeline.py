@@ -122,12 +122,18 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     if backend == "auto" and entry.backends:
         backend = entry.backends[-1]  # the model's own list, fastest last: GPUs first would be refused
     entry.check_backend(backend)
+    notes = []
+    if settings.threads is None and entry.default_threads is not None:
+        settings = replace(settings, threads=entry.default_threads)
+        notes.append(f"threads: {entry.default_threads}, the default of model {model} ({entry.default_threads_reason}); "
+                     "ask for threads to choose yourself")
     if isinstance(spec, UserNetwork):  # a library model made by code (the compartmental cells)
         if settings.compile_only:
             raise UsageError(f"model {model} is made by code, so it cannot be compiled without running it; drop "
                              "compile-only", parameter="compile_only")
-        return plan_network(spec, duration_s=duration_s, pre_run_s=pre_run_s, backend=backend, settings=settings,
+        plan = plan_network(spec, duration_s=duration_s, pre_run_s=pre_run_s, backend=backend, settings=settings,
                             seed=seed, record_spikes=record_spikes)
+        return replace(plan, notes=tuple(notes) + plan.notes)
     check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
     resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0, compile_only=settings.compile_only)
     if settings.compute_capability is not None and not settings.compile_only:
@@ -138,7 +144,7 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     _check_index_range(spec)
     load = cpu_load()
     settings, chosen = _default_threads(resolved, settings, load)
-    notes = chosen + _check_settings(resolved, settings, load)
+    notes += chosen + _check_settings(resolved, settings, load)
     if record_spikes is None:
         record_spikes = spec.n_neurons * duration_s <= RECORD_SPIKES_LIMIT
     if record_connectivity is None:

@@ -87,7 +87,8 @@ def format_experiment_summary(summary: dict) -> str:
                          f"{ratios}; {check['rule']}: {'met' if check['passes'] else 'NOT met'}")
     for p in summary["points"]:
         if p.get("compartments"):
-            lines.append(f"  {p['runner']} {point_label(p['options'])}: {_count(p['compartments'])} compartments; "
+            where = point_label(p["options"])
+            lines.append(f"  {p['runner']}{' ' + where if where else ''}: {_count(p['compartments'])} compartments; "
                          f"loop per cell {p['sim_wall_s_per_bio_s_per_cell']:.4g} s/s, per compartment "
                          f"{p['sim_wall_s_per_bio_s_per_compartment']:.4g} s/s")
     fit_lines = []

@@ -159,3 +159,17 @@ def test_a_network_too_long_for_a_command_line_reaches_the_peer():
     assert result["ok"], result.get("reason")
     assert result["synapses"] == 12_000
     assert set(Path(tempfile.gettempdir()).glob("simnet-peer-*")) == before
+
+
+def test_the_cells_model_plans_one_thread_unless_asked_and_auto_picks_a_cpu_backend():
+    from simnet.pipeline import plan_run
+    from simnet.simulation.settings import RunSettings
+
+    plan = plan_run("cells", {"level": "reduced_pyramidal"}, duration_s=0.01, backend="auto",
+                    settings=RunSettings(progress=False))
+    assert plan.backend.name in ("cpp", "runtime") and plan.settings.threads == 1
+    assert any("the default of model cells" in note for note in plan.notes)
+    asked = plan_run("cells", {}, duration_s=0.01, backend="cpp", settings=RunSettings(progress=False, threads=2))
+    assert asked.settings.threads == 2 and not any("default of model" in note for note in asked.notes)
+    with pytest.raises(UsageError, match="cannot be compiled without running it"):
+        plan_run("cells", {}, duration_s=0.01, backend="cpp", settings=RunSettings(progress=False, compile_only=True))
