@@ -125,8 +125,8 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     notes = []
     if settings.threads is None and entry.default_threads is not None:
         settings = replace(settings, threads=entry.default_threads)
-        notes.append(f"threads: {entry.default_threads}, the default of model {model} ({entry.default_threads_reason}); "
-                     "ask for threads to choose yourself")
+        notes.append(f"threads: {entry.default_threads}, the default of model {model} "
+                     f"({entry.default_threads_reason}); ask for threads to choose yourself")
     if isinstance(spec, UserNetwork):  # a library model made by code (the compartmental cells)
         if settings.compile_only:
             raise UsageError(f"model {model} is made by code, so it cannot be compiled without running it; drop "

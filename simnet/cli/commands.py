@@ -155,9 +155,9 @@ def cli():
                    "off, see docs/guide/cost.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 def run(model, neurons, mode, plasticity, scale, k_scale, neuron_model, synapse_model, background, dt, level, exc,
-        inh, duration, pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes, record_connectivity,
-        keep_build, reuse_build, build_dir, progress, compile_only, compute_capability, skip_memory_check, profile,
-        as_json):
+        inh, duration, pre_run, backend_name, threads, precision, seed, out_path, overwrite, record_spikes,
+        record_connectivity, keep_build, reuse_build, build_dir, progress, compile_only, compute_capability,
+        skip_memory_check, profile, as_json):
     """Simulate MODEL and write its results file."""
     from simnet import api
     from simnet.report.run_summary import format_build, format_run_summary, run_summary
