@@ -11,8 +11,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from simnet.base.errors import UsageError
-from simnet.models.cells import CELL_BACKENDS
+from simnet.models import get_model
 from simnet.peers import PEERS, run_peer
 from simnet.simulation.settings import RunSettings
 
@@ -28,10 +27,8 @@ SPIKE_TOLERANCE_MS = 0.5
 
 
 def check_backend(backend: str) -> None:
-    if backend not in CELL_BACKENDS:
-        raise UsageError(f"the compartmental cell levels run on {' and '.join(CELL_BACKENDS)} only; {backend} cannot "
-                         "run Brian2 SpatialNeurons (no multicompartment support in Brian2GeNN or Brian2CUDA)",
-                         parameter="backend")
+    """Refuse a backend that cannot run the cells, as the ``cells`` model does."""
+    get_model("cells").check_backend(backend)
 
 
 def run_cell(level_name: str, *, duration_s: float, backend: str = "cpp",

@@ -9,7 +9,7 @@ from simnet.models.cells import get_cell_level
 
 @pytest.mark.parametrize("backend", ["genn", "cuda", "genn-cpu"])
 def test_gpu_backends_are_refused_in_one_line(backend):
-    with pytest.raises(UsageError, match="run on runtime and cpp only"):
+    with pytest.raises(UsageError, match="runs on runtime and cpp only"):
         cell_ladder.check_backend(backend)
 
 
