@@ -18,9 +18,11 @@ from simnet.simulation.settings import RunSettings
 libsonata = pytest.importorskip("libsonata")
 
 #: Small options per library model; a model added to the library without an entry here fails the test below.
-SMALL = {"cobahh": {"neurons": 200}, "microcircuit": {"scale": 0.01, "k_scale": 0.05}}
+SMALL = {"cobahh": {"neurons": 200}, "microcircuit": {"scale": 0.01, "k_scale": 0.05},
+         "cells": {"level": "ball_and_stick", "exc": 2, "inh": 1}}
 EXPECTED_POPULATIONS = {"cobahh": ["exc", "inh"],
-                        "microcircuit": ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]}
+                        "microcircuit": ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"],
+                        "cells": ["L4E_0", "L4E_1", "L4I_0"]}
 
 
 def test_every_library_model_is_covered():
