@@ -75,6 +75,9 @@ def run(arguments: dict) -> dict:
     options = arguments.get("options") or {}
     cell = options["cell"]
     n_cells = int(options.get("cells", 1))
+    names = options.get("names") or []
+    if names and len(names) != n_cells:
+        raise PeerFailure(f"{len(names)} names for {n_cells} cells")
     device = arguments.get("device") or "neuron"
     solver = device[: -len("-tables")] if device.endswith("-tables") else device
     if solver not in ("neuron", "coreneuron"):
@@ -129,9 +132,6 @@ def run(arguments: dict) -> dict:
     import neuron
 
     compartments = sum(int(s["compartments"]) for s in cell["sections"])
-    names = options.get("names") or []
-    if names and len(names) != n_cells:
-        raise PeerFailure(f"{len(names)} names for {n_cells} cells")
     return {"ok": True, "loop_s": loop_s, "total_s": time.perf_counter() - started, "neurons": n_cells,
             "synapses": len(synapses), "compartments": compartments * n_cells, "spikes": sum(map(len, times)),
             "mean_rate_hz": sum(map(len, times)) / n_cells / arguments["duration_s"],
