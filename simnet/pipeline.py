@@ -18,7 +18,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import brian2
 import numpy as np
@@ -119,9 +119,8 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
     seed = check_seed(seed)
     entry = get_model(model)
     spec = entry.build_spec(entry.parameters(**dict(options or {})))
-    if backend == "auto" and entry.backends:
-        backend = entry.backends[-1]  # the model's own list, fastest last: GPUs first would be refused
-    entry.check_backend(backend)
+    if backend != "auto":
+        entry.check_backend(backend)
     notes = []
     if settings.threads is None and entry.default_threads is not None:
         settings = replace(settings, threads=entry.default_threads)
@@ -131,11 +130,18 @@ def plan_run(model: str, options: Optional[Mapping] = None, *, duration_s: float
         if settings.compile_only:
             raise UsageError(f"model {model} is made by code, so it cannot be compiled without running it; drop "
                              "compile-only", parameter="compile_only")
+        if record_connectivity:
+            raise UsageError(f"model {model} is made by code, so its record cannot keep the network for export; "
+                             "drop record-connectivity", parameter="record_connectivity")
+        if skip_memory_check:
+            notes.append(f"skip-memory-check: model {model} is made by code, whose memory is not estimated before "
+                         "it is built, so there was no check to skip")
         plan = plan_network(spec, duration_s=duration_s, pre_run_s=pre_run_s, backend=backend, settings=settings,
-                            seed=seed, record_spikes=record_spikes)
+                            seed=seed, record_spikes=record_spikes, backends=entry.backends)
         return replace(plan, notes=tuple(notes) + plan.notes)
     check_run_time(duration_s, pre_run_s, spec.time_step_s, f"the {spec.name} model")
-    resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0, compile_only=settings.compile_only)
+    resolved = resolve_backend(backend, spec, pre_run=pre_run_s > 0, compile_only=settings.compile_only,
+                               among=entry.backends)
     if settings.compute_capability is not None and not settings.compile_only:
         raise UsageError("a target compute capability is for compiling only (no GPU is looked for, so nothing "
                          "could run)", parameter="compute_capability")
@@ -266,16 +272,17 @@ def _load_note(backend: Backend, settings: RunSettings, load: Optional[Mapping])
 
 def plan_network(network: UserNetwork, *, duration_s: float = 1.0, pre_run_s: float = 0.0, backend: str = "cpp",
                  settings: RunSettings = RunSettings(), seed: int = 1,
-                 record_spikes: Optional[bool] = None) -> RunPlan:
+                 record_spikes: Optional[bool] = None, backends: Optional[Sequence[str]] = None) -> RunPlan:
     """Check a run of a network made by user code (:mod:`simnet.specs.user_network`), as :func:`plan_run` does a model's.
 
     Objects that already exist run only on the runtime backend (a standalone device records the objects as they
-    are made); a standalone project is never reused (the network has no name before it is built).
+    are made); a standalone project is never reused (the network has no name before it is built). ``backends``
+    limits what ``auto`` may choose (a library model that runs on some only).
     """
     seed = check_seed(seed)
     if network.dt_s is not None:
         check_run_time(duration_s, pre_run_s, network.dt_s, f"the network of {network.name}")
-    resolved = resolve_backend(backend, network, pre_run=pre_run_s > 0)
+    resolved = resolve_backend(backend, network, pre_run=pre_run_s > 0, among=backends)
     if network.prebuilt and resolved.standalone:
         raise UsageError(f"Brian2 objects made before the run can only run on the runtime backend, not "
                          f"{resolved.name}: pass a function that makes them (simnet calls it on the device)",

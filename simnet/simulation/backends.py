@@ -422,13 +422,15 @@ def get_backend(name: str) -> Backend:
     return BACKENDS[name]()
 
 
-def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False, compile_only: bool = False) -> Backend:
+def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False, compile_only: bool = False,
+                    among: Optional[Sequence[str]] = None) -> Backend:
     """The backend ``name`` for running ``specs``, checked before anything is built.
 
     A named backend that cannot run one of the networks, or is not usable here, is a :class:`UsageError`
     (the network first: installing a backend does not help a network it cannot run). ``auto`` is the first of
-    :data:`AUTO_ORDER` that can run every network and is usable here (``cpp`` when none is); its
-    :attr:`Backend.selection_note` says which it chose and why.
+    :data:`AUTO_ORDER` (only those in ``among``, where not empty) that can run every network and is usable here
+    (``cpp`` when none is, or the last of ``among`` without ``cpp``); its :attr:`Backend.selection_note` says
+    which it chose and why.
 
     Parameters
     ----------
@@ -440,6 +442,8 @@ def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False, compile
         Each run simulates a pre-run before its measured loop (a second run call).
     compile_only : bool
         The project is to be compiled here, not run: a GPU backend needs no GPU for that.
+    among : sequence of str, optional
+        The backends ``auto`` may choose from (a model that runs on some only, e.g. the compartmental cells).
     """
     features = network_features(*specs, pre_run=pre_run)
     if name != "auto":
@@ -449,13 +453,13 @@ def resolve_backend(name: str, *specs: ModelSpec, pre_run: bool = False, compile
                 raise UsageError(verdict.reason)
         return backend
     candidates = []
-    for candidate in AUTO_ORDER:
+    for candidate in (c for c in AUTO_ORDER if not among or c in among):
         backend = BACKENDS[candidate]()
         network = backend.supports(features)
         # Availability may query nvidia-smi; a backend that cannot run the network need not be asked.
         here = backend.availability(compile_only=compile_only) if network.usable else Availability(False, "not asked")
         candidates.append((candidate, here, network))
-    chosen, note = choose_auto(candidates)
+    chosen, note = choose_auto(candidates, fallback="cpp" if not among or "cpp" in among else among[-1])
     backend = BACKENDS[chosen]()
     backend.selection_note = note
     return backend

@@ -211,6 +211,17 @@ def test_cli_run_refuses_genn_for_the_column_in_one_line(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and not out.exists()
 
 
+def test_auto_chooses_only_among_the_backends_a_model_runs_on():
+    from simnet.models import get_model
+    from simnet.simulation.backends import resolve_backend
+
+    entry = get_model("cobahh")
+    spec = entry.build_spec(entry.parameters(neurons=100))
+    assert resolve_backend("auto", spec, among=("runtime",)).name == "runtime"
+    assert resolve_backend("auto", spec, among=("runtime", "cpp")).name == "cpp"
+    assert resolve_backend("auto", spec, among=()).name == resolve_backend("auto", spec).name  # empty: no limit
+
+
 def test_the_auto_choice_is_a_note_of_the_record():
     backend = RuntimeBackend("numpy")
     backend.selection_note = "backend auto chose runtime (a test's stand-in)"

@@ -59,6 +59,25 @@ def test_neuron_and_coreneuron_spike_with_brian2(ball_and_stick):
         assert agreement["agree"], (device, agreement)
 
 
+@pytest.mark.needs_neuron
+def test_the_neuron_peers_pre_run_is_untimed_and_its_spikes_left_out():
+    from simnet.peers import PEERS, run_peer
+
+    cell = get_cell_level("ball_and_stick").to_dict()
+
+    def run(duration_s, pre_run_s):
+        result = run_peer(PEERS["neuron"], {"model": "cell", "options": {"cell": cell, "names": ["c"]},
+                                            "duration_s": duration_s, "pre_run_s": pre_run_s, "device": "neuron"})
+        assert result["ok"], result.get("reason")
+        return result
+
+    whole, split = run(0.06, 0.0), run(0.04, 0.02)
+    later = [t for t in whole["spike_times_ms"][0] if t >= 20.0]
+    assert later and split["spike_times_ms"][0] == later
+    assert split["population_spike_times_ms"] == {"c": later}
+    assert split["mean_rate_hz"] == pytest.approx(len(later) / 0.04)
+
+
 def test_extrapolate_projects_a_cell_record_without_the_performance_model(ball_and_stick, tmp_path, capsys):
     """A compartmental record projects linearly (counted FLOPs per cell x N x T); the performance model, which has
     no compartment term, is not applied and says why; the shipped cell levels follow, each with band: none."""
@@ -173,3 +192,7 @@ def test_the_cells_model_plans_one_thread_unless_asked_and_auto_picks_a_cpu_back
     assert asked.settings.threads == 2 and not any("default of model" in note for note in asked.notes)
     with pytest.raises(UsageError, match="cannot be compiled without running it"):
         plan_run("cells", {}, duration_s=0.01, backend="cpp", settings=RunSettings(progress=False, compile_only=True))
+    with pytest.raises(UsageError, match="cannot keep the network for export"):
+        plan_run("cells", {}, duration_s=0.01, backend="cpp", record_connectivity=True)
+    unchecked = plan_run("cells", {}, duration_s=0.01, backend="cpp", skip_memory_check=True)
+    assert any("there was no check to skip" in note for note in unchecked.notes)

@@ -441,6 +441,8 @@ OPTIONS = [
     Case("cells-on-cuda", ["run", "cells", "--backend", "cuda"], 2,
          "model cells runs on runtime and cpp only; cuda cannot run it"),
     Case("cells-compile-only", ["run", "cells", "--compile-only"], 2, "cannot be compiled without running it"),
+    Case("cells-record-connectivity", ["run", "cells", "--record-connectivity"], 2,
+         "cannot keep the network for export"),
     Case("cells-unknown-level", ["run", "cells", "--level", "pyramid"], 2, "'pyramid' is not one of"),
     Case("cells-none", ["run", "cells", "--exc", "0"], 2, "at least one cell in all"),
     Case("cells-too-many", ["run", "cells", "--exc", "30", "--inh", "20"], 2, "builds at most 40 cells"),
