@@ -177,17 +177,6 @@ def main(backend: str = "cpp", duration_s: float = 0.2, name: str = "cell_networ
     return result
 
 
-def _parting(brian2_ms: list, neuron_ms: list, tolerance_ms: float):
-    """When one cell's two spike trains first differ by more than ``tolerance_ms`` (a spike in one and not in the
-    other counts as differing at that spike); None if they never do."""
-    for a, b in zip(brian2_ms, neuron_ms):
-        if abs(a - b) > tolerance_ms:
-            return min(a, b)
-    shorter = min(len(brian2_ms), len(neuron_ms))
-    longer = brian2_ms if len(brian2_ms) > shorter else neuron_ms
-    return longer[shorter] if len(longer) > shorter else None
-
-
 def _rounded(trains: list) -> list:
     """Spike times to 1e-4 ms (dt is 25 us): the file holds every one of them."""
     return [[round(float(t), 4) for t in train] for train in trains]
@@ -213,8 +202,7 @@ def _neuron_beside(network, duration_s: float, brian2_times: list, compartments_
             continue
         per_cell = [spike_agreement(b, n) for b, n in zip(brian2_times, peer["spike_times_ms"])]
         differences = [a["max_abs_difference_ms"] for a in per_cell if a["max_abs_difference_ms"] is not None]
-        parted = [t for b, n in zip(brian2_times, peer["spike_times_ms"])
-                  if (t := _parting(b, n, SPIKE_TOLERANCE_MS)) is not None]
+        parted = [a["parted_at_ms"] for a in per_cell if a["parted_at_ms"] is not None]
         out[key] = {
             "ok": True, "loop_s_per_bio_s": peer["loop_s"] / duration_s,
             "loop_s_per_bio_s_per_cell": peer["loop_s"] / duration_s / data["cells"],

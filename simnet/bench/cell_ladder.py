@@ -16,7 +16,7 @@ from simnet.peers import PEERS, run_peer
 from simnet.simulation.settings import RunSettings
 
 __all__ = ["SPIKE_TOLERANCE_MS", "CELL_COSTS_COLUMNS", "check_backend", "run_cell", "cost_row",
-           "dynamics_check", "neuron_peer", "spike_agreement", "cell_costs_csv"]
+           "dynamics_check", "neuron_peer", "spike_agreement", "cells_agreement", "cell_costs_csv"]
 
 #: Brian2 against NEURON, per matched somatic spike. Both integrate the same equations at dt = 25 us, but Brian2
 #: marks a spike on the step after which v is above threshold and NEURON's NetCon on the step it crosses (one dt
@@ -105,16 +105,43 @@ def neuron_peer(level_name: str, *, duration_s: float, devices: Iterable[str] = 
 
 
 def spike_agreement(brian2_ms, neuron_ms, tolerance_ms: float = SPIKE_TOLERANCE_MS) -> dict:
-    """Somatic spike times of the two simulators, matched in order: counts, largest difference, within tolerance."""
+    """Somatic spike times of the two simulators, matched in order: counts, largest difference, within tolerance,
+    and ``parted_at_ms``, when the two trains first differ by more than the tolerance (a spike in one and not in
+    the other counts as differing at that spike; None if they never do)."""
     a, b = np.asarray(brian2_ms, dtype=float), np.asarray(neuron_ms, dtype=float)
     n = min(len(a), len(b))
     differences = b[:n] - a[:n]
     largest = float(np.abs(differences).max()) if n else None
+    apart = np.flatnonzero(np.abs(differences) > tolerance_ms)
+    if len(apart):
+        parted = float(min(a[apart[0]], b[apart[0]]))
+    else:
+        longer = a if len(a) > n else b
+        parted = float(longer[n]) if len(longer) > n else None
     return {"brian2_spikes": int(len(a)), "neuron_spikes": int(len(b)), "matched": int(n),
             "max_abs_difference_ms": largest,
             "mean_difference_ms": float(differences.mean()) if n else None,
-            "tolerance_ms": tolerance_ms,
+            "tolerance_ms": tolerance_ms, "parted_at_ms": parted,
             "agree": bool(len(a) == len(b) and n > 0 and largest <= tolerance_ms)}
+
+
+def cells_agreement(mine: dict, theirs: dict, tolerance_ms: float = SPIKE_TOLERANCE_MS) -> Optional[dict]:
+    """:func:`spike_agreement` of every cell both runs name (``{cell: spike times in ms}``, simnet's first), summed
+    up: how many cells agree, the largest difference, the cells whose spike counts differ and the earliest time
+    any cell's trains part. None when no cell is named by both."""
+    shared = [name for name in mine if name in theirs]
+    if not shared:
+        return None
+    per_cell = {name: spike_agreement(mine[name], theirs[name], tolerance_ms) for name in shared}
+    largest = [a["max_abs_difference_ms"] for a in per_cell.values() if a["max_abs_difference_ms"] is not None]
+    parted = {name: a["parted_at_ms"] for name, a in per_cell.items() if a["parted_at_ms"] is not None}
+    first = min(parted, key=parted.get) if parted else None
+    return {"cells_compared": len(shared), "cells_agreeing": sum(a["agree"] for a in per_cell.values()),
+            "tolerance_ms": tolerance_ms,
+            "max_abs_difference_ms": max(largest) if largest else None,
+            "cells_with_other_spike_counts": sorted(n for n, a in per_cell.items()
+                                                    if a["brian2_spikes"] != a["neuron_spikes"]),
+            "cells_parting": len(parted), "earliest_parting_ms": parted.get(first), "earliest_parting_cell": first}
 
 
 #: Columns of ``data/cell_costs.csv``: each level's counted cost, with where and under what load it was measured.

@@ -177,6 +177,7 @@ def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[RunRecord], str]:
         "neurons": record.n_neurons, "synapses": record.n_synapses, "spikes": record.n_spikes,
         "mean_rate_hz": record.n_spikes / (record.n_neurons * record.duration_s),
         "compartments": (record.cost.get("cells") or {}).get("compartments"),
+        "cell_spike_times_ms": _cell_spike_times(record),
         "population_rates_hz": run_summary(record)["rates_hz"],
         "versions": dict(record.backend.get("packages") or {}),
         "activity": equivalence.activity(record) if record.spike_trains else None,
@@ -185,6 +186,16 @@ def _run_simnet(run: SimnetRun) -> tuple[dict, Optional[RunRecord], str]:
         "peak_rss_bytes": max(record.cost_detail["memory"]["peak_rss"].get("self_bytes") or 0,
                               record.cost_detail["memory"]["peak_rss"].get("children_bytes") or 0) or None,
     }, record, ".h5"
+
+
+def _cell_spike_times(record: RunRecord) -> Optional[dict]:
+    """Each compartmental cell's spike times (ms) at the compartment it thresholds, by its population name, where
+    every population is one such cell and the spikes were kept (compared spike by spike with a peer's); else None."""
+    populations = record.counts.get("populations", {})
+    cells = [name for name in record.populations if populations.get(name, {}).get("compartments")]
+    if not cells or len(cells) != len(record.populations) or not record.spike_trains:
+        return None
+    return {name: [float(t) for t in record.spikes(name).times_ms] for name in cells}
 
 
 def _run_peer(run: PeerRun) -> tuple[dict, dict, str]:
@@ -207,6 +218,7 @@ def _run_peer(run: PeerRun) -> tuple[dict, dict, str]:
         "neurons": result["neurons"], "synapses": result["synapses"], "spikes": result["spikes"],
         "mean_rate_hz": result["mean_rate_hz"],
         "compartments": result.get("compartments"),
+        "cell_spike_times_ms": result.get("population_spike_times_ms"),
         "population_rates_hz": dict(result.get("population_rates_hz") or {}),
         "versions": dict(result.get("versions") or {}),
         "peer_notes": list(result.get("notes") or []),

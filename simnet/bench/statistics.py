@@ -10,6 +10,7 @@ from typing import Optional
 
 from simnet.analysis import equivalence
 from simnet.analysis.column import MODEL_NAME as COLUMN_MODEL, published_rate_check
+from simnet.bench.cell_ladder import cells_agreement
 from simnet.bench.experiment_file import Experiment, Runner
 from simnet.models.neurons import REFERENCE_LEVEL
 from simnet.peers import PEERS
@@ -31,6 +32,11 @@ MEASUREMENT_DEFINITIONS = {
                               "neither includes starting Python and importing the simulator)",
     "sim_wall_s_per_bio_s_per_cell": "compartmental cells: the median loop time per biological second divided by "
                                       "the cells (neurons) of the network; _per_compartment: by their compartments",
+    "spike_agreement": "compartmental cells against a peer that names them: each cell's spike times (at the "
+                       "compartment it thresholds, first repeat) matched in order with the peer's; a cell agrees "
+                       "when both fire as many spikes and every matched pair is within tolerance_ms "
+                       "(simnet.bench.cell_ladder.SPIKE_TOLERANCE_MS: why 0.5 ms is said there); "
+                       "earliest_parting_ms: when any cell's two trains first differ by more than that",
     "median_min_max": "median, minimum and maximum over the repeats of one runner at one point and seed",
     "equivalence": "a variant's activity against its baseline's, seed by seed: " + equivalence.RULE,
     "peak_rss_bytes_max": "largest peak resident set size over the repeats: simnet, the larger of its process's "
@@ -75,6 +81,11 @@ def summarise(experiment: Experiment, measurements: list[dict], provenance: dict
     notes.extend(f"{r['simnet_runner']} / {r['peer_runner']} at {point_label(r['options']) or 'the point'}: the two "
                  "runners ran on hosts of different kinds, so their ratio compares machines as well"
                  for r in ratios if not r["same_host_kind"])
+    unmatched = sorted({p["runner"] for p in succeeded if p["kind"] == "simnet" and p.get("compartments")
+                        and "cell_spike_times_ms" not in p})
+    if unmatched and any("cell_spike_times_ms" in p for p in succeeded if p["kind"] == "peer"):
+        notes.append(f"{', '.join(unmatched)} kept no spike trains (record_spikes is false), so its cells are set "
+                     "beside the peer's by rate only; set record_spikes = true to compare them spike by spike")
     if quick_run:
         notes.append("quick run: smallest size, one repeat, first seed only; not a measurement to report")
     peer_notes = sorted({note for m in measurements for note in m.get("peer_notes", [])})
@@ -140,6 +151,10 @@ def _summarise_group(runner: Runner, runs: list[dict], experiment: Experiment) -
         loop = entry["sim_wall_s_per_bio_s_median"]
         entry["sim_wall_s_per_bio_s_per_cell"] = loop / entry["neurons"]
         entry["sim_wall_s_per_bio_s_per_compartment"] = loop / entry["compartments"]
+    trains = [m.get("cell_spike_times_ms") for m in succeeded]
+    if all(trains):  # compartmental cells, spike by spike (one seed: every repeat should give the same spikes)
+        entry["cell_spike_times_ms"] = trains[0]
+        entry["cell_spikes_same_in_every_repeat"] = all(t == trains[0] for t in trains)
     entry["population_rates_hz_median"] = _population_rate_medians(succeeded)
     check = _published_rate_check(experiment, first["point"], entry["population_rates_hz_median"])
     if check is not None:
@@ -263,6 +278,8 @@ def _ratio(mine: dict, theirs: dict, comparison: str, peer: str) -> dict:
         "same_host_kind": len(set(mine["host_kinds"]) | set(theirs["host_kinds"])) <= 1,
         "mean_rate_hz": {"simnet": mine["mean_rate_hz_median"], "peer": theirs["mean_rate_hz_median"]},
         "largest_rate_difference": _largest_rate_difference(mine, theirs),
+        "spike_agreement": (cells_agreement(mine["cell_spike_times_ms"], theirs["cell_spike_times_ms"])
+                            if mine.get("cell_spike_times_ms") and theirs.get("cell_spike_times_ms") else None),
     }
 
 

@@ -107,6 +107,7 @@ PEERS: dict[str, PeerInfo] = {
         summary="NEURON 9 (built-in hh), its own solver or CoreNEURON, for the compartmental cells",
         models={"cell": ("cell", "cells"), "cells": ("level", "exc", "inh")},
         devices=("neuron", "coreneuron", "neuron-tables", "coreneuron-tables"),
+        pre_run_models=("cell", "cells"),
     ),
 }
 

@@ -9,9 +9,10 @@ with ``-tables`` (``hh`` rates from NEURON's tables, as ``hh_tables``).
 ``[source, target, kind]`` per connected pair, and per kind the section and compartment the synapse sits on, its
 conductance step, reversal potential, time constant and delay: an ``ExpSyn`` there, driven by the source's
 somatic spikes through a ``NetCon``, as Brian2's ``g += w`` on a spike and ``dg/dt = -g/tau``.
-``names`` (optional) names each cell: its rate is reported under that name in ``population_rates_hz``. The
-arguments' ``threads`` sets NEURON's threads (``ParallelContext.nthread``: whole cells per thread, for NEURON and
-CoreNEURON alike).
+``names`` (optional) names each cell: its rate and spike times are reported under that name
+(``population_rates_hz``, ``population_spike_times_ms``). The arguments' ``threads`` sets NEURON's threads
+(``ParallelContext.nthread``: whole cells per thread, for NEURON and CoreNEURON alike); their ``pre_run_s`` is
+simulated first, untimed, and its spikes are left out of every count and train.
 
 The membrane is NEURON's built-in ``hh`` mechanism at 6.3 degC in every section (its Na and K densities scaled by
 the section's ``active`` fraction, the leak as given), tables off (``usetable_hh = 0``) so rates are computed as
@@ -20,8 +21,8 @@ fixed step, NEURON's default backward-Euler (``secondorder = 0``). The soma is a
 diameter (the lateral area of Brian2's spherical Soma, pi d^2); children attach at the soma's centre and at
 their parent's 1-end. Spikes: a NetCon on the soma's voltage at the cell's threshold.
 
-Result (besides the protocol's keys): ``spike_times_ms`` per cell, ``compartments`` and ``loop_s`` around
-``psolve`` only.
+Result (besides the protocol's keys): ``spike_times_ms`` per cell (ms from the start of the pre-run, as Brian2's
+record keeps them), ``compartments`` and ``loop_s`` around the timed ``psolve`` only.
 """
 import sys
 import time
@@ -119,8 +120,11 @@ def run(arguments: dict) -> dict:
     pc.nthread(threads)  # after the cells exist: NEURON deals whole cells to its threads
     pc.set_maxstep(10)
     h.finitialize(cell["v_init_mV"])
+    pre_run_ms = float(arguments.get("pre_run_s") or 0.0) * 1e3
+    if pre_run_ms > 0:
+        pc.psolve(pre_run_ms)
     loop_start = time.perf_counter()
-    pc.psolve(arguments["duration_s"] * 1e3)
+    pc.psolve(pre_run_ms + arguments["duration_s"] * 1e3)
     loop_s = time.perf_counter() - loop_start
     if solver == "coreneuron":
         from neuron import coreneuron
@@ -128,7 +132,8 @@ def run(arguments: dict) -> dict:
         coreneuron.enable = False
     times = [[] for _ in range(n_cells)]
     for t, gid in zip(spike_t, spike_gid):
-        times[int(gid)].append(float(t))
+        if t >= pre_run_ms:
+            times[int(gid)].append(float(t))
     import neuron
 
     compartments = sum(int(s["compartments"]) for s in cell["sections"])
@@ -136,7 +141,8 @@ def run(arguments: dict) -> dict:
             "synapses": len(synapses), "compartments": compartments * n_cells, "spikes": sum(map(len, times)),
             "mean_rate_hz": sum(map(len, times)) / n_cells / arguments["duration_s"],
             "population_rates_hz": {name: len(ts) / arguments["duration_s"] for name, ts in zip(names, times)},
-            "spike_times_ms": [sorted(ts) for ts in times], "device": device, "threads": threads,
+            "spike_times_ms": [sorted(ts) for ts in times],
+            "population_spike_times_ms": {name: sorted(ts) for name, ts in zip(names, times)}, "device": device, "threads": threads,
             "versions": {"neuron": neuron.__version__, "python": sys.version.split()[0]},
             "notes": [f"NEURON built-in hh at 6.3 degC, tables {'on' if tables else 'off'}, fixed step backward Euler"],
             "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules)}

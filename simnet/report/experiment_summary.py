@@ -114,6 +114,14 @@ def format_experiment_summary(summary: dict) -> str:
         if r["comparison"] != "variant" and rates:
             paired += (f"; population rates (peer - simnet) differ by at most {rates['difference_hz']:+.3g} Hz "
                        f"({rates['population']}, of {rates['populations_compared']})")
+        spikes = r.get("spike_agreement")
+        if spikes:
+            paired += (f"; somatic spike times: {spikes['cells_agreeing']} of {spikes['cells_compared']} cells agree "
+                       f"within {spikes['tolerance_ms']:g} ms")
+            if spikes["max_abs_difference_ms"] is not None:
+                paired += f" (largest matched difference {spikes['max_abs_difference_ms']:.3g} ms)"
+            if spikes["earliest_parting_ms"] is not None:
+                paired += f", trains part from {spikes['earliest_parting_ms']:.4g} ms ({spikes['earliest_parting_cell']})"
         where = point_label(r["options"])
         lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']}{' at ' + where if where else ''}: "
                      f"loop time ratio {r['loop_time_ratio']:.3f}{paired}")

@@ -494,15 +494,45 @@ def test_compartmental_cells_get_loop_time_per_cell_and_compartment_and_rates_se
     assert ratio["loop_time_ratio"] == pytest.approx(0.4)
     assert ratio["largest_rate_difference"] == {"population": "L4I_0", "difference_hz": -1.0,
                                                 "populations_compared": 2}
+    assert ratio["spike_agreement"] is None  # no spike trains given
     text = experiment_summary.format_experiment_summary(summary)
     assert "simnet-cpp exc=1: 42 compartments; loop per cell 0.15 s/s, per compartment 0.007143 s/s" in text
     assert "population rates (peer - simnet) differ by at most -1 Hz (L4I_0, of 2)" in text
+
+
+def test_compartmental_cells_are_compared_spike_by_spike_with_a_peer_that_names_them():
+    experiment = experiment_file.experiment_from_dict({
+        "name": "cells", "model": "cells", "options": {"level": "ball_and_stick", "inh": 1}, "sweep": {"exc": [1]},
+        "runners": [{"kind": "simnet", "backend": "cpp", "threads": 1},
+                    {"kind": "peer", "peer": "neuron", "device": "neuron", "threads": 1}]}, source="cells")
+    # L4E_0 one step (0.025 ms) later on the peer: agrees; L4I_0 0.6 ms later from its second spike, then a
+    # spike more: parts at 20 ms (the smaller of the two times that first differ by more than 0.5 ms)
+    trains = {"simnet-cpp": {"L4E_0": [5.0, 15.0], "L4I_0": [10.0, 20.0]},
+              "neuron-neuron": {"L4E_0": [5.025, 15.025], "L4I_0": [10.0, 20.6, 30.0]}}
+    measurements = [{"runner": runner, "point": {"exc": 1}, "seed": 1, "repeat": 1, "threads": 1, "ok": True,
+                     "sim_wall_s_per_bio_s": 1.0, "neurons": 2, "synapses": 1, "spikes": 4, "mean_rate_hz": 2.0,
+                     "compartments": 42, "population_rates_hz": {}, "cell_spike_times_ms": cells}
+                    for runner, cells in trains.items()]
+    summary = statistics.summarise(experiment, measurements, {"machine": {}}, complete=True)
+    assert summary["points"][0]["cell_spike_times_ms"] == trains["simnet-cpp"]
+    (ratio,) = summary["ratios"]
+    agreement = ratio["spike_agreement"]
+    assert agreement["cells_compared"] == 2 and agreement["cells_agreeing"] == 1
+    assert agreement["max_abs_difference_ms"] == pytest.approx(0.6)
+    assert agreement["cells_with_other_spike_counts"] == ["L4I_0"]
+    assert agreement["cells_parting"] == 1
+    assert agreement["earliest_parting_ms"] == 20.0 and agreement["earliest_parting_cell"] == "L4I_0"
+    text = experiment_summary.format_experiment_summary(summary)
+    assert ("somatic spike times: 1 of 2 cells agree within 0.5 ms (largest matched difference 0.6 ms), trains "
+            "part from 20 ms (L4I_0)") in text
 
 
 CELLS = """
 name = "cells"
 model = "cells"
 duration = "50ms"
+pre_run = "20ms"
+record_spikes = true
 [options]
 level = "ball_and_stick"
 exc = 2
@@ -537,3 +567,7 @@ def test_a_small_circuit_of_cells_runs_in_simnet_bench_beside_neuron(tmp_path, c
         (ratio,) = summary["ratios"]
         # one spike more or fewer in 50 ms is 20 Hz; the same cells agree to the spike (experiments/cell_ladder.py)
         assert abs(ratio["largest_rate_difference"]["difference_hz"]) <= 20.0
+        # after the same untimed pre-run on both, each cell's spikes are matched one by one
+        agreement = ratio["spike_agreement"]
+        assert agreement["cells_compared"] == 3 and agreement["cells_agreeing"] == 3, agreement
+        assert all(20.0 <= t < 70.0 for times in mine["cell_spike_times_ms"].values() for t in times)
