@@ -142,7 +142,8 @@ def run(arguments: dict) -> dict:
             "mean_rate_hz": sum(map(len, times)) / n_cells / arguments["duration_s"],
             "population_rates_hz": {name: len(ts) / arguments["duration_s"] for name, ts in zip(names, times)},
             "spike_times_ms": [sorted(ts) for ts in times],
-            "population_spike_times_ms": {name: sorted(ts) for name, ts in zip(names, times)}, "device": device, "threads": threads,
+            "population_spike_times_ms": {name: sorted(ts) for name, ts in zip(names, times)},
+            "device": device, "threads": threads,
             "versions": {"neuron": neuron.__version__, "python": sys.version.split()[0]},
             "notes": [f"NEURON built-in hh at 6.3 degC, tables {'on' if tables else 'off'}, fixed step backward Euler"],
             "imports_simnet": any(name == "simnet" or name.startswith("simnet.") for name in sys.modules)}

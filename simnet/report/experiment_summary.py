@@ -121,7 +121,8 @@ def format_experiment_summary(summary: dict) -> str:
             if spikes["max_abs_difference_ms"] is not None:
                 paired += f" (largest matched difference {spikes['max_abs_difference_ms']:.3g} ms)"
             if spikes["earliest_parting_ms"] is not None:
-                paired += f", trains part from {spikes['earliest_parting_ms']:.4g} ms ({spikes['earliest_parting_cell']})"
+                paired += (f", trains part from {spikes['earliest_parting_ms']:.4g} ms "
+                           f"({spikes['earliest_parting_cell']})")
         where = point_label(r["options"])
         lines.append(f"{what}: {r['simnet_runner']} / {r['peer_runner']}{' at ' + where if where else ''}: "
                      f"loop time ratio {r['loop_time_ratio']:.3f}{paired}")
