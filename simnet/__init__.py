@@ -3,7 +3,21 @@
 The Python API (:mod:`simnet.api`) is available from here: ``simnet.run``, ``simnet.read``, ``simnet.cost_table``,
 ``simnet.extrapolate`` and the rest, loaded on first use so that ``import simnet`` stays light.
 """
+import logging as _logging
+
 from simnet.base.version import version as _version
+
+
+class _WithoutBrian2CacheSize(_logging.Filter):
+    """Brian2 checks its Cython cache when it is imported and, once the cache passes 1 GB, says so at INFO in two
+    lines; Brian2 2.5 (the GeNN environment) prints that on the console before simnet can turn Brian2's console
+    down, which breaks simnet's one line per error. The cache is Brian2's to manage: its size is left unsaid."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("Cache size for target")
+
+
+_logging.getLogger("brian2").addFilter(_WithoutBrian2CacheSize())  # before anything imports brian2
 
 __version__ = _version()
 
