@@ -10,14 +10,18 @@ from simnet.base.version import version as _version
 
 class _WithoutBrian2CacheSize(_logging.Filter):
     """Brian2 checks its Cython cache when it is imported and, once the cache passes 1 GB, says so at INFO in two
-    lines; Brian2 2.5 (the GeNN environment) prints that on the console before simnet can turn Brian2's console
-    down, which breaks simnet's one line per error. The cache is Brian2's to manage: its size is left unsaid."""
+    lines on the console, before simnet can turn Brian2's console down: that breaks simnet's one line per error.
+    The cache is Brian2's to manage: its size is left unsaid."""
 
     def filter(self, record):
         return not record.getMessage().startswith("Cache size for target")
 
 
-_logging.getLogger("brian2").addFilter(_WithoutBrian2CacheSize())  # before anything imports brian2
+# Before anything imports brian2, on the logger its own module logs through: "brian2" in Brian2 2.5 (the GeNN
+# environment), "brian2.brian2" in 2.9 (a logger's filters see only what is logged on it).
+for _name in ("brian2", "brian2.brian2"):
+    _logging.getLogger(_name).addFilter(_WithoutBrian2CacheSize())
+del _name
 
 __version__ = _version()
 
